@@ -1,0 +1,40 @@
+"""Sandbox: run untrusted code, contained, and report what happened as data.
+
+It never decides pass or fail. See ``docs/sandbox.md`` for the threat model.
+"""
+
+from fairclimb.sandbox._backend import (
+    Backend,
+    BubblewrapBackend,
+    Isolation,
+    RlimitsBackend,
+    bubblewrap_works,
+    select_backend,
+)
+from fairclimb.sandbox._codec import CodecError
+from fairclimb.sandbox._limits import Limits
+from fairclimb.sandbox._sandbox import (
+    CallKind,
+    CallResult,
+    Execution,
+    ExitReport,
+    LoadResult,
+    Sandbox,
+)
+
+__all__ = [
+    "Backend",
+    "BubblewrapBackend",
+    "CallKind",
+    "CallResult",
+    "CodecError",
+    "Execution",
+    "ExitReport",
+    "Isolation",
+    "Limits",
+    "LoadResult",
+    "RlimitsBackend",
+    "Sandbox",
+    "bubblewrap_works",
+    "select_backend",
+]

@@ -1,0 +1,204 @@
+"""Backends: how the zygote process is started, and what isolation that gives.
+
+A backend only builds the command line of the zygote; the zygote itself applies the
+per-sample limits (rlimits, uid, no-new-privileges) the same way under every backend.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from fairclimb.errors import SandboxError, UserInputError
+
+__all__ = [
+    "Backend",
+    "BubblewrapBackend",
+    "Isolation",
+    "RlimitsBackend",
+    "select_backend",
+]
+
+log = logging.getLogger(__name__)
+
+# uids for samples are chosen above any a distribution hands out, one per worker process.
+_UID_BASE = 200_000
+_SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+@dataclass(frozen=True, slots=True)
+class Isolation:
+    """What a backend contains beyond the limits every backend applies."""
+
+    network: bool
+    filesystem: bool
+    processes: bool  # own pid namespace: the sample cannot see or signal the host
+    separate_uid: bool  # samples run as an unprivileged uid of their own
+
+    def missing(self) -> list[str]:
+        names = {
+            "network": "network isolation",
+            "filesystem": "filesystem isolation",
+            "processes": "process isolation",
+            "separate_uid": "a separate user id",
+        }
+        return [label for field, label in names.items() if not getattr(self, field)]
+
+
+class Backend(Protocol):
+    name: str
+
+    @property
+    def isolation(self) -> Isolation: ...
+
+    @property
+    def warning(self) -> str | None:
+        """One line for the user when this backend contains less than bubblewrap."""
+        ...
+
+    def command(self, python: str, source: str) -> tuple[list[str], str | None]:
+        """The zygote's command line and a host directory to remove afterwards."""
+        ...
+
+
+def _python() -> str:
+    # The base interpreter, not a venv's: the sandbox gets the standard library only.
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return os.path.realpath(base)
+
+
+def _sample_uid() -> int | None:
+    return _UID_BASE + os.getpid() if os.geteuid() == 0 else None
+
+
+def _zygote_args(python: str, source: str, base_dir: str, uid: int | None) -> list[str]:
+    return [python, "-I", "-S", "-c", source, base_dir, "1" if uid is not None else "0"]
+
+
+class BubblewrapBackend:
+    """Namespaces (net, pid, ipc, uts), a read-only view of the system, a private /tmp."""
+
+    name = "bwrap"
+
+    def __init__(self, executable: str = "bwrap") -> None:
+        self.executable = executable
+        self.uid = _sample_uid()
+
+    @property
+    def isolation(self) -> Isolation:
+        return Isolation(network=True, filesystem=True, processes=True,
+                         separate_uid=self.uid is not None)
+
+    @property
+    def warning(self) -> str | None:
+        return None
+
+    def command(self, python: str, source: str) -> tuple[list[str], str | None]:
+        args = [
+            self.executable, "--die-with-parent", "--new-session",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--hostname", "sandbox",
+        ]
+        if os.geteuid() != 0:
+            args.append("--unshare-user")
+        args += _view_of_system(python)
+        args += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+                 "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+                 "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp"]
+        if self.uid is not None:
+            # The zygote keeps just what it needs to drop to the sample's uid, prepare
+            # its directory and clean it afterwards; samples get none of these.
+            for cap in ("SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER"):
+                args += ["--cap-add", f"CAP_{cap}"]
+        args += ["--", *_zygote_args(python, source, "/tmp", self.uid)]
+        return args, None
+
+
+def _view_of_system(python: str) -> list[str]:
+    """Read-only binds of the system directories and the interpreter, nothing else."""
+    args: list[str] = []
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    extra = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(python)}
+    for path in sorted(extra):
+        if not any(path == d or path.startswith(d + "/") for d in _SYSTEM_DIRS):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+class RlimitsBackend:
+    """Resource limits only: for machines without bubblewrap. Contains much less."""
+
+    name = "rlimits"
+
+    def __init__(self) -> None:
+        # Dropping to another uid only works if that uid can still read the stdlib.
+        self.uid = _sample_uid() if _world_readable(Path(sys.base_prefix)) else None
+
+    @property
+    def isolation(self) -> Isolation:
+        return Isolation(network=False, filesystem=False, processes=False,
+                         separate_uid=self.uid is not None)
+
+    @property
+    def warning(self) -> str | None:
+        missing = ", ".join(self.isolation.missing())
+        return (f"bubblewrap is not available, so samples run with resource limits only "
+                f"(no {missing}); install bubblewrap for full containment")
+
+    def command(self, python: str, source: str) -> tuple[list[str], str | None]:
+        base_dir = tempfile.mkdtemp(prefix="fairclimb-sandbox-")
+        os.chmod(base_dir, 0o711)
+        return _zygote_args(python, source, base_dir, self.uid), base_dir
+
+
+def _world_readable(path: Path) -> bool:
+    for part in (path, *path.parents):
+        if not os.stat(part).st_mode & 0o001:
+            return False
+    return True
+
+
+@functools.cache
+def bubblewrap_works(executable: str = "bwrap") -> bool:
+    """Whether bubblewrap is installed and may create the namespaces we ask for."""
+    if shutil.which(executable) is None:
+        return False
+    probe = [executable, "--unshare-net", "--unshare-pid", "--unshare-ipc",
+             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    if os.geteuid() != 0:
+        probe.append("--unshare-user")
+    try:
+        done = subprocess.run([*probe, "true"], capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if done.returncode != 0:
+        log.info("bubblewrap is installed but failed: %s", done.stderr.decode(errors="replace"))
+    return done.returncode == 0
+
+
+def select_backend(name: str = "auto") -> Backend:
+    """The backend called *name*; ``auto`` prefers bubblewrap."""
+    if name == "auto":
+        return BubblewrapBackend() if bubblewrap_works() else RlimitsBackend()
+    if name == "bwrap":
+        if not bubblewrap_works():
+            raise SandboxError(
+                "the bwrap sandbox was asked for but bubblewrap is missing or cannot create "
+                "namespaces here; install it (apt-get install bubblewrap) or use --sandbox auto"
+            )
+        return BubblewrapBackend()
+    if name == "rlimits":
+        return RlimitsBackend()
+    raise UserInputError(f"unknown sandbox {name!r}; choose auto, bwrap or rlimits")

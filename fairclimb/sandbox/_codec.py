@@ -1,0 +1,170 @@
+"""The plain-data codec between the trusted side and the sandbox.
+
+Values cross the boundary as JSON text in which lists and scalars are themselves and
+every other plain type is a one-key object::
+
+    {"t": [...]}  tuple        {"s": [...]}  set         {"fs": [...]} frozenset
+    {"d": [[k, v], ...]} dict  {"b": "<base64>"} bytes    {"i": "<hex>"} int beyond 2**63
+    {"f": "nan"|"inf"|"-inf"} non-finite float             {"c": [re, im]} complex
+
+:func:`decode` is the trusted side's only way to read what the sandbox says. It builds
+fresh built-in objects, so whatever the candidate returned, the trusted side compares
+real ``int``, ``list``, ``dict``… whose ``__eq__`` it can trust. Anything that is not of
+this form is rejected with :class:`CodecError`.
+
+This module is also executed inside the sandbox (its source is prepended to the
+zygote's), so it uses the standard library only and no ``from __future__`` import.
+"""
+
+import base64
+import json
+import math
+
+__all__ = ["CodecError", "decode", "decode_value", "encode", "encode_value"]
+
+MAX_DEPTH = 100
+_INT_LIMIT = 1 << 63
+
+
+class CodecError(ValueError):
+    """A value that is not plain data, or text that is not of the codec's form."""
+
+
+def encode_value(value, depth=0):
+    """Encode *value* into JSON-ready data; subclasses of built-ins become built-ins."""
+    if depth > MAX_DEPTH:
+        raise CodecError(f"value nested deeper than {MAX_DEPTH} levels")
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value if -_INT_LIMIT < value < _INT_LIMIT else {"i": hex(value)}
+    if kind is float:
+        return value if math.isfinite(value) else {"f": repr(value)}
+    if kind is list:
+        return [encode_value(item, depth + 1) for item in value]
+    # Subclasses of built-ins (Counter, defaultdict, namedtuple, IntEnum…) are read
+    # through the base type's own methods, so an overridden __iter__ or __int__ cannot
+    # change what is sent; the trusted side rebuilds plain objects anyway.
+    if isinstance(value, bool):
+        return bool.__bool__(value)
+    if isinstance(value, int):
+        return encode_value(int.__int__(value), depth)
+    if isinstance(value, float):
+        return encode_value(float.__float__(value), depth)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, list):
+        return [encode_value(item, depth + 1) for item in list.__iter__(value)]
+    if isinstance(value, tuple):
+        return {"t": [encode_value(item, depth + 1) for item in tuple.__iter__(value)]}
+    if isinstance(value, dict):
+        return {"d": [[encode_value(k, depth + 1), encode_value(v, depth + 1)]
+                      for k, v in dict.items(value)]}
+    if isinstance(value, frozenset):
+        return {"fs": [encode_value(item, depth + 1) for item in frozenset.__iter__(value)]}
+    if isinstance(value, set):
+        return {"s": [encode_value(item, depth + 1) for item in set.__iter__(value)]}
+    if isinstance(value, (bytes, bytearray)):
+        return {"b": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, complex):
+        return {"c": [encode_value(value.real, depth + 1), encode_value(value.imag, depth + 1)]}
+    raise CodecError(f"an object of type {kind.__name__!r} is not plain data")
+
+
+def encode(value):
+    """Encode *value* as JSON text."""
+    return json.dumps(encode_value(value), separators=(",", ":"), allow_nan=False)
+
+
+def _reject_constant(name):
+    raise CodecError(f"bare {name} is not allowed; non-finite floats are tagged")
+
+
+def decode(text):
+    """Decode JSON text of the codec's form into fresh built-in objects."""
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise CodecError("value nested too deeply") from None
+    except ValueError as exc:
+        raise CodecError(f"not codec text: {exc}") from None
+    return decode_value(raw)
+
+
+def decode_value(raw, depth=0):
+    """Turn JSON-decoded data of the codec's form into plain Python values."""
+    kind = type(raw)
+    if raw is None or kind is bool or kind is str or kind is float:
+        return raw
+    if kind is int:
+        if -_INT_LIMIT < raw < _INT_LIMIT:
+            return raw
+        raise CodecError("large integers must be tagged")
+    if depth >= MAX_DEPTH:
+        raise CodecError(f"value nested deeper than {MAX_DEPTH} levels")
+    if kind is list:
+        return [decode_value(item, depth + 1) for item in raw]
+    if kind is not dict or len(raw) != 1:
+        raise CodecError("an object must have exactly one tag")
+    ((tag, body),) = raw.items()
+    try:
+        return _DECODERS[tag](body, depth + 1)
+    except KeyError:
+        raise CodecError(f"unknown tag {tag!r}") from None
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, CodecError):
+            raise
+        raise CodecError(f"malformed {tag!r} value: {exc}") from None
+
+
+def _items(body, depth):
+    if type(body) is not list:
+        raise CodecError("a collection must be a list")
+    return [decode_value(item, depth) for item in body]
+
+
+def _decode_dict(body, depth):
+    result = {}
+    for pair in _items(body, depth):
+        if type(pair) is not list or len(pair) != 2:
+            raise CodecError("a dict item must be a [key, value] pair")
+        result[pair[0]] = pair[1]  # TypeError for unhashable keys → CodecError
+    return result
+
+
+def _decode_int(body, depth):
+    if type(body) is not str:
+        raise CodecError("a tagged int must be a hex string")
+    return int(body, 16)
+
+
+def _decode_float(body, depth):
+    if body not in ("nan", "inf", "-inf"):
+        raise CodecError("a tagged float must be nan, inf or -inf")
+    return float(body)
+
+
+def _decode_bytes(body, depth):
+    if type(body) is not str:
+        raise CodecError("bytes must be a base64 string")
+    return base64.b64decode(body.encode("ascii"), validate=True)
+
+
+def _decode_complex(body, depth):
+    parts = _items(body, depth)
+    if len(parts) != 2 or any(type(p) not in (int, float) for p in parts):
+        raise CodecError("a complex must be [real, imag]")
+    return complex(parts[0], parts[1])
+
+
+_DECODERS = {
+    "t": lambda body, depth: tuple(_items(body, depth)),
+    "s": lambda body, depth: set(_items(body, depth)),
+    "fs": lambda body, depth: frozenset(_items(body, depth)),
+    "d": _decode_dict,
+    "i": _decode_int,
+    "f": _decode_float,
+    "b": _decode_bytes,
+    "c": _decode_complex,
+}

@@ -1,0 +1,368 @@
+"""A warm sandbox: one zygote process that runs one untrusted program at a time.
+
+The trusted side holds a :class:`Sandbox` and opens an :class:`Execution` per sample.
+The execution loads the program in a freshly forked child and calls its entry point
+with plain data; what comes back is decoded by the trusted codec. The sandbox never
+decides whether an answer is right: it reports what happened, as data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import socket
+import struct
+import subprocess
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from fairclimb.errors import SandboxError
+from fairclimb.sandbox import _codec
+from fairclimb.sandbox._backend import Backend, _python
+from fairclimb.sandbox._limits import Limits
+
+__all__ = ["CallKind", "CallResult", "Execution", "ExitReport", "LoadResult", "Sandbox"]
+
+log = logging.getLogger(__name__)
+
+_HERE = Path(__file__).parent
+_START_TIMEOUT_S = 30.0
+_CONTROL_MAX = 1 << 16
+
+
+def _zygote_source() -> str:
+    # The zygote runs with the standard library only, so the codec travels as source.
+    return (_HERE / "_codec.py").read_text() + "\n" + (_HERE / "_zygote.py").read_text()
+
+
+class CallKind(StrEnum):
+    RETURNED = "returned"
+    RAISED = "raised"
+    UNENCODABLE = "unencodable"  # the candidate returned something that is not plain data
+    TIMED_OUT = "timed_out"
+    DIED = "died"  # the child went away (exit, signal, closed its channel)
+    PROTOCOL = "protocol"  # the child sent something that is not a valid answer
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    kind: CallKind
+    value: Any = None
+    error_type: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Whether the program loaded and exposes the entry point.
+
+    ``status`` is the zygote's classification when it did not: ``invalid`` (syntax
+    error, no such function), ``error`` or ``memory`` (raised while loading); empty
+    when the child died or timed out instead, which :class:`ExitReport` explains.
+    """
+
+    ok: bool
+    timed_out: bool = False
+    status: str = ""
+    error_type: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExitReport:
+    """How the sample's process ended, after everything it started was killed."""
+
+    exit_code: int | None
+    killed_for: str | None  # "wall", "request", "output", "sandbox_lost" or None
+    cpu_s: float = 0.0
+    max_rss_kb: int = 0
+    wall_s: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    output_bytes: int = 0
+    leftover_processes: int = 0
+
+    @property
+    def signal(self) -> int | None:
+        return -self.exit_code if self.exit_code is not None and self.exit_code < 0 else None
+
+
+class Sandbox:
+    """One warm zygote under *backend*; not thread-safe, one execution at a time."""
+
+    def __init__(self, backend: Backend, limits: Limits) -> None:
+        self.backend = backend
+        self.limits = limits
+        self._process: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._host_dir: str | None = None
+        self._uid: int | None = None
+        self._source = _zygote_source()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command, self._host_dir = self.backend.command(_python(), self._source)
+        command.append(str(theirs.fileno()))
+        try:
+            self._process = subprocess.Popen(
+                command,
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start the {self.backend.name} sandbox: {exc}") from exc
+        finally:
+            theirs.close()
+        self._control = ours
+        hello = self._receive_control(_START_TIMEOUT_S)
+        if hello is None or hello.get("op") != "hello":
+            detail = self._stderr_of_dead_zygote()
+            self.close()
+            raise SandboxError(f"the {self.backend.name} sandbox did not start: {detail}")
+        self._uid = getattr(self.backend, "uid", None) if hello.get("separate_uid") else None
+
+    def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            if self._process.stderr is not None:
+                self._process.stderr.close()
+            self._process = None
+        if self._host_dir is not None:
+            shutil.rmtree(self._host_dir, ignore_errors=True)
+            self._host_dir = None
+
+    def restart(self) -> None:
+        log.warning("restarting the sandbox after its zygote was lost")
+        self.close()
+        self.start()
+
+    def execute(self, program: str, entry_point: str) -> Execution:
+        """Start *program* in a fresh child; the caller must :meth:`Execution.finish` it."""
+        if self._control is None:
+            raise SandboxError("the sandbox is not started")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        message = {"op": "run", "limits": self.limits.for_zygote(self._uid)}
+        try:
+            socket.send_fds(self._control, [json.dumps(message).encode()], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            self.restart()
+            raise SandboxError("the sandbox's zygote was lost") from None
+        finally:
+            theirs.close()
+        return Execution(self, ours, program, entry_point)
+
+    # -- control socket -------------------------------------------------------------
+
+    def _receive_control(self, timeout: float) -> dict[str, Any] | None:
+        assert self._control is not None
+        self._control.settimeout(timeout)
+        try:
+            data, fds, _, _ = socket.recv_fds(self._control, _CONTROL_MAX, 1)
+        except (TimeoutError, OSError):
+            return None
+        for fd in fds:  # the zygote never sends descriptors; refuse any
+            socket.close(fd)
+        if not data:
+            return None
+        result: dict[str, Any] = json.loads(data)
+        return result
+
+    def _send_control(self, message: dict[str, Any]) -> None:
+        assert self._control is not None
+        try:
+            self._control.send(json.dumps(message).encode())
+        except OSError:
+            pass  # a lost zygote shows as a missing exit report
+
+    def _stderr_of_dead_zygote(self) -> str:
+        if self._process is None or self._process.stderr is None:
+            return "no diagnostics"
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        text = self._process.stderr.read().decode(errors="replace").strip()
+        return text.splitlines()[-1] if text else f"exit status {self._process.returncode}"
+
+    def _wait_exit_or_kill(self, grace: float) -> ExitReport:
+        report = self._receive_control(grace)
+        if report is None:
+            self._send_control({"op": "kill"})
+            return self._wait_exit()
+        return _exit_report(report)
+
+    def _wait_exit(self) -> ExitReport:
+        report = self._receive_control(self.limits.wall_s + 30)
+        if report is None or report.get("op") != "exit":
+            self.restart()
+            return ExitReport(exit_code=None, killed_for="sandbox_lost")
+        return _exit_report(report)
+
+
+def _exit_report(report: dict[str, Any]) -> ExitReport:
+    fields = {k: v for k, v in report.items() if k in ExitReport.__dataclass_fields__}
+    return ExitReport(**fields)
+
+
+class Execution:
+    """One sample's program running in the sandbox, answering calls until finished."""
+
+    def __init__(self, sandbox: Sandbox, channel: socket.socket, program: str,
+                 entry_point: str) -> None:
+        self._sandbox = sandbox
+        self._channel = channel
+        self._deadline = time.monotonic() + sandbox.limits.wall_s
+        self._seq = 0
+        self._timed_out = False
+        self._finished: ExitReport | None = None
+        self._alive = self._send(["program", program, entry_point])
+
+    @property
+    def timed_out(self) -> bool:
+        return self._timed_out
+
+    def load(self) -> LoadResult:
+        if not self._alive:
+            return LoadResult(ok=False, timed_out=self._timed_out)
+        frame = self._receive()
+        if frame is None:
+            return LoadResult(ok=False, timed_out=self._timed_out)
+        if frame == ["ready"]:
+            return LoadResult(ok=True)
+        if (len(frame) == 4 and frame[0] == "not_ready"
+                and frame[1] in ("invalid", "error", "memory")
+                and all(isinstance(item, str) for item in frame[1:])):
+            return LoadResult(ok=False, status=frame[1], error_type=frame[2], message=frame[3])
+        return LoadResult(ok=False, status="error", error_type="ProtocolError",
+                          message="the program answered out of turn while loading")
+
+    def call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallResult:
+        """Call the entry point with plain-data arguments and decode what comes back."""
+        if not self._alive:
+            return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
+        self._seq += 1
+        encoded = [_codec.encode_value(list(args)), _codec.encode_value(kwargs)]
+        if not self._send(["call", self._seq, *encoded]):
+            return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
+        frame = self._receive()
+        if frame is None:
+            return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
+        return self._interpret(frame)
+
+    def _interpret(self, frame: list[Any]) -> CallResult:
+        tag = frame[0] if frame else None
+        if len(frame) >= 3 and frame[1] == self._seq:
+            if tag == "return" and len(frame) == 3:
+                try:
+                    return CallResult(CallKind.RETURNED, value=_codec.decode_value(frame[2]))
+                except _codec.CodecError as exc:
+                    return CallResult(CallKind.PROTOCOL, message=f"undecodable value: {exc}")
+            if (tag == "raise" and len(frame) == 4
+                    and isinstance(frame[2], str) and isinstance(frame[3], str)):
+                return CallResult(CallKind.RAISED, error_type=frame[2], message=frame[3])
+            if tag == "unencodable" and len(frame) == 3 and isinstance(frame[2], str):
+                return CallResult(CallKind.UNENCODABLE, message=frame[2])
+        self._alive = False
+        return CallResult(CallKind.PROTOCOL, message="the program sent an invalid answer")
+
+    def finish(self) -> ExitReport:
+        """End the sample: stop the child, kill what it left, remove its files."""
+        if self._finished is None:
+            if self._alive and not self._timed_out:
+                # Closing the channel tells a well-behaved child to exit on its own.
+                self._channel.close()
+                self._finished = self._sandbox._wait_exit_or_kill(self._grace())
+            else:
+                self._channel.close()
+                self._sandbox._send_control({"op": "kill"})
+                self._finished = self._sandbox._wait_exit()
+        return self._finished
+
+    def _grace(self) -> float:
+        return max(0.05, min(1.0, self._deadline - time.monotonic()))
+
+    # -- sample channel -------------------------------------------------------------
+
+    def _remaining(self) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            self._timed_out = True
+            self._alive = False
+        return remaining
+
+    def _send(self, message: list[Any]) -> bool:
+        data = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+        remaining = self._remaining()
+        if remaining <= 0:
+            return False
+        self._channel.settimeout(remaining)
+        try:
+            self._channel.sendall(struct.pack(">I", len(data)) + data)
+        except TimeoutError:
+            self._timed_out = True
+            self._alive = False
+            return False
+        except OSError:
+            self._alive = False
+            return False
+        return True
+
+    def _receive(self) -> list[Any] | None:
+        header = self._receive_exact(4)
+        if header is None:
+            return None
+        (size,) = struct.unpack(">I", header)
+        if size > self._sandbox.limits.frame_bytes:
+            self._alive = False
+            return ["oversized"]
+        body = self._receive_exact(size)
+        if body is None:
+            return None
+        try:
+            frame = json.loads(body, parse_constant=_codec._reject_constant)
+        except (ValueError, RecursionError):
+            self._alive = False
+            return ["unparsable"]
+        return frame if isinstance(frame, list) else ["unparsable"]
+
+    def _receive_exact(self, size: int) -> bytes | None:
+        chunks: list[bytes] = []
+        while size:
+            remaining = self._remaining()
+            if remaining <= 0:
+                return None
+            self._channel.settimeout(remaining)
+            try:
+                chunk = self._channel.recv(min(size, 1 << 20))
+            except TimeoutError:
+                self._timed_out = True
+                self._alive = False
+                return None
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._alive = False
+                return None
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,410 @@
+# The zygote: the long-lived process inside the sandbox that forks one child per sample.
+#
+# It is run as ``python -I -S -c SOURCE`` where SOURCE is _codec.py followed by this
+# file, so it imports nothing from fairclimb and holds nothing the trusted side knows:
+# no tests, no expected values. A child it forks sees only the program it runs.
+#
+# Control protocol (a SOCK_SEQPACKET socket to the trusted worker, its fd in argv), JSON messages:
+#   worker → zygote  {"op": "run", "limits": {...}}  with the sample's channel fd attached
+#                    {"op": "kill"}                  end the running sample now
+#   zygote → worker  {"op": "hello", ...}            once, when ready
+#                    {"op": "exit", ...}             the sample ended; everything it
+#                                                    started is dead and its files gone
+# Sample channel (a SOCK_STREAM socket, 4-byte big-endian length + JSON frames):
+#   worker → child   ["program", SOURCE, ENTRY_POINT]   then ["call", SEQ, ARGS, KWARGS]…
+#   child → worker   ["ready"] | ["not_ready", STATUS, TYPE, MESSAGE]
+#                    ["return", SEQ, VALUE] | ["raise", SEQ, TYPE, MESSAGE]
+#                    ["unencodable", SEQ, MESSAGE]
+# Every value crossing is in the codec's form; the trusted side decodes it strictly.
+
+import ctypes
+import errno
+import os
+import resource
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+
+CONTROL_FD = 3  # where a child finds its sample channel
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_NO_NEW_PRIVS = 38
+_OUTPUT_KEPT = 2048
+_WARM_MODULES = (
+    "bisect", "collections", "copy", "dataclasses", "datetime", "decimal", "fractions",
+    "functools", "hashlib", "heapq", "itertools", "json", "math", "operator", "random",
+    "re", "statistics", "string", "typing",
+)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _prctl(option, value):
+    if _libc.prctl(option, value, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+# ---------------------------------------------------------------- sample channel
+
+def _send_frame(sock, message):
+    data = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+    sock.sendall(struct.pack(">I", len(data)) + data)
+
+
+def _recv_exact(sock, size):
+    chunks = []
+    while size:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _recv_frame(sock):
+    header = _recv_exact(sock, 4)
+    if header is None:
+        return None
+    body = _recv_exact(sock, struct.unpack(">I", header)[0])
+    return None if body is None else json.loads(body)
+
+
+# ---------------------------------------------------------------- the child
+
+def _child(channel_fd, out_w, err_w, workdir, limits):
+    """Runs in the forked child: confine, load the program, answer calls. Never returns."""
+    try:
+        _confine(channel_fd, out_w, err_w, workdir, limits)
+    except BaseException as exc:  # confinement failed: refuse to run anything
+        try:
+            os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
+        finally:
+            os._exit(70)
+    channel = socket.socket(fileno=CONTROL_FD)
+    code = 0
+    try:
+        _serve(channel)
+    except BaseException:
+        code = 1
+    os._exit(code)
+
+
+def _confine(channel_fd, out_w, err_w, workdir, limits):
+    os.setsid()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    os.dup2(channel_fd, CONTROL_FD)
+    # Nothing else may be inherited: not the control socket, not another sample's pipes.
+    os.closerange(CONTROL_FD + 1, 1 << 16)
+    os.chdir(workdir)
+    cpu = max(1, int(limits["cpu_s"] + 0.999))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    uid = limits.get("uid")
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    # After the uid change, so the limit counts the sample's own processes only
+    # (root is exempt from RLIMIT_NPROC).
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    # Set after the uid change, which clears it.
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir,
+                       "TMPDIR": workdir, "LANG": "C.UTF-8"})
+
+
+def _describe(exc):
+    return [type(exc).__name__, str(exc)[:1000]]
+
+
+def _status_of(exc):
+    return "memory" if isinstance(exc, MemoryError) else "error"
+
+
+def _serve(channel):
+    first = _recv_frame(channel)
+    if not first or first[0] != "program":
+        return
+    _, source, entry_point = first
+    try:
+        code = compile(source, "<candidate>", "exec")
+    except (SyntaxError, ValueError) as exc:
+        _send_frame(channel, ["not_ready", "invalid"] + _describe(exc))
+        return
+    namespace = {"__name__": "candidate", "__builtins__": __builtins__}
+    try:
+        exec(code, namespace)
+    except BaseException as exc:
+        _send_frame(channel, ["not_ready", _status_of(exc)] + _describe(exc))
+        return
+    function = namespace.get(entry_point)
+    if not callable(function):
+        message = f"the program does not define a function named {entry_point!r}"
+        _send_frame(channel, ["not_ready", "invalid", "NameError", message])
+        return
+    _send_frame(channel, ["ready"])
+    while True:
+        frame = _recv_frame(channel)
+        if frame is None:
+            return
+        _, seq, args, kwargs = frame
+        try:
+            result = function(*decode_value(args), **decode_value(kwargs))
+        except BaseException as exc:
+            _send_frame(channel, ["raise", seq] + _describe(exc))
+            continue
+        try:
+            encoded = encode_value(result)
+        except (CodecError, RecursionError) as exc:
+            _send_frame(channel, ["unencodable", seq, str(exc)])
+            continue
+        _send_frame(channel, ["return", seq, encoded])
+
+
+# ---------------------------------------------------------------- the zygote
+
+class Zygote:
+    def __init__(self, control, base_dir, separate_uid):
+        self.control = control
+        self.base_dir = base_dir
+        self.separate_uid = separate_uid
+        self.counter = 0
+        self.pid = os.getpid()
+        self.children_file = f"/proc/{self.pid}/task/{self.pid}/children"
+
+    def serve(self):
+        _send_control(self.control, {"op": "hello", "pid": self.pid,
+                                     "separate_uid": self.separate_uid})
+        while True:
+            message, fds = _recv_control(self.control)
+            if message is None:
+                return
+            if message["op"] == "run" and len(fds) == 1:
+                self.run(fds[0], message["limits"])
+            else:
+                for fd in fds:
+                    os.close(fd)
+
+    def run(self, channel_fd, limits):
+        self.counter += 1
+        workdir = os.path.join(self.base_dir, f"s{self.counter}")
+        os.mkdir(workdir, 0o700)
+        uid = limits.get("uid")
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            _child(channel_fd, out_w, err_w, workdir, limits)
+        for fd in (channel_fd, out_w, err_w):
+            os.close(fd)
+        report = self.watch(pid, out_r, err_r, limits, started)
+        report.update(self.clean_up(uid, workdir))
+        _send_control(self.control, report)
+
+    def watch(self, pid, out_r, err_r, limits, started):
+        """Wait for the child while draining its output and obeying "kill"."""
+        pidfd = os.pidfd_open(pid)
+        selector = selectors.DefaultSelector()
+        selector.register(pidfd, selectors.EVENT_READ, "exit")
+        selector.register(self.control, selectors.EVENT_READ, "control")
+        outputs = {out_r: bytearray(), err_r: bytearray()}
+        sizes = {out_r: 0, err_r: 0}
+        for fd in outputs:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ, "output")
+        deadline = started + limits["hard_wall_s"]
+        killed_for = None
+        exited = False
+        while not exited:
+            timeout = max(0.0, deadline - time.monotonic())
+            events = selector.select(timeout)
+            if not events and killed_for is None:
+                killed_for = "wall"
+                _kill(pid)
+                deadline = time.monotonic() + 60
+            for key, _ in events:
+                if key.data == "exit":
+                    exited = True
+                elif key.data == "control":
+                    message, fds = _recv_control(self.control)
+                    for fd in fds:
+                        os.close(fd)
+                    if message is None:
+                        _kill(pid)
+                        os._exit(0)
+                    if killed_for is None:
+                        killed_for = "request"
+                        _kill(pid)
+                    deadline = time.monotonic() + 60
+                else:
+                    chunk = _read_some(key.fd)
+                    if chunk is None:
+                        continue
+                    if not chunk:
+                        selector.unregister(key.fd)
+                        continue
+                    sizes[key.fd] += len(chunk)
+                    kept = outputs[key.fd]
+                    kept += chunk[: max(0, _OUTPUT_KEPT - len(kept))]
+                    if sizes[key.fd] > limits["output_bytes"] and killed_for is None:
+                        killed_for = "output"
+                        _kill(pid)
+        _, status, usage = os.wait4(pid, 0)
+        selector.close()
+        os.close(pidfd)
+        for fd in outputs:
+            os.close(fd)
+        return {
+            "op": "exit",
+            "exit_code": os.waitstatus_to_exitcode(status),
+            "killed_for": killed_for,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "max_rss_kb": usage.ru_maxrss,
+            "wall_s": time.monotonic() - started,
+            "stdout": outputs[out_r].decode("utf-8", "replace"),
+            "stderr": outputs[err_r].decode("utf-8", "replace"),
+            "output_bytes": sizes[out_r] + sizes[err_r],
+        }
+
+    def clean_up(self, uid, workdir):
+        """Kill everything the sample left running, then remove its files."""
+        leftovers = 0
+        for _ in range(10_000):
+            found = self.kill_leftovers(uid)
+            if not found:
+                break
+            leftovers += found
+        else:
+            os._exit(75)  # cannot clean: die, so the sandbox tears the namespace down
+        _remove_tree(workdir)
+        return {"leftover_processes": leftovers}
+
+    def kill_leftovers(self, uid):
+        # As a subreaper, the zygote inherits every orphan of the sample, so its
+        # children are exactly what the sample left behind.
+        found = 0
+        if uid is not None:
+            # kill(-1) with the sample's uid signals every process of that uid at once,
+            # which a fork flood cannot outrun; the saved uid 0 lets us switch back.
+            os.setresuid(uid, uid, 0)
+            try:
+                os.kill(-1, signal.SIGKILL)
+                found += 1
+            except ProcessLookupError:
+                pass
+            finally:
+                os.setresuid(0, 0, 0)
+        for pid in self.children():
+            _kill(pid)
+            found += 1
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                if found:
+                    time.sleep(0.001)
+                    continue
+                break
+        return found
+
+    def children(self):
+        try:
+            with open(self.children_file) as handle:
+                return [int(pid) for pid in handle.read().split()]
+        except FileNotFoundError:
+            return _children_by_scan(self.pid)
+
+
+def _children_by_scan(parent):
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                found.append(int(name))
+    return found
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _read_some(fd):
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def _remove_tree(path):
+    # os.fwalk with dir_fd keeps the walk inside the tree even if the sample planted
+    # symlinks; the zygote may still write elsewhere, the sample could not.
+    for root, dirs, files, root_fd in os.fwalk(path, topdown=False, follow_symlinks=False):
+        for name in files:
+            os.unlink(name, dir_fd=root_fd)
+        for name in dirs:
+            try:
+                os.rmdir(name, dir_fd=root_fd)
+            except NotADirectoryError:
+                os.unlink(name, dir_fd=root_fd)
+    os.rmdir(path)
+
+
+def _send_control(sock, message, fds=()):
+    socket.send_fds(sock, [json.dumps(message).encode()], list(fds))
+
+
+def _recv_control(sock):
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+    except OSError as exc:
+        if exc.errno in (errno.ECONNRESET, errno.EBADF):
+            return None, []
+        raise
+    if not data:
+        return None, []
+    return json.loads(data), fds
+
+
+def main():
+    base_dir, separate_uid, control_fd = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+    for name in _WARM_MODULES:
+        __import__(name)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    control = socket.socket(fileno=control_fd)
+    Zygote(control, base_dir, separate_uid).serve()
+
+
+if __name__ == "__main__":
+    main()

