@@ -81,8 +81,7 @@ class ExitReport:
     cpu_s: float = 0.0
     max_rss_kb: int = 0
     wall_s: float = 0.0
-    stdout: str = ""
-    stderr: str = ""
+    output: str = ""  # the head of stdout and stderr together
     output_bytes: int = 0
     leftover_processes: int = 0
 
@@ -288,14 +287,14 @@ class Execution:
     def finish(self) -> ExitReport:
         """End the sample: stop the child, kill what it left, remove its files."""
         if self._finished is None:
-            if self._alive and not self._timed_out:
-                # Closing the channel tells a well-behaved child to exit on its own.
-                self._channel.close()
-                self._finished = self._sandbox._wait_exit_or_kill(self._grace())
-            else:
-                self._channel.close()
+            self._channel.close()
+            if self._timed_out:
                 self._sandbox._send_control({"op": "kill"})
                 self._finished = self._sandbox._wait_exit()
+            else:
+                # A closed channel tells a well-behaved child to exit on its own; one
+                # that already went away is reported as it ended, not as killed.
+                self._finished = self._sandbox._wait_exit_or_kill(self._grace())
         return self._finished
 
     def _grace(self) -> float:

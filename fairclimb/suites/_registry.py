@@ -9,7 +9,7 @@ from fairclimb.errors import UnknownSuiteError
 from fairclimb.suites._humaneval import load_humaneval
 from fairclimb.suites._task import Task
 
-__all__ = ["Suite", "SuiteInfo", "get_suite", "list_suites"]
+__all__ = ["Suite", "SuiteInfo", "SuiteSummary", "describe_suites", "get_suite", "list_suites"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +60,35 @@ def get_suite(name: str) -> Suite:
             return Suite(info.name, info.description, info.origin, tuple(info.loader()))
     known = ", ".join(info.name for info in _SUITES)
     raise UnknownSuiteError(f"unknown suite {name!r}; known suites: {known}")
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteSummary:
+    """What ``fairclimb suites`` shows of one suite."""
+
+    name: str
+    description: str
+    origin: str
+    size: int
+    kinds: list[str]
+    languages: list[str]
+    splits: list[str]
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "size": self.size, "kinds": self.kinds,
+                "languages": self.languages, "splits": self.splits, "origin": self.origin,
+                "description": self.description}
+
+
+def describe_suites() -> list[SuiteSummary]:
+    summaries = []
+    for info in _SUITES:
+        tasks = info.loader()
+        summaries.append(SuiteSummary(
+            name=info.name, description=info.description, origin=info.origin,
+            size=len(tasks),
+            kinds=sorted({t.kind.value for t in tasks}),
+            languages=sorted({t.language.value for t in tasks}),
+            splits=sorted({t.split.value for t in tasks}),
+        ))
+    return summaries

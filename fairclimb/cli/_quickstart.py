@@ -1,0 +1,39 @@
+"""fairclimb quickstart: the self-check, then an example evaluation, on embedded defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from fairclimb.cli._common import DbOption, WorkersOption, eval_options, progress_bar
+from fairclimb.evaluate import render_summary
+from fairclimb.quickstart import run_quickstart
+from fairclimb.settings import load_settings
+
+
+def quickstart_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the example run.")
+                   ] = Path("fairclimb-quickstart"),
+    workers: WorkersOption = None,
+    db: DbOption = None,
+) -> None:
+    """Check the harness on HumanEval's references, then evaluate the shipped examples."""
+    settings = load_settings(workers=workers, db=db)
+    console = Console()
+    with progress_bar(console, "quickstart") as update:
+        result = run_quickstart(out, eval_options(settings), settings.db, update)
+    check = result.reference_check
+    colour = "green" if not check.failures else "red"
+    console.print(f"[{colour}]self-check: {check.passed}/{check.total} {check.suite} reference "
+                  "solutions pass their own tests[/]")
+    console.print(f"example samples: {result.samples_path}")
+    render_summary(result.outcome.summary, console)
+    console.print(f"per-sample verdicts: {out / 'results.jsonl'}")
+    if check.failures:
+        raise typer.Exit(1)
+
+
+COMMANDS = {"quickstart": quickstart_command}

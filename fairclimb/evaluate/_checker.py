@@ -1,0 +1,270 @@
+"""Trusted-side checking: the suite's tests run here and call the candidate by proxy.
+
+The tests of a task run in this (trusted) process, in a namespace built from the
+suite's own prompt and reference, so helpers such as ``poly`` are the suite's, whatever
+the candidate redefines. ``candidate`` is a :class:`CandidateProxy`: each call crosses
+into the sandbox, and what comes back is plain data built by the trusted codec.
+
+A pass needs positive evidence: ``check`` returned normally, at least one call was
+made, every call was answered with plain data, and nothing stopped the sample.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import random
+import reprlib
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.sandbox import CallKind, Execution, ExitReport, LoadResult, Sandbox
+from fairclimb.suites import Task
+
+__all__ = ["CompiledTask", "check_program", "compile_task"]
+
+_repr = reprlib.Repr()
+_repr.maxstring = 80
+_repr.maxother = 80
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
+_DETAIL_LIMIT = 500
+_TEST_SEED = 1234
+
+
+class _Stop(BaseException):
+    """Ends a check early. A BaseException so that ``except Exception`` in tests cannot
+    swallow it; the proxy also remembers it, so even a bare ``except`` cannot."""
+
+    def __init__(self, status: Status | None, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTask:
+    """A task ready to check answers: its trusted namespace and ``check`` function."""
+
+    task: Task
+    namespace: dict[str, Any]
+    filename: str
+
+    @property
+    def check(self) -> Callable[[Any], object]:
+        check: Callable[[Any], object] = self.namespace["check"]
+        return check
+
+
+def compile_task(task: Task) -> CompiledTask:
+    """Build the trusted namespace: the suite's prompt and reference, then its tests."""
+    filename = f"<tests of {task.task_id}>"
+    # So that tracebacks, and hence failure details, can quote the failing line.
+    linecache.cache[filename] = (len(task.tests), None, task.tests.splitlines(True), filename)
+    namespace: dict[str, Any] = {"__name__": "fairclimb_tests"}
+    exec(compile(task.reference_program, f"<prompt of {task.task_id}>", "exec"), namespace)
+    exec(compile(task.tests, filename, "exec"), namespace)
+    if not callable(namespace.get("check")):
+        raise ValueError(f"the tests of {task.task_id} define no check(candidate) function")
+    return CompiledTask(task, namespace, filename)
+
+
+class CandidateProxy:
+    """Stands in for the candidate function inside the trusted tests."""
+
+    def __init__(self, execution: Execution, name: str) -> None:
+        self._execution = execution
+        self._name = name
+        self.calls = 0
+        self.last_call = ""
+        self.last_value: Any = None
+        self.last_raised: BaseException | None = None
+        self.stopped: _Stop | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.stopped is not None:
+            raise self.stopped
+        self.last_call = _describe_call(self._name, args, kwargs)
+        result = self._execution.call(args, kwargs)
+        if result.kind is CallKind.RETURNED:
+            self.calls += 1
+            self.last_value = result.value
+            return result.value
+        if result.kind is CallKind.RAISED:
+            self.calls += 1
+            self.last_raised = _as_exception(result.error_type, result.message)
+            raise self.last_raised
+        self.stopped = self._stop_for(result.kind, result.message)
+        raise self.stopped
+
+    def _stop_for(self, kind: CallKind, message: str) -> _Stop:
+        if kind is CallKind.UNENCODABLE:
+            return _Stop(Status.FAILED, f"{self.last_call} returned {message}")
+        if kind is CallKind.TIMED_OUT:
+            return _Stop(Status.TIMEOUT, f"time limit reached during {self.last_call}")
+        if kind is CallKind.PROTOCOL:
+            return _Stop(Status.FAILED, f"{self.last_call}: {message}")
+        return _Stop(None, f"the program stopped during {self.last_call}")
+
+
+def _as_exception(error_type: str, message: str) -> BaseException:
+    """The candidate's exception as a trusted object tests can catch by type."""
+    kind = getattr(builtins, error_type, None)
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        try:
+            return kind(message)
+        except Exception:  # an exception type whose constructor wants other arguments
+            pass
+    return _CandidateError(f"{error_type}: {message}")
+
+
+class _CandidateError(Exception):
+    """A candidate exception of a type the trusted side does not know."""
+
+
+def _describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    parts = [_repr.repr(arg) for arg in args]
+    parts += [f"{key}={_repr.repr(value)}" for key, value in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
+    """Run *program* in the sandbox and judge it with the task's trusted tests."""
+    task = compiled.task
+    execution = sandbox.execute(program, task.entry_point)
+    try:
+        loaded = execution.load()
+        if loaded.ok:
+            proxy = CandidateProxy(execution, task.entry_point)
+            status, detail = _run_check(compiled, proxy, sandbox.limits.wall_s)
+        else:
+            proxy = None
+            status, detail = None, ""
+    finally:
+        report = execution.finish()
+    if not loaded.ok:
+        status, detail = _load_failure(loaded, report)
+    elif status is None:
+        status, detail = _exit_status(report, detail)
+    return Verdict(
+        status=status,
+        detail=_clip(detail),
+        calls=proxy.calls if proxy else 0,
+        cpu_s=report.cpu_s,
+        wall_s=report.wall_s,
+    )
+
+
+def _run_check(
+    compiled: CompiledTask, proxy: CandidateProxy, wall_s: float
+) -> tuple[Status | None, str]:
+    """Call ``check(candidate)``; ``None`` as status means "ask the exit report"."""
+    random.seed(_TEST_SEED)  # tests that draw random inputs draw the same ones each time
+    previous = _arm_alarm(wall_s)
+    try:
+        compiled.check(proxy)
+    except _Stop as stop:
+        return stop.status, stop.detail
+    except BaseException as exc:
+        if proxy.stopped is not None:
+            return proxy.stopped.status, proxy.stopped.detail
+        return _exception_status(exc, proxy, compiled.filename)
+    finally:
+        _disarm_alarm(previous)
+    if proxy.stopped is not None:  # the tests swallowed a stop; it still counts
+        return proxy.stopped.status, proxy.stopped.detail
+    if proxy.calls == 0:
+        return Status.FAILED, "the tests never called the candidate"
+    return Status.PASSED, f"{proxy.calls} calls checked"
+
+
+def _exception_status(
+    exc: BaseException, proxy: CandidateProxy, filename: str
+) -> tuple[Status, str]:
+    if exc is proxy.last_raised:
+        status = Status.MEMORY if isinstance(exc, MemoryError) else Status.ERROR
+        text = str(exc) if isinstance(exc, _CandidateError) else f"{type(exc).__name__}: {exc}"
+        return status, f"{proxy.last_call} raised {text}"
+    where = _test_line(exc, filename)
+    if isinstance(exc, AssertionError):
+        got = f"; it returned {_repr.repr(proxy.last_value)}" if proxy.calls else ""
+        return Status.FAILED, f"check failed at `{where}` after {proxy.last_call}{got}"
+    if isinstance(exc, KeyboardInterrupt):
+        raise exc
+    return Status.FAILED, (
+        f"the check raised {type(exc).__name__}: {exc} at `{where}` "
+        f"after {proxy.last_call} returned {_repr.repr(proxy.last_value)}"
+    )
+
+
+def _test_line(exc: BaseException, filename: str) -> str:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == filename:
+            return (frame.line or f"line {frame.lineno}").strip()
+    return "the tests"
+
+
+def _load_failure(loaded: LoadResult, report: ExitReport) -> tuple[Status, str]:
+    if loaded.status:
+        what = "loading the program raised" if loaded.status != "invalid" else "invalid program:"
+        return Status(loaded.status), f"{what} {loaded.error_type}: {loaded.message}"
+    if loaded.timed_out:
+        return Status.TIMEOUT, "time limit reached while loading the program"
+    return _exit_status(report, "the program stopped while loading")
+
+
+def _exit_status(report: ExitReport, context: str) -> tuple[Status, str]:
+    """Classify a child that went away, from how it ended."""
+    if report.killed_for == "output":
+        return Status.ERROR, f"{context}: output limit exceeded ({report.output_bytes} bytes)"
+    if report.killed_for == "sandbox_lost":
+        return Status.CRASHED, f"{context}: the sandbox was lost and restarted"
+    sig = report.signal
+    if sig == signal.SIGKILL and report.killed_for in ("wall", "request"):
+        return Status.TIMEOUT, f"{context}: time limit reached"
+    if sig is not None:
+        if sig == signal.SIGXCPU:
+            return Status.TIMEOUT, f"{context}: CPU time limit reached"
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+        return Status.CRASHED, f"{context}: killed by signal {name}"
+    tail = report.output.strip().splitlines()[-1:] if report.output.strip() else []
+    if tail and "MemoryError" in tail[0]:
+        return Status.MEMORY, f"{context}: {tail[0]}"
+    said = f" ({tail[0][:200]})" if tail else ""
+    return Status.ERROR, f"{context}: it exited with code {report.exit_code}{said}"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+
+
+# The alarm bounds the trusted tests themselves (a hostile answer could make a helper
+# such as ``poly`` crawl); the runner's watchdog covers what an alarm cannot interrupt.
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(Status.TIMEOUT, "time limit reached while checking the answers")
+
+
+def _arm_alarm(wall_s: float) -> Any:
+    if sys.platform != "linux" or not _in_main_thread():
+        return None
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, wall_s + 1.0)
+    return previous
+
+
+def _disarm_alarm(previous: Any) -> None:
+    if previous is None:
+        return
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

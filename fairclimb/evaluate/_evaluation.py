@@ -1,0 +1,245 @@
+"""Evaluating a samples file: validate, resume, deduplicate, check, record, summarise."""
+
+from __future__ import annotations
+
+import logging
+import time
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fairclimb import __version__
+from fairclimb.errors import UserInputError
+from fairclimb.evaluate._output import (
+    SUMMARY,
+    Manifest,
+    ResultsFile,
+    read_existing,
+    write_json_atomic,
+)
+from fairclimb.evaluate._pool import Job, Pool
+from fairclimb.evaluate._records import Sample, Status, Verdict
+from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
+from fairclimb.evaluate._summary import Summary, summarize
+from fairclimb.sandbox import Limits, select_backend
+from fairclimb.store import NewRun, ResultRow, Store
+from fairclimb.suites import Suite, Task, get_suite
+
+__all__ = ["EvalOptions", "EvalOutcome", "ReferenceCheck", "check_references", "evaluate"]
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+_STORE_BATCH = 500
+_STORE_EVERY_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class EvalOptions:
+    workers: int = 1
+    limits: Limits = field(default_factory=Limits)
+    sandbox: str = "auto"
+    ks: tuple[int, ...] = (1, 10, 100)
+    bootstrap_rounds: int = 1000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise UserInputError("--workers must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class EvalOutcome:
+    summary: Summary
+    out_dir: Path
+    resumed: int  # samples whose verdicts were already on disk or in the store
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceCheck:
+    suite: str
+    total: int
+    failures: list[tuple[str, Verdict]]
+    sandbox_warning: str | None
+
+    @property
+    def passed(self) -> int:
+        return self.total - len(self.failures)
+
+
+def evaluate(suite_name: str, samples_path: Path, out_dir: Path, options: EvalOptions,
+             store: Store, on_progress: ProgressCallback | None = None) -> EvalOutcome:
+    """Check every sample of *samples_path*; resumable through *out_dir* and *store*."""
+    suite = get_suite(suite_name)
+    samples = read_samples(samples_path, suite)  # all validation before anything is written
+    backend = select_backend(options.sandbox)
+    sha = file_sha256(samples_path)
+    manifest = Manifest(suite.name, str(samples_path), sha, None)
+    previous = Manifest.read(out_dir) if out_dir.exists() else None
+    if previous is not None:
+        previous.check_matches(manifest, out_dir)
+    _prepare_dir(out_dir)
+    done = read_existing(out_dir, samples)
+    run_id = store.find_resumable_run(str(out_dir.resolve()), sha)
+    if run_id is None:
+        run_id = store.create_run(NewRun(
+            suite=suite.name, samples_path=str(samples_path), samples_sha256=sha,
+            out_dir=str(out_dir.resolve()), settings=_settings_of(options),
+            sandbox=backend.name, sandbox_warning=backend.warning,
+            fairclimb_version=__version__, n_samples=len(samples),
+        ))
+    else:
+        done.update(_verdicts_in_store(store, run_id, done))
+    Manifest(suite.name, str(samples_path), sha, run_id).write(out_dir)
+    resumed = len(done)
+    started = time.monotonic()
+    verdicts, shared = _check_all(suite, samples, done, options, store, run_id, out_dir,
+                                  on_progress)
+    summary = summarize(
+        suite.name, ((s.task_id, verdicts[s.index].status) for s in samples),
+        seconds=time.monotonic() - started, sandbox=backend.name,
+        sandbox_warning=backend.warning, deduplicated=shared, run_id=run_id,
+        ks=options.ks, rounds=options.bootstrap_rounds,
+        rng=np.random.default_rng(options.seed),
+    )
+    write_json_atomic(out_dir / SUMMARY, summary.to_json())
+    store.finish_run(run_id, summary.to_json())
+    return EvalOutcome(summary=summary, out_dir=out_dir, resumed=resumed)
+
+
+def _prepare_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create output directory {str(out_dir)!r}: "
+                             f"{exc.strerror}") from None
+
+
+def _settings_of(options: EvalOptions) -> dict[str, object]:
+    return {"workers": options.workers, "limits": options.limits.as_dict(),
+            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed}
+
+
+def _verdicts_in_store(store: Store, run_id: str, done: dict[int, Verdict]) -> dict[int, Verdict]:
+    return {row.sample_index: Verdict(Status(row.status), row.detail)
+            for row in store.results(run_id) if row.sample_index not in done}
+
+
+def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
+               options: EvalOptions, store: Store, run_id: str, out_dir: Path,
+               on_progress: ProgressCallback | None) -> tuple[dict[int, Verdict], int]:
+    """Verdicts for every sample; identical programs of a task are checked once."""
+    programs = {s.index: program_of(s, _task_by_id(suite, s.task_id)) for s in samples}
+    verdicts = dict(done)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for sample in samples:
+        groups.setdefault((sample.task_id, programs[sample.index]), []).append(sample.index)
+    jobs: list[Job] = []
+    for (task_id, program), members in groups.items():
+        known = next((verdicts[i] for i in members if i in verdicts), None)
+        if known is None:
+            jobs.append(Job(key=members[0], task_id=task_id, program=program))
+    shared = len(samples) - len(groups)
+    recorder = _Recorder(store, run_id, samples, programs)
+    with ResultsFile(out_dir, samples, done) as results:
+        _fill_from_groups(groups, verdicts, results, recorder)
+
+        def on_verdict(job: Job, verdict: Verdict) -> None:
+            for index in groups[(job.task_id, job.program)]:
+                if index not in verdicts:
+                    verdicts[index] = verdict
+                    results.add(index, verdict)
+                    recorder.add(index, verdict)
+            if on_progress is not None:
+                on_progress(len(verdicts), len(samples))
+
+        if on_progress is not None:
+            on_progress(len(verdicts), len(samples))
+        if jobs:
+            tasks = {job.task_id: _task_by_id(suite, job.task_id) for job in jobs}
+            workers = min(options.workers, len(jobs))
+            with Pool(workers, options.sandbox, options.limits, tasks) as pool:
+                pool.run(jobs, on_verdict)
+        recorder.flush()
+    return verdicts, shared
+
+
+def _fill_from_groups(groups: dict[tuple[str, str], list[int]], verdicts: dict[int, Verdict],
+                      results: ResultsFile, recorder: _Recorder) -> None:
+    """Samples identical to one already judged get its verdict without running."""
+    for members in groups.values():
+        known = next((verdicts[i] for i in members if i in verdicts), None)
+        if known is None:
+            continue
+        for index in members:
+            if index not in verdicts:
+                verdicts[index] = known
+                results.add(index, known)
+                recorder.add(index, known)
+
+
+def _task_by_id(suite: Suite, task_id: str) -> Task:
+    task = suite.get(task_id)
+    if task is None:  # read_samples checked every id; this would be a bug
+        raise RuntimeError(f"task {task_id} vanished from suite {suite.name}")
+    return task
+
+
+class _Recorder:
+    """Writes verdicts to the store in batches, so the store never lags far behind."""
+
+    def __init__(self, store: Store, run_id: str, samples: list[Sample],
+                 programs: dict[int, str]) -> None:
+        self._store = store
+        self._run_id = run_id
+        self._samples = samples
+        self._programs = programs
+        self._pending: list[ResultRow] = []
+        self._last = time.monotonic()
+
+    def add(self, index: int, verdict: Verdict) -> None:
+        sample = self._samples[index]
+        self._pending.append(ResultRow(
+            sample_index=index, task_id=sample.task_id, status=verdict.status.value,
+            passed=verdict.passed, detail=verdict.detail,
+            program_sha256=hashlib.sha256(self._programs[index].encode()).hexdigest(),
+            cpu_s=verdict.cpu_s, wall_s=verdict.wall_s,
+        ))
+        now = time.monotonic()
+        if len(self._pending) >= _STORE_BATCH or now - self._last >= _STORE_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._store.add_results(self._run_id, self._pending)
+            self._pending = []
+        self._last = time.monotonic()
+
+
+def check_references(suite_name: str, options: EvalOptions,
+                     on_progress: ProgressCallback | None = None) -> ReferenceCheck:
+    """Run every task's reference solution against its own tests (a harness self-check)."""
+    suite = get_suite(suite_name)
+    backend = select_backend(options.sandbox)
+    jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
+            for i, t in enumerate(suite.tasks)]
+    failures: list[tuple[str, Verdict]] = []
+    finished = 0
+
+    def on_verdict(job: Job, verdict: Verdict) -> None:
+        nonlocal finished
+        finished += 1
+        if not verdict.passed:
+            failures.append((job.task_id, verdict))
+        if on_progress is not None:
+            on_progress(finished, len(jobs))
+
+    tasks = {t.task_id: t for t in suite.tasks}
+    with Pool(min(options.workers, max(1, len(jobs))), options.sandbox, options.limits,
+              tasks) as pool:
+        pool.run(jobs, on_verdict)
+    failures.sort(key=lambda failure: failure[0])
+    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning)

@@ -1,0 +1,210 @@
+"""A pool of checker processes, each owning one warm sandbox.
+
+The trusted tests run in the checker processes (one per worker, so checking uses every
+core); the untrusted programs run in each checker's sandbox. The pool's own process
+only dispatches jobs and collects verdicts. A watchdog bounds every job: a checker that
+stops answering (a hostile answer made a trusted helper crawl, say) is killed, its job
+is recorded as a timeout, and a fresh checker takes its place.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from fairclimb.errors import FairclimbError, SandboxError
+from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.sandbox import Limits, Sandbox, select_backend
+from fairclimb.suites import Task
+
+__all__ = ["Job", "Pool"]
+
+log = logging.getLogger(__name__)
+
+_IN_FLIGHT = 3  # jobs queued per checker, so none waits on the dispatcher
+_WATCHDOG_SLACK_S = 15.0
+_START_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    key: int
+    task_id: str
+    program: str
+
+
+@dataclass(slots=True)
+class _Checker:
+    process: Any
+    conn: Connection
+    pending: deque[Job] = field(default_factory=deque)
+    since: float = 0.0  # when it last answered, or was given work while idle
+
+
+def _checker_main(conn: Connection, backend_name: str, limits: Limits,
+                  tasks: Mapping[str, Task]) -> None:
+    """Entry point of a checker process."""
+    compiled: dict[str, CompiledTask] = {}
+    try:
+        sandbox = Sandbox(select_backend(backend_name), limits)
+        sandbox.start()
+    except FairclimbError as exc:
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready", None))
+    with sandbox:
+        while True:
+            try:
+                batch: list[Job] | None = conn.recv()
+            except EOFError:
+                return
+            if batch is None:
+                return
+            for job in batch:
+                task = tasks[job.task_id]
+                if job.task_id not in compiled:
+                    compiled[job.task_id] = compile_task(task)
+                try:
+                    verdict = check_program(sandbox, compiled[job.task_id], job.program)
+                except SandboxError as exc:
+                    verdict = Verdict(Status.CRASHED, f"the sandbox failed: {exc}")
+                conn.send(("verdict", (job.key, verdict)))
+
+
+class Pool:
+    """Checks jobs on *workers* checker processes; verdicts arrive through a callback."""
+
+    def __init__(self, workers: int, backend_name: str, limits: Limits,
+                 tasks: Mapping[str, Task]) -> None:
+        self.workers = workers
+        self.backend_name = backend_name
+        self.limits = limits
+        self.tasks = dict(tasks)
+        self._context = multiprocessing.get_context("spawn")
+        self._checkers: list[_Checker] = []
+
+    def __enter__(self) -> Pool:
+        self._checkers = [self._spawn() for _ in range(self.workers)]
+        for checker in self._checkers:
+            self._await_ready(checker)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for checker in self._checkers:
+            self._stop(checker)
+        self._checkers = []
+
+    def run(self, jobs: Iterable[Job], on_verdict: Callable[[Job, Verdict], None]) -> None:
+        """Check every job; *on_verdict* is called in this process as each one ends."""
+        queue = deque(jobs)
+        while queue or any(checker.pending for checker in self._checkers):
+            self._dispatch(queue)
+            ready = wait([c.conn for c in self._checkers if c.pending], timeout=1.0)
+            for checker in list(self._checkers):
+                if checker.conn in ready:
+                    self._collect(checker, on_verdict)
+            self._watch(on_verdict)
+
+    # -- internals ------------------------------------------------------------------
+
+    def _dispatch(self, queue: deque[Job]) -> None:
+        for checker in self._checkers:
+            room = _IN_FLIGHT - len(checker.pending)
+            if room <= 0 or not queue:
+                continue
+            batch = [queue.popleft() for _ in range(min(room, len(queue)))]
+            if not checker.pending:
+                checker.since = time.monotonic()
+            checker.pending.extend(batch)
+            try:
+                checker.conn.send(batch)
+            except OSError:
+                pass  # the watchdog replaces a dead checker and re-queues its jobs
+
+    def _collect(self, checker: _Checker, on_verdict: Callable[[Job, Verdict], None]) -> None:
+        try:
+            while checker.conn.poll():
+                kind, payload = checker.conn.recv()
+                if kind != "verdict":
+                    continue
+                key, verdict = payload
+                job = checker.pending.popleft()
+                assert job.key == key, "checker answered out of order"
+                checker.since = time.monotonic()
+                on_verdict(job, verdict)
+        except (EOFError, OSError):
+            self._replace(checker, on_verdict, "the trusted checker process died")
+
+    def _watch(self, on_verdict: Callable[[Job, Verdict], None]) -> None:
+        limit = self.limits.wall_s + _WATCHDOG_SLACK_S
+        now = time.monotonic()
+        for checker in list(self._checkers):
+            if not checker.pending:
+                continue
+            if not checker.process.is_alive():
+                self._replace(checker, on_verdict, "the trusted checker process died")
+            elif now - checker.since > limit:
+                self._replace(checker, on_verdict, "checking did not finish in time",
+                              Status.TIMEOUT)
+
+    def _replace(self, checker: _Checker, on_verdict: Callable[[Job, Verdict], None],
+                 why: str, status: Status = Status.CRASHED) -> None:
+        """Kill *checker*; its current job fails, the rest go to its successor."""
+        log.warning("%s; starting a new checker", why)
+        self._kill(checker)
+        index = self._checkers.index(checker)
+        successor = self._spawn()
+        self._await_ready(successor)
+        self._checkers[index] = successor
+        if checker.pending:
+            current = checker.pending.popleft()
+            on_verdict(current, Verdict(status, f"{why} while checking this sample"))
+        if checker.pending:
+            successor.pending.extend(checker.pending)
+            successor.since = time.monotonic()
+            successor.conn.send(list(checker.pending))
+
+    def _spawn(self) -> _Checker:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=_checker_main,
+            args=(theirs, self.backend_name, self.limits, self.tasks),
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        return _Checker(process=process, conn=ours)
+
+    def _await_ready(self, checker: _Checker) -> None:
+        if not checker.conn.poll(_START_TIMEOUT_S):
+            self._kill(checker)
+            raise SandboxError("a checker process did not start within a minute")
+        try:
+            kind, detail = checker.conn.recv()
+        except EOFError:
+            kind, detail = "failed", "the checker process exited while starting"
+        if kind != "ready":
+            self._kill(checker)
+            raise SandboxError(str(detail))
+
+    def _stop(self, checker: _Checker) -> None:
+        try:
+            checker.conn.send(None)
+        except OSError:
+            pass
+        checker.process.join(timeout=5)
+        self._kill(checker)
+
+    @staticmethod
+    def _kill(checker: _Checker) -> None:
+        if checker.process.is_alive():
+            checker.process.kill()
+        checker.process.join()
+        checker.conn.close()

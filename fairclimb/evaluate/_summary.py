@@ -1,0 +1,191 @@
+"""The summary of an execution run: status counts, pass@k with intervals, throughput.
+
+A :class:`Summary` is what a run reports and stores; ``to_json``/``from_json`` give it a
+stable, plain-JSON form, and :func:`render_summary` shows it to a person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k
+from fairclimb.evaluate._records import Status
+
+__all__ = ["Summary", "render_summary", "summarize"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What one execution run of a suite came to."""
+
+    suite: str
+    samples: int
+    tasks: int
+    statuses: dict[str, int]  # every Status value, in declaration order, zero if unseen
+    pass_at_k: list[PassAtK]
+    seconds: float
+    samples_per_second: float
+    sandbox: str
+    sandbox_warning: str | None  # e.g. "no bubblewrap: rlimits only"
+    deduplicated: int  # samples whose verdict was shared with an identical program
+    run_id: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
+        return {
+            "suite": self.suite,
+            "samples": self.samples,
+            "tasks": self.tasks,
+            "statuses": _all_statuses(self.statuses),
+            "pass_at_k": [
+                {
+                    "k": p.k,
+                    "estimate": p.estimate,
+                    "lower": p.lower,
+                    "upper": p.upper,
+                    "tasks": p.tasks,
+                    "min_samples": p.min_samples,
+                }
+                for p in self.pass_at_k
+            ],
+            "seconds": self.seconds,
+            "samples_per_second": self.samples_per_second,
+            "sandbox": self.sandbox,
+            "sandbox_warning": self.sandbox_warning,
+            "deduplicated": self.deduplicated,
+            "run_id": self.run_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Summary:
+        """Rebuild a summary written by :meth:`to_json`."""
+        try:
+            return cls(
+                suite=str(data["suite"]),
+                samples=int(data["samples"]),
+                tasks=int(data["tasks"]),
+                statuses=_all_statuses(data["statuses"]),
+                pass_at_k=[
+                    PassAtK(
+                        k=int(p["k"]),
+                        estimate=float(p["estimate"]),
+                        lower=float(p["lower"]),
+                        upper=float(p["upper"]),
+                        tasks=int(p["tasks"]),
+                        min_samples=int(p["min_samples"]),
+                    )
+                    for p in data["pass_at_k"]
+                ],
+                seconds=float(data["seconds"]),
+                samples_per_second=float(data["samples_per_second"]),
+                sandbox=str(data["sandbox"]),
+                sandbox_warning=_optional_str(data.get("sandbox_warning")),
+                deduplicated=int(data.get("deduplicated", 0)),
+                run_id=_optional_str(data.get("run_id")),
+            )
+        except KeyError as missing:
+            raise ValueError(f"a run summary lacks the key {missing}") from None
+
+
+def summarize(
+    suite: str,
+    verdict_rows: Iterable[tuple[str, Status]],
+    *,
+    seconds: float,
+    sandbox: str,
+    sandbox_warning: str | None = None,
+    deduplicated: int = 0,
+    run_id: str | None = None,
+    ks: Sequence[int] = (1, 10, 100),
+    rounds: int = 1000,
+    rng: np.random.Generator,
+) -> Summary:
+    """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them."""
+    statuses: Counter[str] = Counter()
+    counts: dict[str, tuple[int, int]] = {}
+    for task_id, status in verdict_rows:
+        statuses[status.value] += 1
+        n, c = counts.get(task_id, (0, 0))
+        counts[task_id] = (n + 1, c + (status is Status.PASSED))
+    samples = sum(statuses.values())
+    return Summary(
+        suite=suite,
+        samples=samples,
+        tasks=len(counts),
+        statuses=_all_statuses(statuses),
+        pass_at_k=estimate_pass_at_k(counts, ks, rounds=rounds, rng=rng),
+        seconds=seconds,
+        # A run that took no measurable time has no meaningful rate; 0 keeps JSON valid.
+        samples_per_second=samples / seconds if seconds > 0 else 0.0,
+        sandbox=sandbox,
+        sandbox_warning=sandbox_warning,
+        deduplicated=deduplicated,
+        run_id=run_id,
+    )
+
+
+def render_summary(summary: Summary, console: Console) -> None:
+    """Show pass@k and status counts as tables, then throughput and any sandbox warning."""
+    console.print(_pass_at_k_table(summary))
+    console.print(_status_table(summary))
+    line = (
+        f"{summary.samples} samples of {summary.tasks} tasks in {summary.seconds:.1f} s "
+        f"({summary.samples_per_second:.1f} samples/s), sandbox: {summary.sandbox}"
+    )
+    if summary.deduplicated:
+        line += f", {summary.deduplicated} verdicts shared by identical programs"
+    if summary.run_id is not None:
+        line += f", run {summary.run_id}"
+    # Text, not a markup string: suite names and warnings may contain square brackets.
+    console.print(Text(line))
+    if summary.sandbox_warning:
+        console.print(Text(summary.sandbox_warning, style="yellow"))
+
+
+def _pass_at_k_table(summary: Summary) -> Table:
+    table = Table(title=Text(f"{summary.suite}: pass@k"))
+    for header in ("k", "pass@k", "95% CI", "tasks", "samples/task"):
+        table.add_column(header, justify="right")
+    for p in summary.pass_at_k:
+        table.add_row(
+            Text(str(p.k)),
+            Text(f"{100 * p.estimate:.1f}%"),
+            Text(f"[{100 * p.lower:.1f}, {100 * p.upper:.1f}]"),
+            Text(str(p.tasks)),
+            # The fewest any task had: k is only reported up to this.
+            Text(f"≥ {p.min_samples}"),
+        )
+    if not summary.pass_at_k:
+        table.caption = "no k could be estimated: too few samples per task"
+    return table
+
+
+def _status_table(summary: Summary) -> Table:
+    table = Table(title="statuses")
+    table.add_column("status")
+    table.add_column("samples", justify="right")
+    table.add_column("share", justify="right")
+    for status, count in summary.statuses.items():
+        share = 100 * count / summary.samples if summary.samples else 0.0
+        table.add_row(status, str(count), f"{share:.1f}%")
+    return table
+
+
+def _all_statuses(counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts for every Status value in declaration order; unknown names are an error."""
+    unknown = set(counts) - {s.value for s in Status}
+    if unknown:
+        raise ValueError(f"unknown statuses {sorted(unknown)} in a run summary")
+    return {s.value: int(counts.get(s.value, 0)) for s in Status}
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,43 @@
+"""The quickstart: what ``fairclimb quickstart`` runs, on embedded defaults."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from fairclimb.evaluate import EvalOptions, EvalOutcome, ReferenceCheck, check_references, evaluate
+from fairclimb.store import Store
+
+__all__ = ["QuickstartResult", "example_samples", "run_quickstart"]
+
+EXAMPLE = "humaneval_quickstart.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class QuickstartResult:
+    reference_check: ReferenceCheck
+    samples_path: Path
+    outcome: EvalOutcome
+
+
+def example_samples() -> Path:
+    """The example samples file: packaged in a wheel, or ``examples/`` in a checkout."""
+    packaged = resources.files("fairclimb").joinpath("_examples", EXAMPLE)
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "examples" / EXAMPLE
+
+
+def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
+                   on_progress: Callable[[int, int], None] | None = None) -> QuickstartResult:
+    """Self-check the harness, then evaluate the examples afresh into *out_dir*."""
+    check = check_references("humaneval", options, on_progress)
+    samples = example_samples()
+    if (out_dir / "run.json").exists():
+        shutil.rmtree(out_dir)  # our own demo directory: start it afresh each time
+    with Store.open(db_url) as store:
+        outcome = evaluate("humaneval", samples, out_dir, options, store, on_progress)
+    return QuickstartResult(check, samples, outcome)
