@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from fairclimb.evaluate import EvalOptions, EvalOutcome, ReferenceCheck, check_references, evaluate
+from fairclimb.evaluate import (
+    EvalOptions,
+    EvalOutcome,
+    ReferenceCheck,
+    check_references,
+    evaluate,
+    plan_evaluation,
+)
 from fairclimb.store import Store
 
 __all__ = ["QuickstartResult", "example_samples", "run_quickstart"]
@@ -38,6 +45,7 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
     samples = example_samples()
     if (out_dir / "run.json").exists():
         shutil.rmtree(out_dir)  # our own demo directory: start it afresh each time
+    plan = plan_evaluation("humaneval", samples, out_dir, options)
     with Store.open(db_url) as store:
-        outcome = evaluate("humaneval", samples, out_dir, options, store, on_progress)
+        outcome = evaluate(plan, store, on_progress)
     return QuickstartResult(check, samples, outcome)

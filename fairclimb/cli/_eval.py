@@ -18,7 +18,13 @@ from fairclimb.cli._common import (
     progress_bar,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate import ReferenceCheck, check_references, evaluate, render_summary
+from fairclimb.evaluate import (
+    ReferenceCheck,
+    check_references,
+    evaluate,
+    plan_evaluation,
+    render_summary,
+)
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -52,9 +58,10 @@ def eval_command(
         return
     if samples is None or out is None:
         raise UserInputError("eval needs --samples FILE and --out DIR (or --check-references)")
+    plan = plan_evaluation(suite, samples, out, options)
     with Store.open(settings.db) as store, \
-            progress_bar(Console(stderr=True), f"{suite}") as update:
-        outcome = evaluate(suite, samples, out, options, store, update)
+            progress_bar(Console(stderr=True), suite) as update:
+        outcome = evaluate(plan, store, update)
     if as_json:
         typer.echo(json.dumps(outcome.summary.to_json(), indent=2))
         return

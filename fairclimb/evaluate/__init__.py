@@ -8,9 +8,11 @@ from fairclimb.evaluate._checker import CompiledTask, check_program, compile_tas
 from fairclimb.evaluate._evaluation import (
     EvalOptions,
     EvalOutcome,
+    EvalPlan,
     ReferenceCheck,
     check_references,
     evaluate,
+    plan_evaluation,
 )
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
 from fairclimb.evaluate._records import Sample, SampleForm, Status, Verdict
@@ -21,6 +23,7 @@ __all__ = [
     "CompiledTask",
     "EvalOptions",
     "EvalOutcome",
+    "EvalPlan",
     "PassAtK",
     "ReferenceCheck",
     "Sample",
@@ -34,6 +37,7 @@ __all__ = [
     "estimate_pass_at_k",
     "evaluate",
     "pass_at_k",
+    "plan_evaluation",
     "program_of",
     "read_samples",
     "render_summary",

@@ -24,11 +24,19 @@ from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Sample, Status, Verdict
 from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
 from fairclimb.evaluate._summary import Summary, summarize
-from fairclimb.sandbox import Limits, select_backend
+from fairclimb.sandbox import Backend, Limits, select_backend
 from fairclimb.store import NewRun, ResultRow, Store
 from fairclimb.suites import Suite, Task, get_suite
 
-__all__ = ["EvalOptions", "EvalOutcome", "ReferenceCheck", "check_references", "evaluate"]
+__all__ = [
+    "EvalOptions",
+    "EvalOutcome",
+    "EvalPlan",
+    "ReferenceCheck",
+    "check_references",
+    "evaluate",
+    "plan_evaluation",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,38 +78,60 @@ class ReferenceCheck:
         return self.total - len(self.failures)
 
 
-def evaluate(suite_name: str, samples_path: Path, out_dir: Path, options: EvalOptions,
-             store: Store, on_progress: ProgressCallback | None = None) -> EvalOutcome:
-    """Check every sample of *samples_path*; resumable through *out_dir* and *store*."""
+@dataclass(frozen=True, slots=True)
+class EvalPlan:
+    """A validated evaluation, ready to run: nothing has been written yet."""
+
+    suite: Suite
+    samples_path: Path
+    samples: list[Sample]
+    samples_sha256: str
+    out_dir: Path
+    options: EvalOptions
+    backend: Backend
+
+
+def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
+                    options: EvalOptions) -> EvalPlan:
+    """Validate everything about an evaluation before anything is written."""
     suite = get_suite(suite_name)
-    samples = read_samples(samples_path, suite)  # all validation before anything is written
+    samples = read_samples(samples_path, suite)
     backend = select_backend(options.sandbox)
     sha = file_sha256(samples_path)
-    manifest = Manifest(suite.name, str(samples_path), sha, None)
-    previous = Manifest.read(out_dir) if out_dir.exists() else None
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
+    previous = Manifest.read(out_dir) if out_dir.is_dir() else None
     if previous is not None:
-        previous.check_matches(manifest, out_dir)
+        previous.check_matches(Manifest(suite.name, str(samples_path), sha, None), out_dir)
+    return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend)
+
+
+def evaluate(plan: EvalPlan, store: Store,
+             on_progress: ProgressCallback | None = None) -> EvalOutcome:
+    """Check every sample of *plan*; resumable through its output directory and *store*."""
+    suite, samples, options, out_dir = plan.suite, plan.samples, plan.options, plan.out_dir
     _prepare_dir(out_dir)
     done = read_existing(out_dir, samples)
-    run_id = store.find_resumable_run(str(out_dir.resolve()), sha)
+    run_id = store.find_resumable_run(str(out_dir.resolve()), plan.samples_sha256)
     if run_id is None:
         run_id = store.create_run(NewRun(
-            suite=suite.name, samples_path=str(samples_path), samples_sha256=sha,
-            out_dir=str(out_dir.resolve()), settings=_settings_of(options),
-            sandbox=backend.name, sandbox_warning=backend.warning,
-            fairclimb_version=__version__, n_samples=len(samples),
+            suite=suite.name, samples_path=str(plan.samples_path.resolve()),
+            samples_sha256=plan.samples_sha256, out_dir=str(out_dir.resolve()),
+            settings=_settings_of(options), sandbox=plan.backend.name,
+            sandbox_warning=plan.backend.warning, fairclimb_version=__version__,
+            n_samples=len(samples),
         ))
     else:
         done.update(_verdicts_in_store(store, run_id, done))
-    Manifest(suite.name, str(samples_path), sha, run_id).write(out_dir)
+    Manifest(suite.name, str(plan.samples_path), plan.samples_sha256, run_id).write(out_dir)
     resumed = len(done)
     started = time.monotonic()
     verdicts, shared = _check_all(suite, samples, done, options, store, run_id, out_dir,
                                   on_progress)
     summary = summarize(
         suite.name, ((s.task_id, verdicts[s.index].status) for s in samples),
-        seconds=time.monotonic() - started, sandbox=backend.name,
-        sandbox_warning=backend.warning, deduplicated=shared, run_id=run_id,
+        seconds=time.monotonic() - started, sandbox=plan.backend.name,
+        sandbox_warning=plan.backend.warning, deduplicated=shared, run_id=run_id,
         ks=options.ks, rounds=options.bootstrap_rounds,
         rng=np.random.default_rng(options.seed),
     )

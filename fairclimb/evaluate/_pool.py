@@ -82,8 +82,9 @@ class Pool:
     """Checks jobs on *workers* checker processes; verdicts arrive through a callback."""
 
     def __init__(self, workers: int, backend_name: str, limits: Limits,
-                 tasks: Mapping[str, Task]) -> None:
+                 tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S) -> None:
         self.workers = workers
+        self.watchdog_slack_s = watchdog_slack_s
         self.backend_name = backend_name
         self.limits = limits
         self.tasks = dict(tasks)
@@ -143,7 +144,7 @@ class Pool:
             self._replace(checker, on_verdict, "the trusted checker process died")
 
     def _watch(self, on_verdict: Callable[[Job, Verdict], None]) -> None:
-        limit = self.limits.wall_s + _WATCHDOG_SLACK_S
+        limit = self.limits.wall_s + self.watchdog_slack_s
         now = time.monotonic()
         for checker in list(self._checkers):
             if not checker.pending:

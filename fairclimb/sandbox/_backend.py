@@ -131,9 +131,17 @@ def _view_of_system(python: str) -> list[str]:
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
     extra = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(python)}
+    made: set[str] = set()
     for path in sorted(extra):
-        if not any(path == d or path.startswith(d + "/") for d in _SYSTEM_DIRS):
-            args += ["--ro-bind", path, path]
+        if any(path == d or path.startswith(d + "/") for d in _SYSTEM_DIRS):
+            continue
+        # bwrap would create the parents (say /root) with a mode the sample's uid
+        # cannot traverse; create them world-traversable, empty but for the bind.
+        for parent in reversed(Path(path).parents[:-1]):
+            if str(parent) not in made:
+                made.add(str(parent))
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", path, path]
     return args
 
 

@@ -1,0 +1,12 @@
+"""Store: fairclimb's database, SQLAlchemy models and the Alembic migrations that make them.
+
+SQLite by default (a bare path is a SQLite file), PostgreSQL or any SQLAlchemy URL for
+many users. :meth:`Store.open` migrates the database to the newest schema; plain
+records, never ORM objects, cross this API. The store keeps data and holds no business
+logic: what a status means or when a run may resume is decided by its callers.
+"""
+
+from fairclimb.store._records import NewRun, ResultRow, RunRecord
+from fairclimb.store._store import Store
+
+__all__ = ["NewRun", "ResultRow", "RunRecord", "Store"]

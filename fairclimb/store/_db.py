@@ -1,0 +1,257 @@
+"""Engines and migrations: turn a URL into a migrated database, or into one clear error.
+
+SQLite is tuned on every new connection (WAL, ``synchronous=NORMAL``, foreign keys, a
+busy timeout), and SQLAlchemy emits ``BEGIN`` itself so that SQLite transactions are
+real: the driver's legacy mode would autocommit DDL, and a failed migration would then
+leave a half-changed schema behind.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from fairclimb.errors import StoreError
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "WRITE",
+    "alembic_config",
+    "current_revisions",
+    "display_url",
+    "make_engine",
+    "open_engine",
+    "parse_url",
+    "reason",
+    "upgrade_to_head",
+]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# Execution option that makes a SQLite transaction take the write lock at BEGIN.
+# A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
+# when another writer got in between (the busy timeout does not help there), so
+# everything that writes asks for the lock up front and waits its turn instead.
+WRITE = "fairclimb_write"
+
+_BUSY_TIMEOUT_MS = 30_000
+_SQLITE_PRAGMAS = (
+    f"busy_timeout = {_BUSY_TIMEOUT_MS}",
+    "synchronous = NORMAL",  # safe with WAL; a power cut loses at most the last commits
+    "foreign_keys = ON",
+)
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def parse_url(url: str) -> URL:
+    """A SQLAlchemy URL; a bare path (no ``://``) is a SQLite file at that path."""
+    if not url.strip():
+        raise StoreError(
+            "The database URL is empty; give a file path or a URL such as "
+            "sqlite:///fairclimb.db or postgresql+psycopg://user@host/fairclimb."
+        )
+    if "://" not in url:
+        return URL.create("sqlite", database=str(Path(url).expanduser()))
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        shown = _PASSWORD_IN_URL.sub(r"\1***@", url)
+        raise StoreError(
+            f"Cannot parse the database URL {shown!r}; write it as "
+            "dialect+driver://user:password@host/database, or give a file path."
+        ) from exc
+
+
+def display_url(url: URL) -> str:
+    """The URL as it may be shown to a person: the password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for ``url``; for SQLite, with the pragmas and transaction handling above."""
+    kwargs: dict[str, Any] = {}
+    if is_sqlite_memory(url):
+        # One shared connection, or every checkout would see a new, empty database.
+        kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    engine = create_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite" and url.get_driver_name() == "pysqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Stop the sqlite3 module from issuing BEGIN itself; _sqlite_on_begin does it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
+        _enable_wal(cursor)
+    finally:
+        cursor.close()
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL, so that readers never block the writer nor it them.
+
+    The mode is stored in the file, so usually there is nothing to do. Switching needs
+    an exclusive lock, and SQLite answers "locked" at once, without its busy handler,
+    when two new connections try together; so wait here as the handler would.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] in ("wal", "memory"):
+        return
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def alembic_config() -> Config:
+    """An Alembic config for the migrations shipped in the package (no ini file)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Migrate the database to the newest revision, all in one transaction.
+
+    An up-to-date database is only read, so opening one takes no write lock. Alembic
+    reads the revision again inside the write transaction, so two processes migrating
+    a new database at once do it only once.
+    """
+    config = alembic_config()
+    if current_revisions(engine) == set(ScriptDirectory.from_config(config).get_heads()):
+        return
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE: True})
+        with _sqlite_foreign_keys_off(connection), connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            _check_foreign_keys(connection)
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The Alembic revisions the database is at (empty for a new database)."""
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    # SQLite rebuilds a table to alter it (Alembic's batch mode); with foreign keys on,
+    # dropping the old table would cascade-delete rows that point at it. SQLite's own
+    # recipe: keys off outside the transaction, check them before committing.
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None  # a checked-out connection always has one
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise StoreError(
+            f"A migration left rows whose foreign keys point nowhere in {', '.join(tables)}; "
+            "nothing was changed, please report this as a fairclimb bug."
+        )
+
+
+def open_engine(url: str) -> Engine:
+    """A migrated engine for ``url``, or :class:`StoreError` saying what to fix."""
+    parsed = parse_url(url)
+    shown = display_url(parsed)
+    try:
+        engine = make_engine(parsed)
+    except NoSuchModuleError as exc:
+        raise StoreError(
+            f"Cannot use the database URL {shown}: SQLAlchemy knows no database "
+            f"{parsed.drivername!r}; use a file path, sqlite:///PATH or "
+            "postgresql+psycopg://user@host/database."
+        ) from exc
+    except ImportError as exc:
+        how = (
+            "pip install 'fairclimb[postgres]'"
+            if parsed.get_backend_name() == "postgresql"
+            else "install it into fairclimb's environment"
+        )
+        raise StoreError(
+            f"Cannot open the database at {shown}: its driver {exc.name or ''} is not "
+            f"installed; {how}."
+        ) from exc
+    try:
+        upgrade_to_head(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise StoreError(
+            f"Cannot open the database at {shown} ({reason(exc, parsed)}); {_fix(exc, parsed)}."
+        ) from exc
+    except CommandError as exc:
+        engine.dispose()
+        raise StoreError(
+            f"Cannot migrate the database at {shown}: its schema is not one this fairclimb "
+            f"knows ({exc}); upgrade fairclimb, or use another database."
+        ) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def reason(exc: DBAPIError, url: URL) -> str:
+    """The driver's own words for ``exc`` on one line, never with the password."""
+    text = " ".join(str(exc.orig).split())
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return text
+
+
+def _fix(exc: DBAPIError, url: URL) -> str:
+    if "locked" in str(exc.orig):
+        return "another program holds it locked; let that program finish, then try again"
+    if url.get_backend_name() == "sqlite":
+        where = Path(url.database or ".").expanduser().absolute().parent
+        return (
+            f"check that the folder {where} exists and is writable and that the file, if "
+            "it exists, is a SQLite database, or choose another path"
+        )
+    return "check that the server is up and that the host, database, user and password are right"

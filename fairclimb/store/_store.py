@@ -1,0 +1,242 @@
+"""The store: one engine, one short session per call, plain records in and out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, Executable, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairclimb.errors import StoreError
+from fairclimb.store._db import WRITE, open_engine, reason
+from fairclimb.store._models import EvalResult, EvalRun
+from fairclimb.store._records import NewRun, ResultRow, RunRecord
+
+__all__ = ["Store"]
+
+_RESULT_KEY = ["run_id", "sample_index"]
+
+
+class Store:
+    """fairclimb's database. Open it with :meth:`Store.open`; it is safe to share between
+    threads, except an in-memory SQLite store, whose single connection is not.
+
+    Every method runs in its own transaction. Database failures raise
+    :class:`~fairclimb.errors.StoreError`; nothing is half-written.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Wrap an engine that is already migrated; use :meth:`open` instead."""
+        self._engine = engine
+        self._shown = engine.url.render_as_string(hide_password=True)
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            engine.execution_options(**{WRITE: True}), expire_on_commit=False
+        )
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open the database at ``url`` (a bare path is a SQLite file), creating it if
+        needed and migrating it to the newest schema.
+
+        Raises :class:`~fairclimb.errors.StoreError` naming the URL and the fix.
+        """
+        return cls(open_engine(url))
+
+    @property
+    def url(self) -> str:
+        """The database URL, password masked, fit to show a person."""
+        return self._shown
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- runs --------------------------------------------------------------------------
+
+    def create_run(self, run: NewRun) -> str:
+        """Store a new run, started now, and return its id."""
+        run_id = uuid.uuid4().hex
+        row = EvalRun(
+            run_id=run_id,
+            suite=run.suite,
+            samples_path=run.samples_path,
+            samples_sha256=run.samples_sha256,
+            out_dir=run.out_dir,
+            settings=run.settings,
+            sandbox=run.sandbox,
+            sandbox_warning=run.sandbox_warning,
+            fairclimb_version=run.fairclimb_version,
+            n_samples=run.n_samples,
+            started_at=datetime.now(UTC),
+        )
+        with self._session("creating a run", write=True) as session:
+            session.add(row)
+        return run_id
+
+    def find_resumable_run(self, out_dir: str, samples_sha256: str) -> str | None:
+        """The newest run, finished or not, over the same samples into the same folder."""
+        query = (
+            select(EvalRun.run_id)
+            .where(EvalRun.out_dir == out_dir, EvalRun.samples_sha256 == samples_sha256)
+            .order_by(EvalRun.started_at.desc())
+            .limit(1)
+        )
+        with self._session("looking for a run to resume") as session:
+            return session.scalars(query).first()
+
+    def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
+        """Mark the run finished now, with its summary (finishing again replaces both)."""
+        statement = (
+            update(EvalRun)
+            .where(EvalRun.run_id == run_id)
+            .values(finished_at=datetime.now(UTC), summary=summary)
+        )
+        with self._session("finishing a run", write=True) as session:
+            if session.connection().execute(statement).rowcount == 0:
+                raise StoreError(f"There is no run {run_id} in the database at {self._shown}.")
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self._session("reading a run") as session:
+            row = session.get(EvalRun, run_id)
+            return None if row is None else _run_record(row)
+
+    def list_runs(self, limit: int = 50) -> list[RunRecord]:
+        """The newest ``limit`` runs, newest first."""
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        query = select(EvalRun).order_by(EvalRun.started_at.desc()).limit(limit)
+        with self._session("listing runs") as session:
+            return [_run_record(row) for row in session.scalars(query)]
+
+    # -- results -----------------------------------------------------------------------
+
+    def add_results(self, run_id: str, results: Sequence[ResultRow]) -> None:
+        """Store results of a run, all or none. A sample index already stored for the run
+        is skipped (a resumed run may report it again); the stored result stays.
+        """
+        unique = {row.sample_index: row for row in reversed(results)}  # first one wins
+        rows = [_result_values(run_id, unique[index]) for index in sorted(unique)]
+        if not rows:
+            return
+        with self._session("storing results", write=True) as session:
+            skipping = _insert_skipping_duplicates(self._engine.dialect.name)
+            if skipping is not None:
+                session.execute(skipping, rows)
+                return
+            # Other databases: the write transaction makes read-then-insert safe.
+            stored = _stored_indices(session, run_id)
+            fresh = [row for row in rows if row["sample_index"] not in stored]
+            if fresh:
+                session.execute(insert(EvalResult), fresh)
+
+    def result_indices(self, run_id: str) -> set[int]:
+        """The sample indices that already have a result in the run."""
+        with self._session("reading results") as session:
+            return _stored_indices(session, run_id)
+
+    def results(self, run_id: str) -> list[ResultRow]:
+        """The run's results, by sample index."""
+        query = (
+            select(EvalResult).where(EvalResult.run_id == run_id).order_by(EvalResult.sample_index)
+        )
+        with self._session("reading results") as session:
+            return [_result_row(row) for row in session.scalars(query)]
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    @contextmanager
+    def _session(self, doing: str, *, write: bool = False) -> Iterator[Session]:
+        """A session in a transaction that commits on success; database failures
+        become :class:`StoreError` naming what was being done.
+        """
+        factory = self._write if write else self._read
+        try:
+            with factory.begin() as session:
+                yield session
+        except IntegrityError as exc:
+            raise StoreError(
+                f"The database at {self._shown} refused {doing} "
+                f"({reason(exc, self._engine.url)}); check that the run exists."
+            ) from exc
+        except OperationalError as exc:
+            raise StoreError(
+                f"The database at {self._shown} failed while {doing} "
+                f"({reason(exc, self._engine.url)}); check that it is reachable and has "
+                "free space, then run the command again (finished work is kept)."
+            ) from exc
+
+
+def _insert_skipping_duplicates(dialect: str) -> Executable | None:
+    """An INSERT that leaves rows already stored alone, where the database has one."""
+    if dialect == "sqlite":
+        return sqlite.insert(EvalResult).on_conflict_do_nothing(index_elements=_RESULT_KEY)
+    if dialect == "postgresql":
+        return postgresql.insert(EvalResult).on_conflict_do_nothing(index_elements=_RESULT_KEY)
+    return None
+
+
+def _stored_indices(session: Session, run_id: str) -> set[int]:
+    return set(session.scalars(select(EvalResult.sample_index).where(EvalResult.run_id == run_id)))
+
+
+def _result_values(run_id: str, row: ResultRow) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "sample_index": row.sample_index,
+        "task_id": row.task_id,
+        "status": str(row.status),
+        "passed": row.passed,
+        "detail": row.detail,
+        "program_sha256": row.program_sha256,
+        "cpu_s": row.cpu_s,
+        "wall_s": row.wall_s,
+    }
+
+
+def _result_row(row: EvalResult) -> ResultRow:
+    return ResultRow(
+        sample_index=row.sample_index,
+        task_id=row.task_id,
+        status=row.status,
+        passed=row.passed,
+        detail=row.detail,
+        program_sha256=row.program_sha256,
+        cpu_s=row.cpu_s,
+        wall_s=row.wall_s,
+    )
+
+
+def _run_record(row: EvalRun) -> RunRecord:
+    return RunRecord(
+        run_id=row.run_id,
+        suite=row.suite,
+        samples_path=row.samples_path,
+        samples_sha256=row.samples_sha256,
+        out_dir=row.out_dir,
+        settings=row.settings,
+        sandbox=row.sandbox,
+        sandbox_warning=row.sandbox_warning,
+        fairclimb_version=row.fairclimb_version,
+        n_samples=row.n_samples,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        summary=row.summary,
+    )

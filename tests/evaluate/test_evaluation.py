@@ -1,0 +1,121 @@
+"""End to end: samples file in, results.jsonl / summary.json / store rows out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fairclimb.evaluate import EvalOptions, EvalOutcome, Status, plan_evaluation
+from fairclimb.evaluate import evaluate as run_plan
+from fairclimb.sandbox import Limits
+from fairclimb.store import Store
+from fairclimb.suites import Suite
+
+OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=2.0), bootstrap_rounds=200)
+RIGHT_ADD = "    return x + y\n"
+WRONG_ADD = "    return x - y\n"
+
+
+def evaluate(suite: str, samples: Path, out: Path, options: EvalOptions,
+             store: Store) -> EvalOutcome:
+    return run_plan(plan_evaluation(suite, samples, out, options), store)
+
+
+def read_results(out: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def test_results_are_in_input_order_and_keep_every_key(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path], humaneval: Suite
+) -> None:
+    rows = [
+        {"task_id": "HumanEval/53", "completion": RIGHT_ADD, "mine": 1},
+        {"task_id": "HumanEval/0", "completion": "    while True: pass\n", "mine": 2},
+        {"task_id": "HumanEval/53", "completion": WRONG_ADD, "mine": 3},
+        {"task_id": "HumanEval/53", "solution": "def add(x, y):\n    return x + y\n", "mine": 4},
+    ]
+    out = tmp_path / "out"
+    outcome = evaluate("humaneval", write_samples(rows), out, OPTIONS, store)
+    results = read_results(out)
+    assert [r["mine"] for r in results] == [1, 2, 3, 4]
+    assert [r["status"] for r in results] == ["passed", "timeout", "failed", "passed"]
+    assert [r["passed"] for r in results] == [True, False, False, True]
+    assert all(r["detail"] for r in results)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["statuses"]["passed"] == 2
+    assert summary["samples"] == 4
+    assert outcome.summary.run_id is not None
+    stored = store.results(outcome.summary.run_id)
+    assert [row.status for row in stored] == ["passed", "timeout", "failed", "passed"]
+    run = store.get_run(outcome.summary.run_id)
+    assert run is not None and run.finished_at is not None and run.n_samples == 4
+
+
+def test_identical_programs_are_checked_once(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path]
+) -> None:
+    rows = [{"task_id": "HumanEval/53", "completion": RIGHT_ADD}] * 5
+    rows.append({"task_id": "HumanEval/53", "completion": RIGHT_ADD + "# other\n"})
+    outcome = evaluate("humaneval", write_samples(rows), tmp_path / "out", OPTIONS, store)
+    assert outcome.summary.deduplicated == 4
+    assert outcome.summary.statuses["passed"] == 6
+
+
+def test_rerun_resumes_and_drops_a_torn_line(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path]
+) -> None:
+    rows = [{"task_id": "HumanEval/53", "completion": RIGHT_ADD + f"# {i}\n"} for i in range(6)]
+    samples = write_samples(rows)
+    out = tmp_path / "out"
+    first = evaluate("humaneval", samples, out, OPTIONS, store)
+    assert first.resumed == 0
+    lines = (out / "results.jsonl").read_text().splitlines(keepends=True)
+    # Simulate a run killed after three results, mid-way through writing the fourth.
+    (out / "results.jsonl").write_text("".join(lines[:3]) + lines[3][:10])
+    fresh_store = Store.open(str(tmp_path / "other.db"))  # the store cannot help here
+    with fresh_store:
+        second = evaluate("humaneval", samples, out, OPTIONS, fresh_store)
+    assert second.resumed == 3
+    assert (out / "results.jsonl").read_text().splitlines(keepends=True) == lines
+    # With the original store, every verdict is known: nothing runs again.
+    third = evaluate("humaneval", samples, out, OPTIONS, store)
+    assert third.resumed == 6
+
+
+def test_out_dir_of_another_samples_file_is_refused(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path]
+) -> None:
+    from fairclimb.errors import UserInputError
+
+    out = tmp_path / "out"
+    evaluate("humaneval", write_samples([{"task_id": "HumanEval/53", "completion": RIGHT_ADD}]),
+             out, OPTIONS, store)
+    other = write_samples([{"task_id": "HumanEval/53", "completion": WRONG_ADD}], "other.jsonl")
+    with pytest.raises(UserInputError, match="another samples file"):
+        evaluate("humaneval", other, out, OPTIONS, store)
+
+
+@pytest.mark.parametrize(
+    ("program", "status"),
+    [
+        ("def add(x, y):\n    return x + y\n", Status.PASSED),
+        ("def add(x, y):\n    return x + y +\n", Status.INVALID),
+        ("def plus(x, y):\n    return x + y\n", Status.INVALID),
+        ("raise ValueError('at import')\n", Status.ERROR),
+        ("def add(x, y):\n    raise KeyError(x)\n", Status.ERROR),
+        ("def add(x, y):\n    import ctypes\n    ctypes.string_at(0)\n", Status.CRASHED),
+        ("def add(x, y):\n    return [0] * (1 << 40)\n", Status.MEMORY),
+        ("import time\ndef add(x, y):\n    time.sleep(60)\n", Status.TIMEOUT),
+    ],
+    ids=["passed", "syntax", "no-entry-point", "import-error", "raises", "segfault", "memory",
+         "sleep"],
+)
+def test_each_status(tmp_path: Path, store: Store, write_samples: Callable[..., Path],
+                     program: str, status: Status) -> None:
+    rows = [{"task_id": "HumanEval/53", "solution": program}]
+    evaluate("humaneval", write_samples(rows), tmp_path / "out", OPTIONS, store)
+    (result,) = read_results(tmp_path / "out")
+    assert result["status"] == status.value, result["detail"]
