@@ -9,6 +9,7 @@ is recorded as a timeout, and a fresh checker takes its place.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import time
@@ -124,10 +125,9 @@ class Pool:
             if not checker.pending:
                 checker.since = time.monotonic()
             checker.pending.extend(batch)
-            try:
+            # A dead checker is found by the watchdog, which re-queues its jobs.
+            with contextlib.suppress(OSError):
                 checker.conn.send(batch)
-            except OSError:
-                pass  # the watchdog replaces a dead checker and re-queues its jobs
 
     def _collect(self, checker: _Checker, on_verdict: Callable[[Job, Verdict], None]) -> None:
         try:
@@ -196,10 +196,8 @@ class Pool:
             raise SandboxError(str(detail))
 
     def _stop(self, checker: _Checker) -> None:
-        try:
+        with contextlib.suppress(OSError):
             checker.conn.send(None)
-        except OSError:
-            pass
         checker.process.join(timeout=5)
         self._kill(checker)
 

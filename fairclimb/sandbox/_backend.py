@@ -172,10 +172,7 @@ class RlimitsBackend:
 
 
 def _world_readable(path: Path) -> bool:
-    for part in (path, *path.parents):
-        if not os.stat(part).st_mode & 0o001:
-            return False
-    return True
+    return all(os.stat(part).st_mode & 1 for part in (path, *path.parents))
 
 
 @functools.cache

@@ -8,11 +8,11 @@ decides whether an answer is right: it reports what happened, as data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import socket
-import struct
 import subprocess
 import time
 from dataclasses import dataclass
@@ -101,6 +101,7 @@ class Sandbox:
         self._host_dir: str | None = None
         self._uid: int | None = None
         self._source = _zygote_source()
+        self._run_message = ""
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -134,6 +135,7 @@ class Sandbox:
             self.close()
             raise SandboxError(f"the {self.backend.name} sandbox did not start: {detail}")
         self._uid = getattr(self.backend, "uid", None) if hello.get("separate_uid") else None
+        self._run_message = json.dumps({"op": "run", "limits": self.limits.for_zygote(self._uid)})
 
     def close(self) -> None:
         if self._control is not None:
@@ -160,9 +162,8 @@ class Sandbox:
         if self._control is None:
             raise SandboxError("the sandbox is not started")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        message = {"op": "run", "limits": self.limits.for_zygote(self._uid)}
         try:
-            socket.send_fds(self._control, [json.dumps(message).encode()], [theirs.fileno()])
+            socket.send_fds(self._control, [self._run_message.encode()], [theirs.fileno()])
         except OSError:
             ours.close()
             self.restart()
@@ -189,10 +190,8 @@ class Sandbox:
 
     def _send_control(self, message: dict[str, Any]) -> None:
         assert self._control is not None
-        try:
+        with contextlib.suppress(OSError):  # a lost zygote shows as a missing exit report
             self._control.send(json.dumps(message).encode())
-        except OSError:
-            pass  # a lost zygote shows as a missing exit report
 
     def _stderr_of_dead_zygote(self) -> str:
         if self._process is None or self._process.stderr is None:
@@ -234,6 +233,7 @@ class Execution:
         self._seq = 0
         self._timed_out = False
         self._finished: ExitReport | None = None
+        self._buffer = bytearray()
         self._alive = self._send(["program", program, entry_point])
 
     @property
@@ -316,7 +316,7 @@ class Execution:
             return False
         self._channel.settimeout(remaining)
         try:
-            self._channel.sendall(struct.pack(">I", len(data)) + data)
+            self._channel.sendall(len(data).to_bytes(4, "big") + data)
         except TimeoutError:
             self._timed_out = True
             self._alive = False
@@ -327,41 +327,45 @@ class Execution:
         return True
 
     def _receive(self) -> list[Any] | None:
-        header = self._receive_exact(4)
-        if header is None:
-            return None
-        (size,) = struct.unpack(">I", header)
-        if size > self._sandbox.limits.frame_bytes:
+        """The next frame, or None when the child went away or time ran out."""
+        buffer = self._buffer
+        limit = self._sandbox.limits.frame_bytes
+        while True:
+            if len(buffer) >= 4:
+                size = int.from_bytes(buffer[:4], "big")
+                if size > limit:
+                    self._alive = False
+                    return ["oversized"]
+                if len(buffer) >= 4 + size:
+                    body = bytes(buffer[4 : 4 + size])
+                    del buffer[: 4 + size]
+                    return self._parse(body)
+            if not self._fill():
+                return None
+
+    def _fill(self) -> bool:
+        remaining = self._remaining()
+        if remaining <= 0:
+            return False
+        self._channel.settimeout(remaining)
+        try:
+            chunk = self._channel.recv(1 << 16)
+        except TimeoutError:
+            self._timed_out = True
             self._alive = False
-            return ["oversized"]
-        body = self._receive_exact(size)
-        if body is None:
-            return None
+            return False
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._alive = False
+            return False
+        self._buffer += chunk
+        return True
+
+    def _parse(self, body: bytes) -> list[Any]:
         try:
             frame = json.loads(body, parse_constant=_codec._reject_constant)
         except (ValueError, RecursionError):
             self._alive = False
             return ["unparsable"]
         return frame if isinstance(frame, list) else ["unparsable"]
-
-    def _receive_exact(self, size: int) -> bytes | None:
-        chunks: list[bytes] = []
-        while size:
-            remaining = self._remaining()
-            if remaining <= 0:
-                return None
-            self._channel.settimeout(remaining)
-            try:
-                chunk = self._channel.recv(min(size, 1 << 20))
-            except TimeoutError:
-                self._timed_out = True
-                self._alive = False
-                return None
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self._alive = False
-                return None
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)

@@ -17,6 +17,7 @@
 #                    ["unencodable", SEQ, MESSAGE]
 # Every value crossing is in the codec's form; the trusted side decodes it strictly.
 
+import contextlib
 import ctypes
 import errno
 import gc
@@ -57,23 +58,26 @@ def _send_frame(sock, message):
     sock.sendall(struct.pack(">I", len(data)) + data)
 
 
-def _recv_exact(sock, size):
-    chunks = []
-    while size:
-        chunk = sock.recv(min(size, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+class _Frames:
+    """Reads length-prefixed frames with one recv per frame in the usual case."""
 
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = bytearray()
 
-def _recv_frame(sock):
-    header = _recv_exact(sock, 4)
-    if header is None:
-        return None
-    body = _recv_exact(sock, struct.unpack(">I", header)[0])
-    return None if body is None else json.loads(body)
+    def read(self):
+        buffer = self.buffer
+        while True:
+            if len(buffer) >= 4:
+                end = 4 + int.from_bytes(buffer[:4], "big")
+                if len(buffer) >= end:
+                    body = bytes(buffer[4:end])
+                    del buffer[:end]
+                    return json.loads(body)
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                return None
+            buffer += chunk
 
 
 # ---------------------------------------------------------------- the child
@@ -140,20 +144,21 @@ def _status_of(exc):
 
 
 def _serve(channel):
-    first = _recv_frame(channel)
+    frames = _Frames(channel)
+    first = frames.read()
     if not first or first[0] != "program":
         return
     _, source, entry_point = first
     try:
         code = compile(source, "<candidate>", "exec")
     except (SyntaxError, ValueError) as exc:
-        _send_frame(channel, ["not_ready", "invalid"] + _describe(exc))
+        _send_frame(channel, ["not_ready", "invalid", *_describe(exc)])
         return
     namespace = {"__name__": "candidate", "__builtins__": __builtins__}
     try:
         exec(code, namespace)
     except BaseException as exc:
-        _send_frame(channel, ["not_ready", _status_of(exc)] + _describe(exc))
+        _send_frame(channel, ["not_ready", _status_of(exc), *_describe(exc)])
         return
     function = namespace.get(entry_point)
     if not callable(function):
@@ -162,14 +167,14 @@ def _serve(channel):
         return
     _send_frame(channel, ["ready"])
     while True:
-        frame = _recv_frame(channel)
+        frame = frames.read()
         if frame is None:
             return
         _, seq, args, kwargs = frame
         try:
             result = function(*decode_value(args), **decode_value(kwargs))
         except BaseException as exc:
-            _send_frame(channel, ["raise", seq] + _describe(exc))
+            _send_frame(channel, ["raise", seq, *_describe(exc)])
             continue
         try:
             encoded = encode_value(result)
@@ -307,6 +312,8 @@ class Zygote:
         if uid is not None:
             # kill(-1) with the sample's uid signals every process of that uid at once,
             # which a fork flood cannot outrun; the saved uid 0 lets us switch back.
+            # The sample cannot change uid (no privileges, no setuid binaries), so when
+            # this finds nothing, nothing of the sample is left.
             os.setresuid(uid, uid, 0)
             try:
                 os.kill(-1, signal.SIGKILL)
@@ -315,9 +322,10 @@ class Zygote:
                 pass
             finally:
                 os.setresuid(0, 0, 0)
-        for pid in self.children():
-            _kill(pid)
-            found += 1
+        if uid is None or found:
+            for pid in self.children():
+                _kill(pid)
+                found += 1
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -353,10 +361,8 @@ def _children_by_scan(parent):
 
 
 def _kill(pid):
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _read_some(fd):
@@ -371,7 +377,7 @@ def _read_some(fd):
 def _remove_tree(path):
     # os.fwalk with dir_fd keeps the walk inside the tree even if the sample planted
     # symlinks; the zygote may still write elsewhere, the sample could not.
-    for root, dirs, files, root_fd in os.fwalk(path, topdown=False, follow_symlinks=False):
+    for _root, dirs, files, root_fd in os.fwalk(path, topdown=False, follow_symlinks=False):
         for name in files:
             os.unlink(name, dir_fd=root_fd)
         for name in dirs:

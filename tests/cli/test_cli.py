@@ -94,7 +94,8 @@ def test_kill_9_loses_nothing_and_rerun_resumes(tmp_path: Path) -> None:
     after = results.read_text().splitlines()
     assert len(after) == 40
     assert after[: len(before) - 1] == before[: len(before) - 1]  # the last may have been torn
-    assert all(json.loads(line)["passed"] for line in after), [json.loads(x)["detail"] for x in after]
+    details = [json.loads(line)["detail"] for line in after]
+    assert all(json.loads(line)["passed"] for line in after), details
     assert "resumed:" in rerun.stdout
 
 
