@@ -11,6 +11,7 @@ made, every call was answered with plain data, and nothing stopped the sample.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import linecache
 import random
@@ -24,10 +25,10 @@ from types import FrameType
 from typing import Any
 
 from fairclimb.evaluate._records import Status, Verdict
-from fairclimb.sandbox import CallKind, Execution, ExitReport, LoadResult, Sandbox
+from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
 from fairclimb.suites import Task
 
-__all__ = ["CompiledTask", "check_program", "compile_task"]
+__all__ = ["CompiledTask", "check_program", "compile_task", "predict_calls"]
 
 _repr = reprlib.Repr()
 _repr.maxstring = 80
@@ -49,11 +50,16 @@ class _Stop(BaseException):
 
 @dataclass(frozen=True, slots=True)
 class CompiledTask:
-    """A task ready to check answers: its trusted namespace and ``check`` function."""
+    """A task ready to check answers: its trusted namespace and ``check`` function.
+
+    ``predicted`` are the calls the tests make first whatever the answers are (see
+    :func:`predict_calls`); the sandbox answers them without a round trip each.
+    """
 
     task: Task
     namespace: dict[str, Any]
     filename: str
+    predicted: tuple[Call, ...] = ()
 
     @property
     def check(self) -> Callable[[Any], object]:
@@ -71,7 +77,61 @@ def compile_task(task: Task) -> CompiledTask:
     exec(compile(task.tests, filename, "exec"), namespace)
     if not callable(namespace.get("check")):
         raise ValueError(f"the tests of {task.task_id} define no check(candidate) function")
-    return CompiledTask(task, namespace, filename)
+    return CompiledTask(task, namespace, filename, predict_calls(task.tests))
+
+
+def predict_calls(tests: str) -> tuple[Call, ...]:
+    """The leading calls of ``check(candidate)`` that do not depend on any answer.
+
+    They are the candidate calls, with literal arguments, of the leading straight-line
+    statements of ``check`` that hold exactly one such call each (``assert
+    candidate([1, 2]) == 3``). The prediction is only an optimisation: a call that
+    differs from it is made live, so a wrong guess costs time, never correctness.
+    """
+    try:
+        tree = ast.parse(tests)
+    except SyntaxError:
+        return ()
+    check = next((node for node in tree.body
+                  if isinstance(node, ast.FunctionDef) and node.name == "check"), None)
+    if check is None or not check.args.args:
+        return ()
+    name = check.args.args[0].arg
+    calls: list[Call] = []
+    for statement in check.body:
+        found = [node for node in ast.walk(statement) if _calls(node, name)]
+        if not found:
+            if isinstance(statement, (ast.Expr, ast.Assign, ast.Import, ast.ImportFrom,
+                                      ast.Assert, ast.Pass)):
+                continue
+            break
+        if len(found) > 1 or not isinstance(statement, (ast.Assert, ast.Expr, ast.Assign)):
+            break
+        call = _literal_call(found[0])
+        if call is None:
+            break
+        calls.append(call)
+    return tuple(calls)
+
+
+def _calls(node: ast.AST, name: str) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == name) or (isinstance(node, ast.Name) and node.id == name
+                                          and not isinstance(node.ctx, ast.Load))
+
+
+def _literal_call(node: ast.AST) -> Call | None:
+    if not isinstance(node, ast.Call):
+        return None
+    try:
+        args = tuple(ast.literal_eval(arg) for arg in node.args
+                     if not isinstance(arg, ast.Starred))
+        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if len(args) != len(node.args) or len(kwargs) != len(node.keywords):
+        return None
+    return args, kwargs
 
 
 class CandidateProxy:
@@ -81,7 +141,7 @@ class CandidateProxy:
         self._execution = execution
         self._name = name
         self.calls = 0
-        self.last_call = ""
+        self._last_args: tuple[tuple[Any, ...], dict[str, Any]] = ((), {})
         self.last_value: Any = None
         self.last_raised: BaseException | None = None
         self.stopped: _Stop | None = None
@@ -89,7 +149,7 @@ class CandidateProxy:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.stopped is not None:
             raise self.stopped
-        self.last_call = _describe_call(self._name, args, kwargs)
+        self._last_args = (args, kwargs)
         result = self._execution.call(args, kwargs)
         if result.kind is CallKind.RETURNED:
             self.calls += 1
@@ -101,6 +161,11 @@ class CandidateProxy:
             raise self.last_raised
         self.stopped = self._stop_for(result.kind, result.message)
         raise self.stopped
+
+    @property
+    def last_call(self) -> str:
+        """The last call, as the tests made it (described only when a detail needs it)."""
+        return _describe_call(self._name, *self._last_args)
 
     def _stop_for(self, kind: CallKind, message: str) -> _Stop:
         if kind is CallKind.UNENCODABLE:
@@ -136,7 +201,7 @@ def _describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
     """Run *program* in the sandbox and judge it with the task's trusted tests."""
     task = compiled.task
-    execution = sandbox.execute(program, task.entry_point)
+    execution = sandbox.execute(program, task.entry_point, compiled.predicted)
     try:
         loaded = execution.load()
         if loaded.ok:

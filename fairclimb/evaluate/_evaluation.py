@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
@@ -27,6 +26,9 @@ from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.sandbox import Backend, Limits, select_backend
 from fairclimb.store import NewRun, ResultRow, Store
 from fairclimb.suites import Suite, Task, get_suite
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "EvalOptions",
@@ -133,11 +135,17 @@ def evaluate(plan: EvalPlan, store: Store,
         seconds=time.monotonic() - started, sandbox=plan.backend.name,
         sandbox_warning=plan.backend.warning, deduplicated=shared, run_id=run_id,
         ks=options.ks, rounds=options.bootstrap_rounds,
-        rng=np.random.default_rng(options.seed),
+        rng=_rng(options.seed),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
     return EvalOutcome(summary=summary, out_dir=out_dir, resumed=resumed)
+
+
+def _rng(seed: int) -> np.random.Generator:
+    import numpy as np
+
+    return np.random.default_rng(seed)
 
 
 def _prepare_dir(out_dir: Path) -> None:

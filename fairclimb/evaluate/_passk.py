@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # NumPy is imported where it is used: checker processes never need it
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["PassAtK", "estimate_pass_at_k", "pass_at_k"]
 
@@ -83,6 +85,8 @@ def estimate_pass_at_k(
     if not usable:
         return []
     # Per-task values are computed once (tasks x ks); the bootstrap only resamples rows.
+    import numpy as np
+
     values = np.array([[pass_at_k(n, c, k) for k in usable] for n, c in pairs])
     estimates = values.mean(axis=0)
     lower, upper = _bootstrap_interval(values, rounds, rng)
@@ -107,6 +111,8 @@ def _bootstrap_interval(
     """Percentile bounds of the mean of ``values`` (tasks x ks) over resampled tasks."""
     tasks = values.shape[0]
     block = max(1, _BLOCK_ENTRIES // tasks)
+    import numpy as np
+
     means = np.empty((rounds, values.shape[1]))
     for start in range(0, rounds, block):
         stop = min(rounds, start + block)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k
 from fairclimb.evaluate._records import Status
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["Summary", "render_summary", "summarize"]
 

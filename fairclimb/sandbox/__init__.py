@@ -14,6 +14,7 @@ from fairclimb.sandbox._backend import (
 from fairclimb.sandbox._codec import CodecError
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._sandbox import (
+    Call,
     CallKind,
     CallResult,
     Execution,
@@ -25,6 +26,7 @@ from fairclimb.sandbox._sandbox import (
 __all__ = [
     "Backend",
     "BubblewrapBackend",
+    "Call",
     "CallKind",
     "CallResult",
     "CodecError",

@@ -110,7 +110,7 @@ class BubblewrapBackend:
         if os.geteuid() != 0:
             args.append("--unshare-user")
         args += _view_of_system(python)
-        args += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+        args += ["--dev", "/dev", "--proc", "/proc", "--perms", "0711", "--tmpfs", "/tmp",
                  "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
                  "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp"]
         if self.uid is not None:

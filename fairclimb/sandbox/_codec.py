@@ -49,30 +49,30 @@ def encode_value(value: Any, depth: int = 0) -> Any:
         return [encode_value(item, depth + 1) for item in value]
     # Subclasses of built-ins (Counter, defaultdict, namedtuple, IntEnum…) are read
     # through the base type's own methods, so an overridden __iter__ or __int__ cannot
-    # change what is sent; the trusted side rebuilds plain objects anyway.
-    if isinstance(value, bool):
-        return bool.__bool__(value)
-    if isinstance(value, int):
+    # change what is sent; the trusted side rebuilds plain objects anyway. The checks
+    # use the real type, not isinstance, which a faked __class__ could fool.
+    if issubclass(kind, int):
         return encode_value(int.__int__(value), depth)
-    if isinstance(value, float):
+    if issubclass(kind, float):
         return encode_value(float.__float__(value), depth)
-    if isinstance(value, str):
+    if issubclass(kind, str):
         return str.__str__(value)
-    if isinstance(value, list):
+    if issubclass(kind, list):
         return [encode_value(item, depth + 1) for item in list.__iter__(value)]
-    if isinstance(value, tuple):
+    if issubclass(kind, tuple):
         return {"t": [encode_value(item, depth + 1) for item in tuple.__iter__(value)]}
-    if isinstance(value, dict):
+    if issubclass(kind, dict):
         return {"d": [[encode_value(k, depth + 1), encode_value(v, depth + 1)]
                       for k, v in dict.items(value)]}
-    if isinstance(value, frozenset):
+    if issubclass(kind, frozenset):
         return {"fs": [encode_value(item, depth + 1) for item in frozenset.__iter__(value)]}
-    if isinstance(value, set):
+    if issubclass(kind, set):
         return {"s": [encode_value(item, depth + 1) for item in set.__iter__(value)]}
-    if isinstance(value, (bytes, bytearray)):
+    if issubclass(kind, (bytes, bytearray)):
         return {"b": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, complex):
-        return {"c": [encode_value(value.real, depth + 1), encode_value(value.imag, depth + 1)]}
+    if issubclass(kind, complex):
+        return {"c": [encode_value(complex.__getattribute__(value, "real"), depth + 1),
+                      encode_value(complex.__getattribute__(value, "imag"), depth + 1)]}
     raise CodecError(f"an object of type {kind.__name__!r} is not plain data")
 
 
@@ -105,7 +105,7 @@ def decode_value(raw: Any, depth: int = 0) -> Any:
         if -_INT_LIMIT < raw < _INT_LIMIT:
             return raw
         raise CodecError("large integers must be tagged")
-    if depth >= MAX_DEPTH:
+    if depth > MAX_DEPTH:  # the same bound as encode_value's
         raise CodecError(f"value nested deeper than {MAX_DEPTH} levels")
     if kind is list:
         return [decode_value(item, depth + 1) for item in raw]

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +26,9 @@ from fairclimb.sandbox import _codec
 from fairclimb.sandbox._backend import Backend, _python
 from fairclimb.sandbox._limits import Limits
 
-__all__ = ["CallKind", "CallResult", "Execution", "ExitReport", "LoadResult", "Sandbox"]
+__all__ = ["Call", "CallKind", "CallResult", "Execution", "ExitReport", "LoadResult", "Sandbox"]
+
+Call = tuple[tuple[Any, ...], dict[str, Any]]  # positional and keyword arguments
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +160,14 @@ class Sandbox:
         self.close()
         self.start()
 
-    def execute(self, program: str, entry_point: str) -> Execution:
-        """Start *program* in a fresh child; the caller must :meth:`Execution.finish` it."""
+    def execute(self, program: str, entry_point: str,
+                predicted: Sequence[Call] = ()) -> Execution:
+        """Start *program* in a fresh child; the caller must :meth:`Execution.finish` it.
+
+        *predicted* are calls the caller expects to make first, in order: the child
+        answers them right after loading, saving a round trip per call. A call that
+        differs from the prediction is simply made live.
+        """
         if self._control is None:
             raise SandboxError("the sandbox is not started")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -170,7 +179,7 @@ class Sandbox:
             raise SandboxError("the sandbox's zygote was lost") from None
         finally:
             theirs.close()
-        return Execution(self, ours, program, entry_point)
+        return Execution(self, ours, program, entry_point, predicted)
 
     # -- control socket -------------------------------------------------------------
 
@@ -217,6 +226,10 @@ class Sandbox:
         return _exit_report(report)
 
 
+def _encode_call(args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
+    return [_codec.encode_value(list(args)), _codec.encode_value(kwargs)]
+
+
 def _exit_report(report: dict[str, Any]) -> ExitReport:
     fields = {k: v for k, v in report.items() if k in ExitReport.__dataclass_fields__}
     return ExitReport(**fields)
@@ -226,15 +239,19 @@ class Execution:
     """One sample's program running in the sandbox, answering calls until finished."""
 
     def __init__(self, sandbox: Sandbox, channel: socket.socket, program: str,
-                 entry_point: str) -> None:
+                 entry_point: str, predicted: Sequence[Call] = ()) -> None:
         self._sandbox = sandbox
         self._channel = channel
         self._deadline = time.monotonic() + sandbox.limits.wall_s
-        self._seq = 0
         self._timed_out = False
         self._finished: ExitReport | None = None
         self._buffer = bytearray()
-        self._alive = self._send(["program", program, entry_point])
+        encoded = [_encode_call(args, kwargs) for args, kwargs in predicted]
+        self._predicted = [json.dumps(call) for call in encoded]
+        self._next_predicted = 0
+        self._diverged = False
+        self._seq = len(encoded)  # live calls are numbered after the predicted ones
+        self._alive = self._send(["program", program, entry_point, encoded])
 
     @property
     def timed_out(self) -> bool:
@@ -257,20 +274,37 @@ class Execution:
 
     def call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallResult:
         """Call the entry point with plain-data arguments and decode what comes back."""
+        encoded = _encode_call(args, kwargs)
+        if not self._diverged and self._next_predicted < len(self._predicted):
+            if json.dumps(encoded) == self._predicted[self._next_predicted]:
+                self._next_predicted += 1
+                return self._await(self._next_predicted)
+            self._diverged = True
         if not self._alive:
             return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
         self._seq += 1
-        encoded = [_codec.encode_value(list(args)), _codec.encode_value(kwargs)]
         if not self._send(["call", self._seq, *encoded]):
             return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
-        frame = self._receive()
-        if frame is None:
-            return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
-        return self._interpret(frame)
+        return self._await(self._seq)
 
-    def _interpret(self, frame: list[Any]) -> CallResult:
+    def _await(self, seq: int) -> CallResult:
+        while True:
+            frame = self._receive()
+            if frame is None:
+                return CallResult(CallKind.TIMED_OUT if self._timed_out else CallKind.DIED)
+            if self._is_skipped_prediction(frame, seq):
+                continue
+            return self._interpret(frame, seq)
+
+    def _is_skipped_prediction(self, frame: list[Any], seq: int) -> bool:
+        # After a divergence the child still answers the rest of the prediction first.
+        answered = frame[1] if len(frame) >= 2 else None
+        return (self._diverged and isinstance(answered, int) and not isinstance(answered, bool)
+                and answered < seq and answered <= len(self._predicted))
+
+    def _interpret(self, frame: list[Any], seq: int) -> CallResult:
         tag = frame[0] if frame else None
-        if len(frame) >= 3 and frame[1] == self._seq:
+        if len(frame) >= 3 and frame[1] == seq:
             if tag == "return" and len(frame) == 3:
                 try:
                     return CallResult(CallKind.RETURNED, value=_codec.decode_value(frame[2]))

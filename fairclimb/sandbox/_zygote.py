@@ -11,7 +11,9 @@
 #                    {"op": "exit", ...}             the sample ended; everything it
 #                                                    started is dead and its files gone
 # Sample channel (a SOCK_STREAM socket, 4-byte big-endian length + JSON frames):
-#   worker → child   ["program", SOURCE, ENTRY_POINT]   then ["call", SEQ, ARGS, KWARGS]…
+#   worker → child   ["program", SOURCE, ENTRY_POINT, PREDICTED]
+#                    then ["call", SEQ, ARGS, KWARGS]…  (PREDICTED: [[ARGS, KWARGS], …],
+#                    calls answered right after loading as SEQ 1, 2, …)
 #   child → worker   ["ready"] | ["not_ready", STATUS, TYPE, MESSAGE]
 #                    ["return", SEQ, VALUE] | ["raise", SEQ, TYPE, MESSAGE]
 #                    ["unencodable", SEQ, MESSAGE]
@@ -35,6 +37,7 @@ _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NO_NEW_PRIVS = 38
 _OUTPUT_KEPT = 2048
+_CLEAN_UP_S = 5.0
 # Imported once here so that a sample's "import" is a dictionary lookup, not a
 # file read and compile (typing alone would cost a child ~10 ms).
 _WARM_MODULES = (
@@ -148,7 +151,7 @@ def _serve(channel):
     first = frames.read()
     if not first or first[0] != "program":
         return
-    _, source, entry_point = first
+    _, source, entry_point, predicted = first
     try:
         code = compile(source, "<candidate>", "exec")
     except (SyntaxError, ValueError) as exc:
@@ -166,22 +169,30 @@ def _serve(channel):
         _send_frame(channel, ["not_ready", "invalid", "NameError", message])
         return
     _send_frame(channel, ["ready"])
+    # Calls the trusted side predicted are answered at once, in order, numbered from 1;
+    # the trusted side uses each answer only if the tests really make that call.
+    for seq, (args, kwargs) in enumerate(predicted, start=1):
+        _answer(channel, function, seq, args, kwargs)
     while True:
         frame = frames.read()
         if frame is None:
             return
         _, seq, args, kwargs = frame
-        try:
-            result = function(*decode_value(args), **decode_value(kwargs))
-        except BaseException as exc:
-            _send_frame(channel, ["raise", seq, *_describe(exc)])
-            continue
-        try:
-            encoded = encode_value(result)
-        except (CodecError, RecursionError) as exc:
-            _send_frame(channel, ["unencodable", seq, str(exc)])
-            continue
-        _send_frame(channel, ["return", seq, encoded])
+        _answer(channel, function, seq, args, kwargs)
+
+
+def _answer(channel, function, seq, args, kwargs):
+    try:
+        result = function(*decode_value(args), **decode_value(kwargs))
+    except BaseException as exc:
+        _send_frame(channel, ["raise", seq, *_describe(exc)])
+        return
+    try:
+        encoded = encode_value(result)
+    except (CodecError, RecursionError) as exc:
+        _send_frame(channel, ["unencodable", seq, str(exc)])
+        return
+    _send_frame(channel, ["return", seq, encoded])
 
 
 # ---------------------------------------------------------------- the zygote
@@ -191,9 +202,10 @@ class Zygote:
         self.control = control
         self.base_dir = base_dir
         self.separate_uid = separate_uid
-        self.counter = 0
         self.pid = os.getpid()
         self.children_file = f"/proc/{self.pid}/task/{self.pid}/children"
+        info = os.stat(base_dir, follow_symlinks=False)
+        self.base_identity = (info.st_dev, info.st_ino)
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, "control")
 
@@ -211,8 +223,8 @@ class Zygote:
                     os.close(fd)
 
     def run(self, channel_fd, limits):
-        self.counter += 1
-        workdir = os.path.join(self.base_dir, f"s{self.counter}")
+        # An unguessable name: a sample cannot prepare the next sample's directory.
+        workdir = os.path.join(self.base_dir, "s" + os.urandom(8).hex())
         os.mkdir(workdir, 0o700)
         uid = limits.get("uid")
         if uid is not None:
@@ -225,7 +237,7 @@ class Zygote:
         os.close(channel_fd)
         os.close(out_w)
         report = self.watch(pid, out_r, limits, started)
-        report.update(self.clean_up(uid, workdir))
+        report.update(self.clean_up(uid))
         _send_control(self.control, report)
 
     def watch(self, pid, out_r, limits, started):
@@ -289,31 +301,45 @@ class Zygote:
             "output_bytes": size,
         }
 
-    def clean_up(self, uid, workdir):
-        """Kill everything the sample left running, then remove its files."""
+    def clean_up(self, uid):
+        """Kill everything the sample left running, then remove every file it made."""
         leftovers = 0
-        for _ in range(10_000):
+        deadline = time.monotonic() + _CLEAN_UP_S
+        while True:
             found = self.kill_leftovers(uid)
             if not found:
                 break
             leftovers += found
-        else:
-            os._exit(75)  # cannot clean: die, so the sandbox tears the namespace down
+            if time.monotonic() > deadline:
+                os._exit(75)  # cannot clean: die, so the sandbox tears everything down
+            time.sleep(0.001)
+        # Empty the whole base directory, not only the sample's own: whatever a sample
+        # managed to leave anywhere writable must not reach the next one. The directory
+        # is opened without following links and checked to be the one we made, so a
+        # sample that could swap it for a link cannot make the zygote delete elsewhere.
+        base = os.open(self.base_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            os.rmdir(workdir)  # the usual case: the sample left nothing behind
-        except OSError:
-            _remove_tree(workdir)
+            info = os.fstat(base)
+            if (info.st_dev, info.st_ino) != self.base_identity:
+                os._exit(76)
+            for name in os.listdir(base):
+                _remove(name, base)
+        finally:
+            os.close(base)
         return {"leftover_processes": leftovers}
 
     def kill_leftovers(self, uid):
-        # As a subreaper, the zygote inherits every orphan of the sample, so its
-        # children are exactly what the sample left behind.
+        """Kill and reap what the sample left; the number found (0: nothing is left).
+
+        As a subreaper the zygote inherits every orphan of the sample, so once the
+        sample's own process is reaped, the zygote's children are exactly its leftovers.
+        A tree is killed level by level as its parents die and it is re-parented here;
+        the caller repeats until a round finds nothing.
+        """
         found = 0
         if uid is not None:
-            # kill(-1) with the sample's uid signals every process of that uid at once,
+            # kill(-1) under the sample's uid signals every process of that uid at once,
             # which a fork flood cannot outrun; the saved uid 0 lets us switch back.
-            # The sample cannot change uid (no privileges, no setuid binaries), so when
-            # this finds nothing, nothing of the sample is left.
             os.setresuid(uid, uid, 0)
             try:
                 os.kill(-1, signal.SIGKILL)
@@ -322,19 +348,19 @@ class Zygote:
                 pass
             finally:
                 os.setresuid(0, 0, 0)
-        if uid is None or found:
-            for pid in self.children():
-                _kill(pid)
-                found += 1
+            if not found:
+                # Not even a zombie of that uid exists, and the sample cannot change uid
+                # (no privileges, no setuid binaries): nothing of it is left.
+                return 0
+        for pid in self.children():
+            _kill(pid)
+            found += 1
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
-                if found:
-                    time.sleep(0.001)
-                    continue
                 break
         return found
 
@@ -374,18 +400,26 @@ def _read_some(fd):
         return b""
 
 
-def _remove_tree(path):
-    # os.fwalk with dir_fd keeps the walk inside the tree even if the sample planted
-    # symlinks; the zygote may still write elsewhere, the sample could not.
-    for _root, dirs, files, root_fd in os.fwalk(path, topdown=False, follow_symlinks=False):
-        for name in files:
-            os.unlink(name, dir_fd=root_fd)
-        for name in dirs:
+def _remove(name, dir_fd):
+    """Remove *name* in the directory *dir_fd*, never following a link."""
+    try:
+        os.rmdir(name, dir_fd=dir_fd)  # the usual case: the sample's own, now empty
+        return
+    except NotADirectoryError:
+        os.unlink(name, dir_fd=dir_fd)
+        return
+    except OSError:
+        pass
+    for _, dirs, files, fd in os.fwalk(name, topdown=False, follow_symlinks=False,
+                                       dir_fd=dir_fd):
+        for entry in files:
+            os.unlink(entry, dir_fd=fd)
+        for entry in dirs:
             try:
-                os.rmdir(name, dir_fd=root_fd)
-            except NotADirectoryError:
-                os.unlink(name, dir_fd=root_fd)
-    os.rmdir(path)
+                os.rmdir(entry, dir_fd=fd)
+            except NotADirectoryError:  # a link to a directory
+                os.unlink(entry, dir_fd=fd)
+    os.rmdir(name, dir_fd=dir_fd)
 
 
 def _send_control(sock, message, fds=()):
@@ -406,6 +440,8 @@ def _recv_control(sock):
 
 def main():
     base_dir, separate_uid, control_fd = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+    # Samples may write only inside their own directory; the base is the zygote's.
+    os.chmod(base_dir, 0o711)
     for name in _WARM_MODULES:
         __import__(name)
     # Objects that exist now are never collected; freezing them keeps the collector
