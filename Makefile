@@ -18,10 +18,10 @@ quickstart: setup
 	$(BIN)/fairclimb quickstart
 
 test: setup
-	$(BIN)/ruff check fairclimb tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: setup
-	$(BIN)/ruff check fairclimb tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
