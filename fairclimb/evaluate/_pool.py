@@ -47,11 +47,12 @@ class _Checker:
     conn: Connection
     pending: deque[Job] = field(default_factory=deque)
     since: float = 0.0  # when it last answered, or was given work while idle
+    known: set[str] = field(default_factory=set)  # tasks already sent to it
 
 
-def _checker_main(conn: Connection, backend_name: str, limits: Limits,
-                  tasks: Mapping[str, Task]) -> None:
-    """Entry point of a checker process."""
+def _checker_main(conn: Connection, backend_name: str, limits: Limits) -> None:
+    """Entry point of a checker process: receives (new tasks, jobs) batches."""
+    tasks: dict[str, Task] = {}
     compiled: dict[str, CompiledTask] = {}
     try:
         sandbox = Sandbox(select_backend(backend_name), limits)
@@ -63,11 +64,13 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
     with sandbox:
         while True:
             try:
-                batch: list[Job] | None = conn.recv()
+                message: tuple[list[Task], list[Job]] | None = conn.recv()
             except EOFError:
                 return
-            if batch is None:
+            if message is None:
                 return
+            new_tasks, batch = message
+            tasks.update((task.task_id, task) for task in new_tasks)
             for job in batch:
                 task = tasks[job.task_id]
                 if job.task_id not in compiled:
@@ -93,6 +96,7 @@ class Pool:
         self._checkers: list[_Checker] = []
 
     def __enter__(self) -> Pool:
+        # Started together and awaited together: each needs a second or so to start.
         self._checkers = [self._spawn() for _ in range(self.workers)]
         for checker in self._checkers:
             self._await_ready(checker)
@@ -127,7 +131,7 @@ class Pool:
             checker.pending.extend(batch)
             # A dead checker is found by the watchdog, which re-queues its jobs.
             with contextlib.suppress(OSError):
-                checker.conn.send(batch)
+                self._send(checker, batch)
 
     def _collect(self, checker: _Checker, on_verdict: Callable[[Job, Verdict], None]) -> None:
         try:
@@ -170,13 +174,20 @@ class Pool:
         if checker.pending:
             successor.pending.extend(checker.pending)
             successor.since = time.monotonic()
-            successor.conn.send(list(checker.pending))
+            self._send(successor, list(checker.pending))
+
+    def _send(self, checker: _Checker, batch: list[Job]) -> None:
+        """Send *batch*, with the tasks the checker has not seen yet."""
+        new = [self.tasks[job.task_id] for job in batch if job.task_id not in checker.known]
+        new = list({task.task_id: task for task in new}.values())
+        checker.known.update(task.task_id for task in new)
+        checker.conn.send((new, batch))
 
     def _spawn(self) -> _Checker:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_checker_main,
-            args=(theirs, self.backend_name, self.limits, self.tasks),
+            args=(theirs, self.backend_name, self.limits),
             daemon=True,
         )
         process.start()
