@@ -7,11 +7,14 @@ values they need as arguments and never read the environment themselves.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from fairclimb.errors import UserInputError
 
 __all__ = ["Settings", "load_settings"]
 
@@ -65,4 +68,14 @@ def _config_file() -> Path:
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings, with CLI flags (``None`` means "not given") on top."""
     given = {key: value for key, value in overrides.items() if value is not None}
-    return Settings(**given)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        raise UserInputError(
+            f"invalid setting {where!r}: {error['msg']} (check {_config_file()}, the "
+            "FAIRCLIMB_* environment variables and the command-line flags)"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserInputError(f"{_config_file()} is not valid TOML: {exc}") from None

@@ -127,3 +127,22 @@ def test_listing_commands(tmp_path: Path, command: list[str]) -> None:
     if "--json" in command:
         (suite,) = json.loads(result.stdout)
         assert suite["name"] == "humaneval" and suite["size"] == 164
+
+
+def test_without_bubblewrap_the_warning_is_shown_and_recorded(tmp_path: Path) -> None:
+    sample = {"task_id": "HumanEval/53", "completion": "    return x + y\n"}
+    write(tmp_path / "s.jsonl", json.dumps(sample) + "\n")
+    result = run(["eval", "--samples", "s.jsonl", "--out", "out", "--db", "s.db",
+                  "--sandbox", "rlimits"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "bubblewrap is not available" in result.stdout
+    (record,) = json.loads(run(["runs", "--json", "--db", "s.db"], tmp_path).stdout)
+    assert record["sandbox"] == "rlimits"
+    assert "resource limits only" in record["sandbox_warning"]
+
+
+def test_bad_environment_setting_is_one_line(tmp_path: Path) -> None:
+    result = run(["eval", "--check-references"], tmp_path, FAIRCLIMB_WORKERS="many")
+    assert result.returncode == 2
+    assert "invalid setting 'workers'" in result.stderr
+    assert "Traceback" not in result.stderr
