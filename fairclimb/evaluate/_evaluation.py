@@ -171,22 +171,17 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
                on_progress: ProgressCallback | None) -> tuple[dict[int, Verdict], int]:
     """Verdicts for every sample; identical programs of a task are checked once."""
     programs = {s.index: program_of(s, _task_by_id(suite, s.task_id)) for s in samples}
-    verdicts = dict(done)
     groups: dict[tuple[str, str], list[int]] = {}
     for sample in samples:
         groups.setdefault((sample.task_id, programs[sample.index]), []).append(sample.index)
-    jobs: list[Job] = []
-    for (task_id, program), members in groups.items():
-        known = next((verdicts[i] for i in members if i in verdicts), None)
-        if known is None:
-            jobs.append(Job(key=members[0], task_id=task_id, program=program))
-    shared = len(samples) - len(groups)
+    verdicts = dict(done)
     recorder = _Recorder(store, run_id, samples, programs)
+    for index in sorted(done.keys() - store.result_indices(run_id)):
+        recorder.add(index, done[index])  # the store catches up with results.jsonl
     with ResultsFile(out_dir, samples, done) as results:
-        _fill_from_groups(groups, verdicts, results, recorder)
 
-        def on_verdict(job: Job, verdict: Verdict) -> None:
-            for index in groups[(job.task_id, job.program)]:
+        def record(members: list[int], verdict: Verdict) -> None:
+            for index in members:
                 if index not in verdicts:
                     verdicts[index] = verdict
                     results.add(index, verdict)
@@ -194,29 +189,23 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
             if on_progress is not None:
                 on_progress(len(verdicts), len(samples))
 
+        jobs: list[Job] = []
+        for (task_id, program), members in groups.items():
+            known = next((verdicts[i] for i in members if i in verdicts), None)
+            if known is None:
+                jobs.append(Job(key=members[0], task_id=task_id, program=program))
+            else:  # identical to a sample judged in an earlier run
+                record(members, known)
         if on_progress is not None:
             on_progress(len(verdicts), len(samples))
         if jobs:
             tasks = {job.task_id: _task_by_id(suite, job.task_id) for job in jobs}
-            workers = min(options.workers, len(jobs))
-            with Pool(workers, options.sandbox, options.limits, tasks) as pool:
-                pool.run(jobs, on_verdict)
+            with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
+                      tasks) as pool:
+                pool.run(jobs, lambda job, verdict: record(groups[(job.task_id, job.program)],
+                                                           verdict))
         recorder.flush()
-    return verdicts, shared
-
-
-def _fill_from_groups(groups: dict[tuple[str, str], list[int]], verdicts: dict[int, Verdict],
-                      results: ResultsFile, recorder: _Recorder) -> None:
-    """Samples identical to one already judged get its verdict without running."""
-    for members in groups.values():
-        known = next((verdicts[i] for i in members if i in verdicts), None)
-        if known is None:
-            continue
-        for index in members:
-            if index not in verdicts:
-                verdicts[index] = known
-                results.add(index, known)
-                recorder.add(index, known)
+    return verdicts, len(samples) - len(groups)
 
 
 def _task_by_id(suite: Suite, task_id: str) -> Task:

@@ -55,6 +55,7 @@ class Isolation:
 
 class Backend(Protocol):
     name: str
+    uid: int | None  # the unprivileged uid samples run as, where one can be used
 
     @property
     def isolation(self) -> Isolation: ...
@@ -150,7 +151,8 @@ class RlimitsBackend:
 
     name = "rlimits"
 
-    def __init__(self) -> None:
+    def __init__(self, why: str = "the rlimits sandbox was chosen") -> None:
+        self.why = why
         # Dropping to another uid only works if that uid can still read the stdlib.
         self.uid = _sample_uid() if _world_readable(Path(sys.base_prefix)) else None
 
@@ -162,8 +164,8 @@ class RlimitsBackend:
     @property
     def warning(self) -> str | None:
         missing = ", ".join(self.isolation.missing())
-        return (f"bubblewrap is not available, so samples run with resource limits only "
-                f"(no {missing}); install bubblewrap for full containment")
+        return (f"{self.why}, so samples run with resource limits only "
+                f"(no {missing}); use bubblewrap for full containment")
 
     def command(self, python: str, source: str) -> tuple[list[str], str | None]:
         base_dir = tempfile.mkdtemp(prefix="fairclimb-sandbox-")
@@ -196,7 +198,9 @@ def bubblewrap_works(executable: str = "bwrap") -> bool:
 def select_backend(name: str = "auto") -> Backend:
     """The backend called *name*; ``auto`` prefers bubblewrap."""
     if name == "auto":
-        return BubblewrapBackend() if bubblewrap_works() else RlimitsBackend()
+        if bubblewrap_works():
+            return BubblewrapBackend()
+        return RlimitsBackend("bubblewrap is not available or cannot create namespaces here")
     if name == "bwrap":
         if not bubblewrap_works():
             raise SandboxError(

@@ -137,7 +137,7 @@ class Sandbox:
             detail = self._stderr_of_dead_zygote()
             self.close()
             raise SandboxError(f"the {self.backend.name} sandbox did not start: {detail}")
-        self._uid = getattr(self.backend, "uid", None) if hello.get("separate_uid") else None
+        self._uid = self.backend.uid if hello.get("separate_uid") else None
         self._run_message = json.dumps({"op": "run", "limits": self.limits.for_zygote(self._uid)})
 
     def close(self) -> None:

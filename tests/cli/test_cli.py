@@ -135,7 +135,8 @@ def test_without_bubblewrap_the_warning_is_shown_and_recorded(tmp_path: Path) ->
     result = run(["eval", "--samples", "s.jsonl", "--out", "out", "--db", "s.db",
                   "--sandbox", "rlimits"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "bubblewrap is not available" in result.stdout
+    assert "the rlimits sandbox was chosen, so samples run with resource limits only" in (
+        result.stdout)
     (record,) = json.loads(run(["runs", "--json", "--db", "s.db"], tmp_path).stdout)
     assert record["sandbox"] == "rlimits"
     assert "resource limits only" in record["sandbox_warning"]

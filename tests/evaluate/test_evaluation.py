@@ -78,6 +78,9 @@ def test_rerun_resumes_and_drops_a_torn_line(
     fresh_store = Store.open(str(tmp_path / "other.db"))  # the store cannot help here
     with fresh_store:
         second = evaluate("humaneval", samples, out, OPTIONS, fresh_store)
+        assert second.summary.run_id is not None
+        # The new store holds every verdict, the three read back from the file too.
+        assert fresh_store.result_indices(second.summary.run_id) == set(range(6))
     assert second.resumed == 3
     assert (out / "results.jsonl").read_text().splitlines(keepends=True) == lines
     # With the original store, every verdict is known: nothing runs again.
