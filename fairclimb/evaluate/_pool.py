@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -25,7 +27,7 @@ from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Limits, Sandbox, select_backend
 from fairclimb.suites import Task
 
-__all__ = ["Job", "Pool"]
+__all__ = ["Job", "JobQueue", "Pool"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,54 @@ class Job:
     key: int
     task_id: str
     program: str
+
+
+class JobQueue:
+    """Jobs handed over from another thread while a :class:`Pool` runs.
+
+    A pipe wakes the pool's wait as soon as jobs arrive, so checking starts with the
+    first job rather than after the last.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: deque[Job] = deque()
+        self._closed = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+
+    def put(self, jobs: Iterable[Job]) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("put() on a closed JobQueue")
+            self._jobs.extend(jobs)
+        os.write(self._write, b"j")
+
+    def close(self) -> None:
+        """No more jobs will come; the pool finishes what it has and returns."""
+        with self._lock:
+            self._closed = True
+        os.write(self._write, b"c")
+
+    def fileno(self) -> int:
+        return self._read
+
+    def take(self) -> list[Job]:
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._read, 4096)
+        with self._lock:
+            jobs = list(self._jobs)
+            self._jobs.clear()
+            return jobs
+
+    @property
+    def finished(self) -> bool:
+        with self._lock:
+            return self._closed and not self._jobs
+
+    def dispose(self) -> None:
+        os.close(self._read)
+        os.close(self._write)
 
 
 @dataclass(slots=True)
@@ -107,12 +157,27 @@ class Pool:
             self._stop(checker)
         self._checkers = []
 
-    def run(self, jobs: Iterable[Job], on_verdict: Callable[[Job, Verdict], None]) -> None:
-        """Check every job; *on_verdict* is called in this process as each one ends."""
-        queue = deque(jobs)
-        while queue or any(checker.pending for checker in self._checkers):
+    def run(self, jobs: Iterable[Job] | JobQueue,
+            on_verdict: Callable[[Job, Verdict], None]) -> None:
+        """Check every job; *on_verdict* is called in this process as each one ends.
+
+        *jobs* may be a :class:`JobQueue` that another thread fills while this runs (say,
+        as a model's answers arrive); then this returns once the queue is closed and
+        everything put into it has been checked.
+        """
+        source = jobs if isinstance(jobs, JobQueue) else None
+        queue: deque[Job] = deque() if isinstance(jobs, JobQueue) else deque(jobs)
+        while True:
+            if source is not None:
+                queue.extend(source.take())
+            idle = not queue and not any(c.pending for c in self._checkers)
+            if idle and (source is None or source.finished):
+                return
             self._dispatch(queue)
-            ready = wait([c.conn for c in self._checkers if c.pending], timeout=1.0)
+            waiting: list[Any] = [c.conn for c in self._checkers if c.pending]
+            if source is not None and not source.finished:
+                waiting.append(source)
+            ready = wait(waiting, timeout=1.0)
             for checker in list(self._checkers):
                 if checker.conn in ready:
                     self._collect(checker, on_verdict)
