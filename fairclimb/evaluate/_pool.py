@@ -13,6 +13,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -102,6 +103,8 @@ class _Checker:
 
 def _checker_main(conn: Connection, backend_name: str, limits: Limits) -> None:
     """Entry point of a checker process: receives (new tasks, jobs) batches."""
+    # Ctrl-C reaches the whole process group; the dispatcher decides what it means.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     tasks: dict[str, Task] = {}
     compiled: dict[str, CompiledTask] = {}
     try:
@@ -152,9 +155,12 @@ class Pool:
             self._await_ready(checker)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
         for checker in self._checkers:
-            self._stop(checker)
+            if kind is None:
+                self._stop(checker)
+            else:  # interrupted or failed: what the checkers are doing no longer matters
+                self._kill(checker)
         self._checkers = []
 
     def run(self, jobs: Iterable[Job] | JobQueue,

@@ -147,3 +147,27 @@ def test_bad_environment_setting_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "invalid setting 'workers'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
+    slow = "import time\ntime.sleep(0.1)\ndef add(x, y):\n    return x + y\n"
+    rows = [{"task_id": "HumanEval/53", "solution": f"{slow}# {i}\n"} for i in range(60)]
+    write(tmp_path / "s.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
+    args = [*FAIRCLIMB, "eval", "--samples", "s.jsonl", "--out", "out", "--db", "s.db"]
+    process = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    results = tmp_path / "out" / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if results.exists() and len(results.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert "interrupted; rerun the same command to resume" in stderr
+    rerun = run(["eval", "--samples", "s.jsonl", "--out", "out", "--db", "s.db"], tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(results.read_text().splitlines()) == 60
