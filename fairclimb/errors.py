@@ -7,13 +7,16 @@ web layer turns it into a status page. Anything else escaping is a bug.
     FairclimbError
     ├── UserInputError        bad arguments, files or data supplied by the user
     │   ├── UnknownSuiteError
+    │   ├── UnknownModelError a model name the registry does not know
     │   └── SamplesFileError  a samples file that cannot be read or parsed
     ├── SandboxError          the sandbox itself could not be started or broke
     ├── StoreError            the database could not be opened or migrated
-    └── ProviderError         a model provider failed (later issues)
+    └── ProviderError         a model provider failed, or did not answer after retries
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 __all__ = [
     "FairclimbError",
@@ -21,6 +24,7 @@ __all__ = [
     "SamplesFileError",
     "SandboxError",
     "StoreError",
+    "UnknownModelError",
     "UnknownSuiteError",
     "UserInputError",
 ]
@@ -40,6 +44,19 @@ class UserInputError(FairclimbError):
 
 class UnknownSuiteError(UserInputError):
     """A suite name that no registered suite answers to."""
+
+
+class UnknownModelError(UserInputError):
+    """A model name that is not in the registry; the message lists the registered ones."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        listed = ", ".join(self.known) if self.known else "none yet"
+        super().__init__(
+            f"unknown model {name!r}; registered models: {listed} "
+            "(register one with: fairclimb models add NAME --base-url URL --model ID)"
+        )
 
 
 class SamplesFileError(UserInputError):

@@ -7,7 +7,8 @@ import inspect
 
 import pytest
 
-PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "fairclimb.store"]
+PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "fairclimb.store",
+         "fairclimb.models"]
 
 
 @pytest.mark.parametrize("name", PARTS)

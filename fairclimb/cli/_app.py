@@ -51,11 +51,23 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def _register_commands() -> None:
-    from fairclimb.cli import _config, _eval, _quickstart, _runs, _suites
+    from fairclimb.cli import (
+        _config,
+        _eval,
+        _generate,
+        _models,
+        _quickstart,
+        _runs,
+        _suites,
+    )
 
-    for module in (_eval, _suites, _quickstart, _runs, _config):
+    for module in (_eval, _generate, _suites, _quickstart, _runs, _config):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
+    for group in (_models,):
+        for name, command in group.COMMANDS.items():
+            group.app.command(name)(friendly_errors(command))
+        app.add_typer(group.app)
 
 
 def main() -> None:

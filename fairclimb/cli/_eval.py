@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -19,12 +20,17 @@ from fairclimb.cli._common import (
 )
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
+    EvalOptions,
     ReferenceCheck,
+    Summary,
     check_references,
     evaluate,
+    evaluate_model,
     plan_evaluation,
+    plan_generation,
     render_summary,
 )
+from fairclimb.models import GenerationParams, RetryPolicy, UnknownModelError, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -40,6 +46,15 @@ def eval_command(
         "--check-references", help="Run the suite's reference solutions (a self-check).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m", help="Draw the samples from this registered model, checking each "
+        "as it arrives (instead of --samples).")] = None,
+    n: Annotated[int, typer.Option("-n", help="With --model: samples per task.")] = 10,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
+    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
+    seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
@@ -56,18 +71,47 @@ def eval_command(
         if report.failures:
             raise typer.Exit(1)
         return
-    if samples is None or out is None:
-        raise UserInputError("eval needs --samples FILE and --out DIR (or --check-references)")
+    if out is None or (samples is None) == (model is None):
+        raise UserInputError("eval needs --out DIR and either --samples FILE or --model NAME "
+                             "(or --check-references)")
+    if model is not None:
+        params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+        summary = _eval_model(model, suite, n, params, concurrency, out, options, settings.db)
+        _print_summary(summary, None, out, console, as_json)
+        return
+    assert samples is not None
     plan = plan_evaluation(suite, samples, out, options)
     with Store.open(settings.db) as store, \
             progress_bar(Console(stderr=True), suite) as update:
         outcome = evaluate(plan, store, update)
+    _print_summary(outcome.summary, outcome.resumed, out, console, as_json)
+
+
+def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concurrency: int,
+                out: Path, options: EvalOptions, db: str) -> Summary:
+    with Store.open(db) as store:
+        spec = store.get_model(model)
+        if spec is None:
+            raise UnknownModelError(model, [m.name for m in store.list_models()])
+        plan = plan_generation(spec, suite, n, params, concurrency, out)
+        backend = open_backend(spec, os.environ, RetryPolicy())
+        with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
+            outcome = evaluate_model(plan, options, store, backend, update)
+    generation = outcome.generation
+    Console(stderr=True).print(
+        f"generation: {generation.calls} model calls, {generation.cache_hits} answers from "
+        f"the cache; samples: {generation.samples_path}", highlight=False)
+    return outcome.evaluation.summary
+
+
+def _print_summary(summary: Summary, resumed: int | None, out: Path, console: Console,
+                   as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(outcome.summary.to_json(), indent=2))
+        typer.echo(json.dumps(summary.to_json(), indent=2))
         return
-    if outcome.resumed:
-        console.print(f"resumed: {outcome.resumed} samples were already checked")
-    render_summary(outcome.summary, console)
+    if resumed:
+        console.print(f"resumed: {resumed} samples were already checked")
+    render_summary(summary, console)
     console.print(f"results: {out / 'results.jsonl'}   summary: {out / 'summary.json'}")
 
 

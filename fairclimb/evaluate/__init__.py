@@ -1,7 +1,9 @@
-"""Evaluate: check samples against a suite's tests in the sandbox, and score them.
+"""Evaluate: draw samples from models, check them against a suite's tests in the
+sandbox, and score them.
 
-Verdicts are decided here, on the trusted side; the sandbox only reports what the
-untrusted program did.
+Generation runs live here because they are about tasks; the models part only knows how
+to talk to a model. Verdicts are decided here, on the trusted side; the sandbox only
+reports what the untrusted program did.
 """
 
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
@@ -14,16 +16,40 @@ from fairclimb.evaluate._evaluation import (
     evaluate,
     plan_evaluation,
 )
+from fairclimb.evaluate._generation import (
+    CompletionBackend,
+    GenerationCache,
+    GenerationOutcome,
+    GenerationPlan,
+    generate,
+    plan_generation,
+    run_generation,
+)
+from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
+from fairclimb.evaluate._prompts import (
+    COMPLETION_STOPS,
+    build_request,
+    extract_code,
+    sample_line,
+    solution_program,
+    truncate_completion,
+)
 from fairclimb.evaluate._records import Sample, SampleForm, Status, Verdict
 from fairclimb.evaluate._samples import program_of, read_samples
 from fairclimb.evaluate._summary import Summary, render_summary, summarize
 
 __all__ = [
+    "COMPLETION_STOPS",
     "CompiledTask",
+    "CompletionBackend",
     "EvalOptions",
     "EvalOutcome",
     "EvalPlan",
+    "GenerationCache",
+    "GenerationOutcome",
+    "GenerationPlan",
+    "ModelEvalOutcome",
     "PassAtK",
     "ReferenceCheck",
     "Sample",
@@ -31,15 +57,24 @@ __all__ = [
     "Status",
     "Summary",
     "Verdict",
+    "build_request",
     "check_program",
     "check_references",
     "compile_task",
     "estimate_pass_at_k",
     "evaluate",
+    "evaluate_model",
+    "extract_code",
+    "generate",
     "pass_at_k",
     "plan_evaluation",
+    "plan_generation",
     "program_of",
     "read_samples",
     "render_summary",
+    "run_generation",
+    "sample_line",
+    "solution_program",
     "summarize",
+    "truncate_completion",
 ]

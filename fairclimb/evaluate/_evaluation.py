@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -175,10 +175,11 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
     for sample in samples:
         groups.setdefault((sample.task_id, programs[sample.index]), []).append(sample.index)
     verdicts = dict(done)
-    recorder = _Recorder(store, run_id, samples, programs)
+    by_index = {sample.index: sample for sample in samples}
+    recorder = _Recorder(store, run_id, by_index, programs)
     for index in sorted(done.keys() - store.result_indices(run_id)):
         recorder.add(index, done[index])  # the store catches up with results.jsonl
-    with ResultsFile(out_dir, samples, done) as results:
+    with ResultsFile(out_dir, by_index, done) as results:
 
         def record(members: list[int], verdict: Verdict) -> None:
             for index in members:
@@ -218,8 +219,8 @@ def _task_by_id(suite: Suite, task_id: str) -> Task:
 class _Recorder:
     """Writes verdicts to the store in batches, so the store never lags far behind."""
 
-    def __init__(self, store: Store, run_id: str, samples: list[Sample],
-                 programs: dict[int, str]) -> None:
+    def __init__(self, store: Store, run_id: str, samples: Mapping[int, Sample],
+                 programs: Mapping[int, str]) -> None:
         self._store = store
         self._run_id = run_id
         self._samples = samples

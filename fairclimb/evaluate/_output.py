@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -108,7 +109,8 @@ def _parse_result(line: bytes, samples: list[Sample], index: int) -> Verdict | N
 class ResultsFile:
     """Appends verdicts to ``results.jsonl`` in input order as they become available."""
 
-    def __init__(self, out_dir: Path, samples: list[Sample], done: dict[int, Verdict]) -> None:
+    def __init__(self, out_dir: Path, samples: Mapping[int, Sample],
+                 done: dict[int, Verdict]) -> None:
         self._samples = samples
         self._ready: dict[int, Verdict] = {}
         self._next = len(done)  # read_existing only keeps a complete prefix

@@ -63,6 +63,9 @@ class JobQueue:
             if self._closed:
                 raise RuntimeError("put() on a closed JobQueue")
             self._jobs.extend(jobs)
+        self._wake()
+
+    def _wake(self) -> None:
         os.write(self._write, b"j")
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "EvalResult", "EvalRun", "UTCDateTime"]
+__all__ = ["Base", "EvalResult", "EvalRun", "Generation", "RegisteredModel", "UTCDateTime"]
 
 # Named constraints, so that a later migration can drop or alter them by name on every
 # backend (SQLite's batch mode needs the names to rebuild a table).
@@ -107,3 +107,37 @@ class EvalResult(Base):
     program_sha256: Mapped[str] = mapped_column(String(SHA256_LEN))
     cpu_s: Mapped[float] = mapped_column(Float)
     wall_s: Mapped[float] = mapped_column(Float)
+
+
+class RegisteredModel(Base):
+    """A model in the registry (``fairclimb models add``). Holds the *name* of the
+    environment variable with the API key, never the key.
+    """
+
+    __tablename__ = "models"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    base_url: Mapped[str] = mapped_column(Text)
+    model_id: Mapped[str] = mapped_column(Text)
+    api_key_env: Mapped[str | None] = mapped_column(String(200))
+    terms: Mapped[str] = mapped_column(String(20))
+    terms_url: Mapped[str | None] = mapped_column(Text)
+    style: Mapped[str] = mapped_column(String(20))
+    backend: Mapped[str] = mapped_column(String(50))
+    price_in_per_mtok: Mapped[float | None] = mapped_column(Float)
+    price_out_per_mtok: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Generation(Base):
+    """One model call, addressed by its content (``CompletionRequest.cache_key``), so a
+    resumed run never pays twice for it.
+    """
+
+    __tablename__ = "generations"
+
+    cache_key: Mapped[str] = mapped_column(String(SHA256_LEN), primary_key=True)
+    model_name: Mapped[str] = mapped_column(String(200), index=True)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    completion: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

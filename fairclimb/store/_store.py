@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, Executable, insert, select, update
+from sqlalchemy import Engine, Executable, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairclimb.errors import StoreError
+from fairclimb.errors import StoreError, UserInputError
+from fairclimb.models._types import ApiStyle, ModelSpec, Terms
 from fairclimb.store._db import WRITE, open_engine, reason
-from fairclimb.store._models import EvalResult, EvalRun
+from fairclimb.store._models import Base, EvalResult, EvalRun, Generation, RegisteredModel
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 
 __all__ = ["Store"]
@@ -137,7 +138,8 @@ class Store:
         if not rows:
             return
         with self._session("storing results", write=True) as session:
-            skipping = _insert_skipping_duplicates(self._engine.dialect.name)
+            skipping = _insert_skipping_duplicates(self._engine.dialect.name, EvalResult,
+                                                   _RESULT_KEY)
             if skipping is not None:
                 session.execute(skipping, rows)
                 return
@@ -159,6 +161,58 @@ class Store:
         )
         with self._session("reading results") as session:
             return [_result_row(row) for row in session.scalars(query)]
+
+    # -- model registry ----------------------------------------------------------------
+
+    def add_model(self, spec: ModelSpec) -> None:
+        """Register a model. Raises :class:`UserInputError` if the name is taken."""
+        row = RegisteredModel(**_model_values(spec), created_at=datetime.now(UTC))
+        with self._session("registering a model", write=True) as session:
+            if session.get(RegisteredModel, spec.name) is not None:
+                raise UserInputError(
+                    f"a model named {spec.name!r} is already registered; choose another "
+                    f"name or remove it first with: fairclimb models remove {spec.name}"
+                )
+            session.add(row)
+
+    def get_model(self, name: str) -> ModelSpec | None:
+        with self._session("reading a model") as session:
+            row = session.get(RegisteredModel, name)
+            return None if row is None else _model_spec(row)
+
+    def list_models(self) -> list[ModelSpec]:
+        """Every registered model, by name."""
+        query = select(RegisteredModel).order_by(RegisteredModel.name)
+        with self._session("listing models") as session:
+            return [_model_spec(row) for row in session.scalars(query)]
+
+    def remove_model(self, name: str) -> bool:
+        """Forget a model (its cached generations stay); False if there was none."""
+        statement = delete(RegisteredModel).where(RegisteredModel.name == name)
+        with self._session("removing a model", write=True) as session:
+            return bool(session.connection().execute(statement).rowcount)
+
+    # -- generation cache --------------------------------------------------------------
+
+    def get_generation(self, cache_key: str) -> dict[str, Any] | None:
+        """The stored completion JSON of a call, or None if it was never made."""
+        with self._session("reading a generation") as session:
+            row = session.get(Generation, cache_key)
+            return None if row is None else row.completion
+
+    def put_generation(
+        self, cache_key: str, model_name: str, request: dict[str, Any], completion: dict[str, Any]
+    ) -> None:
+        """Store a call's request and completion; the first write of a key wins."""
+        values = {"cache_key": cache_key, "model_name": model_name, "request": request,
+                  "completion": completion, "created_at": datetime.now(UTC)}
+        with self._session("storing a generation", write=True) as session:
+            skipping = _insert_skipping_duplicates(self._engine.dialect.name, Generation,
+                                                   ["cache_key"])
+            if skipping is not None:
+                session.execute(skipping, [values])
+            elif session.get(Generation, cache_key) is None:
+                session.execute(insert(Generation), [values])
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -184,13 +238,45 @@ class Store:
             ) from exc
 
 
-def _insert_skipping_duplicates(dialect: str) -> Executable | None:
+def _insert_skipping_duplicates(
+    dialect: str, table: type[Base], key: list[str]
+) -> Executable | None:
     """An INSERT that leaves rows already stored alone, where the database has one."""
     if dialect == "sqlite":
-        return sqlite.insert(EvalResult).on_conflict_do_nothing(index_elements=_RESULT_KEY)
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
     if dialect == "postgresql":
-        return postgresql.insert(EvalResult).on_conflict_do_nothing(index_elements=_RESULT_KEY)
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
     return None
+
+
+def _model_values(spec: ModelSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "base_url": spec.base_url,
+        "model_id": spec.model_id,
+        "api_key_env": spec.api_key_env,
+        "terms": spec.terms.value,
+        "terms_url": spec.terms_url,
+        "style": spec.style.value,
+        "backend": spec.backend,
+        "price_in_per_mtok": spec.price_in_per_mtok,
+        "price_out_per_mtok": spec.price_out_per_mtok,
+    }
+
+
+def _model_spec(row: RegisteredModel) -> ModelSpec:
+    return ModelSpec(
+        name=row.name,
+        base_url=row.base_url,
+        model_id=row.model_id,
+        api_key_env=row.api_key_env,
+        terms=Terms(row.terms),
+        terms_url=row.terms_url,
+        style=ApiStyle(row.style),
+        backend=row.backend,
+        price_in_per_mtok=row.price_in_per_mtok,
+        price_out_per_mtok=row.price_out_per_mtok,
+    )
 
 
 def _stored_indices(session: Session, run_id: str) -> set[int]:

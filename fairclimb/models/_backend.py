@@ -1,0 +1,102 @@
+"""The one interface every model backend implements, and how a backend is chosen.
+
+A backend is a module ``fairclimb.models._backends.<name>`` (``<name>`` is
+``ModelSpec.backend``) with a function ``create(spec, *, api_key, retry)`` that returns
+a :class:`ModelBackend`; so adding a backend is adding one file. Heavy libraries load
+inside that module, only when it is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from fairclimb.errors import UserInputError
+from fairclimb.models import _backends
+from fairclimb.models._retry import RetryPolicy
+from fairclimb.models._types import Completion, CompletionRequest, ModelSpec
+
+__all__ = ["ModelBackend", "known_backends", "open_backend", "validate_spec"]
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BACKEND_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@runtime_checkable
+class ModelBackend(Protocol):
+    """Something that answers completion requests.
+
+    :meth:`complete` retries what may succeed later itself, and raises
+    :class:`~fairclimb.errors.ProviderError` when the provider refused the request or
+    did not answer within the retry policy. :meth:`aclose` releases connections.
+    """
+
+    async def complete(self, request: CompletionRequest) -> Completion: ...
+
+    async def aclose(self) -> None: ...
+
+
+def known_backends() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(_backends.__path__))
+
+
+def validate_spec(spec: ModelSpec) -> ModelSpec:
+    """Return ``spec`` if it can be registered; otherwise :class:`UserInputError`."""
+    if not spec.name.strip() or spec.name != spec.name.strip():
+        raise UserInputError("a model name must not be empty or start or end with spaces")
+    if spec.backend not in known_backends():
+        raise UserInputError(
+            f"unknown backend {spec.backend!r}; known backends: {', '.join(known_backends())}"
+        )
+    if spec.backend == "openai":
+        url = urlsplit(spec.base_url)
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise UserInputError(
+                f"the base URL {spec.base_url!r} is not an http(s) URL; give one such as "
+                "http://localhost:8000/v1 or https://api.openai.com/v1"
+            )
+    if not spec.model_id.strip():
+        raise UserInputError("the model id must not be empty; give it with --model")
+    if spec.api_key_env is not None and not _ENV_NAME.fullmatch(spec.api_key_env):
+        raise UserInputError(
+            "--api-key-env takes the NAME of an environment variable (such as "
+            "OPENAI_API_KEY), not the key itself; the key is read from it at call time"
+        )
+    return spec
+
+
+def read_api_key(spec: ModelSpec, environ: Mapping[str, str]) -> str | None:
+    """The key from ``environ[spec.api_key_env]``; None if the model needs none."""
+    if spec.api_key_env is None:
+        return None
+    key = environ.get(spec.api_key_env, "")
+    if not key:
+        raise UserInputError(
+            f"the API key variable {spec.api_key_env} is not set; export it "
+            f"(export {spec.api_key_env}=...) or register the model {spec.name!r} again "
+            "without --api-key-env if its server needs no key"
+        )
+    return key
+
+
+def open_backend(
+    spec: ModelSpec, environ: Mapping[str, str], retry: RetryPolicy | None = None
+) -> ModelBackend:
+    """A backend for ``spec``, its API key read from ``environ`` (passed in by the edge).
+
+    Raises :class:`UserInputError` if the key variable is not set or the backend is
+    unknown. Close the backend with ``await backend.aclose()``.
+    """
+    if not _BACKEND_NAME.fullmatch(spec.backend) or spec.backend not in known_backends():
+        raise UserInputError(
+            f"model {spec.name!r} uses the backend {spec.backend!r}, which this fairclimb "
+            f"does not have; known backends: {', '.join(known_backends())}"
+        )
+    api_key = read_api_key(spec, environ)
+    module = importlib.import_module(f"{_backends.__name__}.{spec.backend}")
+    backend: ModelBackend = module.create(spec, api_key=api_key, retry=retry or RetryPolicy())
+    return backend

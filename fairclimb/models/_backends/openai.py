@@ -1,0 +1,211 @@
+"""Any OpenAI-compatible HTTP endpoint (vLLM, Ollama, llama.cpp server, OpenAI, LiteLLM…).
+
+Chat models get ``POST {base_url}/chat/completions``, completion models
+``POST {base_url}/completions``. 429, 5xx, timeouts, connection failures and answers
+that are not the expected JSON are retried under the :class:`RetryPolicy`; other
+4xx answers are final. The API key travels only in the Authorization header and is
+scrubbed from every message this module writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+import httpx
+
+from fairclimb.errors import ProviderError
+from fairclimb.models._retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from fairclimb.models._types import ApiStyle, Completion, CompletionRequest, ModelSpec
+
+__all__ = ["OpenAIBackend", "create"]
+
+logger = logging.getLogger(__name__)
+
+# httpcore's pool scans all its connections for every request, so one big pool is
+# quadratic in the concurrency; several small pools, the least busy chosen, are not.
+_SHARDS = 32
+_CONNECTIONS_PER_SHARD = 8
+_SHOWN_BODY = 300
+_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+
+
+class _Retryable(Exception):
+    """One failed attempt that a later attempt may not meet."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class OpenAIBackend:
+    """A :class:`~fairclimb.models.ModelBackend` for an OpenAI-compatible endpoint.
+
+    Pass ``client`` to share one :class:`httpx.AsyncClient` (it is then not closed by
+    :meth:`aclose`); otherwise the backend opens its own.
+    """
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        api_key: str | None,
+        retry: RetryPolicy,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.spec = spec
+        self.retry = retry
+        self._secret = api_key or None
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        path = "chat/completions" if spec.style is ApiStyle.CHAT else "completions"
+        self._url = f"{spec.base_url.rstrip('/')}/{path}"
+        self._owns_client = client is None
+        self._clients = [client] if client is not None else _sharded_clients(retry.timeout_s)
+        self._busy = [0] * len(self._clients)
+
+    def __repr__(self) -> str:  # never show the headers
+        return f"OpenAIBackend(name={self.spec.name!r}, url={self._url!r})"
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            for client in self._clients:
+                await client.aclose()
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        body = request_body(self.spec, request)
+        last = "no attempt was made"
+        for attempt in range(1, self.retry.attempts + 1):
+            started = time.perf_counter()
+            try:
+                data = await self._post(body)
+                return parse_completion(self.spec, data, time.perf_counter() - started, attempt)
+            except _Retryable as failure:
+                last = self._redact(str(failure))
+                if attempt == self.retry.attempts:
+                    break
+                wait = self.retry.delay(attempt, failure.retry_after)
+                logger.warning("model %s attempt %d/%d failed (%s); retrying in %.2fs",
+                               self.spec.name, attempt, self.retry.attempts, last, wait)
+                await self.retry.sleep(wait)
+        raise ProviderError(
+            f"model {self.spec.name} at {self.spec.base_url} did not answer after "
+            f"{self.retry.attempts} attempts: {last}"
+        )
+
+    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One attempt: the decoded JSON body, or :class:`_Retryable`, or a final error."""
+        logger.debug("model %s: POST %s", self.spec.name, self._url)
+        shard = min(range(len(self._clients)), key=self._busy.__getitem__)
+        self._busy[shard] += 1
+        try:
+            response = await self._clients[shard].post(
+                self._url, json=body, headers=self._headers, timeout=self.retry.timeout_s)
+        except httpx.TimeoutException:
+            raise _Retryable(f"no answer within {self.retry.timeout_s:g}s") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"cannot connect ({type(exc).__name__}: {exc})") from None
+        finally:
+            self._busy[shard] -= 1
+        if response.status_code in RETRYABLE_STATUS or response.status_code >= 500:
+            raise _Retryable(
+                f"HTTP {response.status_code} {_snippet(response.text)}".rstrip(),
+                parse_retry_after(response.headers.get("retry-after")),
+            )
+        if response.status_code != 200:
+            hint = (f"; check the key in ${self.spec.api_key_env}"
+                    if response.status_code in (401, 403) and self.spec.api_key_env else "")
+            raise ProviderError(self._redact(
+                f"model {self.spec.name} at {self.spec.base_url} refused the request: "
+                f"HTTP {response.status_code} {_snippet(response.text)}{hint}"
+            ))
+        try:
+            data = response.json()
+        except ValueError:
+            raise _Retryable(f"the answer is not JSON: {_snippet(response.text)}") from None
+        if not isinstance(data, dict):
+            raise _Retryable(f"the answer is not a JSON object: {_snippet(response.text)}")
+        return data
+
+    def _redact(self, text: str) -> str:
+        text = _BEARER.sub(r"\1***", text)
+        return text.replace(self._secret, "***") if self._secret else text
+
+
+def _sharded_clients(timeout_s: float) -> list[httpx.AsyncClient]:
+    tls = httpx.create_ssl_context()  # loading the CA bundle is slow: once, shared
+    limits = httpx.Limits(max_connections=_CONNECTIONS_PER_SHARD,
+                          max_keepalive_connections=_CONNECTIONS_PER_SHARD)
+    return [httpx.AsyncClient(verify=tls, timeout=httpx.Timeout(timeout_s), limits=limits)
+            for _ in range(_SHARDS)]
+
+
+def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy) -> OpenAIBackend:
+    return OpenAIBackend(spec, api_key=api_key, retry=retry)
+
+
+def request_body(spec: ModelSpec, request: CompletionRequest) -> dict[str, Any]:
+    """The JSON body of one call in the OpenAI protocol."""
+    params = request.params
+    body: dict[str, Any] = {
+        "model": spec.model_id,
+        "temperature": params.temperature,
+        "max_tokens": params.max_tokens,
+        "top_p": params.top_p,
+    }
+    if params.seed is not None:
+        body["seed"] = params.seed + request.sample_index
+    if params.stop:
+        body["stop"] = list(params.stop)
+    if spec.style is ApiStyle.CHAT:
+        body["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
+    else:
+        body["prompt"] = request.prompt
+    return body
+
+
+def parse_completion(
+    spec: ModelSpec, data: dict[str, Any], latency_s: float, attempts: int
+) -> Completion:
+    """A :class:`Completion` from a decoded answer; :class:`_Retryable` if it has none."""
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise _Retryable("the answer has no choices[0]")
+    choice = choices[0]
+    if spec.style is ApiStyle.CHAT:
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            raise _Retryable("choices[0] has no message")
+        text = message.get("content") or ""  # null content: the model said nothing
+    else:
+        text = choice.get("text")
+    if not isinstance(text, str):
+        raise _Retryable("choices[0] holds no text")
+    usage = data.get("usage")
+    if not isinstance(usage, dict):
+        usage = {}
+    return Completion(
+        text=text,
+        finish_reason=_str_or_none(choice.get("finish_reason")),
+        response_id=_str_or_none(data.get("id")),
+        system_fingerprint=_str_or_none(data.get("system_fingerprint")),
+        served_model=_str_or_none(data.get("model")),
+        prompt_tokens=_int(usage.get("prompt_tokens")),
+        completion_tokens=_int(usage.get("completion_tokens")),
+        latency_s=latency_s,
+        attempts=attempts,
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN_BODY else text[:_SHOWN_BODY] + "…"
