@@ -13,15 +13,8 @@ from fairclimb.sandbox._backend import (
 )
 from fairclimb.sandbox._codec import CodecError
 from fairclimb.sandbox._limits import Limits
-from fairclimb.sandbox._sandbox import (
-    Call,
-    CallKind,
-    CallResult,
-    Execution,
-    ExitReport,
-    LoadResult,
-    Sandbox,
-)
+from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
+from fairclimb.sandbox._sandbox import Call, Execution, Sandbox
 
 __all__ = [
     "Backend",
