@@ -3,13 +3,17 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+TORCH_VERSION ?= 2.13.0
 
 .PHONY: quickstart test lint setup
 
+# torch is installed first, pinned, so that pip takes that exact (CPU) wheel instead of
+# resolving a multi-GB one; pyproject keeps only the range (the 'hf' extra: torch>=2.2).
 $(BIN)/fairclimb: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet -e '.[dev,hf]'
 	@touch $@
 
 setup: $(BIN)/fairclimb

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,9 +19,14 @@ from fairclimb.store import Store
 
 def add_command(
     name: Annotated[str, typer.Argument(help="The name to call the model by.")],
+    model: Annotated[str, typer.Option(
+        "--model", help="The model id the server knows; for --backend hf, the checkpoint's "
+        "directory.")],
     base_url: Annotated[str, typer.Option("--base-url", help="OpenAI-compatible base URL, "
-                                          "e.g. http://localhost:8000/v1.")],
-    model: Annotated[str, typer.Option("--model", help="The model id the server knows.")],
+                                          "e.g. http://localhost:8000/v1.")] = "",
+    backend: Annotated[str, typer.Option(
+        "--backend", help="openai (an OpenAI-compatible endpoint) or hf (a local Hugging "
+        "Face checkpoint; needs the 'hf' extra).")] = "openai",
     api_key_env: Annotated[str | None, typer.Option(
         "--api-key-env", help="NAME of the environment variable holding the API key "
         "(read at call time, never stored).")] = None,
@@ -36,15 +42,18 @@ def add_command(
         "--price-out", min=0, help="USD per million completion tokens.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Register a model served by an OpenAI-compatible endpoint."""
+    """Register a model: an OpenAI-compatible endpoint or a local Hugging Face checkpoint."""
+    if backend == "hf" and Path(model).expanduser().is_dir():
+        model = str(Path(model).expanduser().resolve())  # usable from any directory
     spec = validate_spec(ModelSpec(
         name=name, base_url=base_url, model_id=model, api_key_env=api_key_env, terms=terms,
-        terms_url=terms_url, style=style, price_in_per_mtok=price_in,
+        terms_url=terms_url, style=style, backend=backend, price_in_per_mtok=price_in,
         price_out_per_mtok=price_out,
     ))
     with Store.open(load_settings(db=db).db) as store:
         store.add_model(spec)
-    Console().print(f"registered model {name} ({model} at {base_url})", highlight=False)
+    where = f"{model} at {base_url}" if base_url else f"{backend}:{model}"
+    Console().print(f"registered model {name} ({where})", highlight=False)
 
 
 def list_command(

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -61,6 +62,15 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
             )
     if not spec.model_id.strip():
         raise UserInputError("the model id must not be empty; give it with --model")
+    if spec.backend == "hf":
+        if spec.base_url:
+            raise UserInputError(
+                "a local Hugging Face model takes no base URL; leave out --base-url")
+        if not Path(spec.model_id).expanduser().is_dir():
+            raise UserInputError(
+                f"no Hugging Face checkpoint at {spec.model_id}: it is not a directory; "
+                "give the folder save_pretrained wrote with --model"
+            )
     if spec.api_key_env is not None and not _ENV_NAME.fullmatch(spec.api_key_env):
         raise UserInputError(
             "--api-key-env takes the NAME of an environment variable (such as "

@@ -193,8 +193,8 @@ def test_missing_key_variable_is_one_clear_sentence(environ: dict[str, str]) -> 
 
 
 def test_unknown_backend_is_user_error() -> None:
-    spec = ModelSpec(name="m", base_url="", model_id="/ckpt", backend="hf")
-    with pytest.raises(UserInputError, match=r"backend 'hf'.*known backends: openai"):
+    spec = ModelSpec(name="m", base_url="", model_id="/ckpt", backend="nope")
+    with pytest.raises(UserInputError, match=r"backend 'nope'.*known backends: hf, openai"):
         open_backend(spec, {})
 
 
@@ -228,14 +228,14 @@ def test_secret_never_logged_nor_stored(
 
 
 def test_a_given_client_is_used_and_left_open(fake_openai: FakeOpenAI) -> None:
-    import httpx
+    import aiohttp
 
     async def go() -> bool:
-        async with httpx.AsyncClient() as client:
+        async with aiohttp.ClientSession() as client:
             backend = OpenAIBackend(spec_for(fake_openai), api_key=None,
                                     retry=policy(Sleeps()), client=client)
             await backend.complete(CHAT)
             await backend.aclose()
-            return client.is_closed
+            return client.closed
 
     assert asyncio.run(go()) is False and fake_openai.calls == 1

@@ -9,12 +9,15 @@ scrubbed from every message this module writes.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 from typing import Any
 
-import httpx
+import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 from fairclimb.errors import ProviderError
 from fairclimb.models._retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
@@ -24,10 +27,10 @@ __all__ = ["OpenAIBackend", "create"]
 
 logger = logging.getLogger(__name__)
 
-# httpcore's pool scans all its connections for every request, so one big pool is
-# quadratic in the concurrency; several small pools, the least busy chosen, are not.
-_SHARDS = 32
-_CONNECTIONS_PER_SHARD = 8
+# aiohttp's C HTTP parser and its pool (constant work per request) keep the client's
+# CPU per request small; httpx/httpcore cost about 5x as much (benchmarks/
+# generate_overhead.py). At most this many connections are open at once.
+_CONNECTIONS = 256
 _SHOWN_BODY = 300
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
@@ -43,8 +46,9 @@ class _Retryable(Exception):
 class OpenAIBackend:
     """A :class:`~fairclimb.models.ModelBackend` for an OpenAI-compatible endpoint.
 
-    Pass ``client`` to share one :class:`httpx.AsyncClient` (it is then not closed by
-    :meth:`aclose`); otherwise the backend opens its own.
+    Pass ``client`` to share one :class:`aiohttp.ClientSession` (it is then not closed
+    by :meth:`aclose`); otherwise the backend opens its own on first use, in the running
+    event loop, and :meth:`aclose` closes it.
     """
 
     def __init__(
@@ -53,28 +57,48 @@ class OpenAIBackend:
         *,
         api_key: str | None,
         retry: RetryPolicy,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
     ) -> None:
         self.spec = spec
         self.retry = retry
         self._secret = api_key or None
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._headers = {"Content-Type": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
         path = "chat/completions" if spec.style is ApiStyle.CHAT else "completions"
         self._url = f"{spec.base_url.rstrip('/')}/{path}"
+        # Each phase (waiting for a pooled connection and connecting; each read) is
+        # bounded, not the whole exchange, as with httpx before.
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=retry.timeout_s,
+                                              sock_read=retry.timeout_s)
+        # The proxy the environment names (HTTPS_PROXY, NO_PROXY…), read once here: aiohttp's
+        # trust_env would look it up again, in a worker thread, for every request.
+        try:
+            self._proxy: URL | None
+            self._proxy, self._proxy_auth = get_env_proxy_for_url(URL(self._url))
+        except LookupError:
+            self._proxy, self._proxy_auth = None, None
         self._owns_client = client is None
-        self._clients = [client] if client is not None else _sharded_clients(retry.timeout_s)
-        self._busy = [0] * len(self._clients)
+        self._client = client
 
     def __repr__(self) -> str:  # never show the headers
         return f"OpenAIBackend(name={self.spec.name!r}, url={self._url!r})"
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            for client in self._clients:
-                await client.aclose()
+        if self._owns_client and self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._client is None:  # a session belongs to the loop it is opened in
+            self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=_CONNECTIONS), timeout=self._timeout)
+        return self._client
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        body = request_body(self.spec, request)
+        # Serialised once for all attempts, as compactly as httpx did.
+        body = json.dumps(request_body(self.spec, request), ensure_ascii=False,
+                          separators=(",", ":"), allow_nan=False).encode()
         last = "no attempt was made"
         for attempt in range(1, self.retry.attempts + 1):
             started = time.perf_counter()
@@ -94,51 +118,42 @@ class OpenAIBackend:
             f"{self.retry.attempts} attempts: {last}"
         )
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, body: bytes) -> dict[str, Any]:
         """One attempt: the decoded JSON body, or :class:`_Retryable`, or a final error."""
         logger.debug("model %s: POST %s", self.spec.name, self._url)
-        shard = min(range(len(self._clients)), key=self._busy.__getitem__)
-        self._busy[shard] += 1
         try:
-            response = await self._clients[shard].post(
-                self._url, json=body, headers=self._headers, timeout=self.retry.timeout_s)
-        except httpx.TimeoutException:
+            async with self._session().post(
+                    self._url, data=body, headers=self._headers, timeout=self._timeout,
+                    proxy=self._proxy, proxy_auth=self._proxy_auth,
+                    allow_redirects=False) as response:
+                status = response.status
+                raw = await response.read()
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError:
             raise _Retryable(f"no answer within {self.retry.timeout_s:g}s") from None
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             raise _Retryable(f"cannot connect ({type(exc).__name__}: {exc})") from None
-        finally:
-            self._busy[shard] -= 1
-        if response.status_code in RETRYABLE_STATUS or response.status_code >= 500:
-            raise _Retryable(
-                f"HTTP {response.status_code} {_snippet(response.text)}".rstrip(),
-                parse_retry_after(response.headers.get("retry-after")),
-            )
-        if response.status_code != 200:
+        if status in RETRYABLE_STATUS or status >= 500:
+            raise _Retryable(f"HTTP {status} {_snippet(_text(raw))}".rstrip(),
+                             parse_retry_after(retry_after))
+        if status != 200:
             hint = (f"; check the key in ${self.spec.api_key_env}"
-                    if response.status_code in (401, 403) and self.spec.api_key_env else "")
+                    if status in (401, 403) and self.spec.api_key_env else "")
             raise ProviderError(self._redact(
                 f"model {self.spec.name} at {self.spec.base_url} refused the request: "
-                f"HTTP {response.status_code} {_snippet(response.text)}{hint}"
+                f"HTTP {status} {_snippet(_text(raw))}{hint}"
             ))
         try:
-            data = response.json()
+            data = json.loads(raw)
         except ValueError:
-            raise _Retryable(f"the answer is not JSON: {_snippet(response.text)}") from None
+            raise _Retryable(f"the answer is not JSON: {_snippet(_text(raw))}") from None
         if not isinstance(data, dict):
-            raise _Retryable(f"the answer is not a JSON object: {_snippet(response.text)}")
+            raise _Retryable(f"the answer is not a JSON object: {_snippet(_text(raw))}")
         return data
 
     def _redact(self, text: str) -> str:
         text = _BEARER.sub(r"\1***", text)
         return text.replace(self._secret, "***") if self._secret else text
-
-
-def _sharded_clients(timeout_s: float) -> list[httpx.AsyncClient]:
-    tls = httpx.create_ssl_context()  # loading the CA bundle is slow: once, shared
-    limits = httpx.Limits(max_connections=_CONNECTIONS_PER_SHARD,
-                          max_keepalive_connections=_CONNECTIONS_PER_SHARD)
-    return [httpx.AsyncClient(verify=tls, timeout=httpx.Timeout(timeout_s), limits=limits)
-            for _ in range(_SHARDS)]
 
 
 def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy) -> OpenAIBackend:
@@ -204,6 +219,10 @@ def _str_or_none(value: object) -> str | None:
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
 
 
 def _snippet(text: str) -> str:
