@@ -166,6 +166,9 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
         recorder.flush()
     feed.dispose()
     if "error" in outcome:
+        # A run that never got a sample (an unreachable endpoint, a missing key) leaves
+        # nothing behind; one that got some keeps them, unfinished.
+        store.discard_empty_run(run_id)
         raise outcome["error"]
     summary = summarize(
         plan.suite.name, ((feed.samples[i].task_id, verdicts[i].status) for i in sorted(verdicts)),

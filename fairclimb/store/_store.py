@@ -114,6 +114,18 @@ class Store:
             if session.connection().execute(statement).rowcount == 0:
                 raise StoreError(f"There is no run {run_id} in the database at {self._shown}.")
 
+    def discard_empty_run(self, run_id: str) -> bool:
+        """Delete the run if it has no results (say, its samples never came); True if so.
+
+        A run with results is history and stays, finished or not.
+        """
+        with self._session("discarding an empty run", write=True) as session:
+            if _stored_indices(session, run_id):
+                return False
+            deleted = session.connection().execute(
+                delete(EvalRun).where(EvalRun.run_id == run_id))
+            return bool(deleted.rowcount)
+
     def get_run(self, run_id: str) -> RunRecord | None:
         with self._session("reading a run") as session:
             row = session.get(EvalRun, run_id)

@@ -121,3 +121,17 @@ def test_eval_model_generates_checks_and_reruns_without_paying_twice(
     assert again.returncode == 0, again.stderr
     assert fake_openai.calls == 2 * TASKS  # every answer came from the cache
     assert json.loads(again.stdout)["statuses"]["passed"] == 2 * TASKS
+
+
+def test_eval_model_with_an_unreachable_endpoint_leaves_no_run(tmp_path: Path) -> None:
+    added = run(["models", "add", "gone", "--base-url", "http://127.0.0.1:9/v1", "--model",
+                 "x", "--db", "s.db"], tmp_path)
+    assert added.returncode == 0, added.stderr
+    # Nothing listens on port 9: every attempt is refused at once, then backed off
+    # (about 8 s of jittered waits in all).
+    result = run(["eval", "--model", "gone", "--out", "run", "--db", "s.db",
+                  "--concurrency", "1", "-n", "1"], tmp_path)
+    assert result.returncode != 0
+    assert "did not answer after" in result.stderr and "Traceback" not in result.stderr
+    runs = json.loads(run(["runs", "--json", "--db", "s.db"], tmp_path).stdout)
+    assert runs == []
