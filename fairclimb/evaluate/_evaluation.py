@@ -180,16 +180,7 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
     for index in sorted(done.keys() - store.result_indices(run_id)):
         recorder.add(index, done[index])  # the store catches up with results.jsonl
     with ResultsFile(out_dir, by_index, done) as results:
-
-        def record(members: list[int], verdict: Verdict) -> None:
-            for index in members:
-                if index not in verdicts:
-                    verdicts[index] = verdict
-                    results.add(index, verdict)
-                    recorder.add(index, verdict)
-            if on_progress is not None:
-                on_progress(len(verdicts), len(samples))
-
+        record = _Verdicts(verdicts, results, recorder, len(samples), on_progress).record
         jobs: list[Job] = []
         for (task_id, program), members in groups.items():
             known = next((verdicts[i] for i in members if i in verdicts), None)
@@ -214,6 +205,29 @@ def _task_by_id(suite: Suite, task_id: str) -> Task:
     if task is None:  # read_samples checked every id; this would be a bug
         raise RuntimeError(f"task {task_id} vanished from suite {suite.name}")
     return task
+
+
+class _Verdicts:
+    """Where each new verdict goes: the verdict map, results.jsonl, the store, progress."""
+
+    def __init__(self, verdicts: dict[int, Verdict], results: ResultsFile,
+                 recorder: _Recorder, total: int,
+                 on_progress: ProgressCallback | None) -> None:
+        self._verdicts = verdicts
+        self._results = results
+        self._recorder = recorder
+        self._total = total
+        self._on_progress = on_progress
+
+    def record(self, members: list[int], verdict: Verdict) -> None:
+        """Give *verdict* to every sample in *members* that has none yet."""
+        for index in members:
+            if index not in self._verdicts:
+                self._verdicts[index] = verdict
+                self._results.add(index, verdict)
+                self._recorder.add(index, verdict)
+        if self._on_progress is not None:
+            self._on_progress(len(self._verdicts), self._total)
 
 
 class _Recorder:

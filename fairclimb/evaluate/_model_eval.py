@@ -26,6 +26,7 @@ from fairclimb.evaluate._evaluation import (
     _Recorder,
     _rng,
     _settings_of,
+    _Verdicts,
 )
 from fairclimb.evaluate._generation import (
     CompletionBackend,
@@ -141,15 +142,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
 
     recorder = _Recorder(store, run_id, feed.samples, feed.programs)
     with ResultsFile(out_dir, feed.samples, {}) as results:
-
-        def record(members: list[int], verdict: Verdict) -> None:
-            for index in members:
-                if index not in verdicts:
-                    verdicts[index] = verdict
-                    results.add(index, verdict)
-                    recorder.add(index, verdict)
-            if on_progress is not None:
-                on_progress(len(verdicts), total)
+        record = _Verdicts(verdicts, results, recorder, total, on_progress).record
 
         def on_verdict(job: Job, verdict: Verdict) -> None:
             key = (job.task_id, job.program)
