@@ -30,7 +30,7 @@ from fairclimb.evaluate import (
     plan_generation,
     render_summary,
 )
-from fairclimb.models import GenerationParams, RetryPolicy, UnknownModelError, open_backend
+from fairclimb.models import GenerationParams, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -90,9 +90,7 @@ def eval_command(
 def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concurrency: int,
                 out: Path, options: EvalOptions, db: str) -> Summary:
     with Store.open(db) as store:
-        spec = store.get_model(model)
-        if spec is None:
-            raise UnknownModelError(model, [m.name for m in store.list_models()])
+        spec = store.require_model(model)
         plan = plan_generation(spec, suite, n, params, concurrency, out)
         backend = open_backend(spec, os.environ, RetryPolicy())
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:

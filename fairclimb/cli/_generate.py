@@ -12,7 +12,7 @@ from rich.console import Console
 
 from fairclimb.cli._common import DbOption, progress_bar
 from fairclimb.evaluate import GenerationOutcome, plan_generation, run_generation
-from fairclimb.models import GenerationParams, RetryPolicy, UnknownModelError, open_backend
+from fairclimb.models import GenerationParams, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -37,9 +37,7 @@ def generate_command(
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
                               seed=seed)
     with Store.open(settings.db) as store:
-        spec = store.get_model(model)
-        if spec is None:
-            raise UnknownModelError(model, [m.name for m in store.list_models()])
+        spec = store.require_model(model)
         plan = plan_generation(spec, suite, n, params, concurrency, out)
         backend = open_backend(spec, os.environ, RetryPolicy())
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:

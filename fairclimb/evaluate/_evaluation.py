@@ -16,6 +16,7 @@ from fairclimb.evaluate._output import (
     SUMMARY,
     Manifest,
     ResultsFile,
+    prepare_dir,
     read_existing,
     write_json_atomic,
 )
@@ -112,7 +113,7 @@ def evaluate(plan: EvalPlan, store: Store,
              on_progress: ProgressCallback | None = None) -> EvalOutcome:
     """Check every sample of *plan*; resumable through its output directory and *store*."""
     suite, samples, options, out_dir = plan.suite, plan.samples, plan.options, plan.out_dir
-    _prepare_dir(out_dir)
+    prepare_dir(out_dir)
     done = read_existing(out_dir, samples)
     run_id = store.find_resumable_run(str(out_dir.resolve()), plan.samples_sha256)
     if run_id is None:
@@ -146,14 +147,6 @@ def _rng(seed: int) -> np.random.Generator:
     import numpy as np
 
     return np.random.default_rng(seed)
-
-
-def _prepare_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output directory {str(out_dir)!r}: "
-                             f"{exc.strerror}") from None
 
 
 def _settings_of(options: EvalOptions) -> dict[str, object]:

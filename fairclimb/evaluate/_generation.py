@@ -24,7 +24,7 @@ from typing import Any, Protocol, TextIO
 
 from fairclimb import __version__
 from fairclimb.errors import ProviderError, UserInputError
-from fairclimb.evaluate._output import write_json_atomic
+from fairclimb.evaluate._output import prepare_dir, write_json_atomic
 from fairclimb.evaluate._prompts import build_request, sample_line
 from fairclimb.models._types import Completion, CompletionRequest, GenerationParams, ModelSpec
 from fairclimb.suites import Suite, Task, get_suite
@@ -182,7 +182,7 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
     before it is kept in the cache and in the samples file.
     """
     started = time.monotonic()
-    _prepare_dir(plan.out_dir)
+    prepare_dir(plan.out_dir)
     write_json_atomic(plan.out_dir / GENERATION_MANIFEST, plan.manifest())
     jobs = _jobs(plan)
     previous = _read_previous(plan.samples_path)
@@ -330,14 +330,6 @@ def _cost(spec: ModelSpec, tally: _Tally) -> float | None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _prepare_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output directory {str(out_dir)!r}: "
-                             f"{exc.strerror}") from None
 
 
 def _read_previous(path: Path) -> dict[str, dict[str, Any]]:

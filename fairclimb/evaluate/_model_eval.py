@@ -34,7 +34,13 @@ from fairclimb.evaluate._generation import (
     GenerationPlan,
     run_generation,
 )
-from fairclimb.evaluate._output import RESULTS, SUMMARY, ResultsFile, write_json_atomic
+from fairclimb.evaluate._output import (
+    RESULTS,
+    SUMMARY,
+    ResultsFile,
+    prepare_dir,
+    write_json_atomic,
+)
 from fairclimb.evaluate._pool import Job, JobQueue, Pool
 from fairclimb.evaluate._records import Sample, SampleForm, Verdict
 from fairclimb.evaluate._samples import program_of
@@ -116,7 +122,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
     sandbox = select_backend(options.sandbox)
     out_dir = plan.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_dir(out_dir)
     (out_dir / RESULTS).unlink(missing_ok=True)  # checking is redone; generation is not
     total = len(plan.suite.tasks) * plan.n
     run_id = store.create_run(NewRun(

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._records import Sample, Status, Verdict
 
-__all__ = ["Manifest", "ResultsFile", "write_json_atomic"]
+__all__ = ["Manifest", "ResultsFile", "prepare_dir", "write_json_atomic"]
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
@@ -62,6 +62,15 @@ class Manifest:
                 f"{str(out_dir)!r} holds results of another samples file or suite "
                 f"({self.samples_path}, {self.suite}); choose another --out or delete it"
             )
+
+
+def prepare_dir(out_dir: Path) -> None:
+    """Create an output directory, or say in one sentence why it cannot be."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create output directory {str(out_dir)!r}: "
+                             f"{exc.strerror}") from None
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairclimb.errors import StoreError, UserInputError
+from fairclimb.errors import StoreError, UnknownModelError, UserInputError
 from fairclimb.models._types import ApiStyle, ModelSpec, Terms
 from fairclimb.store._db import WRITE, open_engine, reason
 from fairclimb.store._models import Base, EvalResult, EvalRun, Generation, RegisteredModel
@@ -186,6 +186,13 @@ class Store:
                     f"name or remove it first with: fairclimb models remove {spec.name}"
                 )
             session.add(row)
+
+    def require_model(self, name: str) -> ModelSpec:
+        """The model called *name*, or :class:`UnknownModelError` listing the known ones."""
+        spec = self.get_model(name)
+        if spec is None:
+            raise UnknownModelError(name, [model.name for model in self.list_models()])
+        return spec
 
     def get_model(self, name: str) -> ModelSpec | None:
         with self._session("reading a model") as session:
