@@ -49,6 +49,12 @@ class Task:
     split: Split = Split.PUBLIC
     origin: str = ""
     licence: str = ""
+    #: ISO date the task was written (original suites), so a model's training cut-off
+    #: can be compared with it; empty for third-party suites that do not say.
+    created: str = ""
+    #: ``reference`` is a whole program rather than the continuation of ``prompt``
+    #: (debug and optimize tasks, whose prompt is an instruction around code).
+    reference_whole: bool = False
 
     @property
     def prompt_hash(self) -> str:
@@ -56,5 +62,6 @@ class Task:
 
     @property
     def reference_program(self) -> str:
-        """The reference as a whole program (prompt continued by the reference body)."""
-        return self.prompt + self.reference
+        """The reference as a whole program (prompt continued by the reference body,
+        or the reference itself when it is whole)."""
+        return self.reference if self.reference_whole else self.prompt + self.reference
