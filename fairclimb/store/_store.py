@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -234,6 +234,11 @@ class Store:
                 session.execute(insert(Generation), [values])
 
     # -- plumbing ----------------------------------------------------------------------
+
+    def transaction(self, doing: str, *, write: bool = False) -> AbstractContextManager[Session]:
+        """A session in one transaction, for the store's per-part repositories (arena,
+        data…) in this package; ``doing`` names the work in a failure's message."""
+        return self._session(doing, write=write)
 
     @contextmanager
     def _session(self, doing: str, *, write: bool = False) -> Iterator[Session]:

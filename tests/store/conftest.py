@@ -1,4 +1,5 @@
-"""Fixtures of the store tests: stores on a real SQLite file and in memory."""
+"""Fixtures of the store tests: stores on a real SQLite file, in memory, and on a real
+PostgreSQL server (see ``tests/pg.py``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg import fresh_database
 
 from fairclimb.store import NewRun, ResultRow, Store
 
 
-@pytest.fixture(params=["file", "memory"])
+@pytest.fixture(params=["file", "memory", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "postgres":
+        with fresh_database() as url, Store.open(url) as opened:
+            yield opened
+        return
     url = str(tmp_path / "fairclimb.db") if request.param == "file" else "sqlite://"
     with Store.open(url) as opened:
         yield opened

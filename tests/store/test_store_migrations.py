@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 
 from fairclimb.store import Store
 from fairclimb.store._db import alembic_config, current_revisions
-from fairclimb.store._models import Base
+from fairclimb.store._schema import metadata
 
 
 def test_one_head() -> None:
@@ -24,7 +24,7 @@ def test_one_head() -> None:
 def test_models_match_migrations(store: Store) -> None:
     with store._engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
 
 
 def test_constraints_that_idempotence_relies_on(store: Store) -> None:

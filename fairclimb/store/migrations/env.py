@@ -14,10 +14,11 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from fairclimb.store._db import make_engine, parse_url
-from fairclimb.store._models import Base, UTCDateTime
+from fairclimb.store._models import UTCDateTime
+from fairclimb.store._schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | bool:

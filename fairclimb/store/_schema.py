@@ -1,0 +1,13 @@
+"""Every table of the store on one metadata: what migrations are compared against."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+# Imported for their side effect: each module adds its tables to Base.metadata.
+from fairclimb.store import _arena_tables, _data_tables, _suite_tables  # noqa: F401
+from fairclimb.store._models import Base
+
+__all__ = ["metadata"]
+
+metadata: MetaData = Base.metadata

@@ -1,0 +1,7 @@
+"""Tables of the suite part. Created by their Alembic migration, never by these classes."""
+
+from __future__ import annotations
+
+from fairclimb.store._models import Base  # noqa: F401  (tables below use it)
+
+__all__: list[str] = []
