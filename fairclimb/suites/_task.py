@@ -55,6 +55,14 @@ class Task:
     #: ``reference`` is a whole program rather than the continuation of ``prompt``
     #: (debug and optimize tasks, whose prompt is an instruction around code).
     reference_whole: bool = False
+    #: debug tasks: the broken program shown to the model and the class of its bug
+    #: (a :class:`~fairclimb.suites.BugClass` value).
+    buggy: str = ""
+    bug_class: str = ""
+    #: optimize tasks: a correct but slow whole program, and trusted Python code that
+    #: builds the heavy performance input (see the optimize suite's documentation).
+    slow_reference: str = ""
+    perf_input: str = ""
 
     @property
     def prompt_hash(self) -> str:
