@@ -179,6 +179,8 @@ class BattleTable:
         if names:
             from fairclimb.arena._style import feature_differences
             features = feature_differences(battles, names)
+            varies = features.std(axis=0) > 0  # a constant difference says nothing
+            features, names = features[:, varies], tuple(np.array(names)[varies].tolist())
         return cls(
             models=models,
             a=np.array([index[b.model_a] for b in battles], dtype=np.int64),
