@@ -241,7 +241,11 @@ def _rate_table(table: BattleTable, options: RatingOptions, rng: np.random.Gener
     warnings, ridge = _degenerate(cells, table.models, options.ridge)
     beta, _ = fit(cells, cells.score[None], cells.total[None], ridge, np.zeros((1, k)))
     style: tuple[StyleCoefficient, ...] = ()
-    if options.style and table.features is not None:
+    styled = options.style and table.features is not None
+    if options.style and not styled:
+        warnings.append("style control asked for, but no battle carries answer features "
+                        "(features_a/features_b or answer_a/answer_b); plain ratings shown")
+    if styled:
         from fairclimb.arena._style import fit_style
         beta_s, cov, style = fit_style(table, weight, ridge, options.level)
         beta, lower, upper = _sandwich_bounds(beta_s, cov, anchor, options)
@@ -258,7 +262,7 @@ def _rate_table(table: BattleTable, options: RatingOptions, rng: np.random.Gener
                             "converge (a resample where some model never lost)")
     played = np.bincount(table.a, minlength=k) + np.bincount(table.b, minlength=k)
     robustness = None
-    if options.robustness and not options.style:
+    if options.robustness and not styled:
         from fairclimb.arena._robust import check_robustness
         robustness = check_robustness(cells, table.models, ridge)
     models = _ranked(table.models, beta, lower, upper, played, options.min_votes)

@@ -261,3 +261,29 @@ def test_robustness_line() -> None:
     assert close.robustness.dropped <= close.robustness.budget
     assert close.robustness.new_top != close.robustness.top
     assert "fragile" in close.robustness.sentence
+
+
+def test_style_without_features_says_so() -> None:
+    result = compute_ratings(synthetic(200, [0.3, 0.0]), RatingOptions(
+        ci=CiMethod.SANDWICH, style=True))
+    assert result.style == () and result.robustness is not None
+    assert any("no battle carries answer features" in w for w in result.warnings)
+
+
+class FakeStore:
+    """Stands in for the arena's store repository (the BattleSource protocol)."""
+
+    def __init__(self, battles: list[Battle]) -> None:
+        self.battles = battles
+
+    def rating_battles(self) -> list[Battle]:
+        return self.battles
+
+
+def test_ratings_from_a_store_leave_flagged_votes_out() -> None:
+    from fairclimb.arena import ratings_from_store
+
+    stored = battles(("a", "b", A, 30), ("a", "b", B, 10)) + battles(
+        ("a", "b", B, 100), excluded=True)
+    result = ratings_from_store(FakeStore(stored), FAST)
+    assert result.n_battles == 40 and by_model(result)["a"] > by_model(result)["b"]
