@@ -301,7 +301,10 @@ def _degenerate(cells: Cells, models: Sequence[str], ridge: float) -> tuple[list
 def _to_points(beta: Floats, anchor: int | None, options: RatingOptions) -> Floats:
     """Strengths (rounds, K) to ratings: mean 1000, or the anchor model at its rating."""
     if anchor is None or options.anchor is None:
-        result: Floats = POINTS * (beta - np.nanmean(beta, axis=1, keepdims=True)) + 1000.0
+        seen = ~np.isnan(beta)  # a bootstrap round may miss a model, or (tiny data) all
+        mean = np.where(seen, beta, 0.0).sum(axis=1, keepdims=True) / np.maximum(
+            seen.sum(axis=1, keepdims=True), 1)
+        result: Floats = POINTS * (beta - mean) + 1000.0
         return result
     shifted: Floats = POINTS * (beta - beta[:, anchor:anchor + 1]) + options.anchor[1]
     return shifted

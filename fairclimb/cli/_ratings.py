@@ -62,8 +62,10 @@ def ratings_command(
     result = compute_ratings(read_battles(battles), options)
     if plot is not None:
         plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
-    if as_json:
+    if as_json:  # warnings go to stderr so stdout stays one JSON document
         typer.echo(json.dumps([asdict(m) for m in result.models], indent=2))
+        for warning in result.warnings:
+            Console(stderr=True).print(f"warning: {warning}", highlight=False)
         return
     table = Table("rank", "model", "rating", "95% interval", "battles", title=(
         f"{result.n_battles} battles, {ci.value} intervals"))

@@ -287,3 +287,13 @@ def test_ratings_from_a_store_leave_flagged_votes_out() -> None:
         ("a", "b", B, 100), excluded=True)
     result = ratings_from_store(FakeStore(stored), FAST)
     assert result.n_battles == 40 and by_model(result)["a"] > by_model(result)["b"]
+
+
+def test_tiny_data_gives_numbers_without_numpy_warnings() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compute_ratings(battles(("a", "b", A, 2)), RatingOptions(bootstrap=200))
+    assert all(math.isfinite(v) for m in result.models for v in (m.rating, m.lower, m.upper))
+    assert result.models[0].model == "a" and result.models[0].provisional
