@@ -82,12 +82,20 @@ def aggregate(n_models: int, a: Ints, b: Ints, score_a: Floats, weight: Floats) 
                  raw=raw[pairs], weight_sq=wsq[pairs])
 
 
-def _scatter(cells: Cells, values: Floats) -> Floats:
+def _flat_index(cells: Cells, rounds: int) -> tuple[Ints, Ints]:
+    """Positions of each (round, pair)'s models i and j in a flattened (rounds, K) array."""
+    offset = (np.arange(rounds) * cells.n_models)[:, None]
+    return (offset + cells.i).ravel(), (offset + cells.j).ravel()
+
+
+def _scatter(cells: Cells, values: Floats, index: tuple[Ints, Ints] | None = None) -> Floats:
     """Per-model sums of per-pair values (+ to i, - to j), for each round (row)."""
     rounds, k = values.shape[0], cells.n_models
-    offset = (np.arange(rounds) * k)[:, None]
-    plus = np.bincount((offset + cells.i).ravel(), values.ravel(), minlength=rounds * k)
-    minus = np.bincount((offset + cells.j).ravel(), values.ravel(), minlength=rounds * k)
+    # Rows are the first ``rounds`` of whatever batch ``index`` was built for.
+    flat_i, flat_j = index if index is not None else _flat_index(cells, rounds)
+    size = rounds * cells.i.size
+    plus = np.bincount(flat_i[:size], values.ravel(), minlength=rounds * k)
+    minus = np.bincount(flat_j[:size], values.ravel(), minlength=rounds * k)
     result: Floats = (plus - minus).reshape(rounds, k)
     return result
 
@@ -130,25 +138,27 @@ def fit(cells: Cells, score: Floats, total: Floats, ridge: float, start: Floats,
     k = cells.n_models
     gauge = 0.0 if ridge > 0 else 1.0
     active = np.ones(beta.shape[0], dtype=bool)
+    index = _flat_index(cells, beta.shape[0])
     if chord is not None:
         last = np.full(beta.shape[0], np.inf)
         for _ in range(12):
             rows = np.flatnonzero(active)
             if rows.size == 0:
                 break
-            step = _gradient(cells, score[rows], total[rows], ridge, beta[rows]) @ chord
+            step = _gradient(cells, score[rows], total[rows], ridge, beta[rows],
+                             index) @ chord
             biggest = np.abs(step).max(axis=1)
             good = biggest < 0.5 * last[rows]  # contracting; else leave the row to Newton
             beta[rows[good]] += step[good]
             last[rows] = np.where(good, biggest, 0.0)
-            active[rows[good & (biggest < 1e-2 * tol)]] = False  # error < step: rho < 1/2
+            active[rows[good & (biggest < tol)]] = False  # error < step, as rho < 1/2
     for _ in range(max_iter):
         rows = np.flatnonzero(active)
         if rows.size == 0:
             break
         b = beta[rows]
         p = _sigmoid(b[:, cells.i] - b[:, cells.j])
-        grad = _scatter(cells, score[rows] - total[rows] * p) - ridge * b
+        grad = _scatter(cells, score[rows] - total[rows] * p, index) - ridge * b
         hess = _laplacian(cells, total[rows] * p * (1 - p), ridge) + gauge / k
         step = np.linalg.solve(hess, grad[..., None])[..., 0]
         biggest = np.abs(step).max(axis=1)
@@ -160,9 +170,10 @@ def fit(cells: Cells, score: Floats, total: Floats, ridge: float, start: Floats,
     return beta, ~active
 
 
-def _gradient(cells: Cells, score: Floats, total: Floats, ridge: float, beta: Floats) -> Floats:
+def _gradient(cells: Cells, score: Floats, total: Floats, ridge: float, beta: Floats,
+              index: tuple[Ints, Ints]) -> Floats:
     p = _sigmoid(beta[:, cells.i] - beta[:, cells.j])
-    grad: Floats = _scatter(cells, score - total * p) - ridge * beta
+    grad: Floats = _scatter(cells, score - total * p, index) - ridge * beta
     return grad
 
 
