@@ -57,11 +57,15 @@ def _register_commands() -> None:
         _generate,
         _models,
         _quickstart,
+        _ratings,
         _runs,
         _suites,
     )
 
     for module in (_eval, _generate, _suites, _quickstart, _runs, _config):
+        for name, command in module.COMMANDS.items():
+            app.command(name)(friendly_errors(command))
+    for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
     for group in (_models,):

@@ -1,0 +1,127 @@
+"""Speed of ``fairclimb ratings`` against FastChat's own rating code, on the same battles.
+
+1. 200,000 synthetic battles among 30 models, 100 bootstrap rounds: fairclimb in this
+   process (median of ``--repeats``) and FastChat's ``get_bootstrap_result(battles,
+   compute_elo_mle_with_tie, 100)`` in the peer venv (once: it is slow), both timed
+   around the computation only (the battles already in memory). Target: >= 100x.
+   The same run checks agreement: the largest gap between fairclimb's ratings and
+   ``compute_elo_mle_with_tie``'s on these battles (target: < 3 points).
+2. 2,000,000 battles among 200 models, 1,000 bootstrap rounds through fairclimb
+   (median of ``--repeats``). Target: < 10 s on 2 cores.
+
+Battles: strengths ~ N(0, 1) in log-odds, pairs uniform, 10% ties, the rest Bradley-Terry.
+fairclimb's figures exclude the robustness line (``--with-robustness`` adds it).
+
+The FastChat side needs a separate venv (never the project's)::
+
+    python3 -m venv /tmp/ratings-peer
+    /tmp/ratings-peer/bin/pip install fschat==0.2.36 numpy pandas scikit-learn tqdm pytz plotly
+    .venv/bin/python benchmarks/ratings.py --peer /tmp/ratings-peer/bin/python
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fairclimb.arena import BattleTable, CiMethod, RatingOptions, rate_table
+
+TARGET_RATIO = 100.0
+TARGET_LARGE_SECONDS = 10.0
+WINNERS = np.array(["model_b", "model_a", "tie"])
+
+
+def synthetic(n: int, k: int, seed: int) -> BattleTable:
+    rng = np.random.default_rng(seed)
+    strength = rng.normal(0, 1, k)
+    a = rng.integers(0, k, n)
+    b = (a + rng.integers(1, k, n)) % k
+    p = 1 / (1 + np.exp(-(strength[a] - strength[b])))
+    score = np.where(rng.random(n) < 0.1, 0.5, (rng.random(n) < p).astype(float))
+    return BattleTable(tuple(f"model-{i:03d}" for i in range(k)), a, b, score, np.ones(n))
+
+
+def time_fairclimb(table: BattleTable, rounds: int, repeats: int,
+                   robustness: bool) -> tuple[float, list[float], float]:
+    """Median wall time, every wall time, and the median CPU time (all threads)."""
+    options = RatingOptions(bootstrap=rounds, robustness=robustness)
+    times, cpu = [], []
+    for repeat in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        rate_table(table, options, np.random.default_rng(repeat))
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(times), times, statistics.median(cpu)
+
+
+def write_jsonl(table: BattleTable, path: Path) -> None:
+    names = np.array(table.models)
+    outcome = WINNERS[np.where(table.score_a == 0.5, 2, table.score_a.astype(int))]
+    with path.open("w") as out:
+        for a, b, w in zip(names[table.a], names[table.b], outcome, strict=True):
+            out.write(f'{{"model_a": "{a}", "model_b": "{b}", "winner": "{w}"}}\n')
+
+
+def fastchat(peer: str, path: Path, rounds: int) -> tuple[float, dict[str, float]]:
+    """FastChat's bootstrap time, and its point ratings (compute_elo_mle_with_tie)."""
+    script = str(Path(__file__).with_name("fastchat_reference.py"))
+    env = {**os.environ, "PYTHONPATH": ""}
+    done = subprocess.run([peer, script, "bench", str(path), str(rounds)], check=True,
+                          capture_output=True, text=True, env=env)
+    seconds = float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+    reference_path = path.with_suffix(".fastchat.json")
+    subprocess.run([peer, script, "ratings", str(path), str(reference_path)], check=True,
+                   capture_output=True, text=True, env=env)
+    return seconds, json.loads(reference_path.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--peer", help="Python of a venv with fschat (omit: fairclimb only)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--fastchat-rounds", type=int, default=100)
+    parser.add_argument("--with-robustness", action="store_true")
+    parser.add_argument("--skip-large", action="store_true")
+    args = parser.parse_args()
+    print(f"cores available: {len(os.sched_getaffinity(0))}, load: {os.getloadavg()[0]:.1f}")
+
+    small = synthetic(200_000, 30, seed=1)
+    median, times, cpu = time_fairclimb(small, 100, max(args.repeats, 5), args.with_robustness)
+    print(f"200,000 battles / 30 models / 100 rounds: fairclimb median {median:.3f} s "
+          f"(runs {', '.join(f'{t:.3f}' for t in times)}; CPU {cpu:.3f} s)")
+    if args.peer:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "battles.jsonl"
+            write_jsonl(small, path)
+            seconds, reference = fastchat(args.peer, path, args.fastchat_rounds)
+        ours = rate_table(small, RatingOptions(ci=CiMethod.SANDWICH, robustness=False),
+                          np.random.default_rng(0))
+        gap = max(abs(reference[m.model] - m.rating) for m in ours.models)
+        per_100 = seconds * 100 / args.fastchat_rounds
+        ratio = per_100 / median
+        print(f"  FastChat 0.2.36 get_bootstrap_result(compute_elo_mle_with_tie): "
+              f"{seconds:.1f} s for {args.fastchat_rounds} rounds ({per_100:.1f} s per 100)")
+        print(f"  ratio: {ratio:.0f}x (target >= {TARGET_RATIO:.0f}x) "
+              f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
+        print(f"  agreement with compute_elo_mle_with_tie: largest gap {gap:.3f} points "
+              f"(target < 3) {'MET' if gap < 3 else 'NOT MET'}")
+    if not args.skip_large:
+        large = synthetic(2_000_000, 200, seed=2)
+        median, times, cpu = time_fairclimb(large, 1000, args.repeats, args.with_robustness)
+        print(f"2,000,000 battles / 200 models / 1,000 rounds: fairclimb median "
+              f"{median:.2f} s (runs {', '.join(f'{t:.2f}' for t in times)}; CPU "
+              f"{cpu:.2f} s over both threads; target < "
+              f"{TARGET_LARGE_SECONDS:.0f} s) "
+              f"{'MET' if median < TARGET_LARGE_SECONDS else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()

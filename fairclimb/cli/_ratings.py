@@ -1,0 +1,87 @@
+"""fairclimb ratings: Bradley-Terry ratings with intervals and rank ranges from battles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fairclimb.arena import (
+    CiMethod,
+    RatingOptions,
+    Regularize,
+    compute_ratings,
+    parse_anchor,
+    read_battles,
+    render_ratings_svg,
+)
+from fairclimb.errors import UserInputError
+
+
+def ratings_command(
+    battles: Annotated[Path | None, typer.Option(
+        "--battles", help="Battle file (FastChat format: JSON list or JSONL).")] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=2,
+                                           help="Bootstrap rounds.")] = 1000,
+    ci: Annotated[CiMethod, typer.Option("--ci", help="bootstrap or sandwich.")] = (
+        CiMethod.BOOTSTRAP),
+    category: Annotated[str | None, typer.Option("--category", help="Only this task kind.")
+                        ] = None,
+    language: Annotated[str | None, typer.Option("--language", help="Only this language.")
+                        ] = None,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="MODEL=RATING pins one model (default: mean rating 1000).")] = None,
+    min_votes: Annotated[int, typer.Option(
+        "--min-votes", min=0, help="Fewer battles than this: provisional.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    regularize: Annotated[Regularize, typer.Option(
+        "--regularize", help="fastchat (its L2 ridge, default) or none (plain MLE).")] = (
+        Regularize.FASTCHAT),
+    weighted: Annotated[bool, typer.Option(
+        "--weighted", help="Weight battles by inverse pair-sampling probability.")] = False,
+    style: Annotated[bool, typer.Option(
+        "--style", help="Style control: answer length and comment density as covariates.")
+                     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write an SVG plot here.")
+                    ] = None,
+) -> None:
+    """Rate models from arena battles: Bradley-Terry, 95% intervals, rank ranges."""
+    if battles is None:
+        raise UserInputError("reading the arena's stored votes is not wired in yet; pass "
+                             "--battles FILE (export them in FastChat's battle format)")
+    options = RatingOptions(
+        bootstrap=bootstrap, ci=ci, category=category, language=language,
+        anchor=parse_anchor(anchor) if anchor else None, min_votes=min_votes, seed=seed,
+        regularize=regularize, weighted=weighted, style=style)
+    result = compute_ratings(read_battles(battles), options)
+    if plot is not None:
+        plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
+    if as_json:  # warnings go to stderr so stdout stays one JSON document
+        typer.echo(json.dumps([asdict(m) for m in result.models], indent=2))
+        for warning in result.warnings:
+            Console(stderr=True).print(f"warning: {warning}", highlight=False)
+        return
+    table = Table("rank", "model", "rating", "95% interval", "battles", title=(
+        f"{result.n_battles} battles, {ci.value} intervals"))
+    for m in result.models:
+        table.add_row(f"{m.rank_lower}-{m.rank_upper}" if m.rank_upper > m.rank_lower
+                      else str(m.rank), m.model + (" (provisional)" if m.provisional else ""),
+                      f"{m.rating:.0f}", f"{m.lower:.0f} to {m.upper:.0f}", str(m.battles))
+    console = Console()
+    console.print(table)
+    for s in result.style:
+        console.print(f"style {s.feature}: {s.coefficient:+.1f} points per sd "
+                      f"({s.lower:+.1f} to {s.upper:+.1f})", highlight=False)
+    if result.robustness is not None:
+        console.print(result.robustness.sentence, highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+COMMANDS = {"ratings": ratings_command}
