@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -18,9 +19,23 @@ from fairclimb.evaluate import (
 )
 from fairclimb.store import Store
 
-__all__ = ["QuickstartResult", "example_samples", "run_quickstart"]
+__all__ = ["OptimizeExample", "QuickstartResult", "example_samples", "run_quickstart"]
 
 EXAMPLE = "humaneval_quickstart.jsonl"
+OPTIMIZE_EXAMPLE = "optimize_quickstart.jsonl"
+OPTIMIZE_SUITE = "fairclimb-optimize"
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizeExample:
+    """One example sample of an optimize task, as its results line reports it."""
+
+    task_id: str
+    note: str
+    status: str
+    cost: float | None
+    cost_measure: str
+    speed_score: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +43,15 @@ class QuickstartResult:
     reference_check: ReferenceCheck
     samples_path: Path
     outcome: EvalOutcome
+    optimize: list[OptimizeExample] = field(default_factory=list)
 
 
-def example_samples() -> Path:
-    """The example samples file: packaged in a wheel, or ``examples/`` in a checkout."""
-    packaged = resources.files("fairclimb").joinpath("_examples", EXAMPLE)
+def example_samples(name: str = EXAMPLE) -> Path:
+    """An example samples file: packaged in a wheel, or ``examples/`` in a checkout."""
+    packaged = resources.files("fairclimb").joinpath("_examples", name)
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "examples" / EXAMPLE
+    return Path(__file__).resolve().parent.parent / "examples" / name
 
 
 def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
@@ -48,4 +64,24 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
     plan = plan_evaluation("humaneval", samples, out_dir, options)
     with Store.open(db_url) as store:
         outcome = evaluate(plan, store, on_progress)
-    return QuickstartResult(check, samples, outcome)
+        optimize = _run_optimize_example(out_dir / "optimize", options, store, on_progress)
+    return QuickstartResult(check, samples, outcome, optimize)
+
+
+def _run_optimize_example(out_dir: Path, options: EvalOptions, store: Store,
+                          on_progress: Callable[[int, int], None] | None
+                          ) -> list[OptimizeExample]:
+    """Score the optimize examples: tests first, then CPU time on the heavy input."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    plan = plan_evaluation(OPTIMIZE_SUITE, example_samples(OPTIMIZE_EXAMPLE), out_dir, options)
+    evaluate(plan, store, on_progress)
+    examples = []
+    for line in (out_dir / "results.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        examples.append(OptimizeExample(
+            task_id=row["task_id"], note=str(row.get("note", "")), status=row["status"],
+            cost=row.get("cost"), cost_measure=row.get("cost_measure", ""),
+            speed_score=row.get("speed_score"),
+        ))
+    return examples

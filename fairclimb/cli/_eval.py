@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -55,6 +56,9 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
+    perf_runs: Annotated[int, typer.Option(
+        "--perf-runs", min=1, help="Optimize tasks: heavy runs per program; the cheapest "
+        "counts.")] = 5,
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
@@ -62,13 +66,13 @@ def eval_command(
 ) -> None:
     """Execute samples in the sandbox and report pass@k with confidence intervals."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
-    options = eval_options(settings)
+    options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs)
     console = Console(stderr=as_json)
     if check_refs:
         with progress_bar(Console(stderr=True), f"{suite} references") as update:
             report = check_references(suite, options, update)
         _print_reference_check(report, console, as_json)
-        if report.failures:
+        if report.failures or not all(r.ranked for r in report.rankings):
             raise typer.Exit(1)
         return
     if out is None or (samples is None) == (model is None):
@@ -119,6 +123,10 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
             "suite": report.suite, "total": report.total, "passed": report.passed,
             "failures": [{"task_id": t, "status": v.status.value, "detail": v.detail}
                          for t, v in report.failures],
+            "rankings": [{"task_id": r.task_id, "ranked": r.ranked,
+                          "measure": r.fast.cost_measure, "fast_cost": r.fast.cost,
+                          "slow_cost": r.slow.cost, "fast_score": r.fast.speed_score,
+                          "slow_score": r.slow.speed_score} for r in report.rankings],
         }, indent=2))
         return
     colour = "green" if not report.failures else "red"
@@ -126,8 +134,27 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
                   f"solutions pass their own tests[/]")
     for task_id, verdict in report.failures:
         console.print(f"  {task_id}: {verdict.status.value}: {verdict.detail}", markup=False)
+    _print_rankings(report, console)
     if report.sandbox_warning:
         console.print(f"[yellow]warning: {report.sandbox_warning}[/]")
+
+
+def _print_rankings(report: ReferenceCheck, console: Console) -> None:
+    if not report.rankings:
+        return
+    ranked = sum(r.ranked for r in report.rankings)
+    colour = "green" if ranked == len(report.rankings) else "red"
+    console.print(f"[{colour}]{ranked}/{len(report.rankings)} optimize tasks rank their slow "
+                  "reference below their fast one[/]")
+    for r in report.rankings:
+        if r.fast.cost is None or r.slow.cost is None:
+            console.print(f"  {r.task_id}: not measured", markup=False)
+            continue
+        console.print(
+            f"  {r.task_id}: slow {r.slow.cost:.4f}, fast {r.fast.cost:.4f} "
+            f"({r.fast.cost_measure}; x{r.slow.cost / r.fast.cost:.0f}), speed score slow "
+            f"{r.slow.speed_score:.2f}, fast {r.fast.speed_score:.2f}"
+            + ("" if r.ranked else "  MISRANKED"), markup=False)
 
 
 COMMANDS = {"eval": eval_command}

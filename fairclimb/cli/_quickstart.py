@@ -32,6 +32,12 @@ def quickstart_command(
     console.print(f"example samples: {result.samples_path}")
     render_summary(result.outcome.summary, console)
     console.print(f"per-sample verdicts: {out / 'results.jsonl'}")
+    for example in result.optimize:
+        score = ("no speed score" if example.speed_score is None else
+                 f"speed score {example.speed_score:.2f} ({example.cost_measure} "
+                 f"{example.cost:.4f}; 0 = slow reference, 1 = fast reference)")
+        console.print(f"optimize example {example.task_id} [{example.note}]: "
+                      f"{example.status}, {score}", markup=False)
     if check.failures:
         raise typer.Exit(1)
 

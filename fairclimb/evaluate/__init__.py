@@ -7,11 +7,13 @@ reports what the untrusted program did.
 """
 
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate._evaluation import (
     EvalOptions,
     EvalOutcome,
     EvalPlan,
     ReferenceCheck,
+    ReferenceRanking,
     check_references,
     evaluate,
     plan_evaluation,
@@ -43,6 +45,7 @@ __all__ = [
     "COMPLETION_STOPS",
     "CompiledTask",
     "CompletionBackend",
+    "CostMeasure",
     "EvalOptions",
     "EvalOutcome",
     "EvalPlan",
@@ -52,8 +55,10 @@ __all__ = [
     "ModelEvalOutcome",
     "PassAtK",
     "ReferenceCheck",
+    "ReferenceRanking",
     "Sample",
     "SampleForm",
+    "SpeedSummary",
     "Status",
     "Summary",
     "Verdict",
@@ -75,6 +80,7 @@ __all__ = [
     "run_generation",
     "sample_line",
     "solution_program",
+    "speed_score",
     "summarize",
     "truncate_completion",
 ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate._efficiency import DEFAULT_RUNS
 from fairclimb.evaluate._output import (
     SUMMARY,
     Manifest,
@@ -36,6 +37,7 @@ __all__ = [
     "EvalOutcome",
     "EvalPlan",
     "ReferenceCheck",
+    "ReferenceRanking",
     "check_references",
     "evaluate",
     "plan_evaluation",
@@ -56,10 +58,13 @@ class EvalOptions:
     ks: tuple[int, ...] = (1, 10, 100)
     bootstrap_rounds: int = 1000
     seed: int = 0
+    perf_runs: int = DEFAULT_RUNS  # optimize tasks: heavy runs per program, best kept
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise UserInputError("--workers must be at least 1")
+        if self.perf_runs < 1:
+            raise UserInputError("--perf-runs must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +75,27 @@ class EvalOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferenceRanking:
+    """How an optimize task's two references compare on its heavy input."""
+
+    task_id: str
+    fast: Verdict
+    slow: Verdict
+
+    @property
+    def ranked(self) -> bool:
+        """Both were measured and the fast one scored higher."""
+        return (self.fast.speed_score is not None and self.slow.speed_score is not None
+                and self.slow.speed_score < self.fast.speed_score)
+
+
+@dataclass(frozen=True, slots=True)
 class ReferenceCheck:
     suite: str
     total: int
     failures: list[tuple[str, Verdict]]
     sandbox_warning: str | None
+    rankings: list[ReferenceRanking] = field(default_factory=list)  # optimize tasks
 
     @property
     def passed(self) -> int:
@@ -136,11 +157,22 @@ def evaluate(plan: EvalPlan, store: Store,
         seconds=time.monotonic() - started, sandbox=plan.backend.name,
         sandbox_warning=plan.backend.warning, deduplicated=shared, run_id=run_id,
         ks=options.ks, rounds=options.bootstrap_rounds,
-        rng=_rng(options.seed),
+        rng=_rng(options.seed), speed_rows=speed_rows(samples, verdicts),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
     return EvalOutcome(summary=summary, out_dir=out_dir, resumed=resumed)
+
+
+def speed_rows(samples: list[Sample], verdicts: Mapping[int, Verdict]
+               ) -> list[tuple[str, float, str]]:
+    """The speed scores of a run, as :func:`summarize` takes them."""
+    rows = []
+    for sample in samples:
+        verdict = verdicts.get(sample.index)
+        if verdict is not None and verdict.speed_score is not None:
+            rows.append((sample.task_id, verdict.speed_score, verdict.cost_measure))
+    return rows
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -186,7 +218,7 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
         if jobs:
             tasks = {job.task_id: _task_by_id(suite, job.task_id) for job in jobs}
             with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
-                      tasks) as pool:
+                      tasks, perf_runs=options.perf_runs) as pool:
                 pool.run(jobs, lambda job, verdict: record(groups[(job.task_id, job.program)],
                                                            verdict))
         recorder.flush()
@@ -256,25 +288,35 @@ class _Recorder:
 
 def check_references(suite_name: str, options: EvalOptions,
                      on_progress: ProgressCallback | None = None) -> ReferenceCheck:
-    """Run every task's reference solution against its own tests (a harness self-check)."""
+    """Run every task's reference solution against its own tests (a harness self-check).
+
+    Optimize tasks have two references: both must pass, and both are measured on the
+    heavy input as any sample would be, so the report shows how they rank.
+    """
     suite = get_suite(suite_name)
     backend = select_backend(options.sandbox)
     jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
             for i, t in enumerate(suite.tasks)]
+    slow_key = len(jobs)
+    jobs += [Job(key=slow_key + i, task_id=t.task_id, program=t.slow_reference)
+             for i, t in enumerate(suite.tasks) if t.slow_reference]
     failures: list[tuple[str, Verdict]] = []
-    finished = 0
+    verdicts: dict[int, Verdict] = {}
 
     def on_verdict(job: Job, verdict: Verdict) -> None:
-        nonlocal finished
-        finished += 1
+        verdicts[job.key] = verdict
         if not verdict.passed:
-            failures.append((job.task_id, verdict))
+            which = " (slow reference)" if job.key >= slow_key else ""
+            failures.append((job.task_id + which, verdict))
         if on_progress is not None:
-            on_progress(finished, len(jobs))
+            on_progress(len(verdicts), len(jobs))
 
     tasks = {t.task_id: t for t in suite.tasks}
     with Pool(min(options.workers, max(1, len(jobs))), options.sandbox, options.limits,
-              tasks) as pool:
+              tasks, perf_runs=options.perf_runs) as pool:
         pool.run(jobs, on_verdict)
     failures.sort(key=lambda failure: failure[0])
-    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning)
+    rankings = [ReferenceRanking(job.task_id, verdicts[job.key - slow_key],
+                                 verdicts[job.key])
+                for job in jobs if job.key >= slow_key]
+    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning, rankings)

@@ -27,6 +27,7 @@ from fairclimb.evaluate._evaluation import (
     _rng,
     _settings_of,
     _Verdicts,
+    speed_rows,
 )
 from fairclimb.evaluate._generation import (
     CompletionBackend,
@@ -158,7 +159,8 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
         feed.on_known = record
         producer = threading.Thread(target=produce, name="fairclimb-generate", daemon=True)
         with Pool(options.workers, options.sandbox, options.limits,
-                  {task.task_id: task for task in plan.suite.tasks}) as pool:
+                  {task.task_id: task for task in plan.suite.tasks},
+                  perf_runs=options.perf_runs) as pool:
             producer.start()
             pool.run(feed, on_verdict)
         producer.join()
@@ -174,6 +176,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
         seconds=time.monotonic() - started, sandbox=sandbox.name,
         sandbox_warning=sandbox.warning, deduplicated=len(verdicts) - len(feed.groups),
         run_id=run_id, ks=options.ks, rounds=options.bootstrap_rounds, rng=_rng(options.seed),
+        speed_rows=speed_rows([feed.samples[i] for i in sorted(verdicts)], verdicts),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())

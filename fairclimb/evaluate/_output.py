@@ -105,6 +105,8 @@ def _parse_result(line: bytes, samples: list[Sample], index: int) -> Verdict | N
         row = json.loads(line)
         status = Status(row["status"])
         detail = str(row.get("detail", ""))
+        cost = _optional_float(row.get("cost"))
+        speed = _optional_float(row.get("speed_score"))
     except (ValueError, KeyError, TypeError):
         return None
     if row.get("task_id") != samples[index].task_id:
@@ -112,7 +114,12 @@ def _parse_result(line: bytes, samples: list[Sample], index: int) -> Verdict | N
             f"line {index + 1} of the existing {RESULTS} is for {row.get('task_id')!r}, "
             f"not {samples[index].task_id!r}; choose another --out or delete it"
         )
-    return Verdict(status=status, detail=detail)
+    return Verdict(status=status, detail=detail, cost=cost,
+                   cost_measure=str(row.get("cost_measure", "")), speed_score=speed)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 class ResultsFile:
@@ -147,4 +154,7 @@ class ResultsFile:
 def _result_line(sample: Sample, verdict: Verdict) -> str:
     row = dict(sample.raw)
     row.update(passed=verdict.passed, status=verdict.status.value, detail=verdict.detail)
+    if verdict.cost is not None:  # optimize tasks
+        row.update(cost=verdict.cost, cost_measure=verdict.cost_measure,
+                   speed_score=verdict.speed_score)
     return json.dumps(row, ensure_ascii=False) + "\n"

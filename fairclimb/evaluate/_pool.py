@@ -24,6 +24,13 @@ from typing import Any
 
 from fairclimb.errors import FairclimbError, SandboxError
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate._efficiency import (
+    DEFAULT_RUNS,
+    CostMeter,
+    MeasurementError,
+    SpeedJudge,
+    is_measured,
+)
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Limits, Sandbox, select_backend
 from fairclimb.suites import Task
@@ -104,7 +111,8 @@ class _Checker:
     known: set[str] = field(default_factory=set)  # tasks already sent to it
 
 
-def _checker_main(conn: Connection, backend_name: str, limits: Limits) -> None:
+def _checker_main(conn: Connection, backend_name: str, limits: Limits,
+                  perf_runs: int = DEFAULT_RUNS) -> None:
     """Entry point of a checker process: receives (new tasks, jobs) batches."""
     # Ctrl-C reaches the whole process group; the dispatcher decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -117,7 +125,11 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits) -> None:
         conn.send(("failed", str(exc)))
         return
     conn.send(("ready", None))
-    with sandbox:
+    # Optimize tasks are measured in a second sandbox of the checker's own; it starts
+    # only when a sample of such a task passes.
+    meter = CostMeter(backend_name, limits, perf_runs)
+    speed = SpeedJudge(meter)
+    with sandbox, contextlib.closing(meter):
         while True:
             try:
                 message: tuple[list[Task], list[Job]] | None = conn.recv()
@@ -133,8 +145,11 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits) -> None:
                     compiled[job.task_id] = compile_task(task)
                 try:
                     verdict = check_program(sandbox, compiled[job.task_id], job.program)
+                    verdict = speed.judge(compiled[job.task_id], job.program, verdict)
                 except SandboxError as exc:
                     verdict = Verdict(Status.CRASHED, f"the sandbox failed: {exc}")
+                except MeasurementError as exc:
+                    verdict = Verdict(Status.CRASHED, f"cannot measure the cost: {exc}")
                 conn.send(("verdict", (job.key, verdict)))
 
 
@@ -142,8 +157,10 @@ class Pool:
     """Checks jobs on *workers* checker processes; verdicts arrive through a callback."""
 
     def __init__(self, workers: int, backend_name: str, limits: Limits,
-                 tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S) -> None:
+                 tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S,
+                 perf_runs: int = DEFAULT_RUNS) -> None:
         self.workers = workers
+        self.perf_runs = perf_runs
         self.watchdog_slack_s = watchdog_slack_s
         self.backend_name = backend_name
         self.limits = limits
@@ -222,16 +239,24 @@ class Pool:
             self._replace(checker, on_verdict, "the trusted checker process died")
 
     def _watch(self, on_verdict: Callable[[Job, Verdict], None]) -> None:
-        limit = self.limits.wall_s + self.watchdog_slack_s
         now = time.monotonic()
         for checker in list(self._checkers):
             if not checker.pending:
                 continue
+            limit = self._time_allowed(checker.pending[0])
             if not checker.process.is_alive():
                 self._replace(checker, on_verdict, "the trusted checker process died")
             elif now - checker.since > limit:
                 self._replace(checker, on_verdict, "checking did not finish in time",
                               Status.TIMEOUT)
+
+    def _time_allowed(self, job: Job) -> float:
+        runs = 1
+        if is_measured(self.tasks[job.task_id]):
+            # The tests, then the heavy runs: the candidate's, an idle program's and,
+            # the first time, both references'.
+            runs += 4 * self.perf_runs
+        return runs * self.limits.wall_s + self.watchdog_slack_s
 
     def _replace(self, checker: _Checker, on_verdict: Callable[[Job, Verdict], None],
                  why: str, status: Status = Status.CRASHED) -> None:
@@ -261,7 +286,7 @@ class Pool:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_checker_main,
-            args=(theirs, self.backend_name, self.limits),
+            args=(theirs, self.backend_name, self.limits, self.perf_runs),
             daemon=True,
         )
         process.start()

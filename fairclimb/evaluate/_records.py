@@ -46,6 +46,11 @@ class Verdict:
     calls: int = 0  # candidate calls answered
     cpu_s: float = 0.0
     wall_s: float = 0.0
+    # optimize tasks, when the sample passed: its cost on the heavy input (seconds of
+    # CPU or instructions, as ``cost_measure`` says) and its speed score (0 slow, 1 fast)
+    cost: float | None = None
+    cost_measure: str = ""
+    speed_score: float | None = None
 
     @property
     def passed(self) -> bool:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fairclimb.evaluate._efficiency import SpeedSummary, summarize_speed
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k
 from fairclimb.evaluate._records import Status
 
@@ -39,6 +40,7 @@ class Summary:
     sandbox_warning: str | None  # e.g. "no bubblewrap: rlimits only"
     deduplicated: int  # samples whose verdict was shared with an identical program
     run_id: str | None
+    speed: SpeedSummary | None = None  # optimize tasks: mean speed score of passing samples
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -64,6 +66,7 @@ class Summary:
             "sandbox_warning": self.sandbox_warning,
             "deduplicated": self.deduplicated,
             "run_id": self.run_id,
+            "speed_score": None if self.speed is None else self.speed.to_json(),
         }
 
     @classmethod
@@ -92,6 +95,8 @@ class Summary:
                 sandbox_warning=_optional_str(data.get("sandbox_warning")),
                 deduplicated=int(data.get("deduplicated", 0)),
                 run_id=_optional_str(data.get("run_id")),
+                speed=(SpeedSummary.from_json(data["speed_score"])
+                       if data.get("speed_score") else None),
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -109,8 +114,13 @@ def summarize(
     ks: Sequence[int] = (1, 10, 100),
     rounds: int = 1000,
     rng: np.random.Generator,
+    speed_rows: Iterable[tuple[str, float, str]] = (),
 ) -> Summary:
-    """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them."""
+    """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them.
+
+    *speed_rows* are ``(task_id, speed score, cost measure)`` of the passing samples of
+    optimize tasks; their mean over tasks is reported next to pass@k.
+    """
     statuses: Counter[str] = Counter()
     counts: dict[str, tuple[int, int]] = {}
     for task_id, status in verdict_rows:
@@ -124,6 +134,7 @@ def summarize(
         tasks=len(counts),
         statuses=_all_statuses(statuses),
         pass_at_k=estimate_pass_at_k(counts, ks, rounds=rounds, rng=rng),
+        speed=summarize_speed(speed_rows, rounds=rounds, rng=rng),
         seconds=seconds,
         # A run that took no measurable time has no meaningful rate; 0 keeps JSON valid.
         samples_per_second=samples / seconds if seconds > 0 else 0.0,
@@ -137,6 +148,12 @@ def summarize(
 def render_summary(summary: Summary, console: Console) -> None:
     """Show pass@k and status counts as tables, then throughput and any sandbox warning."""
     console.print(_pass_at_k_table(summary))
+    if summary.speed is not None:
+        speed = summary.speed
+        console.print(Text(
+            f"speed score {speed.mean:.2f} [95% CI {speed.lower:.2f}, {speed.upper:.2f}] "
+            f"over {speed.tasks} tasks ({speed.samples} passing samples; 0 = slow "
+            f"reference, 1 = fast reference; cost: {speed.measure})"))
     console.print(_status_table(summary))
     line = (
         f"{summary.samples} samples of {summary.tasks} tasks in {summary.seconds:.1f} s "

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fairclimb.errors import UnknownSuiteError
+from fairclimb.suites._bundled import load_bundled
 from fairclimb.suites._humaneval import load_humaneval
 from fairclimb.suites._task import Task
 
@@ -46,6 +47,13 @@ _SUITES: tuple[SuiteInfo, ...] = (
         description="HumanEval: 164 hand-written Python functions with unit tests",
         origin="openai/human-eval",
         loader=load_humaneval,
+    ),
+    SuiteInfo(
+        name="fairclimb-optimize",
+        description="make a slow correct function fast: scored by tests, then by CPU cost "
+        "on a heavy input between a slow and a fast reference",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-optimize"),
     ),
 )
 

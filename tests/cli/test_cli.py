@@ -127,6 +127,11 @@ def test_quickstart_runs_on_embedded_defaults(tmp_path: Path) -> None:
     assert hostile and not any(row["passed"] for row in hostile)
     assert all(row["passed"] for row in rows if row["note"].startswith("right"))
     assert (tmp_path / "fairclimb.db").exists()
+    fast, _ = [json.loads(line) for line in
+               (tmp_path / "fairclimb-quickstart" / "optimize" / "results.jsonl")
+               .read_text().splitlines()]
+    assert fast["passed"] and fast["speed_score"] > 0.7
+    assert "optimize example fairclimb-optimize/window-sums" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["suites"], ["suites", "--json"], ["config"], ["--help"]])
@@ -134,8 +139,9 @@ def test_listing_commands(tmp_path: Path, command: list[str]) -> None:
     result = run(command, tmp_path)
     assert result.returncode == 0, result.stderr
     if "--json" in command:
-        (suite,) = json.loads(result.stdout)
-        assert suite["name"] == "humaneval" and suite["size"] == 164
+        suites = {suite["name"]: suite for suite in json.loads(result.stdout)}
+        assert suites["humaneval"]["size"] == 164
+        assert suites["fairclimb-optimize"]["size"] >= 30
 
 
 def test_without_bubblewrap_the_warning_is_shown_and_recorded(tmp_path: Path) -> None:
