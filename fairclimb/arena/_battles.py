@@ -1,0 +1,277 @@
+"""The arena: what a rater or an admin can do, each a call the web layer translates to.
+
+:class:`Arena` ties the parts together: accounts and sessions, the briefing, pair
+sampling, votes, quality control and pay. It holds per-server state only (a seeded
+random generator, rate limiters), never global state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._briefing import Briefing, BriefingText
+from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
+from fairclimb.arena._records import (
+    LABELS,
+    AlreadyVoted,
+    ArenaDenied,
+    ArenaOptions,
+    NoBattleAvailable,
+    RateLimited,
+    Role,
+    Winner,
+)
+from fairclimb.arena._sampling import (
+    Pool,
+    SamplingReport,
+    draw_battle,
+    pair_stats,
+    sampling_report,
+)
+from fairclimb.errors import UserInputError
+from fairclimb.store import (
+    ArenaStore,
+    BattleRecord,
+    BattleView,
+    NewBattle,
+    NewVote,
+    SampleIn,
+    Store,
+    VoteRefused,
+)
+
+__all__ = ["Arena", "BriefingRequired", "CountRow", "PayRow", "VoteResult"]
+
+_MAX_COMMENT = 5_000
+_MAX_CODE = 100_000
+_KINDS = ("implement", "debug", "optimize", "explain", "webdev")
+_GOLD_RATE_KEY = "gold_rate"
+
+
+class BriefingRequired(ArenaDenied):
+    """The rater has not accepted the briefing in force."""
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    battle_id: int
+    model_a: str
+    model_b: str
+    winner: str
+    seconds: float
+    flag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PayRow:
+    username: str
+    pseudonym: str
+    role: str
+    briefing_version: int | None
+    tasks: int
+    seconds: float
+    owed: float
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """A model's counted votes (the leaderboard until ratings are wired in)."""
+
+    model: str
+    battles: int
+    wins: int
+    ties: int
+    losses: int
+    excluded: int
+
+
+class Arena:
+    def __init__(self, store: Store, options: ArenaOptions | None = None,
+                 rng: np.random.Generator | None = None) -> None:
+        self.options = options or ArenaOptions()
+        self.data = ArenaStore(store)
+        self.accounts = Accounts(self.data, self.options)
+        self.briefing = Briefing(self.data)
+        self._rng = rng if rng is not None else np.random.default_rng()
+        self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
+        self._votes = RateLimiter(self.options.votes_per_minute)
+        self._battles = RateLimiter(self.options.battles_per_minute)
+
+    # -- raters ------------------------------------------------------------------------
+
+    def require_briefed(self, rater: SignedIn) -> None:
+        if self.briefing.current() is None:
+            raise ArenaDenied("the admin has not published a briefing yet; no tasks can "
+                              "be given before raters are told what their votes are for")
+        if self.briefing.needs_acceptance(rater.account) is not None:
+            raise BriefingRequired("please read and accept the briefing first")
+
+    def next_battle(self, rater: SignedIn) -> int:
+        """The rater's open battle, or a new one drawn under the sampling policy."""
+        self.require_briefed(rater)
+        open_id = self.data.open_battle(rater.account.id)
+        if open_id is not None:
+            return open_id
+        if not self._battles.allow(rater.account.id):
+            raise RateLimited("too many new tasks in a minute; wait a little")
+        with self._draw_lock:
+            pool = Pool.of(self.data.sample_pool())
+            stats = pair_stats(self.data.pair_outcomes())
+            draw = draw_battle(pool, stats, self.data.battles_per_model(), self._rng,
+                               self.gold_rate())
+            if draw is None:
+                raise NoBattleAvailable("no two models have answered a common prompt yet; "
+                                        "the admin must import samples first")
+            return self.data.add_battle(NewBattle(
+                rater_id=rater.account.id, prompt_id=draw.prompt_id, sample_a=draw.sample_a,
+                sample_b=draw.sample_b, model_a=draw.model_a, model_b=draw.model_b,
+                probability=draw.probability, gold_winner=draw.gold_winner,
+                served_at=_now()))
+
+    def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
+        """A battle its rater (or an admin) may see; names only once it is voted."""
+        battle = self.data.battle(battle_id)
+        if battle is None or (battle.rater_id != viewer.account.id
+                              and viewer.account.role != Role.ADMIN):
+            raise ArenaDenied("this task is not yours")
+        return battle
+
+    def vote(self, rater: SignedIn, battle_id: int, winner: str,
+             labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
+             correction: str = "") -> VoteResult:
+        vote = _checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
+                             comment, correction)
+        self.require_briefed(rater)
+        if not self._votes.allow(rater.account.id):
+            raise RateLimited("too many votes in a minute; slow down and read the answers")
+        try:
+            seconds, flag = self.data.add_vote(vote, _now(), self.options.max_task_seconds,
+                                               self.options.fast_vote_seconds)
+        except VoteRefused as refused:
+            if refused.reason == "voted":
+                raise AlreadyVoted("you have already voted on this battle; your first "
+                                   "vote stands") from None
+            raise ArenaDenied("this task is not yours") from None
+        battle = self.data.battle(battle_id)
+        assert battle is not None  # it was just voted on
+        return VoteResult(battle_id, battle.model_a, battle.model_b, winner, seconds, flag)
+
+    # -- admins ------------------------------------------------------------------------
+
+    def gold_rate(self) -> float:
+        return float(self.data.config().get(_GOLD_RATE_KEY, self.options.gold_rate))
+
+    def set_gold_rate(self, rate: float) -> None:
+        if not 0.0 <= rate <= 0.5:
+            raise UserInputError("the gold rate is a share of battles between 0 and 0.5")
+        self.data.set_config(_GOLD_RATE_KEY, rate)
+
+    def add_prompt(self, text: str, language: str = "python", kind: str = "implement") -> int:
+        if not text.strip():
+            raise UserInputError("the prompt is empty; write the task raters will judge")
+        if kind not in _KINDS:
+            raise UserInputError(f"unknown task kind {kind!r}; use one of {', '.join(_KINDS)}")
+        return self.data.add_prompt(text, language, kind, _now())
+
+    def import_samples(self, samples: Sequence[SampleIn]) -> int:
+        """Store answers to compare (all or none); returns how many were new."""
+        for number, sample in enumerate(samples, 1):
+            if not sample.model.strip() or not sample.prompt.strip() or not sample.answer:
+                raise UserInputError(f"sample {number} needs a model, a prompt and an answer")
+            if sample.kind not in _KINDS:
+                raise UserInputError(f"sample {number} has unknown kind {sample.kind!r}; use "
+                                     f"one of {', '.join(_KINDS)}")
+        return self.data.add_samples(samples, _now())
+
+    def import_generations(self) -> int:
+        """Answers from the store's generation cache (``fairclimb generate``)."""
+        samples = []
+        for model, request, completion in self.data.generations():
+            prompt = _prompt_of(request)
+            text = completion.get("text")
+            if prompt and isinstance(text, str) and text.strip():
+                samples.append(SampleIn(model=model, prompt=prompt, answer=text,
+                                        origin="generation"))
+        return self.import_samples(samples)
+
+    def battle_records(self) -> list[BattleRecord]:
+        """Every vote as a FastChat-format battle record, exclusions marked."""
+        votes = self.data.votes()
+        return battle_records(votes, rater_quality(votes, self.options))
+
+    def vote_counts(self) -> list[CountRow]:
+        """Wins, ties and losses per model over the votes ratings may count."""
+        tally: dict[str, list[int]] = {}
+        for record in self.battle_records():
+            for model, side in ((record.model_a, Winner.A), (record.model_b, Winner.B)):
+                row = tally.setdefault(model, [0, 0, 0, 0, 0])
+                if record.excluded:
+                    row[4] += 1
+                    continue
+                row[0] += 1
+                if record.winner == side:
+                    row[1] += 1
+                elif record.winner in (Winner.TIE, Winner.BOTH_BAD):
+                    row[2] += 1
+                else:
+                    row[3] += 1
+        rows = [CountRow(model, *counts) for model, counts in tally.items()]
+        return sorted(rows, key=lambda r: (-(r.wins + 0.5 * r.ties) / max(r.battles, 1),
+                                           r.model))
+
+    def quality(self) -> list[RaterQuality]:
+        return sorted(rater_quality(self.data.votes(), self.options).values(),
+                      key=lambda q: q.judge)
+
+    def sampling(self) -> SamplingReport:
+        return sampling_report(Pool.of(self.data.sample_pool()),
+                               pair_stats(self.data.pair_outcomes()),
+                               self.data.battles_per_model(), self.gold_rate())
+
+    def pay(self) -> list[PayRow]:
+        """Each account's tasks, time and pay owed at the rate in force."""
+        briefing = self.briefing.current()
+        rate = briefing.pay_per_hour if briefing else 0.0
+        currency = briefing.currency if briefing else ""
+        return [PayRow(a.username, a.pseudonym, a.role, a.briefing_version, a.votes,
+                       a.seconds, round(a.seconds / 3600 * rate, 2), currency)
+                for a in self.data.rater_activity()]
+
+    def current_briefing(self) -> BriefingText | None:
+        return self.briefing.current()
+
+
+def _checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence[str],
+                  labels_b: Sequence[str], comment: str, correction: str) -> NewVote:
+    if winner not in {w.value for w in Winner}:
+        raise UserInputError("choose A, B, tie or both bad")
+    unknown = sorted((set(labels_a) | set(labels_b)) - set(LABELS))
+    if unknown:
+        raise UserInputError(f"unknown error label {unknown[0]!r}; use {', '.join(LABELS)}")
+    if len(comment) > _MAX_COMMENT or len(correction) > _MAX_CODE:
+        raise UserInputError(f"the comment is limited to {_MAX_COMMENT} characters and the "
+                             f"correction to {_MAX_CODE}")
+    return NewVote(battle_id, rater_id, winner, sorted(set(labels_a)), sorted(set(labels_b)),
+                   comment.strip(), correction)
+
+
+def _prompt_of(request: dict[str, object]) -> str:
+    messages = request.get("messages")
+    if isinstance(messages, list):
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return str(message.get("content", ""))
+    prompt = request.get("prompt")
+    return prompt if isinstance(prompt, str) else ""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
