@@ -44,6 +44,12 @@ class SignedIn:
     account: AccountRecord
     csrf_token: str
     expires_at: datetime
+    current_briefing: int | None = None  # the briefing version in force at sign-in check
+
+    @property
+    def briefed(self) -> bool:
+        return (self.current_briefing is not None
+                and self.account.briefing_version == self.current_briefing)
 
     def check_csrf(self, sent: str | None) -> None:
         if not sent or not hmac.compare_digest(sent, self.csrf_token):
@@ -117,7 +123,8 @@ class Accounts:
         if found.expires_at <= _now():
             self._store.end_session(token_hash(token))
             raise NotSignedIn("your session expired; please sign in again")
-        return SignedIn(found.account, found.csrf_token, found.expires_at)
+        return SignedIn(found.account, found.csrf_token, found.expires_at,
+                        found.current_briefing)
 
     def logout(self, token: str) -> None:
         self._store.end_session(token_hash(token))

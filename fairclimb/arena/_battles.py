@@ -108,11 +108,14 @@ class Arena:
     # -- raters ------------------------------------------------------------------------
 
     def require_briefed(self, rater: SignedIn) -> None:
-        if self.briefing.current() is None:
+        """Tasks only for raters who accepted the briefing in force (read with the
+        session, so the vote path needs no extra query)."""
+        if rater.briefed:
+            return
+        if rater.current_briefing is None:
             raise ArenaDenied("the admin has not published a briefing yet; no tasks can "
                               "be given before raters are told what their votes are for")
-        if self.briefing.needs_acceptance(rater.account) is not None:
-            raise BriefingRequired("please read and accept the briefing first")
+        raise BriefingRequired("please read and accept the briefing first")
 
     def next_battle(self, rater: SignedIn) -> int:
         """The rater's open battle, or a new one drawn under the sampling policy."""
@@ -153,16 +156,15 @@ class Arena:
         if not self._votes.allow(rater.account.id):
             raise RateLimited("too many votes in a minute; slow down and read the answers")
         try:
-            seconds, flag = self.data.add_vote(vote, _now(), self.options.max_task_seconds,
-                                               self.options.fast_vote_seconds)
+            stored = self.data.add_vote(vote, _now(), self.options.max_task_seconds,
+                                        self.options.fast_vote_seconds)
         except VoteRefused as refused:
             if refused.reason == "voted":
                 raise AlreadyVoted("you have already voted on this battle; your first "
                                    "vote stands") from None
             raise ArenaDenied("this task is not yours") from None
-        battle = self.data.battle(battle_id)
-        assert battle is not None  # it was just voted on
-        return VoteResult(battle_id, battle.model_a, battle.model_b, winner, seconds, flag)
+        return VoteResult(battle_id, stored.model_a, stored.model_b, winner, stored.seconds,
+                          stored.flag)
 
     # -- admins ------------------------------------------------------------------------
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from fairclimb.errors import UserInputError
@@ -43,12 +44,34 @@ from fairclimb.store._arena_tables import (
 from fairclimb.store._models import Generation
 from fairclimb.store._store import Store
 
-__all__ = ["ArenaStore", "VoteRefused"]
+__all__ = ["ArenaStore", "VoteRefused", "VoteStored"]
 
 _ACCOUNT_COLUMNS = (ArenaAccount.id, ArenaAccount.username, ArenaAccount.pseudonym,
                     ArenaAccount.role, ArenaAccount.password_hash,
                     ArenaAccount.briefing_version, ArenaAccount.briefing_accepted_at,
                     ArenaAccount.created_at)
+
+
+# The hot path (every request checks a session, every vote claims a battle) uses
+# statements built once, on the tables' columns, run on the connection: no ORM work.
+_ACCOUNTS = cast(Table, ArenaAccount.__table__)
+_SESSIONS = cast(Table, ArenaSession.__table__)
+_BATTLES = cast(Table, ArenaBattle.__table__)
+_VOTES = cast(Table, ArenaVote.__table__)
+_SESSION_QUERY = (
+    select(*(_ACCOUNTS.c[c.key] for c in _ACCOUNT_COLUMNS), _SESSIONS.c.csrf_token,
+           _SESSIONS.c.expires_at,
+           select(func.max(ArenaBriefing.__table__.c.version)).scalar_subquery()
+           .label("current_briefing"))
+    .join_from(_SESSIONS, _ACCOUNTS, _ACCOUNTS.c.id == _SESSIONS.c.account_id)
+    .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
+_CLAIM_BATTLE = (
+    update(_BATTLES)
+    .where(_BATTLES.c.id == bindparam("battle"), _BATTLES.c.rater_id == bindparam("rater"),
+           _BATTLES.c.voted.is_(False))
+    .values(voted=True)
+    .returning(_BATTLES.c.served_at, _BATTLES.c.model_a, _BATTLES.c.model_b))
+_INSERT_VOTE = insert(_VOTES)
 
 
 class VoteRefused(Exception):
@@ -57,6 +80,20 @@ class VoteRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class VoteStored:
+    model_a: str
+    model_b: str
+    seconds: float
+    flag: str | None
+
+
+def _utc(value: datetime) -> datetime:
+    # Core statements on the table's columns still go through UTCDateTime; this only
+    # guards drivers that hand back a naive value.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def text_hash(text: str) -> str:
@@ -140,14 +177,14 @@ class ArenaStore:
                 expires_at=expires_at, created_at=now))
 
     def session(self, token_hash: str) -> SessionRecord | None:
-        query = (select(*_ACCOUNT_COLUMNS, ArenaSession.csrf_token, ArenaSession.expires_at)
-                 .join(ArenaAccount, ArenaAccount.id == ArenaSession.account_id)
-                 .where(ArenaSession.token_hash == token_hash))
+        """The session with its account, and the version of the briefing in force."""
         with self.store.transaction("reading a session") as session:
-            row = session.execute(query).first()
+            row = session.connection().execute(
+                _SESSION_QUERY, {"token_hash": token_hash}).first()
         if row is None:
             return None
-        return SessionRecord(_account(row), row.csrf_token, row.expires_at)
+        return SessionRecord(_account(row), row.csrf_token, _utc(row.expires_at),
+                             row.current_briefing)
 
     def end_session(self, token_hash: str) -> None:
         with self.store.transaction("ending a session", write=True) as session:
@@ -280,27 +317,27 @@ class ArenaStore:
                               battle.gold_winner, battle.served_at, winner)
 
     def add_vote(self, vote: NewVote, now: datetime, max_seconds: float,
-                 fast_below: float) -> tuple[float, str | None]:
-        """Close the battle and store its vote in one transaction; returns the seconds
-        spent (from serving to voting, capped) and the vote's flag. Raises
+                 fast_below: float) -> VoteStored:
+        """Close the battle and store its vote in one transaction; returns the models,
+        the seconds spent (from serving to voting, capped) and the vote's flag. Raises
         :class:`VoteRefused` if the battle is unknown, someone else's or already voted.
         """
-        claim = (update(ArenaBattle)
-                 .where(ArenaBattle.id == vote.battle_id, ArenaBattle.rater_id == vote.rater_id,
-                        ArenaBattle.voted.is_(False))
-                 .values(voted=True).returning(ArenaBattle.served_at))
         with self.store.transaction("storing a vote", write=True) as session:
-            served_at = session.execute(claim).scalar()
-            if served_at is None:
+            connection = session.connection()
+            claimed = connection.execute(
+                _CLAIM_BATTLE, {"battle": vote.battle_id, "rater": vote.rater_id}).first()
+            if claimed is None:
                 raise VoteRefused(_refusal(session, vote))
-            seconds = min(max((now - served_at).total_seconds(), 0.0), max_seconds)
+            served_at, model_a, model_b = claimed
+            seconds = min(max((now - _utc(served_at)).total_seconds(), 0.0), max_seconds)
             flag = (f"fast vote ({seconds:.1f} s < {fast_below:g} s)"
                     if seconds < fast_below else None)
-            session.execute(insert(ArenaVote).values(
-                battle_id=vote.battle_id, rater_id=vote.rater_id, winner=vote.winner,
-                labels_a=vote.labels_a, labels_b=vote.labels_b, comment=vote.comment,
-                correction=vote.correction, seconds=seconds, flag=flag, created_at=now))
-        return seconds, flag
+            connection.execute(_INSERT_VOTE, {
+                "battle_id": vote.battle_id, "rater_id": vote.rater_id, "winner": vote.winner,
+                "labels_a": vote.labels_a, "labels_b": vote.labels_b, "comment": vote.comment,
+                "correction": vote.correction, "seconds": seconds, "flag": flag,
+                "created_at": now})
+        return VoteStored(model_a, model_b, seconds, flag)
 
     def votes(self) -> list[VoteRow]:
         query = (select(ArenaVote, ArenaBattle.model_a, ArenaBattle.model_b,

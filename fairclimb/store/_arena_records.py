@@ -38,6 +38,7 @@ class SessionRecord:
     account: AccountRecord
     csrf_token: str
     expires_at: datetime
+    current_briefing: int | None = None  # the version in force, read with the session
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,7 @@ def test_position_bias_and_gold_accuracy_flags() -> None:
     assert quality[2].flags == []
     assert quality[3].gold_accuracy == 0.0
     assert any("gold accuracy" in f for f in quality[3].flags)
-    records = battle_records(votes + [_vote(2, "tie", flag="fast vote")], quality)
+    records = battle_records([*votes, _vote(2, "tie", flag="fast vote")], quality)
     assert all(r.excluded and "position bias" in r.reason for r in records[:30])
     assert not any(r.excluded for r in records[30:60])
     assert records[-1].excluded and records[-1].reason == "fast vote"
