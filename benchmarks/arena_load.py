@@ -80,7 +80,7 @@ def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "fairclimb", "arena", "serve", "--db", db, "--port", str(port),
          "--votes-per-minute", "1000000"],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-        stdout=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=open(os.environ.get("ARENA_BENCH_LOG", os.devnull), "w"))  # noqa: SIM115
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from fairclimb.arena import DemoArena, build_demo_arena
 from fairclimb.evaluate import (
     EvalOptions,
     EvalOutcome,
@@ -17,6 +18,7 @@ from fairclimb.evaluate import (
     plan_evaluation,
 )
 from fairclimb.store import Store
+from fairclimb.suites import get_suite
 
 __all__ = ["QuickstartResult", "example_samples", "run_quickstart"]
 
@@ -28,6 +30,7 @@ class QuickstartResult:
     reference_check: ReferenceCheck
     samples_path: Path
     outcome: EvalOutcome
+    arena: DemoArena
 
 
 def example_samples() -> Path:
@@ -40,7 +43,8 @@ def example_samples() -> Path:
 
 def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
                    on_progress: Callable[[int, int], None] | None = None) -> QuickstartResult:
-    """Self-check the harness, then evaluate the examples afresh into *out_dir*."""
+    """Self-check the harness, evaluate the examples afresh into *out_dir*, and set up
+    a demo arena store there (references against mutants; not served here)."""
     check = check_references("humaneval", options, on_progress)
     samples = example_samples()
     if (out_dir / "run.json").exists():
@@ -48,4 +52,5 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
     plan = plan_evaluation("humaneval", samples, out_dir, options)
     with Store.open(db_url) as store:
         outcome = evaluate(plan, store, on_progress)
-    return QuickstartResult(check, samples, outcome)
+    arena = build_demo_arena(out_dir / "arena-demo.db", get_suite("humaneval").tasks)
+    return QuickstartResult(check, samples, outcome, arena)

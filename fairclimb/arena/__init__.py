@@ -7,6 +7,7 @@ The web app (``fairclimb.web``) and the CLI only translate requests into calls o
 from fairclimb.arena._accounts import Accounts, SignedIn
 from fairclimb.arena._battles import Arena, BriefingRequired, CountRow, PayRow, VoteResult
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
+from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._records import (
@@ -44,6 +45,9 @@ __all__ = [
     "BriefingText",
     "CountRow",
     "DEFAULT_BRIEFING",
+    "DEMO_MUTANT",
+    "DEMO_REFERENCE",
+    "DemoArena",
     "Draw",
     "LABELS",
     "NoBattleAvailable",
@@ -62,7 +66,9 @@ __all__ = [
     "VoteResult",
     "Winner",
     "battle_records",
+    "build_demo_arena",
     "draw_battle",
+    "mutate",
     "pair_probabilities",
     "pair_stats",
     "rater_quality",

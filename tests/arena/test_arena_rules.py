@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,3 +116,26 @@ def test_rate_limiter_window() -> None:
     assert limiter.allow("b")  # per key
     now[0] = 10.5
     assert limiter.allow("a")
+
+
+def test_demo_arena_pits_references_against_mutants(tmp_path: Path) -> None:
+    from fairclimb.arena import DEMO_MUTANT, DEMO_REFERENCE, Arena, build_demo_arena, mutate
+    from fairclimb.store import Store
+    from fairclimb.suites import get_suite
+
+    assert mutate("    return a <= b\n") == "    return a < b\n"
+    assert mutate("    pass\n") is None
+    demo = build_demo_arena(tmp_path / "demo.db", get_suite("humaneval").tasks, limit=10)
+    assert demo.answers == 20
+    with Store.open(str(demo.db)) as store:
+        arena = Arena(store)
+        models = {row[2] for row in arena.data.sample_pool()}
+        assert models == {DEMO_REFERENCE, DEMO_MUTANT}
+        _, admin = arena.accounts.login(demo.admin, demo.password)
+        assert arena.briefing.current() is not None
+        arena.briefing.accept(admin.account, 1)
+        rater = arena.accounts.session(arena.accounts.start_session(
+            arena.data.account(username=demo.admin))[0])  # type: ignore[arg-type]
+        battle = arena.battle(rater, arena.next_battle(rater))
+        assert {battle.model_a, battle.model_b} == models
+        assert battle.answer_a != battle.answer_b

@@ -127,6 +127,8 @@ def test_quickstart_runs_on_embedded_defaults(tmp_path: Path) -> None:
     assert hostile and not any(row["passed"] for row in hostile)
     assert all(row["passed"] for row in rows if row["note"].startswith("right"))
     assert (tmp_path / "fairclimb.db").exists()
+    demo = tmp_path / "fairclimb-quickstart" / "arena-demo.db"
+    assert demo.exists() and "fairclimb arena serve --db" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["suites"], ["suites", "--json"], ["config"], ["--help"]])
