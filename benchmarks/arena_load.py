@@ -122,6 +122,12 @@ async def submit(url: str, people: list[tuple[str, str, list[int]]],
     return elapsed, latencies, failures
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_run(raters: int, per_rater: int, concurrency: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "arena.db")
@@ -129,8 +135,12 @@ def one_run(raters: int, per_rater: int, concurrency: int) -> dict[str, float]:
         port = free_port()
         server = start_server(db, port)
         try:
+            server_cpu = cpu_seconds(server.pid)
+            client_cpu = time.process_time()
             elapsed, latencies, failures = asyncio.run(
                 submit(f"http://127.0.0.1:{port}", people, concurrency))
+            server_cpu = cpu_seconds(server.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
         finally:
             server.terminate()
             server.wait(10)
@@ -140,7 +150,9 @@ def one_run(raters: int, per_rater: int, concurrency: int) -> dict[str, float]:
     latencies.sort()
     return {"votes": total, "stored": stored, "failures": failures, "seconds": elapsed,
             "per_s": total / elapsed, "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1]}
+            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
+            "server_cpu_ms": 1000 * server_cpu / total, "client_cpu_ms": 1000 * client_cpu / total,
+            "load": os.getloadavg()[0]}
 
 
 def main() -> None:
@@ -157,11 +169,14 @@ def main() -> None:
         print(f"run {run + 1}: {result['votes']} votes in {result['seconds']:.2f} s = "
               f"{result['per_s']:.0f} votes/s; p50 {result['p50_ms']:.1f} ms, p99 "
               f"{result['p99_ms']:.1f} ms; stored {result['stored']}, failed "
-              f"{result['failures']}")
+              f"{result['failures']}; server CPU {result['server_cpu_ms']:.2f} ms/vote, "
+              f"client CPU {result['client_cpu_ms']:.2f} ms/vote; load average "
+              f"{result['load']:.1f} on {os.cpu_count()} cores")
         assert result["stored"] == result["votes"], "votes were lost"
     print(f"median of {args.runs}: {statistics.median(r['per_s'] for r in results):.0f} "
           f"votes/s, p99 {statistics.median(r['p99_ms'] for r in results):.1f} ms "
-          f"(target >= 500 votes/s, p99 < 50 ms); no vote lost")
+          f"(target >= 500 votes/s, p99 < 50 ms); no vote lost; server CPU "
+          f"{statistics.median(r['server_cpu_ms'] for r in results):.2f} ms/vote")
 
 
 if __name__ == "__main__":

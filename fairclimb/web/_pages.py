@@ -23,6 +23,24 @@ router = APIRouter()
 FormText = Annotated[str, Form()]
 
 
+@router.post("/battles/{battle_id}/vote")
+async def vote(request: Request, battle_id: int) -> Response:
+    """The hot path: on the event loop, no thread hop; the arena does two indexed
+    statements in one transaction (see benchmarks/arena_load.py)."""
+    form = await request.form()
+    user = signed_in(request)
+    user.check_csrf(_text(form.get("csrf")))
+    arena_of(request).vote(
+        user, battle_id, _text(form.get("winner")),
+        [_text(v) for v in form.getlist("labels_a")], [_text(v) for v in form.getlist("labels_b")],
+        _text(form.get("comment")), _text(form.get("correction")))
+    return RedirectResponse(f"/battles/{battle_id}", status_code=303)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""  # an uploaded file is not text
+
+
 @router.get("/")
 def home(request: Request) -> Response:
     user = signed_in(request)
@@ -135,24 +153,6 @@ def render_answer(request: Request, battle_id: int, side: str) -> Response:
     answer = battle.answer_a if side == "a" else battle.answer_b
     return HTMLResponse(answer, headers={"content-security-policy": FRAME_CSP,
                                          "cache-control": "no-store"})
-
-
-@router.post("/battles/{battle_id}/vote")
-async def vote(request: Request, battle_id: int) -> Response:
-    """The hot path: on the event loop, no thread hop; the arena does two indexed
-    statements in one transaction (see benchmarks/arena_load.py)."""
-    form = await request.form()
-    user = signed_in(request)
-    user.check_csrf(_text(form.get("csrf")))
-    arena_of(request).vote(
-        user, battle_id, _text(form.get("winner")),
-        [_text(v) for v in form.getlist("labels_a")], [_text(v) for v in form.getlist("labels_b")],
-        _text(form.get("comment")), _text(form.get("correction")))
-    return RedirectResponse(f"/battles/{battle_id}", status_code=303)
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""  # an uploaded file is not text
 
 
 @router.get("/leaderboard", response_class=HTMLResponse)
