@@ -209,10 +209,14 @@ class Arena:
         votes = self.data.votes()
         return battle_records(votes, rater_quality(votes, self.options))
 
-    def vote_counts(self) -> list[CountRow]:
-        """Wins, ties and losses per model over the votes ratings may count."""
+    def vote_counts(self, language: str | None = None,
+                    kind: str | None = None) -> list[CountRow]:
+        """Wins, ties and losses per model over the votes ratings may count (of one
+        language or task kind, if given)."""
         tally: dict[str, list[int]] = {}
         for record in self.battle_records():
+            if (language and record.language != language) or (kind and record.kind != kind):
+                continue
             for model, side in ((record.model_a, Winner.A), (record.model_b, Winner.B)):
                 row = tally.setdefault(model, [0, 0, 0, 0, 0])
                 if record.excluded:

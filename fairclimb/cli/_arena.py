@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -88,6 +90,24 @@ def import_generations_command(db: DbOption = None) -> None:
     Console().print(f"imported {added} new answers", highlight=False)
 
 
+def export_votes_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write here instead of standard output.")] = None,
+    counted_only: Annotated[bool, typer.Option(
+        "--counted-only", help="Leave out votes excluded by quality control.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Votes as a JSON list in the FastChat battle format (for fairclimb ratings)."""
+    with Store.open(load_settings(db=db).db) as store:
+        records = Arena(store).battle_records()
+    rows = [r.to_json() for r in records if not (counted_only and r.excluded)]
+    if out is None:
+        typer.echo(json.dumps(rows, indent=1))
+    else:
+        out.write_text(json.dumps(rows, indent=1) + "\n")
+        Console(stderr=True).print(f"wrote {len(rows)} votes to {out}", highlight=False)
+
+
 def _add(username: str, password: str | None, role: Role, db: str | None) -> None:
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -100,4 +120,5 @@ app = typer.Typer(name="arena", help="The arena: raters vote between two anonymo
                   no_args_is_help=True)
 COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
             "add-rater": add_rater_command, "briefing": briefing_command,
-            "import-generations": import_generations_command}
+            "import-generations": import_generations_command,
+            "export-votes": export_votes_command}

@@ -156,7 +156,8 @@ def render_answer(request: Request, battle_id: int, side: str) -> Response:
 
 
 @router.get("/leaderboard", response_class=HTMLResponse)
-def leaderboard(request: Request) -> Response:
+def leaderboard(request: Request, language: str = "", kind: str = "") -> Response:
     user = signed_in(request)
-    rows = arena_of(request).vote_counts()
-    return render(request, "leaderboard.html", {"rows": rows}, user=user)
+    rows = arena_of(request).vote_counts(language or None, kind or None)
+    return render(request, "leaderboard.html",
+                  {"rows": rows, "language": language, "kind": kind}, user=user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from test_cli import run
@@ -29,6 +30,8 @@ def test_arena_commands(tmp_path: Path) -> None:
     taken = run(["arena", "add-admin", "root", "--password", "root-password", "--db", db],
                 tmp_path)
     assert taken.returncode == 2 and "taken" in taken.stderr
+    exported = run(["arena", "export-votes", "--db", db], tmp_path)
+    assert exported.returncode == 0 and json.loads(exported.stdout) == []
     with Store.open(db) as store:
         arena = Arena(store)
         token = invite.stdout.strip().rsplit("/", 1)[1]

@@ -123,6 +123,8 @@ def test_admin_pages_need_an_admin(server: Running) -> None:
     page = admin.get("/admin")
     assert page.status_code == 200
     assert "http-gus" in page.text and "EUR" in page.text and "Expected share" in page.text
+    board = admin.get("/leaderboard", params={"kind": "webdev"})
+    assert board.status_code == 200 and 'option selected>webdev' in board.text
     made = admin.post("/admin/invites", data={"csrf": csrf_of(page.text)})
     assert "/invite/" in made.text
     assert admin.post("/admin/invites", data={}).status_code == 403
