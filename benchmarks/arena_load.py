@@ -110,11 +110,19 @@ async def submit(url: str, people: list[tuple[str, str, list[int]]],
             while not queue.empty():
                 token, csrf, battle = queue.get_nowait()
                 started = time.perf_counter()
-                response = await client.post(
-                    f"/battles/{battle}/vote", cookies={"fc_session": token},
-                    data={"csrf": csrf, "winner": "model_a", "comment": "benchmark"})
+                for attempt in range(3):
+                    try:
+                        response = await client.post(
+                            f"/battles/{battle}/vote", cookies={"fc_session": token},
+                            data={"csrf": csrf, "winner": "model_a", "comment": "benchmark"})
+                        break
+                    except (httpx.ReadError, httpx.RemoteProtocolError):
+                        # The server closed an idle keep-alive connection as we reused it;
+                        # send again (a vote that did arrive answers 409, counted below).
+                        if attempt == 2:
+                            raise
                 latencies.append(time.perf_counter() - started)
-                failures += response.status_code != 303
+                failures += response.status_code not in ((303, 409) if attempt else (303,))
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))

@@ -111,7 +111,7 @@ class Accounts:
         token, csrf, now = new_token(), new_token(), _now()
         expires = now + timedelta(hours=self._options.session_hours)
         self._store.add_session(token_hash(token), account.id, csrf, expires, now)
-        return token, SignedIn(account, csrf, expires)
+        return token, self.session(token)  # read back: with the briefing in force
 
     def session(self, token: str | None) -> SignedIn:
         """The live session of a cookie, or :class:`NotSignedIn` saying why not."""

@@ -74,9 +74,10 @@ def test_samples_battles_and_one_vote(store: Store) -> None:
     assert data.open_battle(rater.id) == battle_id
     with pytest.raises(VoteRefused, match="not_yours"):
         data.add_vote(NewVote(battle_id, other.id, "model_a"), NOW, 1800, 5)
-    seconds, flag = data.add_vote(NewVote(battle_id, rater.id, "model_a", ["style"]),
-                                  NOW + timedelta(seconds=42), 1800, 5)
-    assert seconds == 42 and flag is None
+    stored = data.add_vote(NewVote(battle_id, rater.id, "model_a", ["style"]),
+                           NOW + timedelta(seconds=42), 1800, 5)
+    assert (stored.model_a, stored.model_b, stored.seconds, stored.flag) == (
+        "good", "bad", 42, None)
     with pytest.raises(VoteRefused, match="voted"):
         data.add_vote(NewVote(battle_id, rater.id, "model_b"), NOW, 1800, 5)
     assert data.open_battle(rater.id) is None
