@@ -7,7 +7,6 @@ turns them into a page, a redirect to sign in, or JSON for the API.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -48,7 +47,8 @@ async def _on_error(request: Request, exc: FairclimbError) -> Response:
     if isinstance(exc, BriefingRequired):
         return RedirectResponse("/briefing", status_code=303)
     if isinstance(exc, NotSignedIn) and request.url.path != "/login":
-        return RedirectResponse(f"/login?m={quote(str(exc))}", status_code=303)
+        code = "expired" if "expired" in str(exc) else "signin"
+        return RedirectResponse(f"/login?m={code}", status_code=303)
     return render(request, "error.html", {"message": str(exc), "status": status},
                   status=status)
 

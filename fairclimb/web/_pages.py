@@ -20,6 +20,8 @@ from fairclimb.web._common import (
 from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE
 
 router = APIRouter()
+_LOGIN_MESSAGES = {"expired": "your session expired; please sign in again",
+                   "signin": "please sign in", "out": "you are signed out"}
 FormText = Annotated[str, Form()]
 
 
@@ -49,8 +51,9 @@ def home(request: Request) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, m: str = "") -> Response:
+    # Only messages of our own: a link cannot put words on the sign-in page.
     token = pre_csrf(request)
-    page = render(request, "login.html", {"message": m, "csrf": token})
+    page = render(request, "login.html", {"message": _LOGIN_MESSAGES.get(m, ""), "csrf": token})
     return keep_pre_csrf(request, page, token)
 
 
@@ -74,7 +77,7 @@ def logout(request: Request, csrf: FormText = "") -> Response:
     user = signed_in(request)
     user.check_csrf(csrf)
     arena_of(request).accounts.logout(request.cookies.get(SESSION_COOKIE, ""))
-    response = RedirectResponse("/login?m=signed+out", status_code=303)
+    response = RedirectResponse("/login?m=out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
