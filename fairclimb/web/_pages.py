@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,18 +30,28 @@ FormText = Annotated[str, Form()]
 async def vote(request: Request, battle_id: int) -> Response:
     """The hot path: on the event loop, no thread hop; the arena does two indexed
     statements in one transaction (see benchmarks/arena_load.py)."""
-    form = await request.form()
+    form = await _form(request)
     user = signed_in(request)
-    user.check_csrf(_text(form.get("csrf")))
-    arena_of(request).vote(
-        user, battle_id, _text(form.get("winner")),
-        [_text(v) for v in form.getlist("labels_a")], [_text(v) for v in form.getlist("labels_b")],
-        _text(form.get("comment")), _text(form.get("correction")))
+    user.check_csrf(_one(form, "csrf"))
+    arena_of(request).vote(user, battle_id, _one(form, "winner"), form.get("labels_a", []),
+                           form.get("labels_b", []), _one(form, "comment"),
+                           _one(form, "correction"))
     return RedirectResponse(f"/battles/{battle_id}", status_code=303)
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""  # an uploaded file is not text
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The submitted fields; a plain urlencoded body (what the page's form sends) is
+    parsed directly, anything else by Starlette."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8", errors="replace")
+        return parse_qs(body, keep_blank_values=True)
+    form = await request.form()
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+
+
+def _one(form: dict[str, list[str]], key: str) -> str:
+    values = form.get(key)
+    return values[0] if values else ""
 
 
 @router.get("/")
