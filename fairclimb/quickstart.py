@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from fairclimb.arena import DemoArena, build_demo_arena
 from fairclimb.evaluate import (
     EvalOptions,
     EvalOutcome,
@@ -18,6 +19,7 @@ from fairclimb.evaluate import (
     plan_evaluation,
 )
 from fairclimb.store import Store
+from fairclimb.suites import get_suite
 
 __all__ = ["OptimizeExample", "QuickstartResult", "example_samples", "run_quickstart"]
 
@@ -43,6 +45,7 @@ class QuickstartResult:
     reference_check: ReferenceCheck
     samples_path: Path
     outcome: EvalOutcome
+    arena: DemoArena
     optimize: list[OptimizeExample] = field(default_factory=list)
 
 
@@ -56,7 +59,8 @@ def example_samples(name: str = EXAMPLE) -> Path:
 
 def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
                    on_progress: Callable[[int, int], None] | None = None) -> QuickstartResult:
-    """Self-check the harness, then evaluate the examples afresh into *out_dir*."""
+    """Self-check the harness, evaluate the examples afresh into *out_dir*, and set up
+    a demo arena store there (references against mutants; not served here)."""
     check = check_references("humaneval", options, on_progress)
     samples = example_samples()
     if (out_dir / "run.json").exists():
@@ -65,7 +69,8 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
     with Store.open(db_url) as store:
         outcome = evaluate(plan, store, on_progress)
         optimize = _run_optimize_example(out_dir / "optimize", options, store, on_progress)
-    return QuickstartResult(check, samples, outcome, optimize)
+    arena = build_demo_arena(out_dir / "arena-demo.db", get_suite("humaneval").tasks)
+    return QuickstartResult(check, samples, outcome, arena, optimize)
 
 
 def _run_optimize_example(out_dir: Path, options: EvalOptions, store: Store,

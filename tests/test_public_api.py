@@ -8,7 +8,7 @@ import inspect
 import pytest
 
 PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "fairclimb.store",
-         "fairclimb.models"]
+         "fairclimb.models", "fairclimb.arena", "fairclimb.web"]
 
 
 @pytest.mark.parametrize("name", PARTS)

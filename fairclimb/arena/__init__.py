@@ -1,6 +1,12 @@
-"""The arena: battles between two models' answers, votes, and ratings that state their doubt."""
+"""The arena: raters vote between two anonymous answers; quality control; pay; and
+ratings that state their doubt.
 
-from fairclimb.arena._battles import (
+The web app (``fairclimb.web``) and the CLI only translate requests into calls of
+:class:`Arena`; nothing here knows about HTTP.
+"""
+
+from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._battle_io import (
     Battle,
     BattlesFileError,
     Winner,
@@ -8,6 +14,11 @@ from fairclimb.arena._battles import (
     read_battles,
     write_battles,
 )
+from fairclimb.arena._battles import Arena, BriefingRequired, CountRow, PayRow, VoteResult
+from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
+from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
+from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._ratings import (
     BattleSource,
     BattleTable,
@@ -23,27 +34,86 @@ from fairclimb.arena._ratings import (
     rate_table,
     ratings_from_store,
 )
+from fairclimb.arena._records import (
+    LABELS,
+    AlreadyVoted,
+    ArenaDenied,
+    ArenaOptions,
+    NoBattleAvailable,
+    NotSignedIn,
+    RateLimited,
+    Role,
+)
+from fairclimb.arena._sampling import (
+    POLICY,
+    Draw,
+    PairStats,
+    Pool,
+    SamplingReport,
+    ShareRow,
+    draw_battle,
+    pair_probabilities,
+    pair_stats,
+    sampling_report,
+)
 from fairclimb.arena._svg import render_ratings_svg
 
 __all__ = [
+    "Accounts",
+    "AlreadyVoted",
+    "Arena",
+    "ArenaDenied",
+    "ArenaOptions",
     "Battle",
     "BattleSource",
     "BattleTable",
     "BattlesFileError",
+    "Briefing",
+    "BriefingRequired",
+    "BriefingText",
     "CiMethod",
+    "CountRow",
+    "DEFAULT_BRIEFING",
+    "DEMO_MUTANT",
+    "DEMO_REFERENCE",
+    "DemoArena",
+    "Draw",
+    "LABELS",
     "ModelRating",
+    "NoBattleAvailable",
+    "NotSignedIn",
+    "POLICY",
+    "PairStats",
+    "PayRow",
+    "Pool",
+    "RateLimited",
+    "RateLimiter",
+    "RaterQuality",
     "RatingOptions",
     "Ratings",
     "Regularize",
     "Robustness",
+    "Role",
+    "SamplingReport",
+    "ShareRow",
+    "SignedIn",
     "StyleCoefficient",
+    "VoteResult",
     "Winner",
+    "battle_records",
+    "build_demo_arena",
     "code_features",
     "compute_ratings",
+    "draw_battle",
+    "mutate",
+    "pair_probabilities",
+    "pair_stats",
     "parse_anchor",
     "rate_table",
+    "rater_quality",
     "ratings_from_store",
     "read_battles",
     "render_ratings_svg",
+    "sampling_report",
     "write_battles",
 ]

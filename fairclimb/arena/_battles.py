@@ -1,197 +1,283 @@
-"""Battle records and the FastChat / LMArena battle file format.
+"""The arena: what a rater or an admin can do, each a call the web layer translates to.
 
-A battle file is a JSON list or JSONL of objects with ``model_a``, ``model_b`` and
-``winner`` (one of ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``), plus the
-optional ``tstamp``, ``judge``, ``language``, ``category`` (the task kind), ``weight``
-(inverse probability of the pair being drawn), ``excluded`` and, for style control,
-``features_a`` / ``features_b`` (objects of numbers) or ``answer_a`` / ``answer_b``
-(the answers' text, from which :func:`code_features` are computed). Other keys are
-ignored on import and not written on export.
+:class:`Arena` ties the parts together: accounts and sessions, the briefing, pair
+sampling, votes, quality control and pay. It holds per-server state only (a seeded
+random generator, rate limiters), never global state.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from pathlib import Path
-from typing import Any
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import numpy as np
+
+from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._battle_io import Winner
+from fairclimb.arena._briefing import Briefing, BriefingText
+from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
+from fairclimb.arena._records import (
+    LABELS,
+    AlreadyVoted,
+    ArenaDenied,
+    ArenaOptions,
+    NoBattleAvailable,
+    RateLimited,
+    Role,
+)
+from fairclimb.arena._sampling import (
+    Pool,
+    SamplingReport,
+    draw_battle,
+    pair_stats,
+    sampling_report,
+)
 from fairclimb.errors import UserInputError
+from fairclimb.store import (
+    ArenaStore,
+    BattleRecord,
+    BattleView,
+    NewBattle,
+    NewVote,
+    SampleIn,
+    Store,
+    VoteRefused,
+)
 
-__all__ = [
-    "Battle",
-    "BattlesFileError",
-    "Winner",
-    "code_features",
-    "read_battles",
-    "write_battles",
-]
+__all__ = ["Arena", "BriefingRequired", "CountRow", "PayRow", "VoteResult"]
 
-
-class Winner(StrEnum):
-    """The outcome of a battle, spelt as in FastChat's battle files."""
-
-    MODEL_A = "model_a"
-    MODEL_B = "model_b"
-    TIE = "tie"
-    TIE_BOTHBAD = "tie (bothbad)"
-
-    @property
-    def score_a(self) -> float:
-        """Model A's share of the win: ties count half."""
-        return {"model_a": 1.0, "model_b": 0.0}.get(self.value, 0.5)
+_MAX_COMMENT = 5_000
+_MAX_CODE = 100_000
+_KINDS = ("implement", "debug", "optimize", "explain", "webdev")
+_GOLD_RATE_KEY = "gold_rate"
 
 
-@dataclass(frozen=True)
-class Battle:
-    """One vote between two models' answers, as plain data."""
+class BriefingRequired(ArenaDenied):
+    """The rater has not accepted the briefing in force."""
 
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    battle_id: int
     model_a: str
     model_b: str
-    winner: Winner
-    tstamp: float | None = None
-    judge: str | None = None
-    language: str | None = None
-    category: str | None = None
-    weight: float = 1.0
-    excluded: bool = False
-    features_a: Mapping[str, float] = field(default_factory=dict)
-    features_b: Mapping[str, float] = field(default_factory=dict)
+    winner: str
+    seconds: float
+    flag: str | None
 
 
-class BattlesFileError(UserInputError):
-    """A battle file that is missing, unreadable or malformed."""
+@dataclass(frozen=True, slots=True)
+class PayRow:
+    username: str
+    pseudonym: str
+    role: str
+    briefing_version: int | None
+    tasks: int
+    seconds: float
+    owed: float
+    currency: str
 
 
-_COMMENT = re.compile(r"^\s*(#|//|--)")
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """A model's counted votes (the leaderboard until ratings are wired in)."""
+
+    model: str
+    battles: int
+    wins: int
+    ties: int
+    losses: int
+    excluded: int
 
 
-def code_features(text: str) -> dict[str, float]:
-    """Style features of one answer: its length in characters and its comment density.
+class Arena:
+    def __init__(self, store: Store, options: ArenaOptions | None = None,
+                 rng: np.random.Generator | None = None) -> None:
+        self.options = options or ArenaOptions()
+        self.data = ArenaStore(store)
+        self.accounts = Accounts(self.data, self.options)
+        self.briefing = Briefing(self.data)
+        self._rng = rng if rng is not None else np.random.default_rng()
+        self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
+        self._votes = RateLimiter(self.options.votes_per_minute)
+        self._battles = RateLimiter(self.options.battles_per_minute)
 
-    Comment density is the share of non-blank lines that are comments (``#``, ``//``
-    or ``--``): the style signals a rater may reward regardless of correctness.
-    """
-    lines = [line for line in text.splitlines() if line.strip()]
-    comments = sum(1 for line in lines if _COMMENT.match(line))
-    return {"length": float(len(text)), "comment_density": comments / len(lines) if lines else 0.0}
+    # -- raters ------------------------------------------------------------------------
 
+    def require_briefed(self, rater: SignedIn) -> None:
+        """Tasks only for raters who accepted the briefing in force (read with the
+        session, so the vote path needs no extra query)."""
+        if rater.briefed:
+            return
+        if rater.current_briefing is None:
+            raise ArenaDenied("the admin has not published a briefing yet; no tasks can "
+                              "be given before raters are told what their votes are for")
+        raise BriefingRequired("please read and accept the briefing first")
 
-def read_battles(path: Path, known_models: Sequence[str] | None = None) -> list[Battle]:
-    """Read a battle file (JSON list or JSONL); with ``known_models``, refuse others."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BattlesFileError(f"cannot read battle file {path}: {exc}") from None
-    items = list(_items(path, text))
-    battles = [_battle(item, where) for where, item in items]
-    if known_models is not None:
-        known = set(known_models)
-        for (where, _), battle in zip(items, battles, strict=True):
-            for name in (battle.model_a, battle.model_b):
-                if name not in known:
-                    listed = ", ".join(sorted(known)) or "none"
-                    raise BattlesFileError(
-                        f"{path} {where}: unknown model {name!r} (known models: {listed}); "
-                        "register it or fix the name")
-    return battles
+    def next_battle(self, rater: SignedIn) -> int:
+        """The rater's open battle, or a new one drawn under the sampling policy."""
+        self.require_briefed(rater)
+        open_id = self.data.open_battle(rater.account.id)
+        if open_id is not None:
+            return open_id
+        if not self._battles.allow(rater.account.id):
+            raise RateLimited("too many new tasks in a minute; wait a little")
+        with self._draw_lock:
+            pool = Pool.of(self.data.sample_pool())
+            stats = pair_stats(self.data.pair_outcomes())
+            draw = draw_battle(pool, stats, self.data.battles_per_model(), self._rng,
+                               self.gold_rate())
+            if draw is None:
+                raise NoBattleAvailable("no two models have answered a common prompt yet; "
+                                        "the admin must import samples first")
+            return self.data.add_battle(NewBattle(
+                rater_id=rater.account.id, prompt_id=draw.prompt_id, sample_a=draw.sample_a,
+                sample_b=draw.sample_b, model_a=draw.model_a, model_b=draw.model_b,
+                probability=draw.probability, gold_winner=draw.gold_winner,
+                served_at=_now()))
 
+    def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
+        """A battle its rater (or an admin) may see; names only once it is voted."""
+        battle = self.data.battle(battle_id)
+        if battle is None or (battle.rater_id != viewer.account.id
+                              and viewer.account.role != Role.ADMIN):
+            raise ArenaDenied("this task is not yours")
+        return battle
 
-def _items(path: Path, text: str) -> Iterable[tuple[str, Any]]:
-    if text.lstrip().startswith("["):
+    def vote(self, rater: SignedIn, battle_id: int, winner: str,
+             labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
+             correction: str = "") -> VoteResult:
+        vote = _checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
+                             comment, correction)
+        self.require_briefed(rater)
+        if not self._votes.allow(rater.account.id):
+            raise RateLimited("too many votes in a minute; slow down and read the answers")
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BattlesFileError(
-                f"{path} is not valid JSON (line {exc.lineno}: {exc.msg}); write a JSON "
-                "list of battle objects or one object per line") from None
-        for index, item in enumerate(data):
-            yield f"item {index}", item
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield f"line {number}", json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BattlesFileError(
-                f"{path} line {number} is not valid JSON ({exc.msg}); each line must be "
-                "one battle object") from None
+            stored = self.data.add_vote(vote, _now(), self.options.max_task_seconds,
+                                        self.options.fast_vote_seconds)
+        except VoteRefused as refused:
+            if refused.reason == "voted":
+                raise AlreadyVoted("you have already voted on this battle; your first "
+                                   "vote stands") from None
+            raise ArenaDenied("this task is not yours") from None
+        return VoteResult(battle_id, stored.model_a, stored.model_b, winner, stored.seconds,
+                          stored.flag)
+
+    # -- admins ------------------------------------------------------------------------
+
+    def gold_rate(self) -> float:
+        return float(self.data.config().get(_GOLD_RATE_KEY, self.options.gold_rate))
+
+    def set_gold_rate(self, rate: float) -> None:
+        if not 0.0 <= rate <= 0.5:
+            raise UserInputError("the gold rate is a share of battles between 0 and 0.5")
+        self.data.set_config(_GOLD_RATE_KEY, rate)
+
+    def add_prompt(self, text: str, language: str = "python", kind: str = "implement") -> int:
+        if not text.strip():
+            raise UserInputError("the prompt is empty; write the task raters will judge")
+        if kind not in _KINDS:
+            raise UserInputError(f"unknown task kind {kind!r}; use one of {', '.join(_KINDS)}")
+        return self.data.add_prompt(text, language, kind, _now())
+
+    def import_samples(self, samples: Sequence[SampleIn]) -> int:
+        """Store answers to compare (all or none); returns how many were new."""
+        for number, sample in enumerate(samples, 1):
+            if not sample.model.strip() or not sample.prompt.strip() or not sample.answer:
+                raise UserInputError(f"sample {number} needs a model, a prompt and an answer")
+            if sample.kind not in _KINDS:
+                raise UserInputError(f"sample {number} has unknown kind {sample.kind!r}; use "
+                                     f"one of {', '.join(_KINDS)}")
+        return self.data.add_samples(samples, _now())
+
+    def import_generations(self) -> int:
+        """Answers from the store's generation cache (``fairclimb generate``)."""
+        samples = []
+        for model, request, completion in self.data.generations():
+            prompt = _prompt_of(request)
+            text = completion.get("text")
+            if prompt and isinstance(text, str) and text.strip():
+                samples.append(SampleIn(model=model, prompt=prompt, answer=text,
+                                        origin="generation"))
+        return self.import_samples(samples)
+
+    def battle_records(self) -> list[BattleRecord]:
+        """Every vote as a FastChat-format battle record, exclusions marked."""
+        votes = self.data.votes()
+        return battle_records(votes, rater_quality(votes, self.options))
+
+    def vote_counts(self, language: str | None = None,
+                    kind: str | None = None) -> list[CountRow]:
+        """Wins, ties and losses per model over the votes ratings may count (of one
+        language or task kind, if given)."""
+        tally: dict[str, list[int]] = {}
+        for record in self.battle_records():
+            if (language and record.language != language) or (kind and record.kind != kind):
+                continue
+            for model, side in ((record.model_a, Winner.MODEL_A), (record.model_b, Winner.MODEL_B)):
+                row = tally.setdefault(model, [0, 0, 0, 0, 0])
+                if record.excluded:
+                    row[4] += 1
+                    continue
+                row[0] += 1
+                if record.winner == side:
+                    row[1] += 1
+                elif record.winner in (Winner.TIE, Winner.TIE_BOTHBAD):
+                    row[2] += 1
+                else:
+                    row[3] += 1
+        rows = [CountRow(model, *counts) for model, counts in tally.items()]
+        return sorted(rows, key=lambda r: (-(r.wins + 0.5 * r.ties) / max(r.battles, 1),
+                                           r.model))
+
+    def quality(self) -> list[RaterQuality]:
+        return sorted(rater_quality(self.data.votes(), self.options).values(),
+                      key=lambda q: q.judge)
+
+    def sampling(self) -> SamplingReport:
+        return sampling_report(Pool.of(self.data.sample_pool()),
+                               pair_stats(self.data.pair_outcomes()),
+                               self.data.battles_per_model(), self.gold_rate())
+
+    def pay(self) -> list[PayRow]:
+        """Each account's tasks, time and pay owed at the rate in force."""
+        briefing = self.briefing.current()
+        rate = briefing.pay_per_hour if briefing else 0.0
+        currency = briefing.currency if briefing else ""
+        return [PayRow(a.username, a.pseudonym, a.role, a.briefing_version, a.votes,
+                       a.seconds, round(a.seconds / 3600 * rate, 2), currency)
+                for a in self.data.rater_activity()]
+
+    def current_briefing(self) -> BriefingText | None:
+        return self.briefing.current()
 
 
-def _battle(item: Any, where: str) -> Battle:
-    if not isinstance(item, dict):
-        raise BattlesFileError(f"{where}: expected a battle object, got {type(item).__name__}")
-    for key in ("model_a", "model_b"):
-        if not isinstance(item.get(key), str) or not item[key]:
-            raise BattlesFileError(f"{where}: {key!r} is missing or not a model name")
-    if item["model_a"] == item["model_b"]:
-        raise BattlesFileError(f"{where}: model_a and model_b are both {item['model_a']!r}; "
-                               "a battle needs two different models")
-    try:
-        winner = Winner(str(item.get("winner")))
-    except ValueError:
-        allowed = ", ".join(w.value for w in Winner)
-        raise BattlesFileError(f"{where}: winner {item.get('winner')!r} is not one of "
-                               f"{allowed}") from None
-    weight = item.get("weight", 1.0)
-    if (not isinstance(weight, int | float) or isinstance(weight, bool)
-            or not math.isfinite(weight) or weight <= 0):
-        raise BattlesFileError(f"{where}: weight {weight!r} must be a positive number")
-    tstamp = item.get("tstamp")
-    if tstamp is not None and (not isinstance(tstamp, int | float) or isinstance(tstamp, bool)):
-        raise BattlesFileError(f"{where}: tstamp {tstamp!r} must be a number (Unix seconds)")
-    return Battle(
-        model_a=item["model_a"], model_b=item["model_b"], winner=winner,
-        tstamp=None if tstamp is None else float(tstamp),
-        judge=_optional_str(item, "judge", where),
-        language=_optional_str(item, "language", where),
-        category=_optional_str(item, "category", where),
-        weight=float(weight), excluded=bool(item.get("excluded", False)),
-        features_a=_features(item, "a", where), features_b=_features(item, "b", where),
-    )
+def _checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence[str],
+                  labels_b: Sequence[str], comment: str, correction: str) -> NewVote:
+    if winner not in {w.value for w in Winner}:
+        raise UserInputError("choose A, B, tie or both bad")
+    unknown = sorted((set(labels_a) | set(labels_b)) - set(LABELS))
+    if unknown:
+        raise UserInputError(f"unknown error label {unknown[0]!r}; use {', '.join(LABELS)}")
+    if len(comment) > _MAX_COMMENT or len(correction) > _MAX_CODE:
+        raise UserInputError(f"the comment is limited to {_MAX_COMMENT} characters and the "
+                             f"correction to {_MAX_CODE}")
+    return NewVote(battle_id, rater_id, winner, sorted(set(labels_a)), sorted(set(labels_b)),
+                   comment.strip(), correction)
 
 
-def _optional_str(item: dict[str, Any], key: str, where: str) -> str | None:
-    value = item.get(key)
-    if value is not None and not isinstance(value, str):
-        raise BattlesFileError(f"{where}: {key} {value!r} must be a string")
-    return value
+def _prompt_of(request: dict[str, object]) -> str:
+    messages = request.get("messages")
+    if isinstance(messages, list):
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return str(message.get("content", ""))
+    prompt = request.get("prompt")
+    return prompt if isinstance(prompt, str) else ""
 
 
-def _features(item: dict[str, Any], side: str, where: str) -> dict[str, float]:
-    given = item.get(f"features_{side}")
-    if given is None:
-        answer = item.get(f"answer_{side}")
-        return code_features(answer) if isinstance(answer, str) else {}
-    if not isinstance(given, dict) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in given.values()):
-        raise BattlesFileError(f"{where}: features_{side} must be an object of numbers")
-    return {str(k): float(v) for k, v in given.items()}
-
-
-def write_battles(path: Path, battles: Iterable[Battle]) -> int:
-    """Write battles as JSONL in FastChat's format (plus our optional keys); return the count."""
-    lines = []
-    for battle in battles:
-        row: dict[str, Any] = {"model_a": battle.model_a, "model_b": battle.model_b,
-                               "winner": battle.winner.value}
-        for key in ("tstamp", "judge", "language", "category"):
-            if getattr(battle, key) is not None:
-                row[key] = getattr(battle, key)
-        if battle.weight != 1.0:
-            row["weight"] = battle.weight
-        if battle.excluded:
-            row["excluded"] = True
-        if battle.features_a or battle.features_b:
-            row["features_a"], row["features_b"] = dict(battle.features_a), dict(battle.features_b)
-        lines.append(json.dumps(row, ensure_ascii=False))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    tmp.replace(path)  # a failed write leaves the old file whole
-    return len(lines)
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from fairclimb.arena._battles import Battle
+from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._bt import (
     FASTCHAT_RIDGE,
     POINTS,

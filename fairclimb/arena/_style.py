@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fairclimb.arena._battles import Battle
+from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._bt import POINTS
 
 if TYPE_CHECKING:

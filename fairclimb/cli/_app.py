@@ -52,6 +52,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def _register_commands() -> None:
     from fairclimb.cli import (
+        _arena,
         _config,
         _eval,
         _generate,
@@ -68,7 +69,7 @@ def _register_commands() -> None:
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models,):
+    for group in (_models, _arena):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         app.add_typer(group.app)

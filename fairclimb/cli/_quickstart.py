@@ -19,6 +19,9 @@ def quickstart_command(
                    ] = Path("fairclimb-quickstart"),
     workers: WorkersOption = None,
     db: DbOption = None,
+    serve_arena: Annotated[bool, typer.Option(
+        "--serve-arena", help="Then serve the demo arena until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port of the demo arena.")] = 8000,
 ) -> None:
     """Check the harness on HumanEval's references, then evaluate the shipped examples."""
     settings = load_settings(workers=workers, db=db)
@@ -38,8 +41,17 @@ def quickstart_command(
                  f"{example.cost:.4f}; 0 = slow reference, 1 = fast reference)")
         console.print(f"optimize example {example.task_id} [{example.note}]: "
                       f"{example.status}, {score}", markup=False)
+    demo = result.arena
+    console.print(f"demo arena: {demo.answers} answers ('demo: reference' vs 'demo: mutant') "
+                  f"in {demo.db}; start it with: fairclimb arena serve --db {demo.db} --port "
+                  f"{port}, open http://127.0.0.1:{port}/ and sign in as {demo.admin} with "
+                  f"password {demo.password}", highlight=False, soft_wrap=True)
     if check.failures:
         raise typer.Exit(1)
+    if serve_arena:
+        from fairclimb.web import serve
+
+        serve(str(demo.db), port=port)
 
 
 COMMANDS = {"quickstart": quickstart_command}

@@ -6,7 +6,39 @@ records, never ORM objects, cross this API. The store keeps data and holds no bu
 logic: what a status means or when a run may resume is decided by its callers.
 """
 
+from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena_records import (
+    AccountRecord,
+    BattleRecord,
+    BattleView,
+    BriefingRecord,
+    NewBattle,
+    NewVote,
+    PromptRecord,
+    RaterActivity,
+    SampleIn,
+    SessionRecord,
+    VoteRow,
+)
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
 
-__all__ = ["NewRun", "ResultRow", "RunRecord", "Store"]
+__all__ = [
+    "AccountRecord",
+    "ArenaStore",
+    "BattleRecord",
+    "BattleView",
+    "BriefingRecord",
+    "NewBattle",
+    "NewRun",
+    "NewVote",
+    "PromptRecord",
+    "RaterActivity",
+    "ResultRow",
+    "RunRecord",
+    "SampleIn",
+    "SessionRecord",
+    "Store",
+    "VoteRefused",
+    "VoteRow",
+]

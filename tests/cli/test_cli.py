@@ -132,6 +132,8 @@ def test_quickstart_runs_on_embedded_defaults(tmp_path: Path) -> None:
                .read_text().splitlines()]
     assert fast["passed"] and fast["speed_score"] > 0.7
     assert "optimize example fairclimb-optimize/window-sums" in result.stdout
+    demo = tmp_path / "fairclimb-quickstart" / "arena-demo.db"
+    assert demo.exists() and "fairclimb arena serve --db" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["suites"], ["suites", "--json"], ["config"], ["--help"]])

@@ -1,0 +1,141 @@
+"""Quality control: gold checks, flags on raters and votes, and what ratings may count.
+
+Flagged votes are never deleted: they stay in the store and in exports, marked
+``excluded`` with the reason, so a reviewer can audit (and overrule) each decision.
+
+- **Gold battles** pair an answer known to pass its tests with one known to fail; the
+  rater's *gold accuracy* is how often they preferred the passing one. Gold votes check
+  raters; they are not counted in ratings (their pairs were not drawn by the policy).
+- **Fast votes**: less time on the task than ``fast_vote_seconds``.
+- **Position bias**: among at least ``min_votes_for_flags`` decisive votes, a share for
+  the left answer more than 3.29 standard errors from 1/2 (two-sided p < 0.001).
+- **Follows one model**: a model that wins at least 95% of the rater's decisive votes it
+  appears in (at least ``min_votes_for_flags / 2`` of them) while the other raters give it
+  at most 65%: the rater is voting for a style or a name, not the content.
+- **Low gold accuracy**: below 60% on at least 5 gold checks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from fairclimb.arena._battle_io import Winner
+from fairclimb.arena._records import ArenaOptions
+from fairclimb.store import BattleRecord, VoteRow
+
+__all__ = ["RaterQuality", "battle_records", "rater_quality"]
+
+_Z_POSITION = 3.29
+_FOLLOW_SHARE = 0.95
+_FOLLOW_OTHERS_MAX = 0.65
+_GOLD_MIN = 5
+_GOLD_ACCURACY_MIN = 0.6
+_DECISIVE = (Winner.MODEL_A.value, Winner.MODEL_B.value)
+
+
+@dataclass
+class RaterQuality:
+    rater_id: int
+    judge: str
+    votes: int = 0
+    gold_votes: int = 0
+    gold_correct: int = 0
+    left_votes: int = 0
+    decisive: int = 0
+    fast_votes: int = 0
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def gold_accuracy(self) -> float | None:
+        return self.gold_correct / self.gold_votes if self.gold_votes else None
+
+
+def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, RaterQuality]:
+    """Each rater's counts and flags, from all votes."""
+    raters: dict[int, RaterQuality] = {}
+    for vote in votes:
+        quality = raters.setdefault(vote.rater_id, RaterQuality(vote.rater_id, vote.judge))
+        quality.votes += 1
+        quality.fast_votes += vote.flag is not None
+        if vote.gold_winner is not None:
+            quality.gold_votes += 1
+            quality.gold_correct += vote.winner == vote.gold_winner
+        if vote.winner in _DECISIVE:
+            quality.decisive += 1
+            quality.left_votes += vote.winner == Winner.MODEL_A
+    for quality in raters.values():
+        quality.flags.extend(_position_bias(quality, options))
+        accuracy = quality.gold_accuracy
+        if quality.gold_votes >= _GOLD_MIN and accuracy is not None \
+                and accuracy < _GOLD_ACCURACY_MIN:
+            quality.flags.append(f"gold accuracy {accuracy:.0%} on {quality.gold_votes} "
+                                 "checks")
+    for rater_id, model, share, others in _followers(votes, options):
+        raters[rater_id].flags.append(
+            f"follows {model}: it won {share:.0%} of this rater's votes it appeared in, "
+            f"{others:.0%} of the other raters'")
+    return raters
+
+
+def battle_records(votes: Sequence[VoteRow],
+                   quality: dict[int, RaterQuality]) -> list[BattleRecord]:
+    """Every vote as a FastChat-format battle, with its weight and any exclusion."""
+    records = []
+    for vote in votes:
+        reasons = []
+        if vote.gold_winner is not None:
+            reasons.append("gold check battle")
+        if vote.flag:
+            reasons.append(vote.flag)
+        rater = quality.get(vote.rater_id)
+        if rater is not None:
+            reasons.extend(f"rater flagged: {flag}" for flag in rater.flags)
+        records.append(BattleRecord(
+            model_a=vote.model_a, model_b=vote.model_b, winner=vote.winner,
+            tstamp=vote.created_at.timestamp(), judge=vote.judge, language=vote.language,
+            kind=vote.kind, weight=1.0 / vote.probability if vote.probability > 0 else 1.0,
+            excluded=bool(reasons), reason="; ".join(reasons)))
+    return records
+
+
+def _position_bias(quality: RaterQuality, options: ArenaOptions) -> list[str]:
+    n = quality.decisive
+    if n < options.min_votes_for_flags:
+        return []
+    share = quality.left_votes / n
+    if abs(share - 0.5) / math.sqrt(0.25 / n) <= _Z_POSITION:
+        return []
+    side = "left" if share > 0.5 else "right"
+    return [f"position bias: chose the {side} answer in {max(share, 1 - share):.0%} of "
+            f"{n} decisive votes"]
+
+
+def _followers(votes: Sequence[VoteRow],
+               options: ArenaOptions) -> list[tuple[int, str, float, float]]:
+    """(rater, model, rater's win share for it, the other raters' share) to flag."""
+    wins: dict[tuple[int, str], list[int]] = {}  # (rater, model) -> [wins, appearances]
+    for vote in votes:
+        if vote.winner not in _DECISIVE or vote.gold_winner is not None:
+            continue
+        winner = vote.model_a if vote.winner == Winner.MODEL_A else vote.model_b
+        for model in (vote.model_a, vote.model_b):
+            entry = wins.setdefault((vote.rater_id, model), [0, 0])
+            entry[0] += model == winner
+            entry[1] += 1
+    totals: dict[str, list[int]] = {}
+    for (_, model), (won, seen) in wins.items():
+        entry = totals.setdefault(model, [0, 0])
+        entry[0] += won
+        entry[1] += seen
+    flagged = []
+    minimum = max(1, options.min_votes_for_flags // 2)
+    for (rater_id, model), (won, seen) in sorted(wins.items()):
+        others_seen = totals[model][1] - seen
+        if seen < minimum or won / seen < _FOLLOW_SHARE or others_seen < minimum:
+            continue
+        others = (totals[model][0] - won) / others_seen
+        if others <= _FOLLOW_OTHERS_MAX:
+            flagged.append((rater_id, model, won / seen, others))
+    return flagged

@@ -1,0 +1,124 @@
+"""fairclimb arena serve|add-admin|add-rater|briefing|import-generations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from fairclimb.arena import Arena, ArenaOptions, Role
+from fairclimb.cli._common import DbOption
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+
+PasswordOption = Annotated[str | None, typer.Option(
+    "--password", envvar="FAIRCLIMB_ARENA_PASSWORD", show_envvar=True,
+    help="The password (asked for when left out; 10 characters or more).")]
+BaseUrlOption = Annotated[str, typer.Option(
+    "--base-url", help="Where raters reach the arena, for invite links.")]
+
+
+def serve_command(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    secure_cookies: Annotated[bool, typer.Option(
+        "--secure-cookies", help="Mark cookies Secure (serve behind https).")] = False,
+    votes_per_minute: Annotated[int, typer.Option(
+        "--votes-per-minute", min=1, help="Per-rater vote limit.")] = 30,
+) -> None:
+    """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db)."""
+    from fairclimb.web import serve
+
+    settings = load_settings(db=db)
+    Console().print(f"arena on http://{host}:{port} (store {settings.db}); Ctrl-C stops it",
+                    highlight=False)
+    serve(settings.db, host, port, ArenaOptions(secure_cookies=secure_cookies,
+                                                votes_per_minute=votes_per_minute))
+
+
+def add_admin_command(
+    username: Annotated[str, typer.Argument(help="The admin's username.")],
+    password: PasswordOption = None,
+    db: DbOption = None,
+) -> None:
+    """Create an admin account (the first one bootstraps the arena)."""
+    _add(username, password, Role.ADMIN, db)
+
+
+def add_rater_command(
+    username: Annotated[str | None, typer.Argument(
+        help="The rater's username; leave out with --invite.")] = None,
+    password: PasswordOption = None,
+    invite: Annotated[bool, typer.Option(
+        "--invite", help="Print a single-use invite link instead; the rater chooses "
+        "their username and password.")] = False,
+    base_url: BaseUrlOption = "http://127.0.0.1:8000",
+    db: DbOption = None,
+) -> None:
+    """Create a rater account, or an invite link for one."""
+    if invite:
+        with Store.open(load_settings(db=db).db) as store:
+            token = Arena(store).accounts.invite(Role.RATER)
+        typer.echo(f"{base_url.rstrip('/')}/invite/{token}")
+        return
+    if not username:
+        raise typer.BadParameter("give a USERNAME, or --invite for an invite link")
+    _add(username, password, Role.RATER, db)
+
+
+def briefing_command(
+    pay: Annotated[float, typer.Option("--pay", min=0, help="Pay per hour on tasks.")],
+    currency: Annotated[str, typer.Option("--currency")] = "USD",
+    recipients: Annotated[str | None, typer.Option(
+        "--recipients", help="Who receives the votes and labels.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Publish a new briefing version (raters accept it before their next task)."""
+    with Store.open(load_settings(db=db).db) as store:
+        version = Arena(store).briefing.publish(pay, currency, recipients)
+    Console().print(f"published briefing version {version}", highlight=False)
+
+
+def import_generations_command(db: DbOption = None) -> None:
+    """Make the store's generations (fairclimb generate) answers the arena can show."""
+    with Store.open(load_settings(db=db).db) as store:
+        added = Arena(store).import_generations()
+    Console().print(f"imported {added} new answers", highlight=False)
+
+
+def export_votes_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write here instead of standard output.")] = None,
+    counted_only: Annotated[bool, typer.Option(
+        "--counted-only", help="Leave out votes excluded by quality control.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Votes as a JSON list in the FastChat battle format (for fairclimb ratings)."""
+    with Store.open(load_settings(db=db).db) as store:
+        records = Arena(store).battle_records()
+    rows = [r.to_json() for r in records if not (counted_only and r.excluded)]
+    if out is None:
+        typer.echo(json.dumps(rows, indent=1))
+    else:
+        out.write_text(json.dumps(rows, indent=1) + "\n")
+        Console(stderr=True).print(f"wrote {len(rows)} votes to {out}", highlight=False)
+
+
+def _add(username: str, password: str | None, role: Role, db: str | None) -> None:
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with Store.open(load_settings(db=db).db) as store:
+        Arena(store).accounts.create(username, password, role)
+    Console().print(f"created {role.value} {username}", highlight=False)
+
+
+app = typer.Typer(name="arena", help="The arena: raters vote between two anonymous answers.",
+                  no_args_is_help=True)
+COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
+            "add-rater": add_rater_command, "briefing": briefing_command,
+            "import-generations": import_generations_command,
+            "export-votes": export_votes_command}

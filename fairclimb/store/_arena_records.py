@@ -1,0 +1,178 @@
+"""Plain records of the arena's data, as they cross the store's API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "AccountRecord",
+    "BattleRecord",
+    "BattleView",
+    "BriefingRecord",
+    "NewBattle",
+    "NewVote",
+    "PromptRecord",
+    "RaterActivity",
+    "SampleIn",
+    "SessionRecord",
+    "VoteRow",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    id: int
+    username: str
+    pseudonym: str
+    role: str
+    password_hash: str
+    briefing_version: int | None
+    briefing_accepted_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    account: AccountRecord
+    csrf_token: str
+    expires_at: datetime
+    current_briefing: int | None = None  # the version in force, read with the session
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingRecord:
+    version: int
+    text: str
+    recipients: str
+    pay_per_hour: float
+    currency: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SampleIn:
+    """One answer to import: a model's answer to a prompt (its text, or a suite task)."""
+
+    model: str
+    prompt: str
+    answer: str
+    suite: str | None = None
+    task_id: str | None = None
+    language: str = "python"
+    kind: str = "implement"
+    passed: bool | None = None
+    origin: str = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRecord:
+    id: int
+    text: str
+    suite: str | None
+    task_id: str | None
+    language: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewBattle:
+    rater_id: int
+    prompt_id: int
+    sample_a: int
+    sample_b: int
+    model_a: str
+    model_b: str
+    probability: float
+    gold_winner: str | None
+    served_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BattleView:
+    """A battle with what the page shows: the prompt and both answers."""
+
+    id: int
+    rater_id: int
+    prompt: PromptRecord
+    answer_a: str
+    answer_b: str
+    model_a: str
+    model_b: str
+    probability: float
+    gold_winner: str | None
+    served_at: datetime
+    winner: str | None  # None until voted
+
+
+@dataclass(frozen=True, slots=True)
+class NewVote:
+    battle_id: int
+    rater_id: int
+    winner: str
+    labels_a: list[str] = field(default_factory=list)
+    labels_b: list[str] = field(default_factory=list)
+    comment: str = ""
+    correction: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    """A vote with its battle, for quality control, exports and ratings."""
+
+    battle_id: int
+    rater_id: int
+    judge: str  # the rater's pseudonym
+    model_a: str
+    model_b: str
+    winner: str
+    probability: float
+    gold_winner: str | None
+    seconds: float
+    flag: str | None
+    language: str
+    kind: str
+    labels_a: list[str]
+    labels_b: list[str]
+    comment: str
+    correction: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RaterActivity:
+    account_id: int
+    username: str
+    pseudonym: str
+    role: str
+    briefing_version: int | None
+    votes: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class BattleRecord:
+    """One vote in the FastChat / LMArena battle format, with what ratings need.
+
+    ``winner`` is ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``; ``weight`` is
+    1 / the probability with which the pair was drawn (to undo uneven sampling);
+    ``excluded`` votes are kept for audit but must not count, ``reason`` says why.
+    """
+
+    model_a: str
+    model_b: str
+    winner: str
+    tstamp: float
+    judge: str
+    language: str
+    kind: str
+    weight: float
+    excluded: bool = False
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model_a": self.model_a, "model_b": self.model_b, "winner": self.winner,
+                "tstamp": self.tstamp, "judge": self.judge, "language": self.language,
+                "kind": self.kind, "weight": self.weight, "excluded": self.excluded,
+                "reason": self.reason}

@@ -1,0 +1,52 @@
+"""The JSON API for scripts: import samples, export votes. ``Authorization: Bearer``
+with a token an admin created; tokens are stored hashed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from fairclimb.store import SampleIn
+from fairclimb.web._common import arena_of
+
+router = APIRouter(prefix="/api")
+
+
+class SampleBody(BaseModel):
+    model: str = Field(min_length=1, max_length=200)
+    prompt: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+    suite: str | None = None
+    task_id: str | None = None
+    language: str = "python"
+    kind: str = "implement"
+    passed: bool | None = None
+
+
+class SamplesBody(BaseModel):
+    samples: list[SampleBody]
+
+
+def _client(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return arena_of(request).accounts.check_api_token(
+        token.strip() if scheme.lower() == "bearer" else None)
+
+
+@router.post("/samples")
+def import_samples(request: Request, body: SamplesBody) -> dict[str, int]:
+    _client(request)
+    added = arena_of(request).import_samples(
+        [SampleIn(**sample.model_dump()) for sample in body.samples])
+    return {"received": len(body.samples), "added": added}
+
+
+@router.get("/votes")
+def export_votes(request: Request, include_excluded: bool = True) -> list[dict[str, Any]]:
+    """Votes in the FastChat battle format, with weight and any exclusion's reason."""
+    _client(request)
+    return [record.to_json() for record in arena_of(request).battle_records()
+            if include_excluded or not record.excluded]

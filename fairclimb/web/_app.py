@@ -1,0 +1,61 @@
+"""The app factory, its single error boundary, and ``serve``.
+
+Errors are data with an HTTP status (``http_status`` on arena errors): one handler
+turns them into a page, a redirect to sign in, or JSON for the API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from fairclimb.arena import Arena, ArenaOptions, BriefingRequired, NotSignedIn
+from fairclimb.errors import FairclimbError, StoreError, UserInputError
+from fairclimb.store import Store
+from fairclimb.web import _admin, _api, _pages
+from fairclimb.web._common import render
+from fairclimb.web._security import SecurityHeaders
+
+__all__ = ["create_app", "serve"]
+
+_STATIC = Path(__file__).with_name("static")
+
+
+def create_app(arena: Arena) -> FastAPI:
+    """The web app over ``arena``; the caller owns (and closes) its store."""
+    app = FastAPI(title="fairclimb arena", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.arena = arena
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    for module in (_pages, _admin, _api):
+        app.include_router(module.router)
+    app.add_exception_handler(FairclimbError, _on_error)  # type: ignore[arg-type]
+    return app
+
+
+async def _on_error(request: Request, exc: FairclimbError) -> Response:
+    api = request.url.path.startswith("/api/")
+    status = getattr(exc, "http_status", None) or (
+        400 if isinstance(exc, UserInputError) else 503 if isinstance(exc, StoreError)
+        else 500)
+    if api:
+        return JSONResponse({"error": str(exc)}, status_code=status)
+    if isinstance(exc, BriefingRequired):
+        return RedirectResponse("/briefing", status_code=303)
+    if isinstance(exc, NotSignedIn) and request.url.path != "/login":
+        code = "expired" if "expired" in str(exc) else "signin"
+        return RedirectResponse(f"/login?m={code}", status_code=303)
+    return render(request, "error.html", {"message": str(exc), "status": status},
+                  status=status)
+
+
+def serve(db: str, host: str = "127.0.0.1", port: int = 8000,
+          options: ArenaOptions | None = None) -> None:
+    """Run the arena on ``db`` until interrupted (uvicorn, one process)."""
+    with Store.open(db) as store:
+        app = create_app(Arena(store, options))
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -1,0 +1,74 @@
+"""What every route uses: the arena, the signed-in user, templates, CSRF checks."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from fairclimb.arena import LABELS, Arena, ArenaDenied, SignedIn
+from fairclimb.errors import FairclimbError
+from fairclimb.web._render import highlighted
+from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE
+
+__all__ = ["arena_of", "check_pre_csrf", "render", "set_session_cookie", "signed_in"]
+
+# Autoescape everywhere, whatever the file's extension: model output only ever reaches
+# a page through this environment (or Pygments, which escapes too).
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                   autoescape=select_autoescape(default=True, default_for_string=True))
+_ENV.globals.update(labels=LABELS, highlighted=highlighted)
+
+
+def arena_of(request: Request) -> Arena:
+    arena: Arena = request.app.state.arena
+    return arena
+
+
+def signed_in(request: Request) -> SignedIn:
+    """The session of the request's cookie, or NotSignedIn (a redirect to sign in)."""
+    return arena_of(request).accounts.session(request.cookies.get(SESSION_COOKIE))
+
+
+def render(request: Request, template: str, context: dict[str, Any],
+           status: int = 200, user: SignedIn | None = None) -> HTMLResponse:
+    if user is None:
+        try:
+            user = signed_in(request)
+        except FairclimbError:  # a page without a session still renders
+            user = None
+    html = _ENV.get_template(template).render(request=request, user=user, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def set_session_cookie(request: Request, response: Response, token: str,
+                       max_age: int) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True,
+                        samesite="lax", secure=_secure(request), path="/")
+
+
+def pre_csrf(request: Request) -> str:
+    """The token of a form shown before signing in (login, invite), kept in a cookie."""
+    return request.cookies.get(PRE_CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def keep_pre_csrf(request: Request, response: Response, token: str) -> Response:
+    response.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=_secure(request), path="/")
+    return response
+
+
+def check_pre_csrf(request: Request, sent: str) -> None:
+    kept = request.cookies.get(PRE_CSRF_COOKIE)
+    if not sent or not kept or not hmac.compare_digest(sent, kept):
+        raise ArenaDenied("this form is missing its security token or it is stale; "
+                          "reload the page and submit again")
+
+
+def _secure(request: Request) -> bool:
+    return bool(arena_of(request).options.secure_cookies)

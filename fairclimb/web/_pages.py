@@ -1,0 +1,177 @@
+"""Rater pages: sign in, invites, the briefing, battles and votes, the leaderboard."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from fairclimb.arena import NotSignedIn
+from fairclimb.web._common import (
+    arena_of,
+    check_pre_csrf,
+    keep_pre_csrf,
+    pre_csrf,
+    render,
+    set_session_cookie,
+    signed_in,
+)
+from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE
+
+router = APIRouter()
+_LOGIN_MESSAGES = {"expired": "your session expired; please sign in again",
+                   "signin": "please sign in", "out": "you are signed out"}
+FormText = Annotated[str, Form()]
+
+
+@router.post("/battles/{battle_id}/vote")
+async def vote(request: Request, battle_id: int) -> Response:
+    """The hot path: on the event loop, no thread hop; the arena does two indexed
+    statements in one transaction (see benchmarks/arena_load.py)."""
+    form = await _form(request)
+    user = signed_in(request)
+    user.check_csrf(_one(form, "csrf"))
+    arena_of(request).vote(user, battle_id, _one(form, "winner"), form.get("labels_a", []),
+                           form.get("labels_b", []), _one(form, "comment"),
+                           _one(form, "correction"))
+    return RedirectResponse(f"/battles/{battle_id}", status_code=303)
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The submitted fields; a plain urlencoded body (what the page's form sends) is
+    parsed directly, anything else by Starlette."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8", errors="replace")
+        return parse_qs(body, keep_blank_values=True)
+    form = await request.form()
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+
+
+def _one(form: dict[str, list[str]], key: str) -> str:
+    values = form.get(key)
+    return values[0] if values else ""
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    user = signed_in(request)
+    return RedirectResponse("/admin" if user.account.role == "admin" else "/battle", 303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, m: str = "") -> Response:
+    # Only messages of our own: a link cannot put words on the sign-in page.
+    token = pre_csrf(request)
+    page = render(request, "login.html", {"message": _LOGIN_MESSAGES.get(m, ""), "csrf": token})
+    return keep_pre_csrf(request, page, token)
+
+
+@router.post("/login")
+def login(request: Request, username: FormText = "", password: FormText = "",
+          csrf: FormText = "") -> Response:
+    check_pre_csrf(request, csrf)
+    try:
+        token, _ = arena_of(request).accounts.login(username, password)
+    except NotSignedIn as exc:
+        page = render(request, "login.html", {"message": str(exc), "csrf": csrf}, status=401)
+        return page
+    response = RedirectResponse("/", status_code=303)
+    hours = arena_of(request).options.session_hours
+    set_session_cookie(request, response, token, int(hours * 3600))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: FormText = "") -> Response:
+    user = signed_in(request)
+    user.check_csrf(csrf)
+    arena_of(request).accounts.logout(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login?m=out", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def invite_page(request: Request, token: str) -> Response:
+    valid = arena_of(request).accounts.invite_valid(token)
+    csrf = pre_csrf(request)
+    page = render(request, "invite.html", {"valid": valid, "token": token, "csrf": csrf},
+                  status=200 if valid else 404)
+    return keep_pre_csrf(request, page, csrf)
+
+
+@router.post("/invite/{token}")
+def accept_invite(request: Request, token: str, username: FormText = "",
+                  password: FormText = "", csrf: FormText = "") -> Response:
+    check_pre_csrf(request, csrf)
+    arena = arena_of(request)
+    account = arena.accounts.redeem(token, username, password)
+    session_token, _ = arena.accounts.start_session(account)
+    response = RedirectResponse("/briefing", status_code=303)
+    set_session_cookie(request, response, session_token,
+                       int(arena.options.session_hours * 3600))
+    return response
+
+
+@router.get("/briefing", response_class=HTMLResponse)
+def briefing_page(request: Request) -> Response:
+    user = signed_in(request)
+    briefing = arena_of(request).briefing.current()
+    accepted = briefing is not None and user.account.briefing_version == briefing.version
+    return render(request, "briefing.html", {"briefing": briefing, "accepted": accepted},
+                  user=user)
+
+
+@router.post("/briefing")
+def accept_briefing(request: Request, version: Annotated[int, Form()] = 0,
+                    csrf: FormText = "") -> Response:
+    user = signed_in(request)
+    user.check_csrf(csrf)
+    arena_of(request).briefing.accept(user.account, version)
+    return RedirectResponse("/battle", status_code=303)
+
+
+@router.get("/battle")
+def battle_home(request: Request) -> Response:
+    user = signed_in(request)
+    arena = arena_of(request)
+    arena.require_briefed(user)
+    open_id = arena.data.open_battle(user.account.id)
+    if open_id is not None:
+        return RedirectResponse(f"/battles/{open_id}", status_code=303)
+    return render(request, "ready.html", {}, user=user)
+
+
+@router.post("/battle/new")
+def new_battle(request: Request, csrf: FormText = "") -> Response:
+    user = signed_in(request)
+    user.check_csrf(csrf)
+    battle_id = arena_of(request).next_battle(user)
+    return RedirectResponse(f"/battles/{battle_id}", status_code=303)
+
+
+@router.get("/battles/{battle_id}", response_class=HTMLResponse)
+def battle_page(request: Request, battle_id: int) -> Response:
+    user = signed_in(request)
+    battle = arena_of(request).battle(user, battle_id)
+    return render(request, "battle.html", {"battle": battle}, user=user)
+
+
+@router.get("/battles/{battle_id}/render/{side}")
+def render_answer(request: Request, battle_id: int, side: str) -> Response:
+    """A webdev answer as its own document, for a sandboxed iframe (see FRAME_CSP)."""
+    user = signed_in(request)
+    battle = arena_of(request).battle(user, battle_id)
+    answer = battle.answer_a if side == "a" else battle.answer_b
+    return HTMLResponse(answer, headers={"content-security-policy": FRAME_CSP,
+                                         "cache-control": "no-store"})
+
+
+@router.get("/leaderboard", response_class=HTMLResponse)
+def leaderboard(request: Request, language: str = "", kind: str = "") -> Response:
+    user = signed_in(request)
+    rows = arena_of(request).vote_counts(language or None, kind or None)
+    return render(request, "leaderboard.html",
+                  {"rows": rows, "language": language, "kind": kind}, user=user)

@@ -1,0 +1,161 @@
+"""The arena in a real browser (Debian's chromium, headless): a rater's whole path, and
+hostile answers that must not run in the app's origin."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from arena_seed import PASSWORD, XSS_IMG, XSS_SCRIPT, Running
+from sqlalchemy import update
+
+from fairclimb.arena import Role
+from fairclimb.store import NewBattle, SampleIn
+from fairclimb.store._arena_tables import ArenaSession
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Running) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def _join(page: Any, server: Running, username: str) -> None:
+    """Accept an invite in the browser and accept the briefing."""
+    token = server.arena.accounts.invite(Role.RATER)
+    page.goto(f"/invite/{token}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/briefing")
+    assert "18.50 EUR" in page.inner_text("#pay")
+    page.click("#accept")
+    page.wait_for_url(re.compile(r".*/(battle|battles/\d+)$"))
+
+
+def _hostile_battle(server: Running, username: str, first: str, second: str,
+                    kind: str = "implement") -> int:
+    account = server.arena.data.account(username=username)
+    assert account is not None
+    prompt = f"hostile {kind} {first[:20]!r}"
+    language = "html" if kind == "webdev" else "python"
+    server.arena.import_samples([
+        SampleIn("evil-1", prompt, first, kind=kind, language=language),
+        SampleIn("evil-2", prompt, second, kind=kind, language=language)])
+    pool = [row for row in server.arena.data.sample_pool() if row[2].startswith("evil-")]
+    a = next(r for r in pool if r[2] == "evil-1" and server.arena.data.prompts()[r[1] - 1]
+             .text == prompt)
+    b = next(r for r in pool if r[2] == "evil-2" and r[1] == a[1])
+    return server.arena.data.add_battle(NewBattle(
+        account.id, a[1], a[0], b[0], "evil-1", "evil-2", 1.0, None, datetime.now(UTC)))
+
+
+def test_rater_votes_sees_names_and_leaderboard(page: Any, server: Running) -> None:
+    _join(page, server, "browser-rita")
+    for round_ in range(3):
+        if "/battles/" not in page.url:
+            page.click("#new-task")
+        page.wait_for_selector("#vote-form")
+        battle_id = int(page.url.rsplit("/", 1)[1])
+        battle = server.arena.data.battle(battle_id)
+        assert battle is not None
+        assert page.locator("#model-a").count() == 0  # names hidden before the vote
+        page.check("input[name=winner][value=model_a]" if round_ % 2 else
+                   "input[name=winner][value=model_b]")
+        page.check("input[name=labels_a][value=off-by-one]")
+        page.fill("textarea[name=comment]", f"round {round_}")
+        page.click("#submit-vote")
+        page.wait_for_selector("#result")
+        assert page.inner_text("#model-a") == battle.model_a
+        assert page.inner_text("#model-b") == battle.model_b
+        page.click("#next-task")
+        page.wait_for_url(re.compile(r".*/battles/\d+$"))
+    page.goto("/leaderboard")
+    table = page.inner_text("#leaderboard")
+    assert "Model" in table and "model-" in table
+
+
+def test_script_and_img_payloads_do_not_run(page: Any, server: Running) -> None:
+    _join(page, server, "browser-sam")
+    battle_id = _hostile_battle(server, "browser-sam", XSS_SCRIPT, XSS_IMG)
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.goto(f"/battles/{battle_id}")
+    page.wait_for_selector("#vote-form")
+    page.wait_for_timeout(300)  # an onerror would have fired by now
+    assert page.evaluate("window.__pwned") is None
+    assert "window.__pwned = 1" in page.inner_text("#answer-a")  # shown, as text
+
+
+def test_webdev_frame_runs_but_cannot_reach_the_app(page: Any, server: Running) -> None:
+    from arena_seed import WEBDEV_ESCAPE
+
+    _join(page, server, "browser-tia")
+    battle_id = _hostile_battle(server, "browser-tia", WEBDEV_ESCAPE, WEBDEV_ESCAPE + "<i>",
+                                kind="webdev")
+    page.goto(f"/battles/{battle_id}")
+    frame = page.frame_locator("#answer-a iframe")
+    text = frame.locator("#p").inner_text()
+    assert text.startswith("ran:")  # the answer's own script ran, live
+    assert "parent:" not in text  # but could not read the app's document
+    assert "fc_session" not in text  # nor its cookies
+    assert page.evaluate("window.__pwned") is None
+    assert page.get_attribute("#answer-a iframe", "sandbox") == "allow-scripts"
+
+
+def test_refusals_csrf_double_vote_expiry_and_rate(page: Any, server: Running) -> None:
+    _join(page, server, "browser-uma")
+    page.click("#new-task")
+    page.wait_for_selector("#vote-form")
+    battle_id = int(page.url.rsplit("/", 1)[1])
+    page.evaluate("document.querySelector('#vote-form input[name=csrf]').remove()")
+    page.check("input[name=winner][value=tie]")
+    page.click("#submit-vote")
+    assert "security token" in page.inner_text("#error")
+    assert server.arena.data.battle(battle_id).winner is None  # type: ignore[union-attr]
+
+    page.goto(f"/battles/{battle_id}")
+    csrf = page.get_attribute("#vote-form input[name=csrf]", "value")
+    page.check("input[name=winner][value=tie]")
+    page.click("#submit-vote")
+    page.wait_for_selector("#result")
+    again = page.request.post(f"/battles/{battle_id}/vote",
+                              form={"csrf": csrf, "winner": "model_a"})
+    assert again.status == 409 and "already voted" in again.text()
+
+    statuses = []
+    for _ in range(server.arena.options.votes_per_minute + 1):
+        made = page.request.post("/battle/new", form={"csrf": csrf}, max_redirects=0)
+        battle = int(made.headers["location"].rsplit("/", 1)[1])
+        statuses.append(page.request.post(f"/battles/{battle}/vote", max_redirects=0,
+                                          form={"csrf": csrf, "winner": "tie"}).status)
+    assert 429 in statuses
+
+    with server.arena.data.store.transaction("expiring", write=True) as session:
+        session.execute(update(ArenaSession).values(
+            expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+    page.goto("/battle")
+    page.wait_for_url("**/login?m=*")
+    assert "session expired" in page.inner_text("#message")
