@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,18 +10,24 @@ from importlib import resources
 from pathlib import Path
 
 from fairclimb.evaluate import (
+    DebugBuildOptions,
     EvalOptions,
     EvalOutcome,
     ReferenceCheck,
+    build_debug_suite,
     check_references,
     evaluate,
     plan_evaluation,
 )
 from fairclimb.store import Store
+from fairclimb.suites import get_suite
 
 __all__ = ["QuickstartResult", "example_samples", "run_quickstart"]
 
 EXAMPLE = "humaneval_quickstart.jsonl"
+#: a small debug suite the quickstart builds (two HumanEval tasks, one bug each)
+DEBUG_SUITE = "quickstart-debug"
+_DEBUG_SOURCES = ("HumanEval/0", "HumanEval/12")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,8 @@ class QuickstartResult:
     reference_check: ReferenceCheck
     samples_path: Path
     outcome: EvalOutcome
+    #: the debug example: the buggy program unchanged, and the fix, on a debug task
+    debug_outcome: EvalOutcome | None = None
 
 
 def example_samples() -> Path:
@@ -48,4 +57,24 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
     plan = plan_evaluation("humaneval", samples, out_dir, options)
     with Store.open(db_url) as store:
         outcome = evaluate(plan, store, on_progress)
-    return QuickstartResult(check, samples, outcome)
+        debug = _debug_example(out_dir / "debug", options, store, on_progress)
+    return QuickstartResult(check, samples, outcome, debug)
+
+
+def _debug_example(out_dir: Path, options: EvalOptions, store: Store,
+                   on_progress: Callable[[int, int], None] | None) -> EvalOutcome:
+    """Build a two-task debug suite, then judge two answers to each task: the buggy
+    program handed back unchanged (fails) and the reference fix (passes, and its
+    ``fix_distance`` in results.jsonl says how many characters the fix changed)."""
+    build_debug_suite("humaneval", store, options,
+                      DebugBuildOptions(only=_DEBUG_SOURCES, name=DEBUG_SUITE), on_progress)
+    suite = get_suite(DEBUG_SUITE, store)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    samples = out_dir / "debug_samples.jsonl"
+    rows = [{"task_id": t.task_id, "solution": program}
+            for t in suite.tasks for program in (t.buggy, t.reference_program)]
+    samples.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    plan = plan_evaluation(DEBUG_SUITE, samples, out_dir, options, store)
+    return evaluate(plan, store, on_progress)

@@ -21,6 +21,7 @@ from rich.progress import (
 from fairclimb.evaluate import EvalOptions
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
+from fairclimb.store import Store, store_exists
 
 DbOption = Annotated[
     str | None,
@@ -69,3 +70,14 @@ def progress_bar(console: Console, description: str) -> Iterator[Callable[[int, 
 
     with progress:
         yield update
+
+
+@contextmanager
+def suite_store(db: str) -> Iterator[Store | None]:
+    """The store, where built suites are looked up; None when the database does not
+    exist yet (it then holds no suites, and looking must not create it)."""
+    if not store_exists(db):
+        yield None
+        return
+    with Store.open(db) as store:
+        yield store

@@ -17,6 +17,7 @@ from fairclimb.cli._common import (
     WorkersOption,
     eval_options,
     progress_bar,
+    suite_store,
 )
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
@@ -65,8 +66,9 @@ def eval_command(
     options = eval_options(settings)
     console = Console(stderr=as_json)
     if check_refs:
-        with progress_bar(Console(stderr=True), f"{suite} references") as update:
-            report = check_references(suite, options, update)
+        with suite_store(settings.db) as store, \
+                progress_bar(Console(stderr=True), f"{suite} references") as update:
+            report = check_references(suite, options, update, store)
         _print_reference_check(report, console, as_json)
         if report.failures:
             raise typer.Exit(1)
@@ -80,7 +82,8 @@ def eval_command(
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
-    plan = plan_evaluation(suite, samples, out, options)
+    with suite_store(settings.db) as lookup:  # built suites live in the store
+        plan = plan_evaluation(suite, samples, out, options, lookup)
     with Store.open(settings.db) as store, \
             progress_bar(Console(stderr=True), suite) as update:
         outcome = evaluate(plan, store, update)

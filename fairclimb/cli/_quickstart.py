@@ -32,6 +32,11 @@ def quickstart_command(
     console.print(f"example samples: {result.samples_path}")
     render_summary(result.outcome.summary, console)
     console.print(f"per-sample verdicts: {out / 'results.jsonl'}")
+    if result.debug_outcome is not None:
+        console.print("debug example: each bug handed back unchanged, then fixed")
+        render_summary(result.debug_outcome.summary, console)
+        console.print(f"per-sample verdicts, with fix_distance: "
+                      f"{result.debug_outcome.out_dir / 'results.jsonl'}")
     if check.failures:
         raise typer.Exit(1)
 

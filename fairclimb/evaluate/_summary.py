@@ -39,6 +39,8 @@ class Summary:
     sandbox_warning: str | None  # e.g. "no bubblewrap: rlimits only"
     deduplicated: int  # samples whose verdict was shared with an identical program
     run_id: str | None
+    #: debug suites: the mean edit distance from the buggy program to passing answers
+    mean_fix_distance: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -64,6 +66,7 @@ class Summary:
             "sandbox_warning": self.sandbox_warning,
             "deduplicated": self.deduplicated,
             "run_id": self.run_id,
+            "mean_fix_distance": self.mean_fix_distance,
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class Summary:
                 sandbox_warning=_optional_str(data.get("sandbox_warning")),
                 deduplicated=int(data.get("deduplicated", 0)),
                 run_id=_optional_str(data.get("run_id")),
+                mean_fix_distance=_optional_float(data.get("mean_fix_distance")),
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -109,6 +113,7 @@ def summarize(
     ks: Sequence[int] = (1, 10, 100),
     rounds: int = 1000,
     rng: np.random.Generator,
+    mean_fix_distance: float | None = None,
 ) -> Summary:
     """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them."""
     statuses: Counter[str] = Counter()
@@ -131,6 +136,7 @@ def summarize(
         sandbox_warning=sandbox_warning,
         deduplicated=deduplicated,
         run_id=run_id,
+        mean_fix_distance=mean_fix_distance,
     )
 
 
@@ -146,6 +152,9 @@ def render_summary(summary: Summary, console: Console) -> None:
         line += f", {summary.deduplicated} verdicts shared by identical programs"
     if summary.run_id is not None:
         line += f", run {summary.run_id}"
+    if summary.mean_fix_distance is not None:
+        line += (f", mean fix distance of passing answers: "
+                 f"{summary.mean_fix_distance:.1f} characters")
     # Text, not a markup string: suite names and warnings may contain square brackets.
     console.print(Text(line))
     if summary.sandbox_warning:
@@ -191,3 +200,7 @@ def _all_statuses(counts: Mapping[str, int]) -> dict[str, int]:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(str(value))

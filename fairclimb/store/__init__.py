@@ -8,5 +8,7 @@ logic: what a status means or when a run may resume is decided by its callers.
 
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
+from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 
-__all__ = ["NewRun", "ResultRow", "RunRecord", "Store"]
+__all__ = ["NewRun", "ResultRow", "RunRecord", "Store", "StoredSuite", "SuiteRepository",
+           "store_exists"]
