@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._evaluation import EvalOptions
-from fairclimb.evaluate._mutation import MutantRun, mutant_limits, run_programs
+from fairclimb.evaluate._mutation import MutantRun, run_references_then_mutants
 from fairclimb.evaluate._records import Verdict
 from fairclimb.suites import Mutant, Suite, Task, TaskKind, get_suite, mutants_for
 
@@ -158,14 +158,12 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
         if on_progress is not None:
             on_progress(done, total)
 
-    references = run_programs([(task, task.reference_program) for task in gated],
-                              workers=options.workers, sandbox=options.sandbox,
-                              limits=options.limits, on_verdict=tick)
-    limits = mutant_limits(options.limits, [v.wall_s for v in references if v.passed])
     pairs = [(task, mutant) for task in gated for mutant in mutants[task.task_id]]
-    verdicts = run_programs([(task, mutant.program) for task, mutant in pairs],
-                            workers=options.workers, sandbox=options.sandbox,
-                            limits=limits, on_verdict=tick)
+    references, verdicts, limits = run_references_then_mutants(
+        [(task, task.reference_program) for task in gated],
+        lambda _: [(task, mutant.program) for task, mutant in pairs],
+        workers=options.workers, sandbox=options.sandbox, limits=options.limits,
+        on_verdict=tick)
     runs: dict[str, list[MutantRun]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
         runs.setdefault(task.task_id, []).append(MutantRun(task.task_id, mutant, verdict))

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._evaluation import EvalOptions
-from fairclimb.evaluate._mutation import ProgressCallback, mutant_limits, run_programs
+from fairclimb.evaluate._mutation import ProgressCallback, run_references_then_mutants
+from fairclimb.evaluate._records import Verdict
 from fairclimb.suites import (
     Mutant,
     Task,
@@ -127,14 +128,16 @@ def _killed_mutants(usable: list[Task], tried: dict[str, list[Mutant]], options:
         if on_progress is not None:
             on_progress(done, total)
 
-    references = run_programs([(t, t.reference_program) for t in usable],
-                              workers=options.workers, sandbox=options.sandbox,
-                              limits=options.limits, on_verdict=tick)
-    sound = [t for t, verdict in zip(usable, references, strict=True) if verdict.passed]
-    limits = mutant_limits(options.limits, [v.wall_s for v in references if v.passed])
-    pairs = [(t, m) for t in sound for m in tried[t.task_id]]
-    verdicts = run_programs([(t, m.program) for t, m in pairs], workers=options.workers,
-                            sandbox=options.sandbox, limits=limits, on_verdict=tick)
+    pairs: list[tuple[Task, Mutant]] = []
+
+    def of_sound(references: list[Verdict]) -> list[tuple[Task, str]]:
+        sound = [t for t, verdict in zip(usable, references, strict=True) if verdict.passed]
+        pairs.extend((t, m) for t in sound for m in tried[t.task_id])
+        return [(t, m.program) for t, m in pairs]
+
+    _, verdicts, _ = run_references_then_mutants(
+        [(t, t.reference_program) for t in usable], of_sound, workers=options.workers,
+        sandbox=options.sandbox, limits=options.limits, on_verdict=tick)
     kept: dict[str, list[Mutant]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
         if not verdict.passed:

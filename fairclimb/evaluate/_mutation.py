@@ -17,7 +17,8 @@ from fairclimb.evaluate._records import Verdict
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Mutant, Task
 
-__all__ = ["MutantRun", "ProgressCallback", "mutant_limits", "run_programs"]
+__all__ = ["MutantRun", "ProgressCallback", "mutant_limits", "run_programs",
+           "run_references_then_mutants"]
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -55,7 +56,33 @@ def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox:
     """
     if not programs:
         return []
-    tasks = {task.task_id: task for task, _ in programs}
+    with Pool(max(1, min(workers, len(programs))), sandbox, limits,
+              {task.task_id: task for task, _ in programs}) as pool:
+        return _run_in(pool, programs, on_verdict)
+
+
+def run_references_then_mutants(
+    references: Sequence[tuple[Task, str]],
+    mutants_of: Callable[[list[Verdict]], Sequence[tuple[Task, str]]], *,
+    workers: int, sandbox: str, limits: Limits,
+    on_verdict: Callable[[int], None] | None = None,
+) -> tuple[list[Verdict], list[Verdict], Limits]:
+    """Run the references, then the mutants *mutants_of* picks given their verdicts,
+    under :func:`mutant_limits`. One pool serves both when the limits agree (starting
+    checkers costs seconds). Returns both verdict lists and the mutants' limits."""
+    tasks = {task.task_id: task for task, _ in references}
+    with Pool(max(1, min(workers, len(references))), sandbox, limits, tasks) as pool:
+        verdicts = _run_in(pool, references, on_verdict)
+        mutants = mutants_of(verdicts)
+        short = mutant_limits(limits, [v.wall_s for v in verdicts if v.passed])
+        if short == limits:
+            return verdicts, _run_in(pool, mutants, on_verdict), short
+    return verdicts, run_programs(mutants, workers=workers, sandbox=sandbox, limits=short,
+                                  on_verdict=on_verdict), short
+
+
+def _run_in(pool: Pool, programs: Sequence[tuple[Task, str]],
+            on_verdict: Callable[[int], None] | None) -> list[Verdict]:
     jobs = [Job(key=i, task_id=task.task_id, program=program)
             for i, (task, program) in enumerate(programs)]
     verdicts: dict[int, Verdict] = {}
@@ -65,6 +92,5 @@ def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox:
         if on_verdict is not None:
             on_verdict(job.key)
 
-    with Pool(max(1, min(workers, len(jobs))), sandbox, limits, tasks) as pool:
-        pool.run(jobs, record)
+    pool.run(jobs, record)
     return [verdicts[i] for i in range(len(jobs))]
