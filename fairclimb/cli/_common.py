@@ -56,8 +56,10 @@ class _Rate(TextColumn):
 
 
 @contextmanager
-def progress_bar(console: Console, description: str) -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar; yields a ``(done, total)`` callback."""
+def progress_bar(console: Console, description: str,
+                 lazy: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar; yields a ``(done, total)`` callback. A *lazy* bar appears
+    with the first progress, so that input refused before any work shows no bar."""
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TaskProgressColumn(), _Rate(), TimeElapsedColumn(), TextColumn("ETA"),
@@ -66,8 +68,16 @@ def progress_bar(console: Console, description: str) -> Iterator[Callable[[int, 
     task = progress.add_task(description, total=None)
 
     def update(done: int, total: int) -> None:
+        if not progress.live.is_started:
+            progress.start()
         progress.update(task, completed=done, total=total)
 
+    if lazy:
+        try:
+            yield update
+        finally:
+            progress.stop()
+        return
     with progress:
         yield update
 

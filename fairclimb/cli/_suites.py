@@ -64,7 +64,7 @@ def build_command(
         raise UserInputError(f"cannot build {kind!r} suites; the kind fairclimb builds is debug")
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     with Store.open(settings.db) as store, \
-            progress_bar(Console(stderr=True), f"building {source}-debug") as update:
+            progress_bar(Console(stderr=True), f"building {source}-debug", lazy=True) as update:
         built = build_debug_suite(source, store, eval_options(settings),
                                   DebugBuildOptions(seed=seed, per_task=per_task), update)
     classes = ", ".join(f"{name} {count}" for name, count in built.classes.items())
@@ -91,7 +91,7 @@ def check_command(
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     gate = AdequacyOptions(threshold=threshold, mutants_per_task=mutants, seed=seed)
     with suite_store(settings.db) as store, \
-            progress_bar(Console(stderr=True), f"checking {name}") as update:
+            progress_bar(Console(stderr=True), f"checking {name}", lazy=True) as update:
         report = check_adequacy(name, eval_options(settings), gate, store=store,
                                 on_progress=update)
     if as_json:

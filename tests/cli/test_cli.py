@@ -127,6 +127,12 @@ def test_quickstart_runs_on_embedded_defaults(tmp_path: Path) -> None:
     assert hostile and not any(row["passed"] for row in hostile)
     assert all(row["passed"] for row in rows if row["note"].startswith("right"))
     assert (tmp_path / "fairclimb.db").exists()
+    debug = [json.loads(line) for line in (tmp_path / "fairclimb-quickstart" / "debug" /
+                                           "results.jsonl").read_text().splitlines()]
+    assert [row["passed"] for row in debug] == [False, True] * (len(debug) // 2)
+    assert all(row["fix_distance"] == 0 for row in debug[::2])  # the bug handed back
+    assert all(row["fix_distance"] > 0 for row in debug[1::2])
+    assert "mean fix distance of passing answers" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["suites"], ["suites", "--json"], ["config"], ["--help"]])
