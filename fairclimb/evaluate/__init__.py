@@ -50,9 +50,9 @@ from fairclimb.evaluate._samples import program_of, read_samples
 from fairclimb.evaluate._summary import Summary, render_summary, summarize
 
 __all__ = [
-    "COMPLETION_STOPS",
     "AdequacyOptions",
     "AdequacyReport",
+    "COMPLETION_STOPS",
     "CompiledTask",
     "CompletionBackend",
     "DebugBuild",
@@ -92,8 +92,8 @@ __all__ = [
     "program_of",
     "read_samples",
     "render_summary",
-    "run_programs",
     "run_generation",
+    "run_programs",
     "sample_line",
     "solution_program",
     "summarize",

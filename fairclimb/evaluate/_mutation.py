@@ -70,6 +70,8 @@ def run_references_then_mutants(
     """Run the references, then the mutants *mutants_of* picks given their verdicts,
     under :func:`mutant_limits`. One pool serves both when the limits agree (starting
     checkers costs seconds). Returns both verdict lists and the mutants' limits."""
+    if not references:
+        return [], [], limits
     tasks = {task.task_id: task for task, _ in references}
     with Pool(max(1, min(workers, len(references))), sandbox, limits, tasks) as pool:
         verdicts = _run_in(pool, references, on_verdict)

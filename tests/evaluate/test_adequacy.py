@@ -100,3 +100,15 @@ def test_bad_gate_options_are_refused(threshold: float, mutants: int) -> None:
 
     with pytest.raises(UserInputError):
         AdequacyOptions(threshold=threshold, mutants_per_task=mutants)
+
+
+def test_a_suite_judged_by_people_is_listed_not_gated(store: Store) -> None:
+    page = Task(task_id="pages/pricing", suite="pages", prompt="A pricing table.",
+                entry_point="", reference="", tests="", kind=TaskKind.WEBDEV,
+                origin="fairclimb")
+    SuiteRepository(store).put(StoredSuite("pages", "web pages", "fairclimb", {},
+                                           [task_to_fields(page)]))
+    report = check_adequacy("pages", OPTIONS, AdequacyOptions(), store=store)
+    (task,) = report.tasks
+    assert not task.gated and report.gated == [] and report.passed
+    assert report.exit_code == 0 and report.to_json()["gated_tasks"] == 0
