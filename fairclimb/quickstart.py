@@ -11,9 +11,11 @@ from pathlib import Path
 
 from fairclimb.arena import DemoArena, build_demo_arena
 from fairclimb.evaluate import (
+    DebugBuildOptions,
     EvalOptions,
     EvalOutcome,
     ReferenceCheck,
+    build_debug_suite,
     check_references,
     evaluate,
     plan_evaluation,
@@ -38,6 +40,9 @@ class OptimizeExample:
     cost: float | None
     cost_measure: str
     speed_score: float | None
+#: a small debug suite the quickstart builds (two HumanEval tasks, one bug each)
+DEBUG_SUITE = "quickstart-debug"
+_DEBUG_SOURCES = ("HumanEval/0", "HumanEval/12")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,8 @@ class QuickstartResult:
     outcome: EvalOutcome
     arena: DemoArena
     optimize: list[OptimizeExample] = field(default_factory=list)
+    #: the debug example: the buggy program unchanged, and the fix, on a debug task
+    debug_outcome: EvalOutcome | None = None
 
 
 def example_samples(name: str = EXAMPLE) -> Path:
@@ -69,8 +76,9 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
     with Store.open(db_url) as store:
         outcome = evaluate(plan, store, on_progress)
         optimize = _run_optimize_example(out_dir / "optimize", options, store, on_progress)
+        debug = _debug_example(out_dir / "debug", options, store, on_progress)
     arena = build_demo_arena(out_dir / "arena-demo.db", get_suite("humaneval").tasks)
-    return QuickstartResult(check, samples, outcome, arena, optimize)
+    return QuickstartResult(check, samples, outcome, arena, optimize, debug)
 
 
 def _run_optimize_example(out_dir: Path, options: EvalOptions, store: Store,
@@ -90,3 +98,22 @@ def _run_optimize_example(out_dir: Path, options: EvalOptions, store: Store,
             speed_score=row.get("speed_score"),
         ))
     return examples
+
+
+def _debug_example(out_dir: Path, options: EvalOptions, store: Store,
+                   on_progress: Callable[[int, int], None] | None) -> EvalOutcome:
+    """Build a two-task debug suite, then judge two answers to each task: the buggy
+    program handed back unchanged (fails) and the reference fix (passes, and its
+    ``fix_distance`` in results.jsonl says how many characters the fix changed)."""
+    build_debug_suite("humaneval", store, options,
+                      DebugBuildOptions(only=_DEBUG_SOURCES, name=DEBUG_SUITE), on_progress)
+    suite = get_suite(DEBUG_SUITE, store)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    samples = out_dir / "debug_samples.jsonl"
+    rows = [{"task_id": t.task_id, "solution": program}
+            for t in suite.tasks for program in (t.buggy, t.reference_program)]
+    samples.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    plan = plan_evaluation(DEBUG_SUITE, samples, out_dir, options, store)
+    return evaluate(plan, store, on_progress)

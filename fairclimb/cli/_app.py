@@ -63,15 +63,17 @@ def _register_commands() -> None:
         _suites,
     )
 
-    for module in (_eval, _generate, _suites, _quickstart, _runs, _config):
+    for module in (_eval, _generate, _quickstart, _runs, _config):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models, _arena):
+    for group in (_models, _arena, _suites):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
+        if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)
+            group.app.callback(invoke_without_command=True)(friendly_errors(group.CALLBACK))
         app.add_typer(group.app)
 
 

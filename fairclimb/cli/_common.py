@@ -21,6 +21,7 @@ from rich.progress import (
 from fairclimb.evaluate import EvalOptions
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
+from fairclimb.store import Store, store_exists
 
 DbOption = Annotated[
     str | None,
@@ -55,8 +56,10 @@ class _Rate(TextColumn):
 
 
 @contextmanager
-def progress_bar(console: Console, description: str) -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar; yields a ``(done, total)`` callback."""
+def progress_bar(console: Console, description: str,
+                 lazy: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar; yields a ``(done, total)`` callback. A *lazy* bar appears
+    with the first progress, so that input refused before any work shows no bar."""
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TaskProgressColumn(), _Rate(), TimeElapsedColumn(), TextColumn("ETA"),
@@ -65,7 +68,26 @@ def progress_bar(console: Console, description: str) -> Iterator[Callable[[int, 
     task = progress.add_task(description, total=None)
 
     def update(done: int, total: int) -> None:
+        if not progress.live.is_started:
+            progress.start()
         progress.update(task, completed=done, total=total)
 
+    if lazy:
+        try:
+            yield update
+        finally:
+            progress.stop()
+        return
     with progress:
         yield update
+
+
+@contextmanager
+def suite_store(db: str) -> Iterator[Store | None]:
+    """The store, where built suites are looked up; None when the database does not
+    exist yet (it then holds no suites, and looking must not create it)."""
+    if not store_exists(db):
+        yield None
+        return
+    with Store.open(db) as store:
+        yield store

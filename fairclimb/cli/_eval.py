@@ -18,6 +18,7 @@ from fairclimb.cli._common import (
     WorkersOption,
     eval_options,
     progress_bar,
+    suite_store,
 )
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
@@ -69,8 +70,9 @@ def eval_command(
     options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs)
     console = Console(stderr=as_json)
     if check_refs:
-        with progress_bar(Console(stderr=True), f"{suite} references") as update:
-            report = check_references(suite, options, update)
+        with suite_store(settings.db) as store, \
+                progress_bar(Console(stderr=True), f"{suite} references") as update:
+            report = check_references(suite, options, update, store)
         _print_reference_check(report, console, as_json)
         if report.failures or not all(r.ranked for r in report.rankings):
             raise typer.Exit(1)
@@ -84,7 +86,8 @@ def eval_command(
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
-    plan = plan_evaluation(suite, samples, out, options)
+    with suite_store(settings.db) as lookup:  # built suites live in the store
+        plan = plan_evaluation(suite, samples, out, options, lookup)
     with Store.open(settings.db) as store, \
             progress_bar(Console(stderr=True), suite) as update:
         outcome = evaluate(plan, store, update)

@@ -46,6 +46,11 @@ def quickstart_command(
                   f"in {demo.db}; start it with: fairclimb arena serve --db {demo.db} --port "
                   f"{port}, open http://127.0.0.1:{port}/ and sign in as {demo.admin} with "
                   f"password {demo.password}", highlight=False, soft_wrap=True)
+    if result.debug_outcome is not None:
+        console.print("debug example: each bug handed back unchanged, then fixed")
+        render_summary(result.debug_outcome.summary, console)
+        console.print(f"per-sample verdicts, with fix_distance: "
+                      f"{result.debug_outcome.out_dir / 'results.jsonl'}")
     if check.failures:
         raise typer.Exit(1)
     if serve_arena:

@@ -1,4 +1,4 @@
-"""fairclimb suites: the suites fairclimb knows."""
+"""fairclimb suites: list suites, build debug suites, check test adequacy, show a task."""
 
 from __future__ import annotations
 
@@ -8,23 +8,164 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from fairclimb.suites import describe_suites
+from fairclimb.cli._common import (
+    DbOption,
+    SandboxOption,
+    TimeoutOption,
+    WorkersOption,
+    eval_options,
+    progress_bar,
+    suite_store,
+)
+from fairclimb.errors import UserInputError
+from fairclimb.evaluate import (
+    AdequacyOptions,
+    AdequacyReport,
+    DebugBuildOptions,
+    build_debug_suite,
+    check_adequacy,
+)
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+from fairclimb.suites import Split, describe_suites, find_task, task_to_fields
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def suites_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-) -> None:
+def suites_command(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
     """List suites with their size, task kinds, languages, splits and origin."""
-    rows = describe_suites()
+    if ctx.invoked_subcommand is not None:
+        return
+    with suite_store(load_settings(db=db).db) as store:
+        rows = describe_suites(store)
     if as_json:
         typer.echo(json.dumps([row.to_json() for row in rows], indent=2))
         return
     table = Table("suite", "size", "kinds", "languages", "splits", "origin", "description")
     for row in rows:
         table.add_row(row.name, str(row.size), ", ".join(row.kinds), ", ".join(row.languages),
-                      ", ".join(row.splits), row.origin, row.description)
+                      ", ".join(row.splits), Text(row.origin), Text(row.description))
     Console().print(table)
 
 
-COMMANDS = {"suites": suites_command}
+def build_command(
+    kind: Annotated[str, typer.Argument(help="What to build: debug.")],
+    source: Annotated[str, typer.Option("--from", help="The suite whose references to use.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the mutant draw.")] = 0,
+    per_task: Annotated[int, typer.Option("--per-task", min=1,
+                                          help="Bugs (tasks) per source task.")] = 1,
+    workers: WorkersOption = None, timeout: TimeoutOption = None,
+    sandbox: SandboxOption = None, db: DbOption = None,
+) -> None:
+    """Build a suite from another one (debug: one labelled bug per task) into the store."""
+    if kind != "debug":
+        raise UserInputError(f"cannot build {kind!r} suites; the kind fairclimb builds is debug")
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    with Store.open(settings.db) as store, \
+            progress_bar(Console(stderr=True), f"building {source}-debug", lazy=True) as update:
+        built = build_debug_suite(source, store, eval_options(settings),
+                                  DebugBuildOptions(seed=seed, per_task=per_task), update)
+    classes = ", ".join(f"{name} {count}" for name, count in built.classes.items())
+    Console().print(Text(f"{built.name}: {built.size} debug tasks from {built.source} "
+                         f"({classes}); stored in {settings.db}"))
+    if built.skipped:
+        Console().print(Text(f"{len(built.skipped)} source tasks gave no task (no mutant "
+                             f"failed their tests, or their reference failed): "
+                             f"{', '.join(built.skipped[:10])}"
+                             f"{'…' if len(built.skipped) > 10 else ''}"))
+
+
+def check_command(
+    name: Annotated[str, typer.Argument(help="The suite to check.")],
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="Least share of mutants the tests must kill.")] = 0.9,
+    mutants: Annotated[int, typer.Option("--mutants", help="Mutants per task, at most.")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the mutant draw.")] = 0,
+    as_json: JsonOption = False,
+    workers: WorkersOption = None, timeout: TimeoutOption = None,
+    sandbox: SandboxOption = None, db: DbOption = None,
+) -> None:
+    """The test adequacy gate: references pass, and tests kill their mutants."""
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    gate = AdequacyOptions(threshold=threshold, mutants_per_task=mutants, seed=seed)
+    with suite_store(settings.db) as store, \
+            progress_bar(Console(stderr=True), f"checking {name}", lazy=True) as update:
+        report = check_adequacy(name, eval_options(settings), gate, store=store,
+                                on_progress=update)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        _render_check(report, Console())
+    raise typer.Exit(report.exit_code)
+
+
+def _render_check(report: AdequacyReport, console: Console) -> None:
+    threshold = report.options.threshold
+    weak = report.weak
+    if weak:
+        table = Table("task", "score", "killed", "reference", "surviving mutants",
+                      title=Text(f"{report.suite}: tasks below {threshold:.0%}"))
+        for task in weak:
+            ref = "missing" if task.reference is None else task.reference.status.value
+            survivors = "\n".join(f"{m.bug_class.value} (line {m.line}): {m.description}"
+                                  for m in task.survivors[:5])
+            more = len(task.survivors) - 5
+            table.add_row(task.task_id, f"{task.score:.0%}", f"{task.killed}/{task.mutants}",
+                          ref, Text(survivors + (f"\n… and {more} more" if more > 0 else "")))
+        console.print(table)
+    gated = report.gated
+    unjudged = len(report.tasks) - len(gated)
+    console.print(Text(
+        f"{report.suite}: {report.references_passed}/{len(gated)} references pass; mutation "
+        f"score {report.mutation_score:.1%} ({sum(t.killed for t in gated)} of "
+        f"{sum(t.mutants for t in gated)} mutants killed, at most "
+        f"{report.options.mutants_per_task} per task, seed {report.options.seed}); "
+        f"{len(weak)} tasks below {threshold:.0%}"))
+    if unjudged:
+        console.print(Text(f"{unjudged} tasks have no executable tests: judged by people, "
+                           "not gated"))
+    if report.third_party:
+        console.print(Text(
+            f"note: {report.suite} is a third-party suite; it is reported on, never altered, "
+            "and kept as published so that its scores stay comparable with published ones",
+            style="yellow"))
+    elif report.passed:
+        console.print(Text(f"{report.suite} passes the test adequacy gate", style="green"))
+    else:
+        console.print(Text(f"{report.suite} fails the test adequacy gate", style="red"))
+
+
+def show_command(
+    task_id: Annotated[str, typer.Argument(help="The task, e.g. HumanEval/0.")],
+    as_json: JsonOption = False,
+    include_private: Annotated[bool, typer.Option(
+        "--include-private", help="Show a task of the private split too.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Print one task: prompt, entry point, kind, origin, reference and tests."""
+    with suite_store(load_settings(db=db).db) as store:
+        task = find_task(task_id, store)
+    if task.split is Split.PRIVATE and not include_private:
+        raise UserInputError(
+            f"{task_id} is a private task: its text and tests stay in the store; add "
+            "--include-private to show it anyway")
+    fields = task_to_fields(task)
+    if as_json:
+        typer.echo(json.dumps(fields, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    for key in ("task_id", "suite", "kind", "language", "split", "entry_point", "origin",
+                "licence", "created", "bug_class"):
+        if fields.get(key):
+            console.print(Text(f"{key}: {fields[key]}"))
+    for key in ("prompt", "reference", "tests"):
+        console.print(Text(f"\n── {key} ──", style="bold"))
+        console.print(Text(fields[key].rstrip("\n")), soft_wrap=True)
+
+
+app = typer.Typer(name="suites", help="Suites: list, build, check and show tasks.",
+                  no_args_is_help=False)
+CALLBACK = suites_command
+COMMANDS = {"build": build_command, "check": check_command, "show": show_command}

@@ -6,7 +6,15 @@ to talk to a model. Verdicts are decided here, on the trusted side; the sandbox 
 reports what the untrusted program did.
 """
 
+from fairclimb.evaluate._adequacy import (
+    AdequacyOptions,
+    AdequacyReport,
+    TaskAdequacy,
+    check_adequacy,
+    written_for_fairclimb,
+)
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
 from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate._evaluation import (
     EvalOptions,
@@ -18,6 +26,7 @@ from fairclimb.evaluate._evaluation import (
     evaluate,
     plan_evaluation,
 )
+from fairclimb.evaluate._fix_distance import fix_distance
 from fairclimb.evaluate._generation import (
     CompletionBackend,
     GenerationCache,
@@ -28,6 +37,7 @@ from fairclimb.evaluate._generation import (
     run_generation,
 )
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
+from fairclimb.evaluate._mutation import MutantRun, mutant_limits, run_programs
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
@@ -42,10 +52,14 @@ from fairclimb.evaluate._samples import program_of, read_samples
 from fairclimb.evaluate._summary import Summary, render_summary, summarize
 
 __all__ = [
+    "AdequacyOptions",
+    "AdequacyReport",
     "COMPLETION_STOPS",
     "CompiledTask",
     "CompletionBackend",
     "CostMeasure",
+    "DebugBuild",
+    "DebugBuildOptions",
     "EvalOptions",
     "EvalOutcome",
     "EvalPlan",
@@ -53,6 +67,7 @@ __all__ = [
     "GenerationOutcome",
     "GenerationPlan",
     "ModelEvalOutcome",
+    "MutantRun",
     "PassAtK",
     "ReferenceCheck",
     "ReferenceRanking",
@@ -61,8 +76,11 @@ __all__ = [
     "SpeedSummary",
     "Status",
     "Summary",
+    "TaskAdequacy",
     "Verdict",
+    "build_debug_suite",
     "build_request",
+    "check_adequacy",
     "check_program",
     "check_references",
     "compile_task",
@@ -70,7 +88,9 @@ __all__ = [
     "evaluate",
     "evaluate_model",
     "extract_code",
+    "fix_distance",
     "generate",
+    "mutant_limits",
     "pass_at_k",
     "plan_evaluation",
     "plan_generation",
@@ -78,9 +98,11 @@ __all__ = [
     "read_samples",
     "render_summary",
     "run_generation",
+    "run_programs",
     "sample_line",
     "solution_program",
     "speed_score",
     "summarize",
     "truncate_completion",
+    "written_for_fairclimb",
 ]

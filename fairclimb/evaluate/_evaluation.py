@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._efficiency import DEFAULT_RUNS
+from fairclimb.evaluate._fix_distance import debug_extras, mean_fix_distance
 from fairclimb.evaluate._output import (
     SUMMARY,
     Manifest,
@@ -27,7 +28,7 @@ from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
 from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.sandbox import Backend, Limits, select_backend
 from fairclimb.store import NewRun, ResultRow, Store
-from fairclimb.suites import Suite, Task, get_suite
+from fairclimb.suites import Suite, Task, get_suite, suite_of_task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -116,10 +117,11 @@ class EvalPlan:
 
 
 def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
-                    options: EvalOptions) -> EvalPlan:
-    """Validate everything about an evaluation before anything is written."""
-    suite = get_suite(suite_name)
-    samples = read_samples(samples_path, suite)
+                    options: EvalOptions, store: Store | None = None) -> EvalPlan:
+    """Validate everything about an evaluation before anything is written (*store*,
+    when given, is where suites built by fairclimb are looked up)."""
+    suite = get_suite(suite_name, store)
+    samples = read_samples(samples_path, suite, lambda task_id: suite_of_task(task_id, store))
     backend = select_backend(options.sandbox)
     sha = file_sha256(samples_path)
     if out_dir.exists() and not out_dir.is_dir():
@@ -158,6 +160,7 @@ def evaluate(plan: EvalPlan, store: Store,
         sandbox_warning=plan.backend.warning, deduplicated=shared, run_id=run_id,
         ks=options.ks, rounds=options.bootstrap_rounds,
         rng=_rng(options.seed), speed_rows=speed_rows(samples, verdicts),
+        mean_fix_distance=mean_fix_distance(suite, samples, verdicts),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
@@ -204,7 +207,8 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
     recorder = _Recorder(store, run_id, by_index, programs)
     for index in sorted(done.keys() - store.result_indices(run_id)):
         recorder.add(index, done[index])  # the store catches up with results.jsonl
-    with ResultsFile(out_dir, by_index, done) as results:
+    with ResultsFile(out_dir, by_index, done, debug_extras(suite, by_index, programs)
+                     ) as results:
         record = _Verdicts(verdicts, results, recorder, len(samples), on_progress).record
         jobs: list[Job] = []
         for (task_id, program), members in groups.items():
@@ -287,13 +291,14 @@ class _Recorder:
 
 
 def check_references(suite_name: str, options: EvalOptions,
-                     on_progress: ProgressCallback | None = None) -> ReferenceCheck:
+                     on_progress: ProgressCallback | None = None,
+                     store: Store | None = None) -> ReferenceCheck:
     """Run every task's reference solution against its own tests (a harness self-check).
 
     Optimize tasks have two references: both must pass, and both are measured on the
     heavy input as any sample would be, so the report shows how they rank.
     """
-    suite = get_suite(suite_name)
+    suite = get_suite(suite_name, store)
     backend = select_backend(options.sandbox)
     jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
             for i, t in enumerate(suite.tasks)]

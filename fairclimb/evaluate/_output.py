@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -126,8 +126,10 @@ class ResultsFile:
     """Appends verdicts to ``results.jsonl`` in input order as they become available."""
 
     def __init__(self, out_dir: Path, samples: Mapping[int, Sample],
-                 done: dict[int, Verdict]) -> None:
+                 done: dict[int, Verdict],
+                 extras: Callable[[int], dict[str, Any]] | None = None) -> None:
         self._samples = samples
+        self._extras = extras  # more keys for a sample's line (say, a debug fix's size)
         self._ready: dict[int, Verdict] = {}
         self._next = len(done)  # read_existing only keeps a complete prefix
         self._handle: TextIO = (out_dir / RESULTS).open("a", encoding="utf-8")
@@ -144,17 +146,19 @@ class ResultsFile:
         wrote = False
         while self._next in self._ready:
             verdict = self._ready.pop(self._next)
-            self._handle.write(_result_line(self._samples[self._next], verdict))
+            extra = self._extras(self._next) if self._extras is not None else {}
+            self._handle.write(_result_line(self._samples[self._next], verdict, extra))
             self._next += 1
             wrote = True
         if wrote:
             self._handle.flush()
 
 
-def _result_line(sample: Sample, verdict: Verdict) -> str:
+def _result_line(sample: Sample, verdict: Verdict, extra: dict[str, Any]) -> str:
     row = dict(sample.raw)
     row.update(passed=verdict.passed, status=verdict.status.value, detail=verdict.detail)
     if verdict.cost is not None:  # optimize tasks
         row.update(cost=verdict.cost, cost_measure=verdict.cost_measure,
                    speed_score=verdict.speed_score)
+    row.update(extra)
     return json.dumps(row, ensure_ascii=False) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_samples(path: Path, suite: Suite) -> list[Sample]:
+def read_samples(path: Path, suite: Suite,
+                 locate: Callable[[str], str | None] | None = None) -> list[Sample]:
     """Every sample of *path*, validated against *suite*; blank lines are skipped.
 
     A line may hold ``completion`` (continues the task's prompt) or ``solution`` (a
-    whole program); when both are present, ``solution`` is used.
+    whole program); when both are present, ``solution`` is used. *locate* names the
+    suite a task id belongs to, so that an id of another suite can be explained.
     """
     if not path.exists():
         raise SamplesFileError(f"samples file {str(path)!r} does not exist")
@@ -37,7 +40,8 @@ def read_samples(path: Path, suite: Suite) -> list[Sample]:
         with path.open(encoding="utf-8") as handle:
             for lineno, line in enumerate(handle, start=1):
                 if line.strip():
-                    samples.append(_parse_line(path, lineno, line, len(samples), suite))
+                    samples.append(_parse_line(path, lineno, line, len(samples), suite,
+                                               locate))
     except UnicodeDecodeError as exc:
         raise SamplesFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
@@ -47,7 +51,8 @@ def read_samples(path: Path, suite: Suite) -> list[Sample]:
     return samples
 
 
-def _parse_line(path: Path, lineno: int, line: str, index: int, suite: Suite) -> Sample:
+def _parse_line(path: Path, lineno: int, line: str, index: int, suite: Suite,
+                locate: Callable[[str], str | None] | None) -> Sample:
     where = f"{path}, line {lineno}"
     try:
         raw: Any = json.loads(line)
@@ -61,6 +66,11 @@ def _parse_line(path: Path, lineno: int, line: str, index: int, suite: Suite) ->
     if not isinstance(task_id, str):
         raise SamplesFileError(f"{where}: missing 'task_id' (a string such as 'HumanEval/0')")
     if suite.get(task_id) is None:
+        home = locate(task_id) if locate is not None else None
+        if home is not None and home != suite.name:
+            raise SamplesFileError(
+                f"{where}: the task {task_id!r} belongs to the suite {home}, not "
+                f"{suite.name}; evaluate this file with --suite {home}")
         example = suite.tasks[0].task_id if suite.tasks else "?"
         raise SamplesFileError(
             f"{where}: unknown task id {task_id!r} for suite {suite.name} "

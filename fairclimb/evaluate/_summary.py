@@ -41,6 +41,8 @@ class Summary:
     deduplicated: int  # samples whose verdict was shared with an identical program
     run_id: str | None
     speed: SpeedSummary | None = None  # optimize tasks: mean speed score of passing samples
+    #: debug suites: the mean edit distance from the buggy program to passing answers
+    mean_fix_distance: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -67,6 +69,7 @@ class Summary:
             "deduplicated": self.deduplicated,
             "run_id": self.run_id,
             "speed_score": None if self.speed is None else self.speed.to_json(),
+            "mean_fix_distance": self.mean_fix_distance,
         }
 
     @classmethod
@@ -97,6 +100,7 @@ class Summary:
                 run_id=_optional_str(data.get("run_id")),
                 speed=(SpeedSummary.from_json(data["speed_score"])
                        if data.get("speed_score") else None),
+                mean_fix_distance=_optional_float(data.get("mean_fix_distance")),
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -115,6 +119,7 @@ def summarize(
     rounds: int = 1000,
     rng: np.random.Generator,
     speed_rows: Iterable[tuple[str, float, str]] = (),
+    mean_fix_distance: float | None = None,
 ) -> Summary:
     """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them.
 
@@ -142,6 +147,7 @@ def summarize(
         sandbox_warning=sandbox_warning,
         deduplicated=deduplicated,
         run_id=run_id,
+        mean_fix_distance=mean_fix_distance,
     )
 
 
@@ -163,6 +169,9 @@ def render_summary(summary: Summary, console: Console) -> None:
         line += f", {summary.deduplicated} verdicts shared by identical programs"
     if summary.run_id is not None:
         line += f", run {summary.run_id}"
+    if summary.mean_fix_distance is not None:
+        line += (f", mean fix distance of passing answers: "
+                 f"{summary.mean_fix_distance:.1f} characters")
     # Text, not a markup string: suite names and warnings may contain square brackets.
     console.print(Text(line))
     if summary.sandbox_warning:
@@ -208,3 +217,7 @@ def _all_statuses(counts: Mapping[str, int]) -> dict[str, int]:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(str(value))

@@ -22,6 +22,7 @@ from fairclimb.store._arena_records import (
 )
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
+from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 
 __all__ = [
     "AccountRecord",
@@ -39,6 +40,9 @@ __all__ = [
     "SampleIn",
     "SessionRecord",
     "Store",
+    "StoredSuite",
+    "SuiteRepository",
     "VoteRefused",
     "VoteRow",
+    "store_exists",
 ]

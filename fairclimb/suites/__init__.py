@@ -1,24 +1,40 @@
 """Suites: tasks with prompts, reference solutions and trusted tests. Never runs code."""
 
+from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
+from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
 from fairclimb.suites._registry import (
     Suite,
     SuiteInfo,
     SuiteSummary,
     describe_suites,
+    find_task,
     get_suite,
     list_suites,
+    suite_of_task,
 )
+from fairclimb.suites._stored import task_from_fields, task_to_fields
 from fairclimb.suites._task import Language, Split, Task, TaskKind
 
 __all__ = [
+    "BugClass",
     "Language",
+    "Mutant",
     "Split",
     "Suite",
     "SuiteInfo",
     "SuiteSummary",
     "Task",
     "TaskKind",
+    "debug_origin",
+    "debug_suite_name",
+    "debug_task",
     "describe_suites",
+    "find_task",
     "get_suite",
     "list_suites",
+    "mutants_for",
+    "python_mutants",
+    "suite_of_task",
+    "task_from_fields",
+    "task_to_fields",
 ]

@@ -1,16 +1,35 @@
-"""Suites by name. A suite is a named, described loader of tasks."""
+"""Suites by name. A suite is a named, described loader of tasks.
+
+Suites ship with fairclimb (the list below) or are built into a store (``fairclimb
+suites build``); functions that can see built suites take the store as an argument,
+so this part never opens a database itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from fairclimb.errors import UnknownSuiteError
+from fairclimb.errors import UnknownSuiteError, UserInputError
 from fairclimb.suites._bundled import load_bundled
 from fairclimb.suites._humaneval import load_humaneval
+from fairclimb.suites._stored import task_from_fields
 from fairclimb.suites._task import Task
 
-__all__ = ["Suite", "SuiteInfo", "SuiteSummary", "describe_suites", "get_suite", "list_suites"]
+if TYPE_CHECKING:
+    from fairclimb.store import Store, StoredSuite
+
+__all__ = [
+    "Suite",
+    "SuiteInfo",
+    "SuiteSummary",
+    "describe_suites",
+    "find_task",
+    "get_suite",
+    "list_suites",
+    "suite_of_task",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +77,65 @@ _SUITES: tuple[SuiteInfo, ...] = (
 )
 
 
-def list_suites() -> list[SuiteInfo]:
-    return list(_SUITES)
+def list_suites(store: Store | None = None) -> list[SuiteInfo]:
+    """The suites fairclimb ships, then those built into *store*."""
+    if store is None:
+        return list(_SUITES)
+    return [*_SUITES, *(_stored_info(built, store) for built in _built(store))]
 
 
-def get_suite(name: str) -> Suite:
+def get_suite(name: str, store: Store | None = None) -> Suite:
+    """The suite called *name*: a shipped one, or one built into *store*."""
     for info in _SUITES:
         if info.name == name:
             return Suite(info.name, info.description, info.origin, tuple(info.loader()))
-    known = ", ".join(info.name for info in _SUITES)
+    if store is not None:
+        from fairclimb.store import SuiteRepository
+
+        built = SuiteRepository(store).get(name)
+        if built is not None:
+            return Suite(built.name, built.description, built.origin,
+                         tuple(task_from_fields(fields) for fields in built.tasks))
+    known = ", ".join(info.name for info in list_suites(store))
     raise UnknownSuiteError(f"unknown suite {name!r}; known suites: {known}")
+
+
+def suite_of_task(task_id: str, store: Store | None = None) -> str | None:
+    """The name of the suite a task id belongs to, if any suite has it."""
+    for info in _SUITES:
+        if any(task.task_id == task_id for task in info.loader()):
+            return info.name
+    if store is not None:
+        from fairclimb.store import SuiteRepository
+
+        return SuiteRepository(store).suite_of_task(task_id)
+    return None
+
+
+def find_task(task_id: str, store: Store | None = None) -> Task:
+    """The task with this id in any suite, or one sentence saying there is none."""
+    suite = suite_of_task(task_id, store)
+    task = None if suite is None else get_suite(suite, store).get(task_id)
+    if task is None:
+        raise UserInputError(
+            f"no suite has a task {task_id!r}; list suites with 'fairclimb suites' "
+            "(task ids look like 'HumanEval/0')")
+    return task
+
+
+def _built(store: Store | None) -> list[StoredSuite]:
+    if store is None:
+        return []
+    from fairclimb.store import SuiteRepository
+
+    return SuiteRepository(store).list()
+
+
+def _stored_info(built: StoredSuite, store: Store) -> SuiteInfo:
+    def load() -> list[Task]:
+        return list(get_suite(built.name, store).tasks)
+
+    return SuiteInfo(built.name, built.description, built.origin, load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +156,23 @@ class SuiteSummary:
                 "description": self.description}
 
 
-def describe_suites() -> list[SuiteSummary]:
+def describe_suites(store: Store | None = None) -> list[SuiteSummary]:
+    """What ``fairclimb suites`` shows: the shipped suites, then those built into *store*."""
     summaries = []
     for info in _SUITES:
-        tasks = info.loader()
-        summaries.append(SuiteSummary(
-            name=info.name, description=info.description, origin=info.origin,
-            size=len(tasks),
-            kinds=sorted({t.kind.value for t in tasks}),
-            languages=sorted({t.language.value for t in tasks}),
-            splits=sorted({t.split.value for t in tasks}),
-        ))
+        summaries.append(_summary(info.name, info.description, info.origin, info.loader()))
+    if store is not None:
+        for built in _built(store):
+            tasks = get_suite(built.name, store).tasks
+            summaries.append(_summary(built.name, built.description, built.origin, tasks))
     return summaries
+
+
+def _summary(name: str, description: str, origin: str, tasks: Sequence[Task]) -> SuiteSummary:
+    return SuiteSummary(
+        name=name, description=description, origin=origin, size=len(tasks),
+        kinds=sorted({t.kind.value for t in tasks}),
+        languages=sorted({t.language.value for t in tasks}),
+        splits=sorted({t.split.value for t in tasks}),
+    )
+

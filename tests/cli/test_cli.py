@@ -134,6 +134,12 @@ def test_quickstart_runs_on_embedded_defaults(tmp_path: Path) -> None:
     assert "optimize example fairclimb-optimize/window-sums" in result.stdout
     demo = tmp_path / "fairclimb-quickstart" / "arena-demo.db"
     assert demo.exists() and "fairclimb arena serve --db" in result.stdout
+    debug = [json.loads(line) for line in (tmp_path / "fairclimb-quickstart" / "debug" /
+                                           "results.jsonl").read_text().splitlines()]
+    assert [row["passed"] for row in debug] == [False, True] * (len(debug) // 2)
+    assert all(row["fix_distance"] == 0 for row in debug[::2])  # the bug handed back
+    assert all(row["fix_distance"] > 0 for row in debug[1::2])
+    assert "mean fix distance of passing answers" in result.stdout
 
 
 @pytest.mark.parametrize("command", [["suites"], ["suites", "--json"], ["config"], ["--help"]])

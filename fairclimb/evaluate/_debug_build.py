@@ -1,0 +1,161 @@
+"""Building a debug suite: mutate each reference, keep mutants the tests kill, store.
+
+Generation is seeded: the same source, seed and options give the same tasks. The
+suite is stored in one transaction at the end, so an interrupted build leaves the
+store as it was.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fairclimb import __version__
+from fairclimb.errors import UserInputError
+from fairclimb.evaluate._evaluation import EvalOptions
+from fairclimb.evaluate._mutation import ProgressCallback, run_references_then_mutants
+from fairclimb.evaluate._records import Verdict
+from fairclimb.suites import (
+    Mutant,
+    Task,
+    TaskKind,
+    debug_origin,
+    debug_suite_name,
+    debug_task,
+    get_suite,
+    list_suites,
+    mutants_for,
+    task_to_fields,
+)
+
+if TYPE_CHECKING:
+    from fairclimb.store import Store
+
+__all__ = ["DebugBuild", "DebugBuildOptions", "build_debug_suite"]
+
+# Mutants tried per kept task: most are killed, so a few spares are enough.
+_TRIED_PER_KEPT = 3
+_MIN_TRIED = 8
+
+
+@dataclass(frozen=True, slots=True)
+class DebugBuildOptions:
+    """``only``: source task ids to use (all when empty); ``name``: the suite's name
+    (``<source>-debug`` by default)."""
+
+    seed: int = 0
+    per_task: int = 1
+    only: tuple[str, ...] = ()
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.per_task < 1:
+            raise UserInputError("--per-task must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class DebugBuild:
+    """What a build stored: the suite's name, its size, bugs per class, and the
+    source tasks that gave no task (their reference failed, or no mutant was killed)."""
+
+    name: str
+    source: str
+    size: int
+    classes: dict[str, int]
+    skipped: list[str]
+
+
+def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
+                      build: DebugBuildOptions,
+                      on_progress: ProgressCallback | None = None) -> DebugBuild:
+    """Build ``<source>-debug`` from *source_name*'s references and store it."""
+    from fairclimb.store import StoredSuite, SuiteRepository
+
+    source = get_suite(source_name, store)
+    name = build.name or debug_suite_name(source.name)
+    if any(info.name == name for info in list_suites()):
+        raise UserInputError(f"{name} is a suite shipped with fairclimb; it cannot be rebuilt")
+    usable = [t for t in source.tasks if t.reference.strip() and t.tests.strip()
+              and t.kind is not TaskKind.WEBDEV and (not build.only or t.task_id in build.only)]
+    if not usable:
+        raise UserInputError(
+            f"the suite {source.name} has no reference solutions with tests, so there is "
+            "nothing to mutate; build debug suites from a suite with references, such as "
+            "humaneval")
+    tried = {t.task_id: mutants_for(t, seed=build.seed,
+                                    limit=max(_MIN_TRIED, _TRIED_PER_KEPT * build.per_task))
+             for t in usable}
+    kept = _killed_mutants(usable, tried, options, on_progress)
+    tasks: list[Task] = []
+    skipped: list[str] = []
+    for task in usable:
+        rng = random.Random(f"{build.seed}/{task.task_id}")
+        chosen = _diverse(kept.get(task.task_id, []), build.per_task, rng)
+        if not chosen:
+            skipped.append(task.task_id)
+        numbers: Counter[str] = Counter()
+        for mutant in chosen:
+            numbers[mutant.bug_class.value] += 1
+            tasks.append(debug_task(task, mutant, numbers[mutant.bug_class.value], build.seed,
+                                    name))
+    if not tasks:
+        raise UserInputError(f"no mutant of {source.name}'s references failed its tests; "
+                             "nothing was stored")
+    SuiteRepository(store).put(StoredSuite(
+        name=name,
+        description=f"{source.name} references with one labelled bug each, to fix",
+        origin=debug_origin(source.name, source.origin, build.seed),
+        build={"kind": "debug", "source": source.name, "seed": build.seed,
+               "per_task": build.per_task, "only": list(build.only),
+               "fairclimb_version": __version__},
+        tasks=[task_to_fields(task) for task in tasks],
+    ))
+    classes = Counter(task.bug_class for task in tasks)
+    return DebugBuild(name, source.name, len(tasks), dict(sorted(classes.items())), skipped)
+
+
+def _killed_mutants(usable: list[Task], tried: dict[str, list[Mutant]], options: EvalOptions,
+                    on_progress: ProgressCallback | None) -> dict[str, list[Mutant]]:
+    """The mutants each task's tests kill, for tasks whose reference passes."""
+    total = len(usable) + sum(len(found) for found in tried.values())
+    done = 0
+
+    def tick(_: int) -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+
+    pairs: list[tuple[Task, Mutant]] = []
+
+    def of_sound(references: list[Verdict]) -> list[tuple[Task, str]]:
+        sound = [t for t, verdict in zip(usable, references, strict=True) if verdict.passed]
+        pairs.extend((t, m) for t in sound for m in tried[t.task_id])
+        return [(t, m.program) for t, m in pairs]
+
+    _, verdicts, _ = run_references_then_mutants(
+        [(t, t.reference_program) for t in usable], of_sound, workers=options.workers,
+        sandbox=options.sandbox, limits=options.limits, on_verdict=tick)
+    kept: dict[str, list[Mutant]] = {}
+    for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
+        if not verdict.passed:
+            kept.setdefault(task.task_id, []).append(mutant)
+    return kept
+
+
+def _diverse(mutants: list[Mutant], count: int, rng: random.Random) -> list[Mutant]:
+    """Up to *count* mutants, taking the bug classes in turn (in a seeded order, so
+    the suite mixes classes) so that one task's bugs differ."""
+    by_class: dict[str, list[Mutant]] = {}
+    for mutant in mutants:
+        by_class.setdefault(mutant.bug_class.value, []).append(mutant)
+    queues = [by_class[name] for name in sorted(by_class)]
+    rng.shuffle(queues)
+    chosen: list[Mutant] = []
+    while len(chosen) < count and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < count:
+                chosen.append(queue.pop(0))
+    return chosen
