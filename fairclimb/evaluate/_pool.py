@@ -25,10 +25,10 @@ from typing import Any
 from fairclimb.errors import FairclimbError, SandboxError
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate._records import Status, Verdict
-from fairclimb.sandbox import Limits, Sandbox, select_backend
-from fairclimb.suites import Task
+from fairclimb.sandbox import Limits, Sandbox, find_node, select_backend
+from fairclimb.suites import Language, Task
 
-__all__ = ["Job", "JobQueue", "Pool"]
+__all__ = ["Job", "JobQueue", "Pool", "node_for"]
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +104,26 @@ class _Checker:
     known: set[str] = field(default_factory=set)  # tasks already sent to it
 
 
-def _checker_main(conn: Connection, backend_name: str, limits: Limits) -> None:
+def node_for(tasks: Iterable[Task], node: str) -> str | None:
+    """Node.js's absolute path when some of *tasks* are JavaScript, else None.
+
+    Raises :class:`SandboxError` saying how to install Node when it is needed and missing,
+    so callers can check this before they write anything.
+    """
+    if any(task.language is Language.JAVASCRIPT for task in tasks):
+        return find_node(node)
+    return None
+
+
+def _checker_main(conn: Connection, backend_name: str, limits: Limits,
+                  node: str | None) -> None:
     """Entry point of a checker process: receives (new tasks, jobs) batches."""
     # Ctrl-C reaches the whole process group; the dispatcher decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tasks: dict[str, Task] = {}
     compiled: dict[str, CompiledTask] = {}
     try:
-        sandbox = Sandbox(select_backend(backend_name), limits)
+        sandbox = Sandbox(select_backend(backend_name), limits, node)
         sandbox.start()
     except FairclimbError as exc:
         conn.send(("failed", str(exc)))
@@ -142,8 +154,12 @@ class Pool:
     """Checks jobs on *workers* checker processes; verdicts arrive through a callback."""
 
     def __init__(self, workers: int, backend_name: str, limits: Limits,
-                 tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S) -> None:
+                 tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S,
+                 node: str | None = None) -> None:
+        """*node* is Node.js's absolute path, needed when some tasks are JavaScript
+        (see :func:`node_for`)."""
         self.workers = workers
+        self.node = node
         self.watchdog_slack_s = watchdog_slack_s
         self.backend_name = backend_name
         self.limits = limits
@@ -261,7 +277,7 @@ class Pool:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_checker_main,
-            args=(theirs, self.backend_name, self.limits),
+            args=(theirs, self.backend_name, self.limits, self.node),
             daemon=True,
         )
         process.start()
