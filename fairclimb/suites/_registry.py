@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fairclimb.errors import UnknownSuiteError
+from fairclimb.suites._bundled import load_bundled
 from fairclimb.suites._humaneval import load_humaneval
 from fairclimb.suites._task import Task
 
@@ -46,6 +47,13 @@ _SUITES: tuple[SuiteInfo, ...] = (
         description="HumanEval: 164 hand-written Python functions with unit tests",
         origin="openai/human-eval",
         loader=load_humaneval,
+    ),
+    SuiteInfo(
+        name="fairclimb-js",
+        description="fairclimb-js: original JavaScript tasks (implement from JSDoc, fix a bug), "
+        "run in Node.js and checked by trusted Python tests",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-js"),
     ),
 )
 
