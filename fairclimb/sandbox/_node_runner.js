@@ -10,6 +10,9 @@
 // guard against is *accidental* coercion: built-ins are captured before the candidate
 // loads, and only genuine primitives, arrays and plain objects are encoded, so an
 // object with a custom valueOf, toJSON or getter is "unencodable", never a number.
+// Everything is inside one function: ``node -e`` runs this file as a global script,
+// and the candidate's own top-level declarations (const fs = ...) must not collide.
+(function runner() {
 "use strict";
 
 const fs = require("fs");
@@ -327,3 +330,4 @@ function main() {
 
 main();
 exit(0);
+})();

@@ -17,19 +17,22 @@ from fairclimb.suites._mutants import BugClass, Mutant
 
 __all__ = ["javascript_mutants", "tokenize"]
 
-_KEYWORDS = frozenset("""
-    break case catch class const continue debugger default delete do else export extends
-    false finally for function if import in instanceof let new null of return static super
-    switch this throw true try typeof undefined var void while with yield async await
-    NaN Infinity
-""".split())
+_KEYWORD_TEXT = (
+    "break case catch class const continue debugger default delete do else export extends "
+    "false finally for function if import in instanceof let new null of return static super "
+    "switch this throw true try typeof undefined var void while with yield async await "
+    "NaN Infinity"
+)
+_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
 # After these a "/" starts a regular expression; after anything else it divides.
 _REGEX_AFTER_WORDS = frozenset({"return", "typeof", "case", "do", "else", "in", "of", "new",
                                 "delete", "void", "throw", "instanceof", "yield", "await"})
-_PUNCTUATORS = sorted("""
-    >>>= ... === !== **= <<= >>= >>> &&= ||= ??= => == != <= >= && || ?? ?. ++ -- += -= *= /=
-    %= &= |= ^= ** << >> { } ( ) [ ] ; , < > + - * / % & | ^ ! ~ ? : = . @ #
-""".split(), key=len, reverse=True)
+_PUNCTUATOR_TEXT = (
+    ">>>= ... === !== **= <<= >>= >>> &&= ||= ??= => == != <= >= && || ?? ?. ++ -- += -= *= "
+    "/= %= &= |= ^= ** << >> { } ( ) [ ] ; , < > + - * / % & | ^ ! ~ ? : = . @ #"
+)
+# Longest first, so that ">>>=" is one token and not ">>" then ">=".
+_PUNCTUATORS = sorted(_PUNCTUATOR_TEXT.split(), key=len, reverse=True)
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+n?|0[bB][01_]+n?|0[oO][0-7_]+n?"
                      r"|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?n?")
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
@@ -395,10 +398,8 @@ def _wrong_returns(program: _Program, index: int, names: list[str],
                    "[]": "null", "''": "null", '""': "null", "{}": "null"}.get(value)
     if replacement is None:
         alternatives = [name for name in names if name != value]
-        if value in names and alternatives:
-            replacement = rng.choice(alternatives)
-        else:
-            replacement = "undefined"
+        use_other = value in names and alternatives
+        replacement = rng.choice(alternatives) if use_other else "undefined"
     yield _Edit(BugClass.WRONG_RETURN, first.start, last.end, replacement,
                 f"`return {value[:40]}` became `return {replacement}`")
 

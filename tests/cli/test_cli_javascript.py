@@ -55,8 +55,7 @@ def test_eval_judges_javascript_samples(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text()
             .splitlines()]
-    by_index = {row["sample_index"] if "sample_index" in row else i: row
-                for i, row in enumerate(rows)}
+    by_index = {row.get("sample_index", i): row for i, row in enumerate(rows)}
     for index, (_, status, phrase) in enumerate(cases):
         row = by_index[index]
         assert row["status"] == status, row
@@ -90,3 +89,12 @@ def test_check_references_passes_for_fairclimb_js(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["total"] >= 40 and report["passed"] == report["total"], report["failures"]
+
+
+def test_suites_lists_fairclimb_js(tmp_path: Path) -> None:
+    result = run(["suites", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    suites = {suite["name"]: suite for suite in json.loads(result.stdout)}
+    js = suites["fairclimb-js"]
+    assert js["size"] >= 40 and js["languages"] == ["javascript"]
+    assert js["kinds"] == ["debug", "implement"] and js["origin"] == "fairclimb"

@@ -17,7 +17,7 @@ EXTRACTION = [
     ("js label", f"```js\n{FN}```", FN),
     ("block defining the function wins", f"```js\nconst z = 1;\n```\n```js\n{FN}```", FN),
     ("arrow function counts", f"```js\nconst z = 1;\n```\n```\n{ARROW}```", ARROW),
-    ("python block is not the answer", f"```python\nx = 1\n```\n```js\nlet y;\n```", "let y;\n"),
+    ("python block is not the answer", "```python\nx = 1\n```\n```js\nlet y;\n```", "let y;\n"),
     ("unlabelled block", f"```\n{FN}```", FN),
     ("no fence", FN, FN),
     ("similar name does not count",
