@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         default="auto",
         description="Sandbox backend: auto (bubblewrap when present), bwrap or rlimits.",
     )
+    node: str = Field(
+        default="node",
+        description="Node.js executable for JavaScript tasks: a path or a name on PATH.",
+    )
 
     @classmethod
     def settings_customise_sources(

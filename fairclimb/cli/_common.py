@@ -43,7 +43,8 @@ SandboxOption = Annotated[
 
 def eval_options(settings: Settings) -> EvalOptions:
     limits = Limits(wall_s=settings.timeout, memory_bytes=settings.memory_mb << 20)
-    return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox)
+    return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox,
+                       node=settings.node)
 
 
 class _Rate(TextColumn):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._evaluation import EvalOptions
 from fairclimb.evaluate._mutation import MutantRun, run_references_then_mutants
+from fairclimb.evaluate._pool import node_for
 from fairclimb.evaluate._records import Verdict
 from fairclimb.suites import Mutant, Suite, Task, TaskKind, get_suite, mutants_for
 
@@ -163,6 +164,7 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
         [(task, task.reference_program) for task in gated],
         lambda _: [(task, mutant.program) for task, mutant in pairs],
         workers=options.workers, sandbox=options.sandbox, limits=options.limits,
+        node=node_for(gated, options.node),
         on_verdict=tick)
     runs: dict[str, list[MutantRun]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):

@@ -26,7 +26,7 @@ from typing import Any
 
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
-from fairclimb.suites import Task
+from fairclimb.suites import Language, Task
 
 __all__ = ["CompiledTask", "check_program", "compile_task", "predict_calls"]
 
@@ -36,6 +36,7 @@ _repr.maxother = 80
 _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
 _DETAIL_LIMIT = 500
 _TEST_SEED = 1234
+_NODE_OUT_OF_MEMORY = "JavaScript heap out of memory"
 
 
 class _Stop(BaseException):
@@ -68,12 +69,18 @@ class CompiledTask:
 
 
 def compile_task(task: Task) -> CompiledTask:
-    """Build the trusted namespace: the suite's prompt and reference, then its tests."""
+    """Build the trusted namespace: the suite's prompt and reference, then its tests.
+
+    The tests are Python whatever the task's language; for a JavaScript task the
+    reference is JavaScript and stays out of the namespace (its tests define in Python
+    any helper they need).
+    """
     filename = f"<tests of {task.task_id}>"
     # So that tracebacks, and hence failure details, can quote the failing line.
     linecache.cache[filename] = (len(task.tests), None, task.tests.splitlines(True), filename)
     namespace: dict[str, Any] = {"__name__": "fairclimb_tests"}
-    exec(compile(task.reference_program, f"<prompt of {task.task_id}>", "exec"), namespace)
+    if task.language is Language.PYTHON:
+        exec(compile(task.reference_program, f"<prompt of {task.task_id}>", "exec"), namespace)
     exec(compile(task.tests, filename, "exec"), namespace)
     if not callable(namespace.get("check")):
         raise ValueError(f"the tests of {task.task_id} define no check(candidate) function")
@@ -201,7 +208,8 @@ def _describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
     """Run *program* in the sandbox and judge it with the task's trusted tests."""
     task = compiled.task
-    execution = sandbox.execute(program, task.entry_point, compiled.predicted)
+    execution = sandbox.execute(program, task.entry_point, compiled.predicted,
+                                language=task.language.value)
     try:
         loaded = execution.load()
         if loaded.ok:
@@ -290,6 +298,8 @@ def _exit_status(report: ExitReport, context: str) -> tuple[Status, str]:
     if report.killed_for == "sandbox_lost":
         return Status.CRASHED, f"{context}: the sandbox was lost and restarted"
     sig = report.signal
+    if sig == signal.SIGABRT and _NODE_OUT_OF_MEMORY in report.output:
+        return Status.MEMORY, f"{context}: {_NODE_OUT_OF_MEMORY}"  # V8 aborts when full
     if sig == signal.SIGKILL and report.killed_for in ("wall", "request"):
         return Status.TIMEOUT, f"{context}: time limit reached"
     if sig is not None:

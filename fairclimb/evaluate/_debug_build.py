@@ -16,6 +16,7 @@ from fairclimb import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._evaluation import EvalOptions
 from fairclimb.evaluate._mutation import ProgressCallback, run_references_then_mutants
+from fairclimb.evaluate._pool import node_for
 from fairclimb.evaluate._records import Verdict
 from fairclimb.suites import (
     Mutant,
@@ -137,7 +138,8 @@ def _killed_mutants(usable: list[Task], tried: dict[str, list[Mutant]], options:
 
     _, verdicts, _ = run_references_then_mutants(
         [(t, t.reference_program) for t in usable], of_sound, workers=options.workers,
-        sandbox=options.sandbox, limits=options.limits, on_verdict=tick)
+        sandbox=options.sandbox, limits=options.limits, node=node_for(usable, options.node),
+        on_verdict=tick)
     kept: dict[str, list[Mutant]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
         if not verdict.passed:

@@ -22,7 +22,7 @@ from fairclimb.evaluate._output import (
     read_existing,
     write_json_atomic,
 )
-from fairclimb.evaluate._pool import Job, Pool
+from fairclimb.evaluate._pool import Job, Pool, node_for
 from fairclimb.evaluate._records import Sample, Status, Verdict
 from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
 from fairclimb.evaluate._summary import Summary, summarize
@@ -60,6 +60,7 @@ class EvalOptions:
     bootstrap_rounds: int = 1000
     seed: int = 0
     perf_runs: int = DEFAULT_RUNS  # optimize tasks: heavy runs per program, best kept
+    node: str = "node"  # Node.js for JavaScript samples: a path or a name on PATH
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -114,6 +115,7 @@ class EvalPlan:
     out_dir: Path
     options: EvalOptions
     backend: Backend
+    node: str | None = None  # Node.js's path, when some samples are JavaScript
 
 
 def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
@@ -123,13 +125,14 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
     suite = get_suite(suite_name, store)
     samples = read_samples(samples_path, suite, lambda task_id: suite_of_task(task_id, store))
     backend = select_backend(options.sandbox)
+    node = node_for((_task_by_id(suite, s.task_id) for s in samples), options.node)
     sha = file_sha256(samples_path)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
     previous = Manifest.read(out_dir) if out_dir.is_dir() else None
     if previous is not None:
         previous.check_matches(Manifest(suite.name, str(samples_path), sha, None), out_dir)
-    return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend)
+    return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend, node)
 
 
 def evaluate(plan: EvalPlan, store: Store,
@@ -152,8 +155,7 @@ def evaluate(plan: EvalPlan, store: Store,
     Manifest(suite.name, str(plan.samples_path), plan.samples_sha256, run_id).write(out_dir)
     resumed = len(done)
     started = time.monotonic()
-    verdicts, shared = _check_all(suite, samples, done, options, store, run_id, out_dir,
-                                  on_progress)
+    verdicts, shared = _check_all(plan, done, store, run_id, on_progress)
     summary = summarize(
         suite.name, ((s.task_id, verdicts[s.index].status) for s in samples),
         seconds=time.monotonic() - started, sandbox=plan.backend.name,
@@ -194,10 +196,10 @@ def _verdicts_in_store(store: Store, run_id: str, done: dict[int, Verdict]) -> d
             for row in store.results(run_id) if row.sample_index not in done}
 
 
-def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
-               options: EvalOptions, store: Store, run_id: str, out_dir: Path,
+def _check_all(plan: EvalPlan, done: dict[int, Verdict], store: Store, run_id: str,
                on_progress: ProgressCallback | None) -> tuple[dict[int, Verdict], int]:
     """Verdicts for every sample; identical programs of a task are checked once."""
+    suite, samples, options, out_dir = plan.suite, plan.samples, plan.options, plan.out_dir
     programs = {s.index: program_of(s, _task_by_id(suite, s.task_id)) for s in samples}
     groups: dict[tuple[str, str], list[int]] = {}
     for sample in samples:
@@ -222,7 +224,7 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
         if jobs:
             tasks = {job.task_id: _task_by_id(suite, job.task_id) for job in jobs}
             with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
-                      tasks, perf_runs=options.perf_runs) as pool:
+                      tasks, perf_runs=options.perf_runs, node=plan.node) as pool:
                 pool.run(jobs, lambda job, verdict: record(groups[(job.task_id, job.program)],
                                                            verdict))
         recorder.flush()
@@ -300,6 +302,7 @@ def check_references(suite_name: str, options: EvalOptions,
     """
     suite = get_suite(suite_name, store)
     backend = select_backend(options.sandbox)
+    node = node_for(suite.tasks, options.node)
     jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
             for i, t in enumerate(suite.tasks)]
     slow_key = len(jobs)
@@ -318,7 +321,7 @@ def check_references(suite_name: str, options: EvalOptions,
 
     tasks = {t.task_id: t for t in suite.tasks}
     with Pool(min(options.workers, max(1, len(jobs))), options.sandbox, options.limits,
-              tasks, perf_runs=options.perf_runs) as pool:
+              tasks, perf_runs=options.perf_runs, node=node) as pool:
         pool.run(jobs, on_verdict)
     failures.sort(key=lambda failure: failure[0])
     rankings = [ReferenceRanking(job.task_id, verdicts[job.key - slow_key],

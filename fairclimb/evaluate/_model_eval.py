@@ -42,7 +42,7 @@ from fairclimb.evaluate._output import (
     prepare_dir,
     write_json_atomic,
 )
-from fairclimb.evaluate._pool import Job, JobQueue, Pool
+from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
 from fairclimb.evaluate._records import Sample, SampleForm, Verdict
 from fairclimb.evaluate._samples import program_of
 from fairclimb.evaluate._summary import summarize
@@ -122,6 +122,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
                    on_progress: ProgressCallback | None = None) -> ModelEvalOutcome:
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
     sandbox = select_backend(options.sandbox)
+    node = node_for(plan.suite.tasks, options.node)
     out_dir = plan.out_dir
     prepare_dir(out_dir)
     (out_dir / RESULTS).unlink(missing_ok=True)  # checking is redone; generation is not
@@ -160,7 +161,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
         producer = threading.Thread(target=produce, name="fairclimb-generate", daemon=True)
         with Pool(options.workers, options.sandbox, options.limits,
                   {task.task_id: task for task in plan.suite.tasks},
-                  perf_runs=options.perf_runs) as pool:
+                  perf_runs=options.perf_runs, node=node) as pool:
             producer.start()
             pool.run(feed, on_verdict)
         producer.join()

@@ -48,7 +48,7 @@ def mutant_limits(limits: Limits, reference_walls: Sequence[float]) -> Limits:
 
 
 def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox: str,
-                 limits: Limits,
+                 limits: Limits, node: str | None = None,
                  on_verdict: Callable[[int], None] | None = None) -> list[Verdict]:
     """The verdict of each ``(task, program)`` pair's tests on its program, in order.
 
@@ -57,14 +57,14 @@ def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox:
     if not programs:
         return []
     with Pool(max(1, min(workers, len(programs))), sandbox, limits,
-              {task.task_id: task for task, _ in programs}) as pool:
+              {task.task_id: task for task, _ in programs}, node=node) as pool:
         return _run_in(pool, programs, on_verdict)
 
 
 def run_references_then_mutants(
     references: Sequence[tuple[Task, str]],
     mutants_of: Callable[[list[Verdict]], Sequence[tuple[Task, str]]], *,
-    workers: int, sandbox: str, limits: Limits,
+    workers: int, sandbox: str, limits: Limits, node: str | None = None,
     on_verdict: Callable[[int], None] | None = None,
 ) -> tuple[list[Verdict], list[Verdict], Limits]:
     """Run the references, then the mutants *mutants_of* picks given their verdicts,
@@ -73,14 +73,15 @@ def run_references_then_mutants(
     if not references:
         return [], [], limits
     tasks = {task.task_id: task for task, _ in references}
-    with Pool(max(1, min(workers, len(references))), sandbox, limits, tasks) as pool:
+    with Pool(max(1, min(workers, len(references))), sandbox, limits, tasks,
+              node=node) as pool:
         verdicts = _run_in(pool, references, on_verdict)
         mutants = mutants_of(verdicts)
         short = mutant_limits(limits, [v.wall_s for v in verdicts if v.passed])
         if short == limits:
             return verdicts, _run_in(pool, mutants, on_verdict), short
     return verdicts, run_programs(mutants, workers=workers, sandbox=sandbox, limits=short,
-                                  on_verdict=on_verdict), short
+                                  node=node, on_verdict=on_verdict), short
 
 
 def _run_in(pool: Pool, programs: Sequence[tuple[Task, str]],

@@ -32,10 +32,10 @@ from fairclimb.evaluate._efficiency import (
     is_measured,
 )
 from fairclimb.evaluate._records import Status, Verdict
-from fairclimb.sandbox import Limits, Sandbox, select_backend
-from fairclimb.suites import Task
+from fairclimb.sandbox import Limits, Sandbox, find_node, select_backend
+from fairclimb.suites import Language, Task
 
-__all__ = ["Job", "JobQueue", "Pool"]
+__all__ = ["Job", "JobQueue", "Pool", "node_for"]
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +111,26 @@ class _Checker:
     known: set[str] = field(default_factory=set)  # tasks already sent to it
 
 
+def node_for(tasks: Iterable[Task], node: str) -> str | None:
+    """Node.js's absolute path when some of *tasks* are JavaScript, else None.
+
+    Raises :class:`SandboxError` saying how to install Node when it is needed and missing,
+    so callers can check this before they write anything.
+    """
+    if any(task.language is Language.JAVASCRIPT for task in tasks):
+        return find_node(node)
+    return None
+
+
 def _checker_main(conn: Connection, backend_name: str, limits: Limits,
-                  perf_runs: int = DEFAULT_RUNS) -> None:
+                  node: str | None, perf_runs: int = DEFAULT_RUNS) -> None:
     """Entry point of a checker process: receives (new tasks, jobs) batches."""
     # Ctrl-C reaches the whole process group; the dispatcher decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tasks: dict[str, Task] = {}
     compiled: dict[str, CompiledTask] = {}
     try:
-        sandbox = Sandbox(select_backend(backend_name), limits)
+        sandbox = Sandbox(select_backend(backend_name), limits, node)
         sandbox.start()
     except FairclimbError as exc:
         conn.send(("failed", str(exc)))
@@ -158,8 +169,11 @@ class Pool:
 
     def __init__(self, workers: int, backend_name: str, limits: Limits,
                  tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S,
-                 perf_runs: int = DEFAULT_RUNS) -> None:
+                 node: str | None = None, perf_runs: int = DEFAULT_RUNS) -> None:
+        """*node* is Node.js's absolute path, needed when some tasks are JavaScript
+        (see :func:`node_for`)."""
         self.workers = workers
+        self.node = node
         self.perf_runs = perf_runs
         self.watchdog_slack_s = watchdog_slack_s
         self.backend_name = backend_name
@@ -286,7 +300,7 @@ class Pool:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_checker_main,
-            args=(theirs, self.backend_name, self.limits, self.perf_runs),
+            args=(theirs, self.backend_name, self.limits, self.node, self.perf_runs),
             daemon=True,
         )
         process.start()

@@ -16,10 +16,11 @@ from dataclasses import replace
 from typing import Any
 
 from fairclimb.models._types import ApiStyle, CompletionRequest, GenerationParams, Message
-from fairclimb.suites import Task, TaskKind
+from fairclimb.suites import Language, Task, TaskKind
 
 __all__ = [
     "COMPLETION_STOPS",
+    "JS_COMPLETION_STOPS",
     "build_request",
     "extract_code",
     "sample_line",
@@ -46,6 +47,26 @@ _USER_TEMPLATES: dict[TaskKind, str] = {
                        "code.\n\n{code}\n\n" + _ASK),
 }
 
+# JavaScript tasks ask for JavaScript, with the same structure.
+JS_COMPLETION_STOPS: tuple[str, ...] = ("\nfunction ", "\nclass ", "\nconsole.log(",
+                                        "\nmodule.exports", "\n//")
+JS_SYSTEM_PROMPT = (
+    "You are an expert JavaScript programmer. Answer with one complete, self-contained "
+    "JavaScript function in a single ```javascript code block."
+)
+_JS_ASK = ("Return the complete function `{entry}` (with any helpers it needs, no "
+           "imports) in one ```javascript block.")
+_JS_USER_TEMPLATES: dict[TaskKind, str] = {
+    TaskKind.IMPLEMENT: "Complete the following JavaScript function.\n\n{code}\n\n" + _JS_ASK,
+    TaskKind.DEBUG: ("The following JavaScript code has a bug. Find it and fix it.\n\n"
+                     "{code}\n\n" + _JS_ASK),
+    TaskKind.OPTIMIZE: ("Make the following JavaScript function as fast as you can without "
+                        "changing what it returns.\n\n{code}\n\n" + _JS_ASK),
+    TaskKind.EXPLAIN: ("Explain briefly how to solve the following task, then write the "
+                       "code.\n\n{code}\n\n" + _JS_ASK),
+}
+_JS_LANGS = {"javascript", "js", "node", "jsx", "mjs", "cjs"}
+
 _FENCE = re.compile(r"```[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LANGS = {"python", "py", "python3"}
 
@@ -53,16 +74,20 @@ _PYTHON_LANGS = {"python", "py", "python3"}
 def build_request(task: Task, style: ApiStyle, params: GenerationParams,
                   sample_index: int) -> CompletionRequest:
     """The call that draws sample *sample_index* of *task* in *style*."""
+    javascript = task.language is Language.JAVASCRIPT
     if style is ApiStyle.COMPLETION:
-        stops = params.stop + tuple(s for s in COMPLETION_STOPS if s not in params.stop)
+        ours = JS_COMPLETION_STOPS if javascript else COMPLETION_STOPS
+        stops = params.stop + tuple(s for s in ours if s not in params.stop)
         return CompletionRequest(params=replace(params, stop=stops), prompt=task.prompt,
                                  sample_index=sample_index)
-    template = _USER_TEMPLATES.get(task.kind, _USER_TEMPLATES[TaskKind.IMPLEMENT])
-    user = template.format(code=f"```python\n{task.prompt.strip()}\n```",
+    templates, fence, system = ((_JS_USER_TEMPLATES, "javascript", JS_SYSTEM_PROMPT)
+                                if javascript else (_USER_TEMPLATES, "python", SYSTEM_PROMPT))
+    template = templates.get(task.kind, templates[TaskKind.IMPLEMENT])
+    user = template.format(code=f"```{fence}\n{task.prompt.strip()}\n```",
                            entry=task.entry_point)
     return CompletionRequest(
         params=params,
-        messages=(Message("system", SYSTEM_PROMPT), Message("user", user)),
+        messages=(Message("system", system), Message("user", user)),
         sample_index=sample_index,
     )
 
@@ -74,20 +99,29 @@ def truncate_completion(text: str, stops: tuple[str, ...] = COMPLETION_STOPS) ->
     return text[:cut]
 
 
-def extract_code(answer: str, entry_point: str) -> str:
+def extract_code(answer: str, entry_point: str,
+                 language: Language = Language.PYTHON) -> str:
     """The code of a chat answer.
 
-    The fenced block that defines *entry_point* wins; else the first ``python`` block;
-    else the first unlabelled block; else the whole answer. A block cut off by the
-    token limit (no closing fence) still counts.
+    The fenced block that defines *entry_point* wins; else the first block labelled
+    with *language* (``python``/``py``; ``javascript``/``js``…); else the first
+    unlabelled block; else the whole answer. A block cut off by the token limit (no
+    closing fence) still counts.
     """
     blocks: list[tuple[str, str]] = [(m.group(1).lower(), m.group(2))
                                      for m in _FENCE.finditer(answer)]
-    defines = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
+    name = re.escape(entry_point)
+    if language is Language.JAVASCRIPT:
+        defines = re.compile(rf"^\s*(?:(?:export\s+)?(?:async\s+)?function\s*\*?\s*{name}\s*\("
+                             rf"|(?:const|let|var)\s+{name}\s*=)", re.MULTILINE)
+        labels = _JS_LANGS
+    else:
+        defines = re.compile(rf"^\s*(?:async\s+)?def\s+{name}\s*\(", re.MULTILINE)
+        labels = _PYTHON_LANGS
     for _, body in blocks:
         if defines.search(body):
             return body
-    for wanted in (_PYTHON_LANGS, {""}):
+    for wanted in (labels, {""}):
         for lang, body in blocks:
             if lang in wanted:
                 return body
@@ -96,6 +130,8 @@ def extract_code(answer: str, entry_point: str) -> str:
 
 def solution_program(task: Task, code: str) -> str:
     """*code* as a whole program: the prompt's imports and helpers it lacks go first."""
+    if task.language is not Language.PYTHON:
+        return code  # JavaScript prompts are a single function: nothing to put back
     try:
         prompt_tree = ast.parse(task.prompt)
     except SyntaxError:
@@ -131,5 +167,5 @@ def sample_line(task: Task, style: ApiStyle, text: str,
     """The contract keys of one sample: ``completion`` or ``solution``, by *style*."""
     if style is ApiStyle.COMPLETION:
         return {"task_id": task.task_id, "completion": truncate_completion(text, stops)}
-    return {"task_id": task.task_id,
-            "solution": solution_program(task, extract_code(text, task.entry_point))}
+    code = extract_code(text, task.entry_point, task.language)
+    return {"task_id": task.task_id, "solution": solution_program(task, code)}

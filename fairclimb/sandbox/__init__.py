@@ -14,7 +14,7 @@ from fairclimb.sandbox._backend import (
 from fairclimb.sandbox._codec import CodecError
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
-from fairclimb.sandbox._sandbox import Call, Execution, Sandbox
+from fairclimb.sandbox._sandbox import LANGUAGES, Call, Execution, Sandbox, find_node
 
 __all__ = [
     "Backend",
@@ -26,10 +26,12 @@ __all__ = [
     "Execution",
     "ExitReport",
     "Isolation",
+    "LANGUAGES",
     "Limits",
     "LoadResult",
     "RlimitsBackend",
     "Sandbox",
     "bubblewrap_works",
+    "find_node",
     "select_backend",
 ]

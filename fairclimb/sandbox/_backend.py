@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -65,8 +66,13 @@ class Backend(Protocol):
         """One line for the user when this backend contains less than bubblewrap."""
         ...
 
-    def command(self, python: str, source: str) -> tuple[list[str], str | None]:
-        """The zygote's command line and a host directory to remove afterwards."""
+    def command(self, python: str, source: str,
+                extra: Sequence[str] = ()) -> tuple[list[str], str | None]:
+        """The zygote's command line and a host directory to remove afterwards.
+
+        *extra* are directories samples must be able to read and execute from (a Node.js
+        installation outside the system directories, say).
+        """
         ...
 
 
@@ -102,7 +108,8 @@ class BubblewrapBackend:
     def warning(self) -> str | None:
         return None
 
-    def command(self, python: str, source: str) -> tuple[list[str], str | None]:
+    def command(self, python: str, source: str,
+                extra: Sequence[str] = ()) -> tuple[list[str], str | None]:
         args = [
             self.executable, "--die-with-parent", "--new-session",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
@@ -110,7 +117,7 @@ class BubblewrapBackend:
         ]
         if os.geteuid() != 0:
             args.append("--unshare-user")
-        args += _view_of_system(python)
+        args += _view_of_system(python, extra)
         args += ["--dev", "/dev", "--proc", "/proc", "--perms", "0711", "--tmpfs", "/tmp",
                  "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
                  "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp"]
@@ -123,15 +130,15 @@ class BubblewrapBackend:
         return args, None
 
 
-def _view_of_system(python: str) -> list[str]:
-    """Read-only binds of the system directories and the interpreter, nothing else."""
+def _view_of_system(python: str, more: Sequence[str] = ()) -> list[str]:
+    """Read-only binds of the system directories and the interpreters, nothing else."""
     args: list[str] = []
     for path in _SYSTEM_DIRS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
-    extra = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(python)}
+    extra = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(python), *more}
     made: set[str] = set()
     for path in sorted(extra):
         if any(path == d or path.startswith(d + "/") for d in _SYSTEM_DIRS):
@@ -167,7 +174,8 @@ class RlimitsBackend:
         return (f"{self.why}, so samples run with resource limits only "
                 f"(no {missing}); use bubblewrap for full containment")
 
-    def command(self, python: str, source: str) -> tuple[list[str], str | None]:
+    def command(self, python: str, source: str,
+                extra: Sequence[str] = ()) -> tuple[list[str], str | None]:
         base_dir = tempfile.mkdtemp(prefix="fairclimb-sandbox-")
         os.chmod(base_dir, 0o711)
         return _zygote_args(python, source, base_dir, self.uid), base_dir

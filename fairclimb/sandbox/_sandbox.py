@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from fairclimb.sandbox._backend import Backend, _python
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
 
-__all__ = ["Call", "Execution", "Sandbox"]
+__all__ = ["LANGUAGES", "Call", "Execution", "Sandbox", "find_node"]
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]  # positional and keyword arguments
 
@@ -34,25 +35,46 @@ log = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
 _START_TIMEOUT_S = 30.0
 _CONTROL_MAX = 1 << 16
+LANGUAGES = ("python", "javascript")
 
 
 def _zygote_source() -> str:
-    # The zygote runs with the standard library only, so the codec travels as source.
-    return (_HERE / "_codec.py").read_text() + "\n" + (_HERE / "_zygote.py").read_text()
+    # The zygote runs with the standard library only, so the codec travels as source,
+    # and so does the Node runner, which the zygote hands to Node as its script.
+    runner = (_HERE / "_node_runner.js").read_text()
+    return ((_HERE / "_codec.py").read_text() + f"\n_NODE_RUNNER = {runner!r}\n"
+            + (_HERE / "_zygote.py").read_text())
+
+
+def find_node(configured: str = "node") -> str:
+    """The absolute path of the Node.js executable *configured* names (a path or a name
+    looked up on PATH); :class:`SandboxError` with how to install it when there is none."""
+    found = shutil.which(configured)
+    if found is None:
+        raise SandboxError(
+            f"JavaScript samples need Node.js, but {configured!r} was not found; install "
+            "Node.js 18 or newer (apt-get install nodejs) or set FAIRCLIMB_NODE to its path"
+        )
+    return os.path.realpath(found)
 
 
 class Sandbox:
-    """One warm zygote under *backend*; not thread-safe, one execution at a time."""
+    """One warm zygote under *backend*; not thread-safe, one execution at a time.
 
-    def __init__(self, backend: Backend, limits: Limits) -> None:
+    *node* is the absolute path of Node.js (see :func:`find_node`) for JavaScript
+    samples; without it only Python samples can run.
+    """
+
+    def __init__(self, backend: Backend, limits: Limits, node: str | None = None) -> None:
         self.backend = backend
         self.limits = limits
+        self.node = node
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._host_dir: str | None = None
         self._uid: int | None = None
         self._source = _zygote_source()
-        self._run_message = ""
+        self._run_messages: dict[str, str] = {}
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -63,7 +85,9 @@ class Sandbox:
 
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command, self._host_dir = self.backend.command(_python(), self._source)
+        # Node is seen inside the sandbox from its installation prefix (bin/ and lib/).
+        extra = [os.path.dirname(os.path.dirname(self.node))] if self.node else []
+        command, self._host_dir = self.backend.command(_python(), self._source, extra)
         command.append(str(theirs.fileno()))
         try:
             self._process = subprocess.Popen(
@@ -86,7 +110,11 @@ class Sandbox:
             self.close()
             raise SandboxError(f"the {self.backend.name} sandbox did not start: {detail}")
         self._uid = self.backend.uid if hello.get("separate_uid") else None
-        self._run_message = json.dumps({"op": "run", "limits": self.limits.for_zygote(self._uid)})
+        limits = self.limits.for_zygote(self._uid)
+        self._run_messages = {"python": json.dumps({"op": "run", "limits": limits})}
+        if self.node is not None:
+            js = {**limits, "language": "javascript", "node": self.node}
+            self._run_messages["javascript"] = json.dumps({"op": "run", "limits": js})
 
     def close(self) -> None:
         if self._control is not None:
@@ -108,19 +136,27 @@ class Sandbox:
         self.close()
         self.start()
 
-    def execute(self, program: str, entry_point: str,
-                predicted: Sequence[Call] = ()) -> Execution:
+    def execute(self, program: str, entry_point: str, predicted: Sequence[Call] = (),
+                language: str = "python") -> Execution:
         """Start *program* in a fresh child; the caller must :meth:`Execution.finish` it.
 
         *predicted* are calls the caller expects to make first, in order: the child
         answers them right after loading, saving a round trip per call. A call that
-        differs from the prediction is simply made live.
+        differs from the prediction is simply made live. *language* is one of
+        :data:`LANGUAGES`; a ``javascript`` program runs in Node.js, under the same
+        limits and speaking the same protocol.
         """
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
         if self._control is None:
             raise SandboxError("the sandbox is not started")
+        run_message = self._run_messages.get(language)
+        if run_message is None:
+            raise SandboxError("JavaScript samples need Node.js, but this sandbox was started "
+                               "without it; install Node.js or set FAIRCLIMB_NODE to its path")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            socket.send_fds(self._control, [self._run_message.encode()], [theirs.fileno()])
+            socket.send_fds(self._control, [run_message.encode()], [theirs.fileno()])
         except OSError:
             ours.close()
             self.restart()

@@ -94,6 +94,8 @@ def _child(channel_fd, out_w, workdir, limits):
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
         finally:
             os._exit(70)
+    if limits.get("language") == "javascript":
+        _exec_node(limits)
     channel = socket.socket(fileno=CONTROL_FD)
     code = 0
     try:
@@ -118,7 +120,7 @@ def _confine(channel_fd, out_w, workdir, limits):
     os.chdir(workdir)
     cpu = max(1, int(limits["cpu_s"] + 0.999))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+    _limit_memory(limits)
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -136,6 +138,30 @@ def _confine(channel_fd, out_w, workdir, limits):
     os.environ.clear()
     os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir,
                        "TMPDIR": workdir, "LANG": "C.UTF-8"})
+
+
+def _limit_memory(limits):
+    if limits.get("language") != "javascript":
+        resource.setrlimit(resource.RLIMIT_AS, (limits["memory_bytes"],) * 2)
+        return
+    # V8 reserves gigabytes of address space it never touches, so an address-space
+    # limit stops Node from starting at all. RLIMIT_DATA counts only writable private
+    # memory, which is what a sample can really fill (heap, buffers, stacks).
+    resource.setrlimit(resource.RLIMIT_DATA, (limits["memory_bytes"],) * 2)
+
+
+def _exec_node(limits):
+    """Replace the confined child by Node running the runner (JavaScript samples)."""
+    # V8's own heap limit, below the data limit, so that most memory bombs end as a
+    # clean "heap out of memory" rather than a failed allocation somewhere in Node.
+    heap_mb = max(16, limits["memory_bytes"] * 3 // 4 >> 20)
+    node = limits["node"]
+    try:
+        os.execv(node, [node, f"--max-old-space-size={heap_mb}", "--stack-size=984",
+                        "-e", _NODE_RUNNER])
+    except OSError as exc:
+        os.write(2, f"cannot start Node.js at {node}: {exc}\n".encode())
+        os._exit(71)
 
 
 def _describe(exc):

@@ -74,6 +74,13 @@ _SUITES: tuple[SuiteInfo, ...] = (
         origin="fairclimb",
         loader=lambda: load_bundled("fairclimb-optimize"),
     ),
+    SuiteInfo(
+        name="fairclimb-js",
+        description="fairclimb-js: original JavaScript tasks (implement from JSDoc, fix a bug), "
+        "run in Node.js and checked by trusted Python tests",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-js"),
+    ),
 )
 
 
