@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fairclimb.errors import UnknownSuiteError
+from fairclimb.suites._bundled import load_bundled
 from fairclimb.suites._humaneval import load_humaneval
 from fairclimb.suites._task import Task
 
@@ -46,6 +47,20 @@ _SUITES: tuple[SuiteInfo, ...] = (
         description="HumanEval: 164 hand-written Python functions with unit tests",
         origin="openai/human-eval",
         loader=load_humaneval,
+    ),
+    SuiteInfo(
+        name="fairclimb-implement",
+        description="Original Python functions from everyday work, with creation dates; "
+                    "public and private splits",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-implement"),
+    ),
+    SuiteInfo(
+        name="fairclimb-webdev",
+        description="Original prompts for small self-contained web pages; no automatic "
+                    "tests, judged by people in the arena",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-webdev"),
     ),
 )
 
