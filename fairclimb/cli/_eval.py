@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -55,6 +56,9 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
+    include_private: Annotated[bool, typer.Option(
+        "--include-private", help="Write private tasks' failure details (which quote their "
+        "tests) to the results; by default they are withheld.")] = False,
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
@@ -62,7 +66,7 @@ def eval_command(
 ) -> None:
     """Execute samples in the sandbox and report pass@k with confidence intervals."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
-    options = eval_options(settings)
+    options = replace(eval_options(settings), include_private=include_private)
     console = Console(stderr=as_json)
     if check_refs:
         with progress_bar(Console(stderr=True), f"{suite} references") as update:
@@ -119,6 +123,7 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
             "suite": report.suite, "total": report.total, "passed": report.passed,
             "failures": [{"task_id": t, "status": v.status.value, "detail": v.detail}
                          for t, v in report.failures],
+            "skipped": report.skipped, "note": report.note,
         }, indent=2))
         return
     colour = "green" if not report.failures else "red"
@@ -126,6 +131,8 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
                   f"solutions pass their own tests[/]")
     for task_id, verdict in report.failures:
         console.print(f"  {task_id}: {verdict.status.value}: {verdict.detail}", markup=False)
+    if report.note:
+        console.print(report.note, markup=False)
     if report.sandbox_warning:
         console.print(f"[yellow]warning: {report.sandbox_warning}[/]")
 

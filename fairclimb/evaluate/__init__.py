@@ -27,6 +27,7 @@ from fairclimb.evaluate._generation import (
 )
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
+from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
     build_request,
@@ -37,7 +38,7 @@ from fairclimb.evaluate._prompts import (
 )
 from fairclimb.evaluate._records import Sample, SampleForm, Status, Verdict
 from fairclimb.evaluate._samples import program_of, read_samples
-from fairclimb.evaluate._summary import Summary, render_summary, summarize
+from fairclimb.evaluate._summary import SplitScore, Summary, render_summary, summarize
 
 __all__ = [
     "COMPLETION_STOPS",
@@ -54,9 +55,11 @@ __all__ = [
     "ReferenceCheck",
     "Sample",
     "SampleForm",
+    "SplitScore",
     "Status",
     "Summary",
     "Verdict",
+    "WEBDEV_NOTE",
     "build_request",
     "check_program",
     "check_references",

@@ -21,12 +21,13 @@ from fairclimb.evaluate._output import (
     write_json_atomic,
 )
 from fairclimb.evaluate._pool import Job, Pool
+from fairclimb.evaluate._private import WEBDEV_NOTE, refuse_untestable, withheld
 from fairclimb.evaluate._records import Sample, Status, Verdict
 from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
 from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.sandbox import Backend, Limits, select_backend
 from fairclimb.store import NewRun, ResultRow, Store
-from fairclimb.suites import Suite, Task, get_suite
+from fairclimb.suites import Suite, Task, TaskKind, get_suite
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,6 +57,8 @@ class EvalOptions:
     ks: tuple[int, ...] = (1, 10, 100)
     bootstrap_rounds: int = 1000
     seed: int = 0
+    #: write private tasks' verdict details (which quote their tests) to results
+    include_private: bool = False
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -75,6 +78,8 @@ class ReferenceCheck:
     total: int
     failures: list[tuple[str, Verdict]]
     sandbox_warning: str | None
+    skipped: int = 0  # tasks without automatic tests (webdev)
+    note: str | None = None
 
     @property
     def passed(self) -> int:
@@ -98,7 +103,10 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
                     options: EvalOptions) -> EvalPlan:
     """Validate everything about an evaluation before anything is written."""
     suite = get_suite(suite_name)
+    if suite.tasks and all(task.kind is TaskKind.WEBDEV for task in suite.tasks):
+        refuse_untestable(suite.tasks)
     samples = read_samples(samples_path, suite)
+    refuse_untestable(_task_by_id(suite, sample.task_id) for sample in samples)
     backend = select_backend(options.sandbox)
     sha = file_sha256(samples_path)
     if out_dir.exists() and not out_dir.is_dir():
@@ -137,10 +145,16 @@ def evaluate(plan: EvalPlan, store: Store,
         sandbox_warning=plan.backend.warning, deduplicated=shared, run_id=run_id,
         ks=options.ks, rounds=options.bootstrap_rounds,
         rng=_rng(options.seed),
+        split_of=splits_of(suite),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
     return EvalOutcome(summary=summary, out_dir=out_dir, resumed=resumed)
+
+
+def splits_of(suite: Suite) -> dict[str, str]:
+    """Each task's split, for the per-split aggregates of a summary."""
+    return {task.task_id: task.split.value for task in suite.tasks}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -151,7 +165,8 @@ def _rng(seed: int) -> np.random.Generator:
 
 def _settings_of(options: EvalOptions) -> dict[str, object]:
     return {"workers": options.workers, "limits": options.limits.as_dict(),
-            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed}
+            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
+            "include_private": options.include_private}
 
 
 def _verdicts_in_store(store: Store, run_id: str, done: dict[int, Verdict]) -> dict[int, Verdict]:
@@ -173,7 +188,8 @@ def _check_all(suite: Suite, samples: list[Sample], done: dict[int, Verdict],
     for index in sorted(done.keys() - store.result_indices(run_id)):
         recorder.add(index, done[index])  # the store catches up with results.jsonl
     with ResultsFile(out_dir, by_index, done) as results:
-        record = _Verdicts(verdicts, results, recorder, len(samples), on_progress).record
+        record = _Verdicts(verdicts, results, recorder, len(samples), on_progress,
+                           _redactor(suite, by_index, options)).record
         jobs: list[Job] = []
         for (task_id, program), members in groups.items():
             known = next((verdicts[i] for i in members if i in verdicts), None)
@@ -200,13 +216,24 @@ def _task_by_id(suite: Suite, task_id: str) -> Task:
     return task
 
 
+Redact = Callable[[int, Verdict], Verdict]  # (sample index, verdict) -> what is written
+
+
+def _redactor(suite: Suite, samples: Mapping[int, Sample], options: EvalOptions) -> Redact:
+    def redact(index: int, verdict: Verdict) -> Verdict:
+        return withheld(verdict, _task_by_id(suite, samples[index].task_id),
+                        options.include_private)
+    return redact
+
+
 class _Verdicts:
     """Where each new verdict goes: the verdict map, results.jsonl, the store, progress."""
 
     def __init__(self, verdicts: dict[int, Verdict], results: ResultsFile,
                  recorder: _Recorder, total: int,
-                 on_progress: ProgressCallback | None) -> None:
+                 on_progress: ProgressCallback | None, redact: Redact | None = None) -> None:
         self._verdicts = verdicts
+        self._redact = redact
         self._results = results
         self._recorder = recorder
         self._total = total
@@ -217,8 +244,9 @@ class _Verdicts:
         for index in members:
             if index not in self._verdicts:
                 self._verdicts[index] = verdict
-                self._results.add(index, verdict)
-                self._recorder.add(index, verdict)
+                shown = verdict if self._redact is None else self._redact(index, verdict)
+                self._results.add(index, shown)
+                self._recorder.add(index, shown)
         if self._on_progress is not None:
             self._on_progress(len(self._verdicts), self._total)
 
@@ -259,8 +287,10 @@ def check_references(suite_name: str, options: EvalOptions,
     """Run every task's reference solution against its own tests (a harness self-check)."""
     suite = get_suite(suite_name)
     backend = select_backend(options.sandbox)
+    testable = [t for t in suite.tasks if t.kind is not TaskKind.WEBDEV]
+    skipped = len(suite.tasks) - len(testable)
     jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
-            for i, t in enumerate(suite.tasks)]
+            for i, t in enumerate(testable)]
     failures: list[tuple[str, Verdict]] = []
     finished = 0
 
@@ -268,13 +298,24 @@ def check_references(suite_name: str, options: EvalOptions,
         nonlocal finished
         finished += 1
         if not verdict.passed:
-            failures.append((job.task_id, verdict))
+            failures.append(_reported_failure(tasks[job.task_id], verdict, options))
         if on_progress is not None:
             on_progress(finished, len(jobs))
 
-    tasks = {t.task_id: t for t in suite.tasks}
-    with Pool(min(options.workers, max(1, len(jobs))), options.sandbox, options.limits,
-              tasks) as pool:
-        pool.run(jobs, on_verdict)
+    tasks = {t.task_id: t for t in testable}
+    if jobs:
+        with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
+                  tasks) as pool:
+            pool.run(jobs, on_verdict)
     failures.sort(key=lambda failure: failure[0])
-    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning)
+    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning, skipped,
+                          f"{skipped} tasks skipped: {WEBDEV_NOTE}" if skipped else None)
+
+
+def _reported_failure(task: Task, verdict: Verdict,
+                      options: EvalOptions) -> tuple[str, Verdict]:
+    """A failing reference as it may be shown: a private task by neither id nor detail."""
+    shown = withheld(verdict, task, options.include_private)
+    if shown is verdict:
+        return task.task_id, verdict
+    return "a private task (rerun with --include-private to name it)", shown
