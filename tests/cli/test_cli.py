@@ -134,8 +134,9 @@ def test_listing_commands(tmp_path: Path, command: list[str]) -> None:
     result = run(command, tmp_path)
     assert result.returncode == 0, result.stderr
     if "--json" in command:
-        (suite,) = json.loads(result.stdout)
-        assert suite["name"] == "humaneval" and suite["size"] == 164
+        suites = {suite["name"]: suite for suite in json.loads(result.stdout)}
+        assert suites["humaneval"]["size"] == 164
+        assert suites["fairclimb-implement"]["splits"] == ["private", "public"]
 
 
 def test_without_bubblewrap_the_warning_is_shown_and_recorded(tmp_path: Path) -> None:
