@@ -60,6 +60,9 @@ def eval_command(
     perf_runs: Annotated[int, typer.Option(
         "--perf-runs", min=1, help="Optimize tasks: heavy runs per program; the cheapest "
         "counts.")] = 5,
+    include_private: Annotated[bool, typer.Option(
+        "--include-private", help="Write private tasks' failure details (which quote their "
+        "tests) to the results; by default they are withheld.")] = False,
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
@@ -67,7 +70,8 @@ def eval_command(
 ) -> None:
     """Execute samples in the sandbox and report pass@k with confidence intervals."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
-    options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs)
+    options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs,
+                                  include_private=include_private)
     console = Console(stderr=as_json)
     if check_refs:
         with suite_store(settings.db) as store, \
@@ -130,6 +134,7 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
                           "measure": r.fast.cost_measure, "fast_cost": r.fast.cost,
                           "slow_cost": r.slow.cost, "fast_score": r.fast.speed_score,
                           "slow_score": r.slow.speed_score} for r in report.rankings],
+            "skipped": report.skipped, "note": report.note,
         }, indent=2))
         return
     colour = "green" if not report.failures else "red"
@@ -138,6 +143,8 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
     for task_id, verdict in report.failures:
         console.print(f"  {task_id}: {verdict.status.value}: {verdict.detail}", markup=False)
     _print_rankings(report, console)
+    if report.note:
+        console.print(report.note, markup=False)
     if report.sandbox_warning:
         console.print(f"[yellow]warning: {report.sandbox_warning}[/]")
 

@@ -39,6 +39,7 @@ from fairclimb.evaluate._generation import (
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._mutation import MutantRun, mutant_limits, run_programs
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
+from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
     build_request,
@@ -49,7 +50,7 @@ from fairclimb.evaluate._prompts import (
 )
 from fairclimb.evaluate._records import Sample, SampleForm, Status, Verdict
 from fairclimb.evaluate._samples import program_of, read_samples
-from fairclimb.evaluate._summary import Summary, render_summary, summarize
+from fairclimb.evaluate._summary import SplitScore, Summary, render_summary, summarize
 
 __all__ = [
     "AdequacyOptions",
@@ -74,11 +75,13 @@ __all__ = [
     "Sample",
     "SampleForm",
     "SpeedSummary",
+    "SplitScore",
     "Status",
     "Summary",
     "TaskAdequacy",
     "Verdict",
     "build_debug_suite",
+    "WEBDEV_NOTE",
     "build_request",
     "check_adequacy",
     "check_program",

@@ -23,12 +23,13 @@ from fairclimb.evaluate._output import (
     write_json_atomic,
 )
 from fairclimb.evaluate._pool import Job, Pool, node_for
+from fairclimb.evaluate._private import WEBDEV_NOTE, refuse_untestable, withheld
 from fairclimb.evaluate._records import Sample, Status, Verdict
 from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
 from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.sandbox import Backend, Limits, select_backend
 from fairclimb.store import NewRun, ResultRow, Store
-from fairclimb.suites import Suite, Task, get_suite, suite_of_task
+from fairclimb.suites import Suite, Task, TaskKind, get_suite, suite_of_task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -61,6 +62,8 @@ class EvalOptions:
     seed: int = 0
     perf_runs: int = DEFAULT_RUNS  # optimize tasks: heavy runs per program, best kept
     node: str = "node"  # Node.js for JavaScript samples: a path or a name on PATH
+    #: write private tasks' verdict details (which quote their tests) to results
+    include_private: bool = False
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -98,6 +101,8 @@ class ReferenceCheck:
     failures: list[tuple[str, Verdict]]
     sandbox_warning: str | None
     rankings: list[ReferenceRanking] = field(default_factory=list)  # optimize tasks
+    skipped: int = 0  # tasks without automatic tests (webdev)
+    note: str | None = None
 
     @property
     def passed(self) -> int:
@@ -123,7 +128,10 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
     """Validate everything about an evaluation before anything is written (*store*,
     when given, is where suites built by fairclimb are looked up)."""
     suite = get_suite(suite_name, store)
+    if suite.tasks and all(task.kind is TaskKind.WEBDEV for task in suite.tasks):
+        refuse_untestable(suite.tasks)
     samples = read_samples(samples_path, suite, lambda task_id: suite_of_task(task_id, store))
+    refuse_untestable(_task_by_id(suite, sample.task_id) for sample in samples)
     backend = select_backend(options.sandbox)
     node = node_for((_task_by_id(suite, s.task_id) for s in samples), options.node)
     sha = file_sha256(samples_path)
@@ -163,6 +171,7 @@ def evaluate(plan: EvalPlan, store: Store,
         ks=options.ks, rounds=options.bootstrap_rounds,
         rng=_rng(options.seed), speed_rows=speed_rows(samples, verdicts),
         mean_fix_distance=mean_fix_distance(suite, samples, verdicts),
+        split_of=splits_of(suite),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
@@ -180,6 +189,11 @@ def speed_rows(samples: list[Sample], verdicts: Mapping[int, Verdict]
     return rows
 
 
+def splits_of(suite: Suite) -> dict[str, str]:
+    """Each task's split, for the per-split aggregates of a summary."""
+    return {task.task_id: task.split.value for task in suite.tasks}
+
+
 def _rng(seed: int) -> np.random.Generator:
     import numpy as np
 
@@ -188,7 +202,8 @@ def _rng(seed: int) -> np.random.Generator:
 
 def _settings_of(options: EvalOptions) -> dict[str, object]:
     return {"workers": options.workers, "limits": options.limits.as_dict(),
-            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed}
+            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
+            "include_private": options.include_private}
 
 
 def _verdicts_in_store(store: Store, run_id: str, done: dict[int, Verdict]) -> dict[int, Verdict]:
@@ -211,7 +226,8 @@ def _check_all(plan: EvalPlan, done: dict[int, Verdict], store: Store, run_id: s
         recorder.add(index, done[index])  # the store catches up with results.jsonl
     with ResultsFile(out_dir, by_index, done, debug_extras(suite, by_index, programs)
                      ) as results:
-        record = _Verdicts(verdicts, results, recorder, len(samples), on_progress).record
+        record = _Verdicts(verdicts, results, recorder, len(samples), on_progress,
+                           _redactor(suite, by_index, options)).record
         jobs: list[Job] = []
         for (task_id, program), members in groups.items():
             known = next((verdicts[i] for i in members if i in verdicts), None)
@@ -238,13 +254,24 @@ def _task_by_id(suite: Suite, task_id: str) -> Task:
     return task
 
 
+Redact = Callable[[int, Verdict], Verdict]  # (sample index, verdict) -> what is written
+
+
+def _redactor(suite: Suite, samples: Mapping[int, Sample], options: EvalOptions) -> Redact:
+    def redact(index: int, verdict: Verdict) -> Verdict:
+        return withheld(verdict, _task_by_id(suite, samples[index].task_id),
+                        options.include_private)
+    return redact
+
+
 class _Verdicts:
     """Where each new verdict goes: the verdict map, results.jsonl, the store, progress."""
 
     def __init__(self, verdicts: dict[int, Verdict], results: ResultsFile,
                  recorder: _Recorder, total: int,
-                 on_progress: ProgressCallback | None) -> None:
+                 on_progress: ProgressCallback | None, redact: Redact | None = None) -> None:
         self._verdicts = verdicts
+        self._redact = redact
         self._results = results
         self._recorder = recorder
         self._total = total
@@ -255,8 +282,9 @@ class _Verdicts:
         for index in members:
             if index not in self._verdicts:
                 self._verdicts[index] = verdict
-                self._results.add(index, verdict)
-                self._recorder.add(index, verdict)
+                shown = verdict if self._redact is None else self._redact(index, verdict)
+                self._results.add(index, shown)
+                self._recorder.add(index, shown)
         if self._on_progress is not None:
             self._on_progress(len(self._verdicts), self._total)
 
@@ -303,11 +331,13 @@ def check_references(suite_name: str, options: EvalOptions,
     suite = get_suite(suite_name, store)
     backend = select_backend(options.sandbox)
     node = node_for(suite.tasks, options.node)
+    testable = [t for t in suite.tasks if t.kind is not TaskKind.WEBDEV]
+    skipped = len(suite.tasks) - len(testable)
     jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
-            for i, t in enumerate(suite.tasks)]
+            for i, t in enumerate(testable)]
     slow_key = len(jobs)
     jobs += [Job(key=slow_key + i, task_id=t.task_id, program=t.slow_reference)
-             for i, t in enumerate(suite.tasks) if t.slow_reference]
+             for i, t in enumerate(testable) if t.slow_reference]
     failures: list[tuple[str, Verdict]] = []
     verdicts: dict[int, Verdict] = {}
 
@@ -315,16 +345,28 @@ def check_references(suite_name: str, options: EvalOptions,
         verdicts[job.key] = verdict
         if not verdict.passed:
             which = " (slow reference)" if job.key >= slow_key else ""
-            failures.append((job.task_id + which, verdict))
+            task_id, shown = _reported_failure(tasks[job.task_id], verdict, options)
+            failures.append((task_id + which, shown))
         if on_progress is not None:
             on_progress(len(verdicts), len(jobs))
 
-    tasks = {t.task_id: t for t in suite.tasks}
-    with Pool(min(options.workers, max(1, len(jobs))), options.sandbox, options.limits,
-              tasks, perf_runs=options.perf_runs, node=node) as pool:
-        pool.run(jobs, on_verdict)
+    tasks = {t.task_id: t for t in testable}
+    if jobs:
+        with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
+                  tasks, perf_runs=options.perf_runs, node=node) as pool:
+            pool.run(jobs, on_verdict)
     failures.sort(key=lambda failure: failure[0])
     rankings = [ReferenceRanking(job.task_id, verdicts[job.key - slow_key],
                                  verdicts[job.key])
                 for job in jobs if job.key >= slow_key]
-    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning, rankings)
+    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning, rankings, skipped,
+                          f"{skipped} tasks skipped: {WEBDEV_NOTE}" if skipped else None)
+
+
+def _reported_failure(task: Task, verdict: Verdict,
+                      options: EvalOptions) -> tuple[str, Verdict]:
+    """A failing reference as it may be shown: a private task by neither id nor detail."""
+    shown = withheld(verdict, task, options.include_private)
+    if shown is verdict:
+        return task.task_id, verdict
+    return "a private task (rerun with --include-private to name it)", shown

@@ -24,10 +24,12 @@ from fairclimb.evaluate._evaluation import (
     EvalOutcome,
     ProgressCallback,
     _Recorder,
+    _redactor,
     _rng,
     _settings_of,
     _Verdicts,
     speed_rows,
+    splits_of,
 )
 from fairclimb.evaluate._generation import (
     CompletionBackend,
@@ -43,12 +45,13 @@ from fairclimb.evaluate._output import (
     write_json_atomic,
 )
 from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
+from fairclimb.evaluate._private import refuse_untestable
 from fairclimb.evaluate._records import Sample, SampleForm, Verdict
 from fairclimb.evaluate._samples import program_of
 from fairclimb.evaluate._summary import summarize
 from fairclimb.sandbox import select_backend
 from fairclimb.store import NewRun, Store
-from fairclimb.suites import Suite
+from fairclimb.suites import Split, Suite
 
 __all__ = ["ModelEvalOutcome", "evaluate_model"]
 
@@ -121,6 +124,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
                    backend: CompletionBackend,
                    on_progress: ProgressCallback | None = None) -> ModelEvalOutcome:
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
+    refuse_untestable(plan.suite.tasks)
     sandbox = select_backend(options.sandbox)
     node = node_for(plan.suite.tasks, options.node)
     out_dir = plan.out_dir
@@ -130,7 +134,8 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
     run_id = store.create_run(NewRun(
         suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
         samples_sha256=_plan_hash(plan), out_dir=str(out_dir.resolve()),
-        settings={**_settings_of(options), "generation": plan.manifest(), "n": plan.n},
+        settings={**_settings_of(options), "generation": plan.manifest(), "n": plan.n,
+                  **_private_prompts_seen(plan)},
         sandbox=sandbox.name, sandbox_warning=sandbox.warning,
         fairclimb_version=__version__, n_samples=total,
     ))
@@ -150,7 +155,8 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
 
     recorder = _Recorder(store, run_id, feed.samples, feed.programs)
     with ResultsFile(out_dir, feed.samples, {}) as results:
-        record = _Verdicts(verdicts, results, recorder, total, on_progress).record
+        record = _Verdicts(verdicts, results, recorder, total, on_progress,
+                           _redactor(plan.suite, feed.samples, options)).record
 
         def on_verdict(job: Job, verdict: Verdict) -> None:
             key = (job.task_id, job.program)
@@ -178,6 +184,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
         sandbox_warning=sandbox.warning, deduplicated=len(verdicts) - len(feed.groups),
         run_id=run_id, ks=options.ks, rounds=options.bootstrap_rounds, rng=_rng(options.seed),
         speed_rows=speed_rows([feed.samples[i] for i in sorted(verdicts)], verdicts),
+        split_of=splits_of(plan.suite),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
@@ -189,3 +196,13 @@ def _plan_hash(plan: GenerationPlan) -> str:
     """Stands for the samples file's hash: what the samples are drawn from."""
     material = json.dumps({**plan.manifest(), "n": plan.n}, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _private_prompts_seen(plan: GenerationPlan) -> dict[str, Any]:
+    """Which model was sent the prompts of private tasks (recorded with the run)."""
+    private = sum(task.split is Split.PRIVATE for task in plan.suite.tasks)
+    if not private:
+        return {}
+    return {"private_prompts_sent_to": {"model": plan.spec.name,
+                                        "model_id": plan.spec.model_id,
+                                        "endpoint": plan.spec.endpoint, "tasks": private}}

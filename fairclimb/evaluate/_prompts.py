@@ -35,6 +35,14 @@ SYSTEM_PROMPT = (
     "Python function in a single ```python code block."
 )
 
+WEBDEV_SYSTEM_PROMPT = (
+    "You are an expert web developer. Answer with one complete, self-contained HTML "
+    "document (inline CSS and JavaScript, no external resources) in a single ```html "
+    "code block."
+)
+_WEBDEV_USER = ("{prompt}\n\nReturn the whole page as one HTML document in one ```html "
+                "block.")
+
 _ASK = ("Return the complete function `{entry}` (with the imports it needs) in one "
         "```python block.")
 _USER_TEMPLATES: dict[TaskKind, str] = {
@@ -69,6 +77,7 @@ _JS_LANGS = {"javascript", "js", "node", "jsx", "mjs", "cjs"}
 
 _FENCE = re.compile(r"```[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LANGS = {"python", "py", "python3"}
+_HTML_LANGS = {"html", "htm"}
 
 
 def build_request(task: Task, style: ApiStyle, params: GenerationParams,
@@ -80,6 +89,11 @@ def build_request(task: Task, style: ApiStyle, params: GenerationParams,
         stops = params.stop + tuple(s for s in ours if s not in params.stop)
         return CompletionRequest(params=replace(params, stop=stops), prompt=task.prompt,
                                  sample_index=sample_index)
+    if task.kind is TaskKind.WEBDEV:  # a page, not a function: no code fence around it
+        return CompletionRequest(
+            params=params, sample_index=sample_index,
+            messages=(Message("system", WEBDEV_SYSTEM_PROMPT),
+                      Message("user", _WEBDEV_USER.format(prompt=task.prompt.strip()))))
     templates, fence, system = ((_JS_USER_TEMPLATES, "javascript", JS_SYSTEM_PROMPT)
                                 if javascript else (_USER_TEMPLATES, "python", SYSTEM_PROMPT))
     template = templates.get(task.kind, templates[TaskKind.IMPLEMENT])
@@ -106,8 +120,11 @@ def extract_code(answer: str, entry_point: str,
     The fenced block that defines *entry_point* wins; else the first block labelled
     with *language* (``python``/``py``; ``javascript``/``js``…); else the first
     unlabelled block; else the whole answer. A block cut off by the token limit (no
-    closing fence) still counts.
+    closing fence) still counts. For a page (*entry_point* such as ``index.html``) the
+    first ``html`` block wins, else the first unlabelled block.
     """
+    if entry_point.endswith((".html", ".htm")):
+        return _first_block(answer, (_HTML_LANGS, {""}))
     blocks: list[tuple[str, str]] = [(m.group(1).lower(), m.group(2))
                                      for m in _FENCE.finditer(answer)]
     name = re.escape(entry_point)
@@ -121,7 +138,12 @@ def extract_code(answer: str, entry_point: str,
     for _, body in blocks:
         if defines.search(body):
             return body
-    for wanted in (labels, {""}):
+    return _first_block(answer, (labels, {""}))
+
+
+def _first_block(answer: str, preferences: tuple[set[str], ...]) -> str:
+    blocks = [(m.group(1).lower(), m.group(2)) for m in _FENCE.finditer(answer)]
+    for wanted in preferences:
         for lang, body in blocks:
             if lang in wanted:
                 return body
@@ -168,4 +190,6 @@ def sample_line(task: Task, style: ApiStyle, text: str,
     if style is ApiStyle.COMPLETION:
         return {"task_id": task.task_id, "completion": truncate_completion(text, stops)}
     code = extract_code(text, task.entry_point, task.language)
+    if task.kind is TaskKind.WEBDEV:
+        return {"task_id": task.task_id, "solution": code}
     return {"task_id": task.task_id, "solution": solution_program(task, code)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -22,7 +22,27 @@ from fairclimb.evaluate._records import Status
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["Summary", "render_summary", "summarize"]
+__all__ = ["SplitScore", "Summary", "render_summary", "summarize"]
+
+
+@dataclass(frozen=True, slots=True)
+class SplitScore:
+    """Aggregate scores of one split (public, private) of a run: never per task."""
+
+    split: str
+    samples: int
+    tasks: int
+    passed: int
+    pass_at_k: list[PassAtK]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"split": self.split, "samples": self.samples, "tasks": self.tasks,
+                "passed": self.passed, "pass_at_k": [_pass_json(p) for p in self.pass_at_k]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SplitScore:
+        return cls(str(data["split"]), int(data["samples"]), int(data["tasks"]),
+                   int(data["passed"]), [_pass_of(p) for p in data["pass_at_k"]])
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,8 @@ class Summary:
     speed: SpeedSummary | None = None  # optimize tasks: mean speed score of passing samples
     #: debug suites: the mean edit distance from the buggy program to passing answers
     mean_fix_distance: float | None = None
+    #: aggregates per split, so a private split is reported without naming its tasks
+    splits: list[SplitScore] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -70,6 +92,7 @@ class Summary:
             "run_id": self.run_id,
             "speed_score": None if self.speed is None else self.speed.to_json(),
             "mean_fix_distance": self.mean_fix_distance,
+            "splits": [score.to_json() for score in self.splits],
         }
 
     @classmethod
@@ -101,6 +124,7 @@ class Summary:
                 speed=(SpeedSummary.from_json(data["speed_score"])
                        if data.get("speed_score") else None),
                 mean_fix_distance=_optional_float(data.get("mean_fix_distance")),
+                splits=[SplitScore.from_json(score) for score in data.get("splits", [])],
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -120,8 +144,10 @@ def summarize(
     rng: np.random.Generator,
     speed_rows: Iterable[tuple[str, float, str]] = (),
     mean_fix_distance: float | None = None,
+    split_of: Mapping[str, str] | None = None,
 ) -> Summary:
-    """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them.
+    """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them
+    (also per split when *split_of* gives each task's split).
 
     *speed_rows* are ``(task_id, speed score, cost measure)`` of the passing samples of
     optimize tasks; their mean over tasks is reported next to pass@k.
@@ -148,7 +174,19 @@ def summarize(
         deduplicated=deduplicated,
         run_id=run_id,
         mean_fix_distance=mean_fix_distance,
+        splits=_split_scores(counts, split_of, ks, rounds, rng) if split_of else [],
     )
+
+
+def _split_scores(counts: Mapping[str, tuple[int, int]], split_of: Mapping[str, str],
+                  ks: Sequence[int], rounds: int, rng: np.random.Generator) -> list[SplitScore]:
+    by_split: dict[str, dict[str, tuple[int, int]]] = {}
+    for task_id, nc in counts.items():
+        by_split.setdefault(split_of.get(task_id, "public"), {})[task_id] = nc
+    return [SplitScore(split=split, samples=sum(n for n, _ in part.values()), tasks=len(part),
+                       passed=sum(c for _, c in part.values()),
+                       pass_at_k=estimate_pass_at_k(part, ks, rounds=rounds, rng=rng))
+            for split, part in sorted(by_split.items())]
 
 
 def render_summary(summary: Summary, console: Console) -> None:
@@ -161,6 +199,8 @@ def render_summary(summary: Summary, console: Console) -> None:
             f"over {speed.tasks} tasks ({speed.samples} passing samples; 0 = slow "
             f"reference, 1 = fast reference; cost: {speed.measure})"))
     console.print(_status_table(summary))
+    if any(score.split != "public" for score in summary.splits):
+        console.print(_split_table(summary))
     line = (
         f"{summary.samples} samples of {summary.tasks} tasks in {summary.seconds:.1f} s "
         f"({summary.samples_per_second:.1f} samples/s), sandbox: {summary.sandbox}"
@@ -196,6 +236,19 @@ def _pass_at_k_table(summary: Summary) -> Table:
     return table
 
 
+def _split_table(summary: Summary) -> Table:
+    table = Table(title="by split (aggregates only)")
+    for header in ("split", "tasks", "samples", "passed", "pass@1"):
+        table.add_column(header, justify="right")
+    for score in summary.splits:
+        pass1 = next((p for p in score.pass_at_k if p.k == 1), None)
+        table.add_row(score.split, str(score.tasks), str(score.samples), str(score.passed),
+                      "-" if pass1 is None else
+                      f"{100 * pass1.estimate:.1f}% [{100 * pass1.lower:.1f}, "
+                      f"{100 * pass1.upper:.1f}]")
+    return table
+
+
 def _status_table(summary: Summary) -> Table:
     table = Table(title="statuses")
     table.add_column("status")
@@ -221,3 +274,14 @@ def _optional_str(value: object) -> str | None:
 
 def _optional_float(value: object) -> float | None:
     return None if value is None else float(str(value))
+
+
+def _pass_json(p: PassAtK) -> dict[str, Any]:
+    return {"k": p.k, "estimate": p.estimate, "lower": p.lower, "upper": p.upper,
+            "tasks": p.tasks, "min_samples": p.min_samples}
+
+
+def _pass_of(p: Mapping[str, Any]) -> PassAtK:
+    return PassAtK(k=int(p["k"]), estimate=float(p["estimate"]), lower=float(p["lower"]),
+                   upper=float(p["upper"]), tasks=int(p["tasks"]),
+                   min_samples=int(p["min_samples"]))

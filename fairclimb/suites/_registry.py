@@ -81,6 +81,20 @@ _SUITES: tuple[SuiteInfo, ...] = (
         origin="fairclimb",
         loader=lambda: load_bundled("fairclimb-js"),
     ),
+    SuiteInfo(
+        name="fairclimb-implement",
+        description="Original Python functions from everyday work, with creation dates; "
+                    "public and private splits",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-implement"),
+    ),
+    SuiteInfo(
+        name="fairclimb-webdev",
+        description="Original prompts for small self-contained web pages; no automatic "
+                    "tests, judged by people in the arena",
+        origin="fairclimb",
+        loader=lambda: load_bundled("fairclimb-webdev"),
+    ),
 )
 
 

@@ -20,6 +20,7 @@ class TaskKind(StrEnum):
 class Language(StrEnum):
     PYTHON = "python"
     JAVASCRIPT = "javascript"
+    HTML = "html"  # a self-contained web page: HTML with inline CSS and JavaScript
 
 
 class Split(StrEnum):

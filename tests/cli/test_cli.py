@@ -150,6 +150,7 @@ def test_listing_commands(tmp_path: Path, command: list[str]) -> None:
         suites = {suite["name"]: suite for suite in json.loads(result.stdout)}
         assert suites["humaneval"]["size"] == 164
         assert suites["fairclimb-optimize"]["size"] >= 30
+        assert suites["fairclimb-implement"]["splits"] == ["private", "public"]
 
 
 def test_without_bubblewrap_the_warning_is_shown_and_recorded(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from fairclimb.evaluate import (
     truncate_completion,
 )
 from fairclimb.models._types import ApiStyle, GenerationParams
-from fairclimb.suites import Suite, TaskKind
+from fairclimb.suites import Suite, TaskKind, get_suite
 
 ADD = "def add(x, y):\n    return x + y\n"
 
@@ -133,3 +133,18 @@ def test_sample_lines_follow_the_contract(humaneval: Suite) -> None:
         "task_id": "HumanEval/53", "completion": "    return x + y\n"}
     assert sample_line(task, ApiStyle.CHAT, f"Sure!\n```python\n{ADD}```") == {
         "task_id": "HumanEval/53", "solution": ADD}
+
+
+def test_webdev_request_asks_for_one_html_page_and_the_answer_is_its_html_block() -> None:
+    task = get_suite("fairclimb-webdev").tasks[0]
+    request = build_request(task, ApiStyle.CHAT, GenerationParams(), 0)
+    system, user = request.messages
+    assert "HTML document" in system.content and "Python" not in system.content
+    assert task.prompt.strip() in user.content and "```html" in user.content
+    assert "```python" not in user.content
+    page = "<!doctype html>\n<html><body><script>let x = 1;</script></body></html>\n"
+    answer = f"Here it is:\n```css\nbody {{}}\n```\n```html\n{page}```\nEnjoy."
+    assert extract_code(answer, "index.html") == page
+    line = sample_line(task, ApiStyle.CHAT, answer)
+    assert line == {"task_id": task.task_id, "solution": page}
+    assert extract_code(page, "index.html") == page  # no fence: the whole answer
