@@ -8,6 +8,7 @@ import inspect
 import pytest
 
 PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "fairclimb.store",
+         "fairclimb.data", "fairclimb.audit",
          "fairclimb.models"]
 
 

@@ -52,7 +52,10 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def _register_commands() -> None:
     from fairclimb.cli import (
+        _audit,
         _config,
+        _data,
+        _distill,
         _eval,
         _generate,
         _models,
@@ -61,10 +64,10 @@ def _register_commands() -> None:
         _suites,
     )
 
-    for module in (_eval, _generate, _suites, _quickstart, _runs, _config):
+    for module in (_eval, _generate, _suites, _quickstart, _runs, _config, _distill):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models,):
+    for group in (_models, _data, _audit):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         app.add_typer(group.app)

@@ -6,7 +6,26 @@ records, never ORM objects, cross this API. The store keeps data and holds no bu
 logic: what a status means or when a run may resume is decided by its callers.
 """
 
+from fairclimb.store._data import (
+    ContaminationRow,
+    DataRepository,
+    DatasetInfo,
+    MemberRow,
+    Offer,
+    StoredRecord,
+)
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
 
-__all__ = ["NewRun", "ResultRow", "RunRecord", "Store"]
+__all__ = [
+    "ContaminationRow",
+    "DataRepository",
+    "DatasetInfo",
+    "MemberRow",
+    "NewRun",
+    "Offer",
+    "ResultRow",
+    "RunRecord",
+    "Store",
+    "StoredRecord",
+]
