@@ -1,17 +1,18 @@
 """Duplicates: exact ones by content hash, near ones by MinHash LSH.
 
-The scheme (the same as datasketch's ``MinHash`` and text-dedup's MinHash, done in
-bulk with numpy):
+The scheme (MinHash as datasketch's ``MinHash`` and text-dedup's, done in bulk with
+numpy):
 
 * **tokens**: the lower-cased text split on every non-word character
-  (``re.split(r"\\W+")``), so code and prose are treated alike;
+  (the runs of ``\\w`` characters), so code and prose are treated alike;
 * **shingles**: runs of ``shingle`` (default 5) consecutive tokens; a text shorter
   than that is one shingle;
 * **shingle hash**: each token is hashed with CRC-32 and a shingle's 32-bit hash is a
-  polynomial of its tokens' hashes (computed for all shingles at once);
-* **permutations**: ``num_perm`` (default 128) universal hashes
-  ``(a * h + b) mod (2**61 - 1)``, kept to 32 bits; a signature is their minimum
-  over the shingles;
+  polynomial of its tokens' hashes (computed for all shingles of a batch at once);
+* **permutations**: ``num_perm`` (default 128) universal hashes by multiply-shift,
+  ``(a * h + b) >> 32`` with random 64-bit ``a`` (odd) and ``b`` (the same family
+  datasketch and text-dedup draw, ``(a * h + b) mod p``, without the slow modulo); a
+  signature is their minimum over the shingles, 32 bits each;
 * **LSH**: the signature is cut into ``bands`` bands of ``rows`` rows chosen to
   minimise the (equally weighted) false-positive and false-negative probability at
   ``threshold`` (default 0.8 Jaccard), as datasketch's ``MinHashLSH`` does; two texts
@@ -37,14 +38,13 @@ import numpy.typing as npt
 __all__ = ["DedupParams", "DedupResult", "exact_duplicates", "lsh_params",
            "minhash_signatures", "near_duplicates", "tokens"]
 
-_MERSENNE = np.uint64((1 << 61) - 1)
 _MAX32 = np.uint64(0xFFFFFFFF)
-_NON_WORD = re.compile(r"\W+")
+_WORD = re.compile(r"\w+")
 _SHINGLE_MULT = 0x01000193  # FNV prime: mixes the tokens of a shingle
 _BATCH_ROWS = 32768  # shingles hashed at once (about 32 MB per temporary)
 _PARALLEL_FROM = 5000  # smaller corpora are signed in this process
 
-Signatures = npt.NDArray[np.uint64]
+Signatures = npt.NDArray[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ class DedupResult:
 
 
 def tokens(text: str) -> list[str]:
-    return [t for t in _NON_WORD.split(text.lower()) if t]
+    return _WORD.findall(text.lower())
 
 
 def exact_duplicates(keys: Sequence[str]) -> dict[int, int]:
@@ -106,51 +106,69 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 def _permutations(num_perm: int, seed: int) -> tuple[Signatures, Signatures]:
     generator = np.random.RandomState(seed)
-    a = generator.randint(1, int(_MERSENNE), size=num_perm, dtype=np.uint64)
-    b = generator.randint(0, int(_MERSENNE), size=num_perm, dtype=np.uint64)
+    a = generator.randint(1, 1 << 62, size=num_perm, dtype=np.uint64) | np.uint64(1)
+    b = generator.randint(0, 1 << 62, size=num_perm, dtype=np.uint64)
     return a, b
 
 
-def _shingle_hashes(text: str, shingle: int) -> npt.NDArray[np.uint64]:
-    words = np.fromiter((zlib.crc32(t.encode()) for t in tokens(text)), dtype=np.uint64)
-    if len(words) == 0:
-        return np.zeros(1, dtype=np.uint64)
-    width = min(shingle, len(words))
-    count = len(words) - width + 1
-    hashes = np.zeros(count, dtype=np.uint64)
-    for offset in range(width):  # polynomial over the shingle's tokens, mod 2**32
-        hashes = (hashes * np.uint64(_SHINGLE_MULT) + words[offset:offset + count]) & _MAX32
-    return hashes
+class _TokenHashes(dict[str, int]):
+    """CRC-32 of tokens, remembered: code repeats a small vocabulary."""
+
+    def __missing__(self, token: str) -> int:
+        value = zlib.crc32(token.encode())
+        self[token] = value
+        return value
+
+
+def _shingle_hashes(texts: Sequence[str], shingle: int,
+                    memo: _TokenHashes) -> tuple[npt.NDArray[np.uint64], list[int]]:
+    """The 32-bit hash of every shingle of every text, flat, and each text's count."""
+    flat: list[str] = []
+    lengths: list[int] = []
+    for text in texts:
+        words = tokens(text)
+        if len(words) < shingle:  # a short text is one shingle: pad it
+            words += [""] * (shingle - len(words))
+        flat.extend(words)
+        lengths.append(len(words))
+    hashed = np.fromiter(map(memo.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    count = len(hashed) - shingle + 1
+    rolled = np.zeros(count, dtype=np.uint64)
+    for offset in range(shingle):  # a polynomial over the shingle's tokens, mod 2**32
+        rolled = (rolled * np.uint64(_SHINGLE_MULT) + hashed[offset:offset + count]) & _MAX32
+    # Keep the windows that lie inside one text.
+    sizes = np.asarray(lengths, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    per_text = sizes - shingle + 1
+    first = np.repeat(starts, per_text)
+    within = np.arange(len(first)) - np.repeat(np.cumsum(per_text) - per_text, per_text)
+    return rolled[first + within], per_text.tolist()
 
 
 def _sign(args: tuple[Sequence[str], int, int, int]) -> Signatures:
+    """Signatures by multiply-shift hashing: ``(a * h + b) >> 32`` for 64-bit odd ``a``
+    is a universal family on 32-bit ``h`` and needs no modulo (the slow part)."""
     texts, shingle, num_perm, seed = args
     a, b = _permutations(num_perm, seed)
-    out = np.empty((len(texts), num_perm), dtype=np.uint64)
-    start = 0
-    while start < len(texts):
-        parts: list[npt.NDArray[np.uint64]] = []
-        rows = 0
-        stop = start
-        while stop < len(texts) and (rows < _BATCH_ROWS or stop == start):
-            parts.append(_shingle_hashes(texts[stop], shingle))
-            rows += len(parts[-1])
-            stop += 1
-        hashes = np.concatenate(parts)[:, None]
-        offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
-        permuted = hashes * a  # wraps mod 2**64, as datasketch's does
+    out = np.empty((len(texts), num_perm), dtype=np.uint32)
+    memo = _TokenHashes()
+    step = max(1, _BATCH_ROWS // 64)
+    for start in range(0, len(texts), step):
+        batch = texts[start:start + step]
+        hashes, counts = _shingle_hashes(batch, shingle, memo)
+        offsets = np.cumsum([0, *counts[:-1]])
+        permuted = hashes[:, None] * a
         permuted += b
-        permuted %= _MERSENNE
-        permuted &= _MAX32
-        out[start:stop] = np.minimum.reduceat(permuted, offsets, axis=0)
-        start = stop
+        permuted >>= np.uint64(32)
+        out[start:start + len(batch)] = np.minimum.reduceat(
+            permuted.astype(np.uint32), offsets, axis=0)
     return out
 
 
 def minhash_signatures(texts: Sequence[str], params: DedupParams) -> Signatures:
     """One row of ``num_perm`` minimum hashes per text."""
     if not texts:
-        return np.empty((0, params.num_perm), dtype=np.uint64)
+        return np.empty((0, params.num_perm), dtype=np.uint32)
     workers = max(1, params.workers)
     if workers == 1 or len(texts) < _PARALLEL_FROM:
         return _sign((texts, params.shingle, params.num_perm, params.seed))

@@ -34,6 +34,7 @@ def run(store: Store, spec: ModelSpec, prompts: Path, dataset: str = "d", n: int
     return distill(plan, store, open_backend(spec, os.environ, RetryPolicy()))
 
 
+@pytest.mark.slow
 def test_allowed_teacher_keeps_passing_answers_with_provenance(
         store: Store, teacher: Callable[[Terms], ModelSpec], prompts_file: Path,
         fake_openai: Any) -> None:
@@ -78,6 +79,7 @@ def test_forbidden_teacher_is_refused_and_nothing_is_stored(
     assert DataRepository(store).list_datasets() == []
 
 
+@pytest.mark.slow
 def test_override_is_recorded_in_every_record_and_the_card(
         store: Store, teacher: Callable[[Terms], ModelSpec], prompts_file: Path,
         tmp_path: Path) -> None:
@@ -98,6 +100,7 @@ def test_override_is_recorded_in_every_record_and_the_card(
     assert "http://mlcommons.org/croissant/RAI/1.0" in croissant["conformsTo"]
 
 
+@pytest.mark.slow
 def test_unknown_terms_proceed_with_a_recorded_warning(
         store: Store, teacher: Callable[[Terms], ModelSpec], prompts_file: Path,
         tmp_path: Path) -> None:
