@@ -31,9 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lam mu nu xi omicron "
-         "pi rho sigma tau upsilon phi chi psi omega total count index value item key "
-         "left right node tree path size").split()
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+         "lam", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon",
+         "phi", "chi", "psi", "omega", "total", "count", "index", "value", "item",
+         "key", "left", "right", "node", "tree", "path", "size"]
 PARAMS = {"ngram": 5, "num_perm": 128, "threshold": 0.8, "b": 9, "r": 13}
 
 FAIRCLIMB_RUN = """

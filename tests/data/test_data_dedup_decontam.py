@@ -20,8 +20,9 @@ from fairclimb.data import (
 from fairclimb.data._dedup import lsh_params, tokens
 from fairclimb.suites import get_suite
 
-WORDS = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
-         "pi rho sigma tau upsilon phi chi psi omega").split()
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+         "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon",
+         "phi", "chi", "psi", "omega"]
 
 
 def snippet(rng: random.Random, lines: int = 8) -> str:
@@ -51,7 +52,7 @@ def test_near_duplicates_found_and_distinct_texts_kept() -> None:
 def test_minhash_estimates_jaccard_like_datasketch() -> None:
     rng = random.Random(3)
     a = snippet(rng, 30)
-    b = "\n".join(a.splitlines()[:20] + [snippet(rng, 10)])
+    b = "\n".join([*a.splitlines()[:20], snippet(rng, 10)])
     params = DedupParams(num_perm=256, workers=1)
     ours = minhash_signatures([a, b], params)
     estimate = float((ours[0] == ours[1]).mean())
