@@ -154,3 +154,16 @@ def test_bad_votes_file_names_the_line(tmp_path: Path) -> None:
     path.write_text(json.dumps(asdict(vote(0))) + "\n" + '{"prompt": "x"}\n')
     with pytest.raises(UserInputError, match=r"v.jsonl:2: missing or not a string"):
         read_votes(path)
+
+
+def test_list_and_show(store: Store, feedback_dataset: str) -> None:
+    from fairclimb.data import list_datasets, show_dataset
+
+    assert [(d["name"], d["offers"], d["kept"]) for d in list_datasets(store)] == [
+        ("fb", 8, 7)]
+    shown = show_dataset(store, feedback_dataset, limit=3)
+    assert len(shown["records"]) == 3 and shown["stats"]["kept"] == 7
+    assert shown["notes"]["feedback_imports"][0]["votes"] == 8
+    contaminated = [r for r in show_dataset(store, feedback_dataset)["records"]
+                    if r["status"] == "contaminated"]
+    assert len(contaminated) == 1 and "HumanEval/3" in contaminated[0]["reason"]
