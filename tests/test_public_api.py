@@ -8,7 +8,8 @@ import inspect
 import pytest
 
 PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "fairclimb.store",
-         "fairclimb.models", "fairclimb.arena", "fairclimb.web"]
+         "fairclimb.models", "fairclimb.arena", "fairclimb.web", "fairclimb.data",
+         "fairclimb.audit"]
 
 
 @pytest.mark.parametrize("name", PARTS)

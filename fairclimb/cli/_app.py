@@ -53,7 +53,10 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 def _register_commands() -> None:
     from fairclimb.cli import (
         _arena,
+        _audit,
         _config,
+        _data,
+        _distill,
         _eval,
         _generate,
         _models,
@@ -63,13 +66,13 @@ def _register_commands() -> None:
         _suites,
     )
 
-    for module in (_eval, _generate, _quickstart, _runs, _config):
+    for module in (_eval, _generate, _quickstart, _runs, _config, _distill):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models, _arena, _suites):
+    for group in (_models, _arena, _suites, _data, _audit):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)

@@ -20,6 +20,14 @@ from fairclimb.store._arena_records import (
     SessionRecord,
     VoteRow,
 )
+from fairclimb.store._data import (
+    ContaminationRow,
+    DataRepository,
+    DatasetInfo,
+    MemberRow,
+    Offer,
+    StoredRecord,
+)
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
 from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
@@ -30,9 +38,14 @@ __all__ = [
     "BattleRecord",
     "BattleView",
     "BriefingRecord",
+    "ContaminationRow",
+    "DataRepository",
+    "DatasetInfo",
+    "MemberRow",
     "NewBattle",
     "NewRun",
     "NewVote",
+    "Offer",
     "PromptRecord",
     "RaterActivity",
     "ResultRow",
@@ -40,6 +53,7 @@ __all__ = [
     "SampleIn",
     "SessionRecord",
     "Store",
+    "StoredRecord",
     "StoredSuite",
     "SuiteRepository",
     "VoteRefused",

@@ -1,0 +1,153 @@
+"""fairclimb data list|show|stats|export|card|import-feedback: datasets of records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fairclimb.cli._common import DbOption
+from fairclimb.data import (
+    FORMATS,
+    FeedbackOptions,
+    dataset_stats,
+    export_dataset,
+    import_feedback,
+    list_datasets,
+    read_votes,
+    show_dataset,
+    write_card,
+)
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+NameArg = Annotated[str, typer.Argument(help="The dataset's name.")]
+
+
+def _store(db: str | None) -> Store:
+    return Store.open(load_settings(db=db).db)
+
+
+def list_command(as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List datasets with their kept rows."""
+    with _store(db) as store:
+        rows = list_datasets(store)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("dataset", "offered", "kept", "updated")
+    for row in rows:
+        table.add_row(row["name"], str(row["offers"]), str(row["kept"]), row["updated_at"])
+    Console().print(table)
+
+
+def show_command(name: NameArg, limit: Annotated[int, typer.Option(
+        "--limit", min=0, help="Records to list.")] = 20,
+                 as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Show a dataset: notes (teachers, overrides), counts and its first records."""
+    with _store(db) as store:
+        shown = show_dataset(store, name, limit)
+    if as_json:
+        typer.echo(json.dumps(shown, indent=2))
+        return
+    console = Console()
+    _print_stats(console, shown["stats"], name)
+    for teacher in shown["notes"].get("teachers", []):
+        console.print(f"teacher {teacher['name']}: terms {teacher['terms']}", highlight=False)
+    for override in shown["notes"].get("overrides", []):
+        console.print(f"terms override ({override['teacher']}): {override['reason']}",
+                      highlight=False)
+    table = Table("record", "kind", "origin", "status", "task", "reason")
+    for row in shown["records"]:
+        table.add_row(row["record_id"][:12], row["kind"], row["origin"], row["status"],
+                      row["task"] or "-", row["reason"][:60])
+    console.print(table)
+
+
+def _print_stats(console: Console, stats: dict[str, Any], name: str) -> None:
+    origins = ", ".join(f"{k} {v}" for k, v in stats["kept_by_origin"].items())
+    console.print(
+        f"{name}: {stats['generated']} offered, {stats['failed_execution']} failed "
+        f"execution, {stats['duplicates']} duplicates, {stats['contaminated']} "
+        f"contaminated, {stats['excluded']} excluded; kept {stats['kept']} ({origins}; "
+        f"{stats['unverified']} unverified)", highlight=False)
+
+
+def stats_command(name: NameArg, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Counts: generated, failed_execution, duplicates, contaminated, kept (by origin)."""
+    with _store(db) as store:
+        stats = dataset_stats(store, name)
+    if as_json:
+        typer.echo(json.dumps(stats, indent=2))
+    else:
+        _print_stats(Console(), stats, name)
+
+
+def export_command(
+    name: NameArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(FORMATS))],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    include_private: Annotated[bool, typer.Option(
+        "--include-private", help="Also export records from private suite tasks.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Export kept records in a TRL format, provenance in a JSON column."""
+    with _store(db) as store:
+        outcome = export_dataset(store, name, fmt, out, include_private=include_private)
+    if as_json:
+        typer.echo(json.dumps(outcome.to_json(), indent=2))
+        return
+    note = (f" ({outcome.private_left_out} private rows left out)"
+            if outcome.private_left_out else "")
+    Console().print(f"wrote {outcome.rows} rows to {outcome.path}{note}", highlight=False)
+
+
+def card_command(
+    name: NameArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for README.md and "
+                                      "croissant.json.")],
+    db: DbOption = None,
+) -> None:
+    """Write a Markdown dataset card and a Croissant-RAI JSON-LD file."""
+    with _store(db) as store:
+        outcome = write_card(store, name, out)
+    Console().print(f"wrote {outcome.markdown} and {outcome.croissant}", highlight=False)
+
+
+def import_feedback_command(
+    path: Annotated[Path, typer.Argument(help="JSONL of votes (see docs/data.md).")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to add to.")],
+    keep_ties: Annotated[bool, typer.Option("--keep-ties", help="Keep ties as "
+                                            "annotations.")] = False,
+    keep_both_bad: Annotated[bool, typer.Option(
+        "--keep-both-bad", help="Keep 'both bad' votes as annotations.")] = False,
+    licence: Annotated[str, typer.Option("--licence")] = "",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Turn votes, labels and corrections into records (flagged votes are left out)."""
+    votes = read_votes(path)
+    options = FeedbackOptions(keep_ties=keep_ties, keep_both_bad=keep_both_bad,
+                              licence=licence)
+    with _store(db) as store:
+        counts = import_feedback(store, votes, dataset, str(path), options)
+    if as_json:
+        typer.echo(json.dumps(counts, indent=2))
+        return
+    Console().print(
+        f"{counts['votes']} votes: {counts['flagged_left_out']} flagged and "
+        f"{counts['ties_left_out']} ties/both-bad left out; {counts['records']} records, "
+        f"{counts['added']} new; dataset {dataset} keeps {counts['kept']}", highlight=False)
+
+
+app = typer.Typer(name="data", help="Datasets of training records: list, show, stats, "
+                  "export, card, import-feedback.", no_args_is_help=True)
+COMMANDS = {"list": list_command, "show": show_command, "stats": stats_command,
+            "export": export_command, "card": card_command,
+            "import-feedback": import_feedback_command}

@@ -1,0 +1,117 @@
+"""fairclimb distill: sample a teacher, keep what passes the tests, store records."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from fairclimb.cli._common import (
+    DbOption,
+    SandboxOption,
+    TimeoutOption,
+    WorkersOption,
+    eval_options,
+)
+from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
+from fairclimb.errors import UserInputError
+from fairclimb.models import GenerationParams, RetryPolicy, open_backend
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+from fairclimb.suites import get_suite
+
+
+def distill_command(
+    teacher: Annotated[str, typer.Option("--teacher", "-t", help="A registered model.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to add to.")],
+    suite: Annotated[str | None, typer.Option("--suite", "-s", help="Suite to ask.")] = None,
+    prompts: Annotated[Path | None, typer.Option(
+        "--prompts", help="JSONL of {prompt, tests?, entry_point?}; without tests an "
+        "answer cannot be checked and is kept as 'unverified'.")] = None,
+    n: Annotated[int, typer.Option("-n", help="Answers drawn per prompt.")] = 8,
+    override_terms: Annotated[bool, typer.Option(
+        "--override-terms", help="Distil even though the teacher's terms forbid it "
+        "(needs --reason; recorded in every record and the card).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the override is "
+                                               "lawful.")] = None,
+    include_private: Annotated[bool, typer.Option(
+        "--include-private", help="Allow private suite tasks (their records are never "
+        "exported unless asked).")] = False,
+    pairs: Annotated[bool, typer.Option(
+        "--pairs/--no-pairs", help="Also store pass/fail preference pairs.")] = True,
+    temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
+    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c")] = 16,
+    licence: Annotated[str, typer.Option("--licence", help="Licence of the records.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the totals as JSON.")] = False,
+    workers: WorkersOption = None,
+    timeout: TimeoutOption = None,
+    sandbox: SandboxOption = None,
+    db: DbOption = None,
+) -> None:
+    """Distil training records from a teacher: sample, execute, keep the passing ones."""
+    if (suite is None) == (prompts is None):
+        raise UserInputError("give exactly one of --suite NAME or --prompts FILE")
+    suite = suite or ""
+    settings = load_settings(db=db, workers=workers, timeout=timeout, sandbox=sandbox)
+    source = get_suite(suite) if prompts is None else read_prompts(prompts)
+    params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+    with Store.open(settings.db) as store:
+        spec = store.require_model(teacher)
+        plan = plan_distill(spec, source, n, dataset, params, override_terms=override_terms,
+                            reason=reason, include_private=include_private,
+                            options=eval_options(settings), concurrency=concurrency,
+                            pairs=pairs, licence=licence)
+        err = Console(stderr=True)
+        if plan.gate["warning"]:
+            err.print(f"[yellow]warning:[/] {plan.gate['warning']}", highlight=False)
+        if plan.gate["override"]:
+            err.print(f"[yellow]terms override:[/] {plan.gate['reason']}", highlight=False)
+        backend = open_backend(spec, os.environ, RetryPolicy())
+        with _progress(err) as update:
+            outcome = distill(plan, store, backend, update)
+    if as_json:
+        typer.echo(json.dumps(outcome.to_json(), indent=2))
+    else:
+        _print(outcome)
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    progress = Progress(TextColumn("{task.description:<10}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    bars: dict[str, TaskID] = {}
+
+    def update(phase: str, done: int, total: int) -> None:
+        if phase not in bars:
+            bars[phase] = progress.add_task(phase, total=total)
+        progress.update(bars[phase], completed=done, total=total)
+
+    with progress:
+        yield update
+
+
+def _print(outcome: DistillOutcome) -> None:
+    Console().print(
+        f"{outcome.samples} answers ({outcome.calls} calls, {outcome.cache_hits} from the "
+        f"cache): {outcome.passed} passed, {outcome.failed} failed, {outcome.unverified} "
+        f"unverified; {outcome.pairs} preference pairs; {outcome.added} new offers; "
+        f"dataset {outcome.dataset} keeps {outcome.kept}", highlight=False)
+
+
+COMMANDS = {"distill": distill_command}

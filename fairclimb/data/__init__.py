@@ -1,0 +1,78 @@
+"""Data: training records with provenance, distillation, feedback, dedup,
+decontamination, exports and dataset cards. It never trains.
+
+Every record is content-addressed and knows its origin (human, synthetic, hybrid), the
+model calls or the human work behind it, the checks it passed and its parents. A
+dataset is a named set of records; its curation (execution, duplicates,
+contamination) decides which are kept and exported.
+"""
+
+from fairclimb.data._card import CardOutcome, card_facts, write_card
+from fairclimb.data._curate import CurationOutcome, curate, record_texts
+from fairclimb.data._datasets import dataset_stats, list_datasets, show_dataset
+from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate, known_tasks
+from fairclimb.data._dedup import (
+    DedupParams,
+    DedupResult,
+    exact_duplicates,
+    minhash_signatures,
+    near_duplicates,
+)
+from fairclimb.data._distill import (
+    DistillOutcome,
+    DistillPlan,
+    distill,
+    plan_distill,
+    read_prompts,
+    terms_gate,
+)
+from fairclimb.data._export import FORMATS, ExportOutcome, export_dataset
+from fairclimb.data._feedback import (
+    FeedbackOptions,
+    FeedbackOutcome,
+    Vote,
+    import_feedback,
+    read_votes,
+    records_from_votes,
+)
+from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
+
+__all__ = [
+    "CardOutcome",
+    "CurationOutcome",
+    "DecontamOptions",
+    "DedupParams",
+    "DedupResult",
+    "DistillOutcome",
+    "DistillPlan",
+    "ExportOutcome",
+    "FORMATS",
+    "FeedbackOptions",
+    "FeedbackOutcome",
+    "MemberStatus",
+    "Origin",
+    "RecordKind",
+    "RecordText",
+    "TrainingRecord",
+    "Vote",
+    "card_facts",
+    "curate",
+    "dataset_stats",
+    "decontaminate",
+    "distill",
+    "exact_duplicates",
+    "export_dataset",
+    "import_feedback",
+    "known_tasks",
+    "list_datasets",
+    "minhash_signatures",
+    "near_duplicates",
+    "plan_distill",
+    "read_prompts",
+    "read_votes",
+    "record_texts",
+    "records_from_votes",
+    "show_dataset",
+    "terms_gate",
+    "write_card",
+]

@@ -1,0 +1,231 @@
+"""Dataset cards: a Markdown card for people and a Croissant-RAI JSON-LD file for tools.
+
+Both say where every kept row came from (composition by origin and kind; the teachers
+and their terms, with any override and its reason; the raters by count, time and pay),
+what was removed and why (failed execution, duplicates, contamination), the
+parameters of the checks, and the licences.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fairclimb import __version__
+from fairclimb.data._datasets import require_dataset, stats_of
+from fairclimb.data._records import MemberStatus
+from fairclimb.errors import UserInputError
+from fairclimb.store import DataRepository, MemberRow, Store
+
+__all__ = ["CardOutcome", "card_facts", "write_card"]
+
+RAI_CONTEXT = {
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "sc": "https://schema.org/",
+    "cr": "http://mlcommons.org/croissant/",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "dct": "http://purl.org/dc/terms/",
+    "conformsTo": "dct:conformsTo",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardOutcome:
+    markdown: Path
+    croissant: Path
+
+
+def _raters(kept: list[MemberRow]) -> dict[str, Any]:
+    people: dict[str, dict[str, float]] = {}
+    briefings: set[str] = set()
+    gold = 0
+    for member in kept:
+        human = member.record.provenance.get("human")
+        if not human:
+            continue
+        totals = people.setdefault(str(human.get("rater")), {"records": 0, "seconds": 0.0,
+                                                             "pay_usd": 0.0})
+        totals["records"] += 1
+        totals["seconds"] += float(human.get("seconds") or 0.0)
+        totals["pay_usd"] += float(human.get("pay_usd") or 0.0)
+        if human.get("briefing_version"):
+            briefings.add(str(human["briefing_version"]))
+        gold += bool(human.get("gold"))
+    return {"count": len(people),
+            "seconds": round(sum(p["seconds"] for p in people.values()), 1),
+            "pay_usd": round(sum(p["pay_usd"] for p in people.values()), 2),
+            "briefing_versions": sorted(briefings), "gold_records": gold}
+
+
+def card_facts(store: Store, name: str) -> dict[str, Any]:
+    """Everything a card states, as data (the Markdown and JSON-LD render it)."""
+    repo = DataRepository(store)
+    info = require_dataset(repo, name)
+    members = repo.members(name)
+    kept = [m for m in members if m.status == MemberStatus.KEPT]
+    report = repo.contamination(name)
+    removed = Counter((m.status, m.reason.split(":")[0]) for m in members
+                      if m.status != MemberStatus.KEPT)
+    return {
+        "name": name, "fairclimb_version": __version__,
+        "created_at": info.created_at.isoformat(), "updated_at": info.updated_at.isoformat(),
+        "stats": stats_of(members),
+        "teachers": info.notes.get("teachers", []),
+        "overrides": info.notes.get("overrides", []),
+        "warnings": info.notes.get("warnings", []),
+        "sources": info.notes.get("sources", []),
+        "feedback_imports": info.notes.get("feedback_imports", []),
+        "raters": _raters(kept),
+        "removed": [{"status": s, "why": w, "count": c} for (s, w), c in sorted(removed.items())],
+        "contamination": {"matches": len(report),
+                          "records": len({r.record_id for r in report}),
+                          "tasks": sorted({r.task_id for r in report}),
+                          "by_method": dict(Counter(r.method for r in report))},
+        "dedup": info.notes.get("dedup", {}),
+        "decontamination": info.notes.get("decontamination", {}),
+        "checked_tasks": info.notes.get("checked_tasks"),
+        "licences": dict(Counter(m.record.licence or "unspecified" for m in kept)),
+    }
+
+
+def write_card(store: Store, name: str, out_dir: Path) -> CardOutcome:
+    """Write ``README.md`` (the card) and ``croissant.json`` into *out_dir*."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
+    facts = card_facts(store, name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    markdown, croissant = out_dir / "README.md", out_dir / "croissant.json"
+    _write_atomic(markdown, render_markdown(facts))
+    _write_atomic(croissant, json.dumps(croissant_rai(facts), indent=2) + "\n")
+    return CardOutcome(markdown, croissant)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _collection(facts: dict[str, Any]) -> str:
+    parts = []
+    for teacher in facts["teachers"]:
+        parts.append(f"distilled from teacher {teacher['name']} ({teacher['model_id']} at "
+                     f"{teacher['endpoint']}; terms {teacher['terms']}"
+                     + (f", {teacher['terms_url']}" if teacher.get("terms_url") else "") + ")"
+                     ", answers executed against unit tests in a sandbox and kept only "
+                     "when they passed (rejection sampling)")
+    for item in facts["feedback_imports"]:
+        parts.append(f"human judgements from {item['source']} ({item['votes']} votes; "
+                     f"{item['flagged_left_out']} flagged by quality control left out, "
+                     f"{item['ties_left_out']} ties/both-bad left out)")
+    return "; ".join(parts) or "no sources recorded"
+
+
+def render_markdown(facts: dict[str, Any]) -> str:
+    stats = facts["stats"]
+    lines = [
+        f"# Dataset card: {facts['name']}", "",
+        f"Written by fairclimb {facts['fairclimb_version']}; last changed "
+        f"{facts['updated_at']}. Every row of an export carries its provenance as JSON.", "",
+        "## Composition", "",
+        f"- kept rows: **{stats['kept']}** of {stats['generated']} offered",
+        f"- by origin: human {stats['kept_by_origin']['human']}, synthetic "
+        f"{stats['kept_by_origin']['synthetic']}, hybrid (model output corrected by a "
+        f"person) {stats['kept_by_origin']['hybrid']}",
+        f"- by kind: {', '.join(f'{k} {v}' for k, v in stats['kept_by_kind'].items()) or '-'}",
+        f"- unverified (no tests to run): {stats['unverified']}",
+        f"- from private suite tasks (never exported by default): {stats['private']}", "",
+        "## Where it came from", "", _collection(facts), "",
+    ]
+    if facts["teachers"]:
+        lines += ["| teacher | model | endpoint | terms | terms URL |", "|---|---|---|---|---|"]
+        lines += [f"| {t['name']} | {t['model_id']} | {t['endpoint']} | {t['terms']} | "
+                  f"{t.get('terms_url') or '-'} |" for t in facts["teachers"]]
+        lines.append("")
+    if facts["overrides"]:
+        lines += ["### Terms overrides", ""]
+        lines += [f"- **{o['teacher']}** (terms: {o['terms']}) overridden on {o['at']}: "
+                  f"{o['reason']}" for o in facts["overrides"]]
+        lines.append("")
+    if facts["warnings"]:
+        lines += ["### Warnings", ""] + [f"- {w}" for w in facts["warnings"]] + [""]
+    raters = facts["raters"]
+    lines += ["## People", "",
+              f"- raters (pseudonymous): {raters['count']}; time spent: "
+              f"{raters['seconds'] / 3600:.2f} h; pay recorded: ${raters['pay_usd']:.2f}",
+              f"- briefing versions accepted: {', '.join(raters['briefing_versions']) or '-'}",
+              f"- rows from gold (known-answer) battles: {raters['gold_records']}", "",
+              "## What was removed and why", "",
+              f"- failed execution: {stats['failed_execution']}",
+              f"- duplicates (exact hash, then MinHash LSH): {stats['duplicates']}",
+              f"- contaminated (matches a benchmark task): {stats['contaminated']}",
+              f"- excluded: {stats['excluded']}", ""]
+    contamination = facts["contamination"]
+    lines += [f"Decontamination checked {facts['checked_tasks']} tasks of every known suite "
+              f"(private ones included; only task ids are named): "
+              f"{contamination['matches']} matches on {contamination['records']} records, "
+              f"by method {contamination['by_method'] or '-'}.", "",
+              f"- dedup parameters: `{json.dumps(facts['dedup'], sort_keys=True)}`",
+              f"- decontamination parameters: "
+              f"`{json.dumps(facts['decontamination'], sort_keys=True)}`", "",
+              "## Licence", ""]
+    lines += [f"- {lic}: {count} rows" for lic, count in facts["licences"].items()] or ["-"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
+    """A Croissant 1.0 dataset description with the RAI 1.0 properties filled in."""
+    stats, raters = facts["stats"], facts["raters"]
+    origins = [o for o, n in stats["kept_by_origin"].items() if n]
+    collection_types = (["Machine-generated (distillation from teacher models)"]
+                        if "synthetic" in origins else [])
+    if "human" in origins or "hybrid" in origins:
+        collection_types.append("Human annotation (pairwise votes, labels, corrections)")
+    overrides = "; ".join(f"{o['teacher']}: {o['reason']}" for o in facts["overrides"])
+    return {
+        "@context": RAI_CONTEXT,
+        "@type": "sc:Dataset",
+        "conformsTo": ["http://mlcommons.org/croissant/1.0",
+                       "http://mlcommons.org/croissant/RAI/1.0"],
+        "name": facts["name"],
+        "description": f"Training data for coding models built by fairclimb: "
+                       f"{stats['kept']} kept rows.",
+        "dateModified": facts["updated_at"],
+        "license": sorted(facts["licences"]),
+        "rai:dataCollection": _collection(facts),
+        "rai:dataCollectionType": collection_types,
+        "rai:dataCollectionRawData": facts["sources"],
+        "rai:dataAnnotationProtocol": (
+            "Pairwise votes, error labels and corrections by pseudonymous raters who "
+            f"accepted briefing versions {raters['briefing_versions'] or '-'}; votes "
+            "flagged by quality control are not used"),
+        "rai:annotatorDemographics": (
+            f"{raters['count']} pseudonymous raters; no demographics are collected; "
+            f"{raters['seconds'] / 3600:.2f} hours, ${raters['pay_usd']:.2f} pay recorded"),
+        "rai:machineAnnotationTools": [
+            f"{t['name']} ({t['model_id']}, terms {t['terms']})" for t in facts["teachers"]],
+        "rai:dataPreprocessingProtocol": [
+            "execution against unit tests in a sandbox (rejection sampling): "
+            f"{stats['failed_execution']} removed",
+            f"deduplication, exact hash and MinHash LSH {facts['dedup']}: "
+            f"{stats['duplicates']} removed",
+            f"decontamination against {facts['checked_tasks']} benchmark tasks "
+            f"{facts['decontamination']}: {stats['contaminated']} removed"],
+        "rai:personalSensitiveInformation": (
+            "Raters appear only by pseudonym; prompts and answers are code tasks."),
+        "rai:dataUseCases": ["supervised fine-tuning (messages)",
+                             "preference optimisation such as DPO (prompt/chosen/rejected)"],
+        "rai:dataLimitations": "; ".join(
+            [f"{stats['unverified']} rows are unverified (no tests)"]
+            + list(facts["warnings"])
+            + ([f"terms overridden: {overrides}"] if overrides else [])),
+        "rai:dataBiases": "Answers reflect the teachers' styles and the raters' judgement.",
+        "rai:dataReleaseMaintenancePlan": "Regenerated with fairclimb; rows are "
+                                          "content-addressed, so versions can be compared.",
+    }

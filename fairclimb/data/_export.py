@@ -1,0 +1,143 @@
+"""Export: a dataset's kept records in the Hugging Face TRL formats.
+
+* ``trl-sft``: JSONL, one ``{"messages": [{"role", "content"}, ...]}`` per SFT record;
+* ``trl-dpo``: JSONL, one conversational ``{"prompt", "chosen", "rejected"}`` per
+  preference record;
+* ``jsonl`` / ``parquet``: every kept record, one table: ``record_id``, ``kind``,
+  ``origin``, ``messages`` (SFT), ``prompt``/``chosen``/``rejected`` (preferences),
+  ``annotation`` (JSON text, annotations).
+
+Every row carries its provenance as a JSON string in a ``provenance`` column, with the
+dataset's verdicts added (status, dedup, decontamination). Files are written to a
+temporary name and renamed, so a crash never leaves half a file. Records derived from
+private suite tasks are left out unless ``include_private``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fairclimb.data._datasets import require_dataset
+from fairclimb.data._records import MemberStatus, canonical_json
+from fairclimb.errors import UserInputError
+from fairclimb.store import ContaminationRow, DataRepository, MemberRow, Store
+
+__all__ = ["FORMATS", "ExportOutcome", "export_dataset"]
+
+FORMATS = ("trl-sft", "trl-dpo", "jsonl", "parquet")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOutcome:
+    path: Path
+    format: str
+    rows: int
+    private_left_out: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "format": self.format, "rows": self.rows,
+                "private_left_out": self.private_left_out}
+
+
+def export_dataset(store: Store, name: str, fmt: str, out: Path, *,
+                   include_private: bool = False) -> ExportOutcome:
+    if fmt not in FORMATS:
+        raise UserInputError(f"unsupported export format {fmt!r}; choose one of "
+                             f"{', '.join(FORMATS)}")
+    if out.is_dir():
+        raise UserInputError(f"--out {str(out)!r} is a directory; give a file path")
+    if not out.parent.is_dir():
+        raise UserInputError(f"the folder of --out {str(out.parent)!r} does not exist")
+    repo = DataRepository(store)
+    require_dataset(repo, name)
+    kept = [m for m in repo.members(name) if m.status == MemberStatus.KEPT]
+    report = repo.contamination(name)
+    private = [m for m in kept if m.record.private]
+    if not include_private:
+        kept = [m for m in kept if not m.record.private]
+    wanted = {"trl-sft": "sft", "trl-dpo": "preference"}.get(fmt)
+    if wanted is not None:
+        kept = [m for m in kept if m.record.kind == wanted]
+    rows = [_row(fmt, name, m, report) for m in kept]
+    if fmt == "parquet":
+        _write_parquet(rows, out)
+    else:
+        _write_jsonl(rows, out)
+    return ExportOutcome(out, fmt, len(rows), 0 if include_private else len(private))
+
+
+def provenance_of(dataset: str, member: MemberRow,
+                  report: list[ContaminationRow]) -> dict[str, Any]:
+    """A record's provenance as exported: stored provenance plus this dataset's checks."""
+    record = member.record
+    provenance = dict(record.provenance)
+    checks = dict(provenance.get("checks") or {})
+    checks["dedup"] = "unique (exact hash and MinHash LSH)"
+    near = [r.task_id for r in report if r.record_id == record.record_id]
+    checks["decontamination"] = "clean" if not near else f"matched {near}"
+    provenance.update(record_id=record.record_id, kind=record.kind, dataset=dataset,
+                      checks=checks, private=record.private)
+    return provenance
+
+
+def _row(fmt: str, dataset: str, member: MemberRow,
+         report: list[ContaminationRow]) -> dict[str, Any]:
+    record = member.record
+    provenance = canonical_json(provenance_of(dataset, member, report))
+    content = record.content
+    if fmt == "trl-sft":
+        return {"messages": content["messages"], "provenance": provenance}
+    if fmt == "trl-dpo":
+        return {"prompt": content["prompt"], "chosen": content["chosen"],
+                "rejected": content["rejected"], "provenance": provenance}
+    return {
+        "record_id": record.record_id, "kind": record.kind, "origin": record.origin,
+        "messages": content.get("messages") if record.kind == "sft" else None,
+        "prompt": content.get("prompt") if record.kind == "preference" else None,
+        "chosen": content.get("chosen") if record.kind == "preference" else None,
+        "rejected": content.get("rejected") if record.kind == "preference" else None,
+        "annotation": canonical_json(content) if record.kind == "annotation" else None,
+        "licence": record.licence, "provenance": provenance,
+    }
+
+
+def _temporary(out: Path) -> Path:
+    return out.with_name(f".{out.name}.{os.getpid()}.tmp")
+
+
+def _write_jsonl(rows: list[dict[str, Any]], out: Path) -> None:
+    temporary = _temporary(out)
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_parquet(rows: list[dict[str, Any]], out: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UserInputError("parquet export needs pyarrow: pip install "
+                             "'fairclimb[data]'") from None
+    message = pa.struct([("role", pa.string()), ("content", pa.string())])
+    schema = pa.schema([
+        ("record_id", pa.string()), ("kind", pa.string()), ("origin", pa.string()),
+        ("messages", pa.list_(message)), ("prompt", pa.list_(message)),
+        ("chosen", pa.list_(message)), ("rejected", pa.list_(message)),
+        ("annotation", pa.string()), ("licence", pa.string()), ("provenance", pa.string()),
+    ])
+    table = pa.Table.from_pylist(rows, schema=schema)
+    temporary = _temporary(out)
+    try:
+        pq.write_table(table, temporary)
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,245 @@
+"""From people: arena votes, error labels and corrections become training records.
+
+* a vote for one side becomes a **preference** pair (``chosen`` the winner's answer,
+  ``rejected`` the loser's), origin ``human``;
+* a **correction** (a person's fixed version of a model's answer) becomes an **SFT**
+  record, origin ``hybrid`` (model output corrected by a person), whose parent is the
+  answer it corrects;
+* **error labels** on an answer are kept as **annotation** records, origin ``human``.
+
+Ties and "both bad" carry no preference: they are left out unless
+``FeedbackOptions.keep_ties`` / ``keep_both_bad`` keep them as annotations. Votes that
+quality control flagged (``flagged`` set) are never turned into training data; they are
+only counted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from fairclimb.data._curate import curate
+from fairclimb.data._decontam import known_tasks
+from fairclimb.data._records import (
+    MemberStatus,
+    Origin,
+    RecordKind,
+    TrainingRecord,
+    content_hash,
+    transformation,
+)
+from fairclimb.errors import UserInputError
+from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.suites import Task
+
+__all__ = ["FeedbackOptions", "FeedbackOutcome", "Vote", "import_feedback", "read_votes",
+           "records_from_votes"]
+
+WINNERS = ("a", "b", "tie", "both_bad")
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One arena judgement, as the arena store hands it over (plain data)."""
+
+    prompt: str
+    answer_a: str
+    answer_b: str
+    model_a: str
+    model_b: str
+    winner: str  # a, b, tie or both_bad
+    rater: str  # a pseudonym, never a name or an e-mail
+    briefing_version: str = ""
+    seconds: float = 0.0
+    gold: bool = False  # a gold (known-answer) battle used to check raters
+    labels_a: tuple[str, ...] = ()
+    labels_b: tuple[str, ...] = ()
+    comment: str = ""
+    correction: str = ""  # a person's corrected answer
+    corrected_side: str = ""  # a or b; defaults to the loser (or a)
+    flagged: str = ""  # why quality control excluded the vote; empty if it did not
+    tstamp: str = ""
+    vote_id: str = ""  # the arena's id, when it has one
+    licence: str = ""
+    pay_usd: float | None = None  # what the rater was paid for this judgement
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackOptions:
+    keep_ties: bool = False  # keep ties as annotations
+    keep_both_bad: bool = False  # keep "both bad" as annotations
+    licence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackOutcome:
+    offers: list[Offer]
+    votes: int
+    flagged: int
+    ties_left_out: int
+    raters: dict[str, dict[str, float]] = field(default_factory=dict)  # pseudonym -> totals
+
+
+def _human(vote: Vote) -> dict[str, Any]:
+    return {"rater": vote.rater, "briefing_version": vote.briefing_version,
+            "seconds": vote.seconds, "gold": vote.gold, "tstamp": vote.tstamp,
+            "vote_id": vote.vote_id or None, "pay_usd": vote.pay_usd}
+
+
+def _messages(prompt: str, answer: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
+
+
+def records_from_votes(votes: Sequence[Vote],
+                       options: FeedbackOptions | None = None) -> FeedbackOutcome:
+    """The records that *votes* make, as offers keyed by each vote's content."""
+    options = options or FeedbackOptions()
+    offers: list[Offer] = []
+    flagged = ties = 0
+    raters: dict[str, dict[str, float]] = {}
+    for vote in votes:
+        if vote.winner not in WINNERS:
+            raise UserInputError(f"vote winner must be one of {', '.join(WINNERS)}, "
+                                 f"not {vote.winner!r}")
+        if vote.flagged:
+            flagged += 1
+            continue
+        totals = raters.setdefault(vote.rater, {"votes": 0, "seconds": 0.0, "pay_usd": 0.0})
+        totals["votes"] += 1
+        totals["seconds"] += vote.seconds
+        totals["pay_usd"] += vote.pay_usd or 0.0
+        key = vote.vote_id or content_hash({f.name: getattr(vote, f.name)
+                                            for f in fields(vote)})
+        offers.extend(_vote_offers(vote, key, options))
+        if vote.winner in ("tie", "both_bad") and not (
+                options.keep_ties if vote.winner == "tie" else options.keep_both_bad):
+            ties += 1
+    return FeedbackOutcome(offers, len(votes), flagged, ties, raters)
+
+
+def _source(key: str, what: str) -> str:
+    return content_hash(f"{key}:{what}")
+
+
+def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Offer]:
+    offers: list[Offer] = []
+    licence = vote.licence or options.licence
+    answers = {"a": (vote.answer_a, vote.model_a, vote.labels_a),
+               "b": (vote.answer_b, vote.model_b, vote.labels_b)}
+    base: dict[str, Any] = {"human": _human(vote), "generation": None, "checks": {}, "parents": []}
+    annotations: dict[str, str] = {}
+    for side, (answer, model, labels) in answers.items():
+        keep_judgement = (vote.winner == "tie" and options.keep_ties) or \
+                         (vote.winner == "both_bad" and options.keep_both_bad)
+        if labels or keep_judgement:
+            record = TrainingRecord(
+                RecordKind.ANNOTATION, Origin.HUMAN,
+                {"prompt": vote.prompt, "answer": answer, "model": model,
+                 "labels": sorted(labels), "verdict": vote.winner, "comment": vote.comment},
+                {**base, "transformations": [transformation("annotation_from_vote")]},
+                licence)
+            annotations[side] = record.record_id
+            offers.append(Offer(_source(key, f"labels_{side}"), record.stored(),
+                                MemberStatus.KEPT))
+    if vote.winner in ("a", "b"):
+        loser = "b" if vote.winner == "a" else "a"
+        record = TrainingRecord(
+            RecordKind.PREFERENCE, Origin.HUMAN,
+            {"prompt": [{"role": "user", "content": vote.prompt}],
+             "chosen": [{"role": "assistant", "content": answers[vote.winner][0]}],
+             "rejected": [{"role": "assistant", "content": answers[loser][0]}]},
+            {**base, "models": {"chosen": answers[vote.winner][1],
+                                "rejected": answers[loser][1]},
+             "transformations": [transformation("preference_from_vote")]},
+            licence)
+        offers.append(Offer(_source(key, "preference"), record.stored(), MemberStatus.KEPT))
+    if vote.correction.strip():
+        side = vote.corrected_side or ("b" if vote.winner == "a" else "a")
+        if side not in answers:
+            raise UserInputError(f"corrected_side must be a or b, not {side!r}")
+        original, model, _ = answers[side]
+        parent = annotations.get(side) or content_hash(
+            {"kind": "answer", "content": original})
+        record = TrainingRecord(
+            RecordKind.SFT, Origin.HYBRID, {"messages": _messages(vote.prompt,
+                                                                  vote.correction)},
+            {**base, "models": {"corrected": model}, "parents": [parent],
+             "corrects": {"side": side, "model": model},
+             "transformations": [transformation("correction_from_vote")]},
+            licence)
+        offers.append(Offer(_source(key, "correction"), record.stored(), MemberStatus.KEPT))
+    return offers
+
+
+_VOTE_FIELDS = {f.name: f for f in fields(Vote)}
+_REQUIRED = ("prompt", "answer_a", "answer_b", "model_a", "model_b", "winner", "rater")
+
+
+def read_votes(path: Path) -> list[Vote]:
+    """A JSONL file of votes (the :class:`Vote` fields); the first bad line raises one
+    sentence naming it."""
+    if not path.is_file():
+        raise UserInputError(f"votes file {str(path)!r} does not exist or is not a file")
+    votes: list[Vote] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read votes file {str(path)!r} ({exc})") from None
+    for lineno, line in enumerate(lines, start=1):
+        if line.strip():
+            votes.append(_vote(f"{path}:{lineno}", line))
+    if not votes:
+        raise UserInputError(f"votes file {str(path)!r} holds no votes")
+    return votes
+
+
+def _vote(where: str, line: str) -> Vote:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        raise UserInputError(f"{where}: not a JSON object") from None
+    if not isinstance(row, dict):
+        raise UserInputError(f"{where}: not a JSON object")
+    missing = [name for name in _REQUIRED if not isinstance(row.get(name), str)]
+    if missing:
+        raise UserInputError(f"{where}: missing or not a string: {', '.join(missing)}")
+    unknown = sorted(set(row) - set(_VOTE_FIELDS))
+    if unknown:
+        raise UserInputError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    if row["winner"] not in WINNERS:
+        raise UserInputError(f"{where}: winner must be one of {', '.join(WINNERS)}, "
+                             f"not {row['winner']!r}")
+    values: dict[str, Any] = dict(row)
+    for name in ("labels_a", "labels_b"):
+        labels = values.get(name, [])
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise UserInputError(f"{where}: {name} must be a list of strings")
+        values[name] = tuple(labels)
+    try:
+        return Vote(**values)
+    except TypeError as exc:
+        raise UserInputError(f"{where}: {exc}") from None
+
+
+def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: str,
+                    options: FeedbackOptions | None = None,
+                    extra_tasks: Sequence[Task] = ()) -> dict[str, int]:
+    """Turn *votes* into records of *dataset* (resumable: a vote is added once), then
+    curate the dataset. Returns the counts a person wants to see."""
+    if not dataset.strip():
+        raise UserInputError("--dataset must name the dataset to add the records to")
+    outcome = records_from_votes(votes, options)
+    repo = DataRepository(store)
+    notes = {"sources": [source],
+             "feedback_imports": [{"source": source, "votes": outcome.votes,
+                                   "flagged_left_out": outcome.flagged,
+                                   "ties_left_out": outcome.ties_left_out}]}
+    added = repo.add_offers(dataset.strip(), outcome.offers, notes)
+    curated = curate(repo, dataset.strip(), known_tasks(extra_tasks))
+    kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
+    return {"votes": outcome.votes, "flagged_left_out": outcome.flagged,
+            "ties_left_out": outcome.ties_left_out, "records": len(outcome.offers),
+            "added": added, "kept": kept}
