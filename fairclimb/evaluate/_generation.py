@@ -208,9 +208,19 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
     report()
     semaphore = asyncio.Semaphore(plan.concurrency)
 
+    # The first provider failure stops new calls, but calls already in flight finish
+    # and are stored: they are paid for, and a rerun must not pay for them again.
+    failures: list[ProviderError] = []
+
     async def draw(job: _Job) -> None:
         async with semaphore:
-            completion = await backend.complete(job.request)
+            if failures:
+                return
+            try:
+                completion = await backend.complete(job.request)
+            except ProviderError as exc:
+                failures.append(exc)
+                return
         timestamp = _now()
         store.put_generation(job.key, plan.spec.name, _request_dict(job.request),
                              {**_completion_dict(completion), "timestamp": timestamp})
@@ -227,6 +237,8 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
         await _run_all([draw(job) for job in pending])
     finally:
         writer.close()
+    if failures:
+        raise failures[0]
     return GenerationOutcome(
         samples_path=plan.samples_path, samples=writer.count, calls=tally.calls,
         cache_hits=tally.cache_hits, prompt_tokens=tally.prompt_tokens,
