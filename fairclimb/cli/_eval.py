@@ -102,7 +102,7 @@ def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concur
                 out: Path, options: EvalOptions, db: str) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out)
+        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
         backend = open_backend(spec, os.environ, RetryPolicy())
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)
