@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,13 +16,22 @@ from fairclimb.evaluate import (
     EvalOptions,
     build_debug_suite,
     check_adequacy,
+    check_references,
     evaluate,
     fix_distance,
     plan_evaluation,
 )
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store, StoredSuite, SuiteRepository
-from fairclimb.suites import BugClass, Split, TaskKind, get_suite, task_to_fields
+from fairclimb.suites import (
+    BugClass,
+    Split,
+    TaskKind,
+    debug_task,
+    get_suite,
+    python_mutants,
+    task_to_fields,
+)
 
 Built = tuple[Store, list[dict[str, object]]]
 OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=1.0))  # one pool: see mutant_limits
@@ -165,3 +175,16 @@ def test_source_tasks_with_weak_tests_are_left_out_so_the_suite_passes_the_gate(
     assert debug.task_id.startswith("mixed-debug/mixed/strong/")
     report = check_adequacy("mixed-debug", OPTIONS, gate, store=store)
     assert report.exit_code == 0 and report.mutation_score >= 0.9
+
+
+def test_check_references_finds_a_debug_task_whose_bug_passes(store: Store) -> None:
+    source = get_suite("humaneval").get("HumanEval/13")
+    assert source is not None
+    good = debug_task(source, python_mutants(source.reference_program, source.entry_point,
+                                             limit=1)[0], 1, 0, "shaky-debug")
+    broken = replace(good, task_id="shaky-debug/broken", buggy=source.reference_program)
+    SuiteRepository(store).put(StoredSuite("shaky-debug", "one broken task", good.origin, {},
+                                           [task_to_fields(good), task_to_fields(broken)]))
+    report = check_references("shaky-debug", OPTIONS, store=store)
+    assert report.total == 2 and report.failures == []
+    assert report.buggy_checked == 2 and report.buggy_passing == ["shaky-debug/broken"]
