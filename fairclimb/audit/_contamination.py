@@ -60,7 +60,7 @@ def audit_contamination(store: Store, dataset: str, extra_tasks: Sequence[Task] 
                               if embeddings is None else embeddings)
     members = [m for m in repo.members(dataset)
                if m.status not in ("failed_execution", "excluded")]
-    recomputed = decontaminate(record_texts(members), known_tasks(extra_tasks), options)
+    recomputed = decontaminate(record_texts(members), known_tasks(extra_tasks, store), options)
     stored = repo.contamination(dataset)
     now, then = {_key(r) for r in recomputed}, {_key(r) for r in stored}
     return ContaminationAudit(dataset, stored, recomputed,

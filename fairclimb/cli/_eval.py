@@ -78,7 +78,8 @@ def eval_command(
                 progress_bar(Console(stderr=True), f"{suite} references") as update:
             report = check_references(suite, options, update, store)
         _print_reference_check(report, console, as_json)
-        if report.failures or not all(r.ranked for r in report.rankings):
+        if (report.failures or report.buggy_passing
+                or not all(r.ranked for r in report.rankings)):
             raise typer.Exit(1)
         return
     if out is None or (samples is None) == (model is None):
@@ -102,7 +103,7 @@ def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concur
                 out: Path, options: EvalOptions, db: str) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out)
+        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
         backend = open_backend(spec, os.environ, RetryPolicy())
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)
@@ -135,6 +136,7 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
                           "slow_cost": r.slow.cost, "fast_score": r.fast.speed_score,
                           "slow_score": r.slow.speed_score} for r in report.rankings],
             "skipped": report.skipped, "note": report.note,
+            "buggy_checked": report.buggy_checked, "buggy_passing": report.buggy_passing,
         }, indent=2))
         return
     colour = "green" if not report.failures else "red"
@@ -142,6 +144,13 @@ def _print_reference_check(report: ReferenceCheck, console: Console, as_json: bo
                   f"solutions pass their own tests[/]")
     for task_id, verdict in report.failures:
         console.print(f"  {task_id}: {verdict.status.value}: {verdict.detail}", markup=False)
+    if report.buggy_checked:
+        failing = report.buggy_checked - len(report.buggy_passing)
+        colour = "green" if not report.buggy_passing else "red"
+        console.print(f"[{colour}]{failing}/{report.buggy_checked} buggy programs of debug "
+                      "tasks fail their tests[/]")
+        for task_id in report.buggy_passing:
+            console.print(f"  {task_id}: the buggy program passes every test", markup=False)
     _print_rankings(report, console)
     if report.note:
         console.print(report.note, markup=False)

@@ -38,7 +38,7 @@ def generate_command(
                               seed=seed)
     with Store.open(settings.db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out)
+        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
         backend = open_backend(spec, os.environ, RetryPolicy())
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
             outcome = run_generation(plan, store, backend, update)

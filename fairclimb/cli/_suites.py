@@ -70,6 +70,12 @@ def build_command(
     classes = ", ".join(f"{name} {count}" for name, count in built.classes.items())
     Console().print(Text(f"{built.name}: {built.size} debug tasks from {built.source} "
                          f"({classes}); stored in {settings.db}"))
+    if built.weak:
+        Console().print(Text(
+            f"{len(built.weak)} source tasks left out: their tests kill under "
+            f"{DebugBuildOptions().adequacy.threshold:.0%} of the reference's mutants "
+            f"(fairclimb suites check {built.source}): "
+            f"{', '.join(sorted(built.weak)[:10])}{'…' if len(built.weak) > 10 else ''}"))
     if built.skipped:
         Console().print(Text(f"{len(built.skipped)} source tasks gave no task (no mutant "
                              f"failed their tests, or their reference failed): "

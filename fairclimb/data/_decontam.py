@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from fairclimb.data._dedup import DedupParams, lsh_params, minhash_signatures, tokens
-from fairclimb.store import ContaminationRow
+from fairclimb.store import ContaminationRow, Store
 from fairclimb.suites import Task, get_suite, list_suites
 
 __all__ = ["DecontamOptions", "RecordText", "decontaminate", "known_tasks"]
@@ -62,10 +62,12 @@ class RecordText:
     prompt: str  # what it asks (compared by embeddings)
 
 
-def known_tasks(extra: Iterable[Task] = ()) -> list[Task]:
-    """Every task of every bundled suite, plus *extra* (suites kept in the store)."""
-    tasks = [task for info in list_suites() for task in get_suite(info.name).tasks]
-    return tasks + list(extra)
+def known_tasks(extra: Iterable[Task] = (), store: Store | None = None) -> list[Task]:
+    """Every task of every bundled suite and of every suite built into *store* (debug
+    suites, private ones included), plus *extra*; each task id once."""
+    tasks = [task for info in list_suites(store) for task in get_suite(info.name, store).tasks]
+    seen = {task.task_id for task in tasks}
+    return tasks + [task for task in extra if task.task_id not in seen]
 
 
 def normalise(text: str) -> str:

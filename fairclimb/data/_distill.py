@@ -209,7 +209,7 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     repo = DataRepository(store)
     notes = _notes(plan)
     added = repo.add_offers(plan.dataset, offers, notes)
-    curated = curate(repo, plan.dataset, known_tasks(extra_tasks), DedupParams(),
+    curated = curate(repo, plan.dataset, known_tasks(extra_tasks, store), DedupParams(),
                      DecontamOptions())
     return DistillOutcome(
         dataset=plan.dataset, samples=len(rows), calls=generated.calls,

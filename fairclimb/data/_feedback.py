@@ -238,7 +238,7 @@ def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: s
                                    "flagged_left_out": outcome.flagged,
                                    "ties_left_out": outcome.ties_left_out}]}
     added = repo.add_offers(dataset.strip(), outcome.offers, notes)
-    curated = curate(repo, dataset.strip(), known_tasks(extra_tasks))
+    curated = curate(repo, dataset.strip(), known_tasks(extra_tasks, store))
     kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
     return {"votes": outcome.votes, "flagged_left_out": outcome.flagged,
             "ties_left_out": outcome.ties_left_out, "records": len(outcome.offers),

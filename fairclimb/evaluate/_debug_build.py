@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate._adequacy import AdequacyOptions
 from fairclimb.evaluate._evaluation import EvalOptions
 from fairclimb.evaluate._mutation import ProgressCallback, run_references_then_mutants
 from fairclimb.evaluate._pool import node_for
@@ -44,12 +45,14 @@ _MIN_TRIED = 8
 @dataclass(frozen=True, slots=True)
 class DebugBuildOptions:
     """``only``: source task ids to use (all when empty); ``name``: the suite's name
-    (``<source>-debug`` by default)."""
+    (``<source>-debug`` by default); ``adequacy``: the gate a source task's tests must
+    pass to be used (the same draw of mutants as ``fairclimb suites check``)."""
 
     seed: int = 0
     per_task: int = 1
     only: tuple[str, ...] = ()
     name: str | None = None
+    adequacy: AdequacyOptions = field(default_factory=AdequacyOptions)
 
     def __post_init__(self) -> None:
         if self.per_task < 1:
@@ -58,14 +61,16 @@ class DebugBuildOptions:
 
 @dataclass(frozen=True, slots=True)
 class DebugBuild:
-    """What a build stored: the suite's name, its size, bugs per class, and the
-    source tasks that gave no task (their reference failed, or no mutant was killed)."""
+    """What a build stored: the suite's name, its size, bugs per class, the source
+    tasks that gave no task (their reference failed, or no mutant was killed), and the
+    source tasks left out because their tests are weak (id -> mutation score)."""
 
     name: str
     source: str
     size: int
     classes: dict[str, int]
     skipped: list[str]
+    weak: dict[str, float] = field(default_factory=dict)
 
 
 def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
@@ -88,12 +93,26 @@ def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
     tried = {t.task_id: mutants_for(t, seed=build.seed,
                                     limit=max(_MIN_TRIED, _TRIED_PER_KEPT * build.per_task))
              for t in usable}
-    kept = _killed_mutants(usable, tried, options, on_progress)
+    gate = build.adequacy
+    # The gate's own draw, so that the built suite passes ``fairclimb suites check``:
+    # a debug task's reference and tests are its source task's, hence so are its mutants.
+    gated = {t.task_id: mutants_for(t, seed=gate.seed, limit=gate.mutants_per_task)
+             for t in usable}
+    killed = _killed_programs(usable, tried, gated, options, on_progress)
+    weak: dict[str, float] = {}
     tasks: list[Task] = []
     skipped: list[str] = []
     for task in usable:
+        if task.task_id not in killed:
+            skipped.append(task.task_id)  # its reference failed its own tests
+            continue
+        score = _score(gated[task.task_id], killed[task.task_id])
+        if score < gate.threshold:
+            weak[task.task_id] = score
+            continue
         rng = random.Random(f"{build.seed}/{task.task_id}")
-        chosen = _diverse(kept.get(task.task_id, []), build.per_task, rng)
+        candidates = [m for m in tried[task.task_id] if m.program in killed[task.task_id]]
+        chosen = _diverse(candidates, build.per_task, rng)
         if not chosen:
             skipped.append(task.task_id)
         numbers: Counter[str] = Counter()
@@ -102,25 +121,38 @@ def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
             tasks.append(debug_task(task, mutant, numbers[mutant.bug_class.value], build.seed,
                                     name))
     if not tasks:
-        raise UserInputError(f"no mutant of {source.name}'s references failed its tests; "
-                             "nothing was stored")
+        raise UserInputError(f"no source task of {source.name} both has adequate tests and "
+                             "gave a mutant its tests kill; nothing was stored")
+    description = f"{source.name} references with one labelled bug each, to fix"
+    if weak:
+        description += (f"; {len(weak)} of {len(usable)} source tasks left out because "
+                        f"their tests kill under {gate.threshold:.0%} of the reference's "
+                        "mutants")
     SuiteRepository(store).put(StoredSuite(
         name=name,
-        description=f"{source.name} references with one labelled bug each, to fix",
+        description=description,
         origin=debug_origin(source.name, source.origin, build.seed),
         build={"kind": "debug", "source": source.name, "seed": build.seed,
                "per_task": build.per_task, "only": list(build.only),
+               "adequacy": {"threshold": gate.threshold,
+                            "mutants_per_task": gate.mutants_per_task, "seed": gate.seed,
+                            "left_out": weak},
                "fairclimb_version": __version__},
         tasks=[task_to_fields(task) for task in tasks],
     ))
     classes = Counter(task.bug_class for task in tasks)
-    return DebugBuild(name, source.name, len(tasks), dict(sorted(classes.items())), skipped)
+    return DebugBuild(name, source.name, len(tasks), dict(sorted(classes.items())), skipped,
+                      weak)
 
 
-def _killed_mutants(usable: list[Task], tried: dict[str, list[Mutant]], options: EvalOptions,
-                    on_progress: ProgressCallback | None) -> dict[str, list[Mutant]]:
-    """The mutants each task's tests kill, for tasks whose reference passes."""
-    total = len(usable) + sum(len(found) for found in tried.values())
+def _killed_programs(usable: list[Task], tried: dict[str, list[Mutant]],
+                     gated: dict[str, list[Mutant]], options: EvalOptions,
+                     on_progress: ProgressCallback | None) -> dict[str, set[str]]:
+    """For each task whose reference passes, the mutant programs (of both draws, each
+    run once) its tests kill."""
+    programs = {t.task_id: list(dict.fromkeys(
+        m.program for m in [*tried[t.task_id], *gated[t.task_id]])) for t in usable}
+    total = len(usable) + sum(len(found) for found in programs.values())
     done = 0
 
     def tick(_: int) -> None:
@@ -129,22 +161,30 @@ def _killed_mutants(usable: list[Task], tried: dict[str, list[Mutant]], options:
         if on_progress is not None:
             on_progress(done, total)
 
-    pairs: list[tuple[Task, Mutant]] = []
+    pairs: list[tuple[Task, str]] = []
 
     def of_sound(references: list[Verdict]) -> list[tuple[Task, str]]:
         sound = [t for t, verdict in zip(usable, references, strict=True) if verdict.passed]
-        pairs.extend((t, m) for t in sound for m in tried[t.task_id])
-        return [(t, m.program) for t, m in pairs]
+        pairs.extend((t, program) for t in sound for program in programs[t.task_id])
+        return pairs
 
-    _, verdicts, _ = run_references_then_mutants(
+    references, verdicts, _ = run_references_then_mutants(
         [(t, t.reference_program) for t in usable], of_sound, workers=options.workers,
         sandbox=options.sandbox, limits=options.limits, node=node_for(usable, options.node),
         on_verdict=tick)
-    kept: dict[str, list[Mutant]] = {}
-    for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
+    killed: dict[str, set[str]] = {t.task_id: set() for t, verdict
+                                   in zip(usable, references, strict=True) if verdict.passed}
+    for (task, program), verdict in zip(pairs, verdicts, strict=True):
         if not verdict.passed:
-            kept.setdefault(task.task_id, []).append(mutant)
-    return kept
+            killed[task.task_id].add(program)
+    return killed
+
+
+def _score(mutants: list[Mutant], killed: set[str]) -> float:
+    """The gate's mutation score: the share of *mutants* killed (1 when none)."""
+    if not mutants:
+        return 1.0
+    return sum(m.program in killed for m in mutants) / len(mutants)
 
 
 def _diverse(mutants: list[Mutant], count: int, rng: random.Random) -> list[Mutant]:

@@ -103,6 +103,10 @@ class ReferenceCheck:
     rankings: list[ReferenceRanking] = field(default_factory=list)  # optimize tasks
     skipped: int = 0  # tasks without automatic tests (webdev)
     note: str | None = None
+    #: debug tasks: how many buggy programs were run, and the tasks whose buggy
+    #: program passes its tests (a bug the tests cannot see: a broken task)
+    buggy_checked: int = 0
+    buggy_passing: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
@@ -326,7 +330,8 @@ def check_references(suite_name: str, options: EvalOptions,
     """Run every task's reference solution against its own tests (a harness self-check).
 
     Optimize tasks have two references: both must pass, and both are measured on the
-    heavy input as any sample would be, so the report shows how they rank.
+    heavy input as any sample would be, so the report shows how they rank. Debug tasks
+    also run their buggy program, which must fail its tests.
     """
     suite = get_suite(suite_name, store)
     backend = select_backend(options.sandbox)
@@ -338,12 +343,20 @@ def check_references(suite_name: str, options: EvalOptions,
     slow_key = len(jobs)
     jobs += [Job(key=slow_key + i, task_id=t.task_id, program=t.slow_reference)
              for i, t in enumerate(testable) if t.slow_reference]
+    checked = len(jobs)  # references, fast and slow
+    buggy_key = slow_key + len(testable)  # keys are indices into testable, as above
+    jobs += [Job(key=buggy_key + i, task_id=t.task_id, program=t.buggy)
+             for i, t in enumerate(testable) if t.kind is TaskKind.DEBUG and t.buggy]
     failures: list[tuple[str, Verdict]] = []
+    buggy_passing: list[str] = []
     verdicts: dict[int, Verdict] = {}
 
     def on_verdict(job: Job, verdict: Verdict) -> None:
         verdicts[job.key] = verdict
-        if not verdict.passed:
+        if job.key >= buggy_key:
+            if verdict.passed:
+                buggy_passing.append(_reported_failure(tasks[job.task_id], verdict, options)[0])
+        elif not verdict.passed:
             which = " (slow reference)" if job.key >= slow_key else ""
             task_id, shown = _reported_failure(tasks[job.task_id], verdict, options)
             failures.append((task_id + which, shown))
@@ -358,9 +371,10 @@ def check_references(suite_name: str, options: EvalOptions,
     failures.sort(key=lambda failure: failure[0])
     rankings = [ReferenceRanking(job.task_id, verdicts[job.key - slow_key],
                                  verdicts[job.key])
-                for job in jobs if job.key >= slow_key]
-    return ReferenceCheck(suite.name, len(jobs), failures, backend.warning, rankings, skipped,
-                          f"{skipped} tasks skipped: {WEBDEV_NOTE}" if skipped else None)
+                for job in jobs if slow_key <= job.key < buggy_key]
+    return ReferenceCheck(suite.name, checked, failures, backend.warning, rankings, skipped,
+                          f"{skipped} tasks skipped: {WEBDEV_NOTE}" if skipped else None,
+                          len(jobs) - checked, sorted(buggy_passing))
 
 
 def _reported_failure(task: Task, verdict: Verdict,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from fairclimb import __version__
 from fairclimb.errors import ProviderError, UserInputError
@@ -28,6 +28,9 @@ from fairclimb.evaluate._output import prepare_dir, write_json_atomic
 from fairclimb.evaluate._prompts import build_request, sample_line
 from fairclimb.models._types import Completion, CompletionRequest, GenerationParams, ModelSpec
 from fairclimb.suites import Suite, Task, get_suite
+
+if TYPE_CHECKING:
+    from fairclimb.store import Store
 
 __all__ = [
     "CompletionBackend",
@@ -104,9 +107,11 @@ class GenerationOutcome:
 
 
 def plan_generation(spec: ModelSpec, suite_name: str, n: int, params: GenerationParams,
-                    concurrency: int, out_dir: Path) -> GenerationPlan:
-    """Validate everything about a generation run before anything is written."""
-    suite = get_suite(suite_name)
+                    concurrency: int, out_dir: Path,
+                    store: Store | None = None) -> GenerationPlan:
+    """Validate everything about a generation run before anything is written (*store*,
+    when given, is where suites built by fairclimb, such as debug suites, are found)."""
+    suite = get_suite(suite_name, store)
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per task), not {n}")
     if concurrency < 1:

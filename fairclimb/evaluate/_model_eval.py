@@ -31,6 +31,7 @@ from fairclimb.evaluate._evaluation import (
     speed_rows,
     splits_of,
 )
+from fairclimb.evaluate._fix_distance import debug_extras, mean_fix_distance
 from fairclimb.evaluate._generation import (
     CompletionBackend,
     GenerationOutcome,
@@ -154,7 +155,8 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
             feed.close()
 
     recorder = _Recorder(store, run_id, feed.samples, feed.programs)
-    with ResultsFile(out_dir, feed.samples, {}) as results:
+    with ResultsFile(out_dir, feed.samples, {},
+                     debug_extras(plan.suite, feed.samples, feed.programs)) as results:
         record = _Verdicts(verdicts, results, recorder, total, on_progress,
                            _redactor(plan.suite, feed.samples, options)).record
 
@@ -185,6 +187,8 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
         run_id=run_id, ks=options.ks, rounds=options.bootstrap_rounds, rng=_rng(options.seed),
         speed_rows=speed_rows([feed.samples[i] for i in sorted(verdicts)], verdicts),
         split_of=splits_of(plan.suite),
+        mean_fix_distance=mean_fix_distance(
+            plan.suite, [feed.samples[i] for i in sorted(verdicts)], verdicts),
     )
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())

@@ -4,6 +4,7 @@ A mutant is killed when it fails at least one test in any way (a wrong answer, a
 exception, a crash or a timeout). Mutants run through the same pool of sandboxed
 checkers as samples, under a short time limit: a few times what the slowest reference
 needed, so that an infinite-loop mutant costs about a second, not the full sample limit.
+Nothing is measured for cost: the tests' verdict is all the gate needs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ ProgressCallback = Callable[[int, int], None]
 
 _MUTANT_TIME_FACTOR = 4.0
 _MUTANT_MIN_WALL_S = 1.0
+# A mutant is judged by the tests alone: an optimize task's cost on its heavy input
+# would only slow the gate down.
+_TESTS_ONLY = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,8 @@ def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox:
     if not programs:
         return []
     with Pool(max(1, min(workers, len(programs))), sandbox, limits,
-              {task.task_id: task for task, _ in programs}, node=node) as pool:
+              {task.task_id: task for task, _ in programs}, node=node,
+              perf_runs=_TESTS_ONLY) as pool:
         return _run_in(pool, programs, on_verdict)
 
 
@@ -74,7 +79,7 @@ def run_references_then_mutants(
         return [], [], limits
     tasks = {task.task_id: task for task, _ in references}
     with Pool(max(1, min(workers, len(references))), sandbox, limits, tasks,
-              node=node) as pool:
+              node=node, perf_runs=_TESTS_ONLY) as pool:
         verdicts = _run_in(pool, references, on_verdict)
         mutants = mutants_of(verdicts)
         short = mutant_limits(limits, [v.wall_s for v in verdicts if v.passed])

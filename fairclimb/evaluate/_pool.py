@@ -137,9 +137,10 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
         return
     conn.send(("ready", None))
     # Optimize tasks are measured in a second sandbox of the checker's own; it starts
-    # only when a sample of such a task passes.
-    meter = CostMeter(backend_name, limits, perf_runs)
-    speed = SpeedJudge(meter)
+    # only when a sample of such a task passes. perf_runs=0: the tests' verdict only
+    # (the adequacy gate and debug builds, whose mutants need no cost).
+    meter = CostMeter(backend_name, limits, max(1, perf_runs))
+    speed = SpeedJudge(meter) if perf_runs > 0 else None
     with sandbox, contextlib.closing(meter):
         while True:
             try:
@@ -156,7 +157,8 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
                     compiled[job.task_id] = compile_task(task)
                 try:
                     verdict = check_program(sandbox, compiled[job.task_id], job.program)
-                    verdict = speed.judge(compiled[job.task_id], job.program, verdict)
+                    if speed is not None:
+                        verdict = speed.judge(compiled[job.task_id], job.program, verdict)
                 except SandboxError as exc:
                     verdict = Verdict(Status.CRASHED, f"the sandbox failed: {exc}")
                 except MeasurementError as exc:
@@ -171,7 +173,8 @@ class Pool:
                  tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S,
                  node: str | None = None, perf_runs: int = DEFAULT_RUNS) -> None:
         """*node* is Node.js's absolute path, needed when some tasks are JavaScript
-        (see :func:`node_for`)."""
+        (see :func:`node_for`); *perf_runs* is the runs per cost measurement of optimize
+        tasks, 0 to judge by the tests alone."""
         self.workers = workers
         self.node = node
         self.perf_runs = perf_runs

@@ -6,6 +6,12 @@ sequences and becomes a ``completion``. Chat style gets a system message and a u
 message asking for the whole function in one fenced block; the code is pulled out of
 the answer and becomes a ``solution`` (a whole program), with the prompt's imports
 and helpers put back where the answer left them out.
+
+Debug and optimize tasks are whole-program tasks: their prompt is an instruction
+around a program (the buggy one, the slow one), and the answer is the whole fixed or
+faster program. Chat style sends that instruction as it is; completion style ends it
+with an opened code fence for the base model to fill, and cuts the answer at the
+closing fence. Either way the sample is a ``solution``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ __all__ = [
     "sample_line",
     "solution_program",
     "truncate_completion",
+    "whole_program",
 ]
 
 COMPLETION_STOPS: tuple[str, ...] = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#")
@@ -75,6 +82,15 @@ _JS_USER_TEMPLATES: dict[TaskKind, str] = {
 }
 _JS_LANGS = {"javascript", "js", "node", "jsx", "mjs", "cjs"}
 
+# Whole-program tasks (debug, optimize): the prompt already shows the code and asks.
+_WHOLE_SYSTEM = ("You are an expert {language} programmer. Answer with the whole {what} "
+                 "program (imports and helpers included) in a single ```{fence} code block.")
+_WHOLE_USER = ("{prompt}\n\nReturn the whole {what} program, with the function `{entry}`, in "
+               "one ```{fence} block.")
+_WHOLE_COMPLETION = "{prompt}\n\nThe whole {what} program:\n\n```{fence}\n"
+_WHOLE_STOPS: tuple[str, ...] = ("```",)
+_WHAT = {TaskKind.DEBUG: "fixed", TaskKind.OPTIMIZE: "faster"}
+
 _FENCE = re.compile(r"```[ \t]*([\w+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _PYTHON_LANGS = {"python", "py", "python3"}
 _HTML_LANGS = {"html", "htm"}
@@ -84,6 +100,8 @@ def build_request(task: Task, style: ApiStyle, params: GenerationParams,
                   sample_index: int) -> CompletionRequest:
     """The call that draws sample *sample_index* of *task* in *style*."""
     javascript = task.language is Language.JAVASCRIPT
+    if whole_program(task):
+        return _whole_request(task, style, params, sample_index)
     if style is ApiStyle.COMPLETION:
         ours = JS_COMPLETION_STOPS if javascript else COMPLETION_STOPS
         stops = params.stop + tuple(s for s in ours if s not in params.stop)
@@ -104,6 +122,29 @@ def build_request(task: Task, style: ApiStyle, params: GenerationParams,
         messages=(Message("system", system), Message("user", user)),
         sample_index=sample_index,
     )
+
+
+def whole_program(task: Task) -> bool:
+    """Whether *task* asks for a whole program around code its prompt shows (debug and
+    optimize tasks), rather than for a function its prompt begins."""
+    return task.reference_whole and task.kind in _WHAT
+
+
+def _whole_request(task: Task, style: ApiStyle, params: GenerationParams,
+                   sample_index: int) -> CompletionRequest:
+    fence = "javascript" if task.language is Language.JAVASCRIPT else "python"
+    language = "JavaScript" if task.language is Language.JAVASCRIPT else "Python"
+    fields = {"prompt": task.prompt.strip(), "what": _WHAT[task.kind], "fence": fence,
+              "language": language, "entry": task.entry_point}
+    if style is ApiStyle.COMPLETION:
+        stops = params.stop + tuple(s for s in _WHOLE_STOPS if s not in params.stop)
+        return CompletionRequest(params=replace(params, stop=stops),
+                                 prompt=_WHOLE_COMPLETION.format(**fields),
+                                 sample_index=sample_index)
+    return CompletionRequest(
+        params=params, sample_index=sample_index,
+        messages=(Message("system", _WHOLE_SYSTEM.format(**fields)),
+                  Message("user", _WHOLE_USER.format(**fields))))
 
 
 def truncate_completion(text: str, stops: tuple[str, ...] = COMPLETION_STOPS) -> str:
@@ -151,17 +192,19 @@ def _first_block(answer: str, preferences: tuple[set[str], ...]) -> str:
 
 
 def solution_program(task: Task, code: str) -> str:
-    """*code* as a whole program: the prompt's imports and helpers it lacks go first."""
+    """*code* as a whole program: the imports and helpers it lacks of the code the task
+    shows (its prompt, or the buggy or slow program of a whole-program task) go first."""
     if task.language is not Language.PYTHON:
         return code  # JavaScript prompts are a single function: nothing to put back
+    shown = (task.buggy or task.slow_reference) if whole_program(task) else task.prompt
     try:
-        prompt_tree = ast.parse(task.prompt)
+        prompt_tree = ast.parse(shown)
     except SyntaxError:
         return code
     defined = _defined_names(code)
     parts: list[str] = []
     for node in prompt_tree.body:
-        segment = ast.get_source_segment(task.prompt, node)
+        segment = ast.get_source_segment(shown, node)
         if segment is None:
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -186,7 +229,14 @@ def _defined_names(code: str) -> set[str]:
 
 def sample_line(task: Task, style: ApiStyle, text: str,
                 stops: tuple[str, ...] = COMPLETION_STOPS) -> dict[str, Any]:
-    """The contract keys of one sample: ``completion`` or ``solution``, by *style*."""
+    """The contract keys of one sample: ``completion`` or ``solution``, by *style*
+    (always ``solution`` for whole-program tasks)."""
+    if whole_program(task):
+        if style is ApiStyle.COMPLETION:  # the base model filled the opened fence
+            text = truncate_completion(text, _WHOLE_STOPS)
+        else:
+            text = extract_code(text, task.entry_point, task.language)
+        return {"task_id": task.task_id, "solution": solution_program(task, text)}
     if style is ApiStyle.COMPLETION:
         return {"task_id": task.task_id, "completion": truncate_completion(text, stops)}
     code = extract_code(text, task.entry_point, task.language)

@@ -89,6 +89,7 @@ def test_check_references_passes_for_fairclimb_js(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["total"] >= 40 and report["passed"] == report["total"], report["failures"]
+    assert report["buggy_checked"] >= 10 and report["buggy_passing"] == []  # bugs are seen
 
 
 def test_suites_lists_fairclimb_js(tmp_path: Path) -> None:

@@ -135,3 +135,37 @@ def test_eval_model_with_an_unreachable_endpoint_leaves_no_run(tmp_path: Path) -
     assert "did not answer after" in result.stderr and "Traceback" not in result.stderr
     runs = json.loads(run(["runs", "--json", "--db", "s.db"], tmp_path).stdout)
     assert runs == []
+
+
+def test_eval_model_on_a_debug_suite_built_into_the_store(tmp_path: Path,
+                                                          fake_openai: Any) -> None:
+    from fake_openai import prompt_text
+
+    from fairclimb.store import Store, StoredSuite, SuiteRepository
+    from fairclimb.suites import debug_task, get_suite, python_mutants, task_to_fields
+
+    sources = [get_suite("humaneval").get(f"HumanEval/{i}") for i in (0, 13)]
+    tasks = [debug_task(s, python_mutants(s.reference_program, s.entry_point)[0], 1, 0,
+                        "mini-debug") for s in sources if s is not None]
+    with Store.open(str(tmp_path / "s.db")) as store:
+        SuiteRepository(store).put(StoredSuite("mini-debug", "two bugs", tasks[0].origin, {},
+                                               [task_to_fields(t) for t in tasks]))
+
+    def fixed_program(request: dict[str, Any]) -> str:
+        text = prompt_text(request)
+        task = next(t for t in tasks if t.buggy.strip() in text)
+        assert "whole fixed program" in text
+        return f"Fixed:\n```python\n{task.reference}```\n"
+
+    fake_openai.set_responder(fixed_program)
+    add_model(tmp_path, fake_openai.base_url)
+    generated = run(["generate", "--model", "fake", "--suite", "mini-debug", "-n", "1",
+                     "--out", "gen", "--db", "s.db"], tmp_path)
+    assert generated.returncode == 0, generated.stderr
+    lines = [json.loads(line) for line in (tmp_path / "gen" / "samples.jsonl").open()]
+    assert [line["solution"] for line in lines] == [t.reference for t in tasks]
+    evaluated = run(["eval", "--model", "fake", "--suite", "mini-debug", "-n", "1", "--out",
+                     "run", "--db", "s.db", "--json"], tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    summary = json.loads(evaluated.stdout)
+    assert summary["statuses"]["passed"] == 2 and summary["mean_fix_distance"] > 0

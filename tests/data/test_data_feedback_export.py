@@ -17,13 +17,28 @@ from fairclimb.data import (
     dataset_stats,
     export_dataset,
     import_feedback,
+    known_tasks,
     read_votes,
     records_from_votes,
     write_card,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.store import DataRepository, Offer, Store, StoredRecord
-from fairclimb.suites import get_suite
+from fairclimb.store import (
+    DataRepository,
+    Offer,
+    Store,
+    StoredRecord,
+    StoredSuite,
+    SuiteRepository,
+)
+from fairclimb.suites import (
+    Split,
+    Task,
+    debug_task,
+    get_suite,
+    python_mutants,
+    task_to_fields,
+)
 
 
 def vote(index: int, winner: str = "a", **extra: object) -> Vote:
@@ -167,3 +182,26 @@ def test_list_and_show(store: Store, feedback_dataset: str) -> None:
     contaminated = [r for r in show_dataset(store, feedback_dataset)["records"]
                     if r["status"] == "contaminated"]
     assert len(contaminated) == 1 and "HumanEval/3" in contaminated[0]["reason"]
+
+
+def test_tasks_of_suites_built_into_the_store_are_decontaminated(
+        store: Store, tmp_path: Path) -> None:
+    # A private debug suite that lives only in this store: its text must still be found.
+    source = Task("vault/1", "vault",
+                  "def open_vault(code):\n    \"\"\"Return True when the code opens the vault "
+                  "of the northern tower, whose combination is 4242.\"\"\"\n",
+                  "open_vault", "    if code < 0:\n        return False\n"
+                  "    return code == 4242\n",
+                  "def check(c):\n    assert c(4242)\n    assert not c(-1)\n",
+                  split=Split.PRIVATE, origin="fairclimb")
+    debug = debug_task(source, python_mutants(source.reference_program, "open_vault")[0],
+                       1, 0, "vault-debug")
+    SuiteRepository(store).put(StoredSuite("vault-debug", "private debug tasks", debug.origin,
+                                           {}, [task_to_fields(debug)]))
+    assert debug.task_id in {t.task_id for t in known_tasks(store=store)}
+    leaked = vote(9, correction=debug.prompt)
+    import_feedback(store, read_votes(write_votes(tmp_path / "v.jsonl", [vote(1), leaked])),
+                    "leak", "v.jsonl")
+    assert dataset_stats(store, "leak")["contaminated"] == 1
+    audit = audit_contamination(store, "leak")
+    assert audit.matches and {r.task_id for r in audit.recomputed} == {debug.task_id}

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
+    AdequacyOptions,
     DebugBuildOptions,
     EvalOptions,
     build_debug_suite,
+    check_adequacy,
+    check_references,
     evaluate,
     fix_distance,
     plan_evaluation,
 )
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store, StoredSuite, SuiteRepository
-from fairclimb.suites import BugClass, Split, TaskKind, get_suite, task_to_fields
+from fairclimb.suites import (
+    BugClass,
+    Split,
+    TaskKind,
+    debug_task,
+    get_suite,
+    python_mutants,
+    task_to_fields,
+)
 
 Built = tuple[Store, list[dict[str, object]]]
 OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=1.0))  # one pool: see mutant_limits
@@ -29,7 +41,8 @@ SOURCES = ("HumanEval/0", "HumanEval/12", "HumanEval/13")
 def _build(store: Store, seed: int = 0, per_task: int = 1,
            on_progress: Callable[[int, int], None] | None = None) -> list[dict[str, object]]:
     build_debug_suite("humaneval", store, OPTIONS,
-                      DebugBuildOptions(seed=seed, per_task=per_task, only=SOURCES),
+                      DebugBuildOptions(seed=seed, per_task=per_task, only=SOURCES,
+                                        adequacy=AdequacyOptions(mutants_per_task=10)),
                       on_progress)
     return [task_to_fields(t) for t in get_suite("humaneval-debug", store).tasks]
 
@@ -138,3 +151,40 @@ def test_private_source_tasks_give_private_debug_tasks(store: Store) -> None:
 def test_fix_distance(buggy: str, answer: str, distance: int) -> None:
     assert fix_distance(buggy, answer) == distance
     assert fix_distance(answer, buggy) == distance
+
+
+@pytest.mark.slow
+def test_source_tasks_with_weak_tests_are_left_out_so_the_suite_passes_the_gate(
+        store: Store) -> None:
+    task = get_suite("fairclimb-implement").tasks[0]
+    strong = task_to_fields(task) | {"task_id": "mixed/strong", "suite": "mixed"}
+    weak = strong | {"task_id": "mixed/weak",  # one assert lets many mutants through
+                     "tests": "def check(candidate):\n    assert candidate(5, [1]) == [5]\n"}
+    SuiteRepository(store).put(StoredSuite("mixed", "strong and weak", "fairclimb", {},
+                                           [strong, weak]))
+    gate = AdequacyOptions(mutants_per_task=10)
+    built = build_debug_suite("mixed", store, OPTIONS, DebugBuildOptions(adequacy=gate))
+    assert list(built.weak) == ["mixed/weak"] and built.weak["mixed/weak"] < 0.9
+    assert built.size == 1 and not built.skipped
+    stored = SuiteRepository(store).get("mixed-debug")
+    assert stored is not None
+    assert "1 of 2 source tasks left out" in stored.description
+    assert stored.build["adequacy"] == {"threshold": 0.9, "mutants_per_task": 10, "seed": 0,
+                                        "left_out": built.weak}
+    (debug,) = get_suite("mixed-debug", store).tasks
+    assert debug.task_id.startswith("mixed-debug/mixed/strong/")
+    report = check_adequacy("mixed-debug", OPTIONS, gate, store=store)
+    assert report.exit_code == 0 and report.mutation_score >= 0.9
+
+
+def test_check_references_finds_a_debug_task_whose_bug_passes(store: Store) -> None:
+    source = get_suite("humaneval").get("HumanEval/13")
+    assert source is not None
+    good = debug_task(source, python_mutants(source.reference_program, source.entry_point,
+                                             limit=1)[0], 1, 0, "shaky-debug")
+    broken = replace(good, task_id="shaky-debug/broken", buggy=source.reference_program)
+    SuiteRepository(store).put(StoredSuite("shaky-debug", "one broken task", good.origin, {},
+                                           [task_to_fields(good), task_to_fields(broken)]))
+    report = check_references("shaky-debug", OPTIONS, store=store)
+    assert report.total == 2 and report.failures == []
+    assert report.buggy_checked == 2 and report.buggy_passing == ["shaky-debug/broken"]

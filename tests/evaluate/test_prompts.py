@@ -148,3 +148,36 @@ def test_webdev_request_asks_for_one_html_page_and_the_answer_is_its_html_block(
     line = sample_line(task, ApiStyle.CHAT, answer)
     assert line == {"task_id": task.task_id, "solution": page}
     assert extract_code(page, "index.html") == page  # no fence: the whole answer
+
+
+@pytest.mark.parametrize(("suite", "kind", "what"), [
+    ("fairclimb-optimize", TaskKind.OPTIMIZE, "faster"),
+    ("fairclimb-js", TaskKind.DEBUG, "fixed"),
+])
+def test_whole_program_tasks_ask_for_and_get_the_whole_program(
+        suite: str, kind: TaskKind, what: str) -> None:
+    task = next(t for t in get_suite(suite).tasks if t.kind is kind)
+    fence = "javascript" if task.language.value == "javascript" else "python"
+    chat = build_request(task, ApiStyle.CHAT, GenerationParams(), 0)
+    system, user = (message.content for message in chat.messages)
+    assert f"whole {what} program" in system and f"whole {what} program" in user
+    assert user.startswith(task.prompt.strip())
+    assert user.count("```") == task.prompt.count("```") + 1  # the prompt is not re-fenced
+    program = task.reference.strip() + "\n"
+    assert sample_line(task, ApiStyle.CHAT, f"Here:\n```{fence}\n{program}```\n") == {
+        "task_id": task.task_id, "solution": program}
+    base = build_request(task, ApiStyle.COMPLETION, GenerationParams(), 0)
+    assert base.prompt is not None and base.prompt.endswith(f"```{fence}\n")
+    assert "```" in base.params.stop
+    line = sample_line(task, ApiStyle.COMPLETION, program + "```\nMore words.",
+                       base.params.stop)
+    assert line == {"task_id": task.task_id, "solution": program}
+
+
+def test_a_whole_program_answer_gets_back_the_imports_it_left_out() -> None:
+    task = next(t for t in get_suite("fairclimb-optimize").tasks
+                if t.slow_reference.lstrip().startswith(("import", "from")))
+    first = task.slow_reference.strip().splitlines()[0]
+    answer = f"```python\ndef {task.entry_point}(*args):\n    return 1\n```"
+    solution = sample_line(task, ApiStyle.CHAT, answer)["solution"]
+    assert solution.startswith(first) and f"def {task.entry_point}(*args)" in solution
