@@ -85,7 +85,7 @@ class PayRow:
 
 @dataclass(frozen=True, slots=True)
 class CountRow:
-    """A model's counted votes (the leaderboard until ratings are wired in)."""
+    """A model's wins, ties and losses over the counted votes (a plain tally)."""
 
     model: str
     battles: int
