@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pg import fresh_database
 
 from fairclimb.arena import (
     Arena,
@@ -66,7 +67,12 @@ def _arena_db(tmp_path: Path) -> Path:
     """A SQLite arena with 60 counted votes, one with labels and a correction, and one
     fast (flagged) vote."""
     db = tmp_path / "arena.db"
-    with Store.open(str(db)) as store:
+    _fill(str(db))
+    return db
+
+
+def _fill(url: str) -> None:
+    with Store.open(url) as store:
         arena = Arena(store, _FAST, np.random.default_rng(3))
         arena.briefing.publish(20.0, "USD", "the test team")
         arena.import_samples(_samples())
@@ -79,7 +85,6 @@ def _arena_db(tmp_path: Path) -> Path:
                        np.random.default_rng(4))
         battle = strict.battle(raters[1], strict.next_battle(raters[1]))
         assert strict.vote(raters[1], battle.id, "model_b").flag is not None
-    return db
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +182,17 @@ def test_arena_votes_become_training_records(arena_db: Path, tmp_path: Path) -> 
     both = _run(["data", "import-feedback", "v.jsonl", "--from-arena", "--dataset", "fb",
                  "--db", db], tmp_path)
     assert both.returncode == 2 and "either a votes file or --from-arena" in both.stderr
+
+
+def test_leaderboard_and_feedback_on_postgres() -> None:
+    with fresh_database() as url:
+        _fill(url)
+        with Store.open(url) as store:
+            arena = Arena(store, _FAST)
+            board = arena.leaderboard()
+            assert (board.counted, board.excluded) == (60, 1)
+            votes = arena_feedback_votes(arena)
+            assert sum(bool(v.flagged) for v in votes) == 1 and len(votes) == 61
+            counts = import_arena_feedback(store, "fb")
+            assert counts["flagged_left_out"] == 1 and counts["added"] > 0
+            assert import_arena_feedback(store, "fb")["added"] == 0
