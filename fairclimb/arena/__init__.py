@@ -15,8 +15,10 @@ from fairclimb.arena._battle_io import (
     write_battles,
 )
 from fairclimb.arena._battles import Arena, BriefingRequired, CountRow, PayRow, VoteResult
+from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
+from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._ratings import (
@@ -79,6 +81,7 @@ __all__ = [
     "DemoArena",
     "Draw",
     "LABELS",
+    "Leaderboard",
     "ModelRating",
     "NoBattleAvailable",
     "NotSignedIn",
@@ -100,11 +103,13 @@ __all__ = [
     "StyleCoefficient",
     "VoteResult",
     "Winner",
+    "arena_feedback_votes",
     "battle_records",
     "build_demo_arena",
     "code_features",
     "compute_ratings",
     "draw_battle",
+    "import_arena_feedback",
     "mutate",
     "pair_probabilities",
     "pair_stats",

@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 import numpy as np
 
 from fairclimb.arena._accounts import Accounts, SignedIn
-from fairclimb.arena._battle_io import Winner
+from fairclimb.arena._battle_io import Battle, Winner
+from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._briefing import Briefing, BriefingText
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
+from fairclimb.arena._ratings import RatingOptions
 from fairclimb.arena._records import (
     LABELS,
     AlreadyVoted,
@@ -83,7 +85,7 @@ class PayRow:
 
 @dataclass(frozen=True, slots=True)
 class CountRow:
-    """A model's counted votes (the leaderboard until ratings are wired in)."""
+    """A model's wins, ties and losses over the counted votes (a plain tally)."""
 
     model: str
     battles: int
@@ -208,6 +210,16 @@ class Arena:
         """Every vote as a FastChat-format battle record, exclusions marked."""
         votes = self.data.votes()
         return battle_records(votes, rater_quality(votes, self.options))
+
+    def rating_battles(self) -> list[Battle]:
+        """Every vote as a battle, flagged ones marked excluded (a ``BattleSource``)."""
+        return [to_battle(record) for record in self.battle_records()]
+
+    def leaderboard(self, language: str | None = None, kind: str | None = None,
+                    options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
+        """Ratings with intervals and rank ranges over the votes that count (of one
+        language or task kind, if given), and the excluded votes by reason."""
+        return build_leaderboard(self.battle_records(), language, kind, options)
 
     def vote_counts(self, language: str | None = None,
                     kind: str | None = None) -> list[CountRow]:

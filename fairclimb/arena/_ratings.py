@@ -200,7 +200,11 @@ class BattleSource(Protocol):
 
 def ratings_from_store(source: BattleSource, options: RatingOptions) -> Ratings:
     """Rate the arena's stored votes (flagged ones are excluded, as in any battle list)."""
-    return compute_ratings(source.rating_battles(), options)
+    battles = source.rating_battles()
+    if not battles:
+        raise UserInputError("the arena has no votes yet; collect some with `fairclimb "
+                             "arena serve`, or rate a battle file with --battles FILE")
+    return compute_ratings(battles, options)
 
 
 def compute_ratings(battles: Sequence[Battle], options: RatingOptions) -> Ratings:

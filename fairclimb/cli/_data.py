@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fairclimb.arena import import_arena_feedback
 from fairclimb.cli._common import DbOption
 from fairclimb.data import (
     FORMATS,
@@ -22,6 +23,7 @@ from fairclimb.data import (
     show_dataset,
     write_card,
 )
+from fairclimb.errors import UserInputError
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -121,8 +123,11 @@ def card_command(
 
 
 def import_feedback_command(
-    path: Annotated[Path, typer.Argument(help="JSONL of votes (see docs/data.md).")],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to add to.")],
+    path: Annotated[Path | None, typer.Argument(
+        help="JSONL of votes (see docs/data.md); or --from-arena.")] = None,
+    from_arena: Annotated[bool, typer.Option(
+        "--from-arena", help="The votes cast in the arena of --db.")] = False,
     keep_ties: Annotated[bool, typer.Option("--keep-ties", help="Keep ties as "
                                             "annotations.")] = False,
     keep_both_bad: Annotated[bool, typer.Option(
@@ -132,11 +137,15 @@ def import_feedback_command(
     db: DbOption = None,
 ) -> None:
     """Turn votes, labels and corrections into records (flagged votes are left out)."""
-    votes = read_votes(path)
+    if (path is None) != from_arena:
+        raise UserInputError("give either a votes file or --from-arena (one of the two)")
     options = FeedbackOptions(keep_ties=keep_ties, keep_both_bad=keep_both_bad,
                               licence=licence)
     with _store(db) as store:
-        counts = import_feedback(store, votes, dataset, str(path), options)
+        if path is None:
+            counts = import_arena_feedback(store, dataset, options)
+        else:
+            counts = import_feedback(store, read_votes(path), dataset, str(path), options)
     if as_json:
         typer.echo(json.dumps(counts, indent=2))
         return

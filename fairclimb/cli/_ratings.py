@@ -12,20 +12,25 @@ from rich.console import Console
 from rich.table import Table
 
 from fairclimb.arena import (
+    Arena,
     CiMethod,
     RatingOptions,
     Regularize,
     compute_ratings,
     parse_anchor,
+    ratings_from_store,
     read_battles,
     render_ratings_svg,
 )
-from fairclimb.errors import UserInputError
+from fairclimb.cli._common import DbOption
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
 
 
 def ratings_command(
     battles: Annotated[Path | None, typer.Option(
-        "--battles", help="Battle file (FastChat format: JSON list or JSONL).")] = None,
+        "--battles", help="Battle file (FastChat format: JSON list or JSONL); without "
+        "it, the arena's stored votes (--db).")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=2,
                                            help="Bootstrap rounds.")] = 1000,
     ci: Annotated[CiMethod, typer.Option("--ci", help="bootstrap or sandwich.")] = (
@@ -50,16 +55,18 @@ def ratings_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write an SVG plot here.")
                     ] = None,
+    db: DbOption = None,
 ) -> None:
     """Rate models from arena battles: Bradley-Terry, 95% intervals, rank ranges."""
-    if battles is None:
-        raise UserInputError("reading the arena's stored votes is not wired in yet; pass "
-                             "--battles FILE (export them in FastChat's battle format)")
     options = RatingOptions(
         bootstrap=bootstrap, ci=ci, category=category, language=language,
         anchor=parse_anchor(anchor) if anchor else None, min_votes=min_votes, seed=seed,
         regularize=regularize, weighted=weighted, style=style)
-    result = compute_ratings(read_battles(battles), options)
+    if battles is None:  # the arena's own votes; flagged ones are left out, in a note
+        with Store.open(load_settings(db=db).db) as store:
+            result = ratings_from_store(Arena(store), options)
+    else:
+        result = compute_ratings(read_battles(battles), options)
     if plot is not None:
         plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
     if as_json:  # warnings go to stderr so stdout stays one JSON document

@@ -357,6 +357,19 @@ class ArenaStore:
                 for v, model_a, model_b, probability, gold, pseudonym, language, kind
                 in session.execute(query)]
 
+    def vote_texts(self) -> dict[int, tuple[str, str, str, int | None]]:
+        """Per voted battle: (prompt, answer A, answer B, the rater's briefing version),
+        what turning votes into training records needs beyond :meth:`votes`."""
+        a, b = aliased(ArenaSample), aliased(ArenaSample)
+        query = (select(ArenaVote.battle_id, ArenaPrompt.text, a.answer, b.answer,
+                        ArenaAccount.briefing_version)
+                 .join(ArenaBattle, ArenaBattle.id == ArenaVote.battle_id)
+                 .join(ArenaPrompt, ArenaPrompt.id == ArenaBattle.prompt_id)
+                 .join(a, a.id == ArenaBattle.sample_a).join(b, b.id == ArenaBattle.sample_b)
+                 .join(ArenaAccount, ArenaAccount.id == ArenaVote.rater_id))
+        with self.store.transaction("reading voted answers") as session:
+            return {int(r[0]): (r[1], r[2], r[3], r[4]) for r in session.execute(query)}
+
     def pair_outcomes(self) -> list[tuple[str, str, str, int]]:
         """(model_a, model_b, winner, votes): what pair sampling weighs uncertainty by."""
         query = (select(ArenaBattle.model_a, ArenaBattle.model_b, ArenaVote.winner,

@@ -3,6 +3,7 @@ with a token an admin created; tokens are stored hashed."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -50,3 +51,18 @@ def export_votes(request: Request, include_excluded: bool = True) -> list[dict[s
     _client(request)
     return [record.to_json() for record in arena_of(request).battle_records()
             if include_excluded or not record.excluded]
+
+
+@router.get("/leaderboard")
+def leaderboard(request: Request, language: str = "", kind: str = "") -> dict[str, Any]:
+    """The leaderboard's ratings (as the page shows them) for scripts."""
+    _client(request)
+    board = arena_of(request).leaderboard(language.strip() or None, kind.strip() or None)
+    ratings = board.ratings
+    return {"method": board.method, "counted": board.counted, "excluded": board.excluded,
+            "excluded_reasons": dict(board.reasons),
+            "n_battles": ratings.n_battles if ratings else 0,
+            "models": [asdict(m) for m in ratings.models] if ratings else [],
+            "warnings": list(ratings.warnings) if ratings else [],
+            "robustness": (ratings.robustness.sentence
+                           if ratings and ratings.robustness else None)}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from fairclimb.arena import NotSignedIn
+from fairclimb.arena import NotSignedIn, render_ratings_svg
 from fairclimb.web._common import (
     arena_of,
     check_pre_csrf,
@@ -169,9 +169,24 @@ def render_answer(request: Request, battle_id: int, side: str) -> Response:
                                          "cache-control": "no-store"})
 
 
+def _filters(language: str, kind: str) -> tuple[str | None, str | None]:
+    return language.strip() or None, kind.strip() or None
+
+
 @router.get("/leaderboard", response_class=HTMLResponse)
 def leaderboard(request: Request, language: str = "", kind: str = "") -> Response:
     user = signed_in(request)
-    rows = arena_of(request).vote_counts(language or None, kind or None)
-    return render(request, "leaderboard.html",
-                  {"rows": rows, "language": language, "kind": kind}, user=user)
+    board = arena_of(request).leaderboard(*_filters(language, kind))
+    plot = "/leaderboard.svg?" + urlencode({"language": language, "kind": kind})
+    return render(request, "leaderboard.html", {"board": board, "language": language,
+                                                "kind": kind, "plot": plot}, user=user)
+
+
+@router.get("/leaderboard.svg")
+def leaderboard_plot(request: Request, language: str = "", kind: str = "") -> Response:
+    """The ratings plot as its own document: the page's CSP allows images from 'self'."""
+    signed_in(request)
+    board = arena_of(request).leaderboard(*_filters(language, kind))
+    models = board.ratings.models if board.ratings else ()
+    return Response(render_ratings_svg(models), media_type="image/svg+xml",
+                    headers={"cache-control": "no-store"})

@@ -123,8 +123,8 @@ def test_demo_arena_pits_references_against_mutants(tmp_path: Path) -> None:
     from fairclimb.store import Store
     from fairclimb.suites import get_suite
 
-    assert mutate("    return a <= b\n") == "    return a < b\n"
-    assert mutate("    pass\n") is None
+    assert mutate("def f(a, b):\n    return a <= b\n", "f") == "def f(a, b):\n    return a < b\n"
+    assert mutate("def f():\n    pass\n", "f") is None
     demo = build_demo_arena(tmp_path / "demo.db", get_suite("humaneval").tasks, limit=10)
     assert demo.answers == 20
     with Store.open(str(demo.db)) as store:

@@ -94,7 +94,9 @@ def test_rater_votes_sees_names_and_leaderboard(page: Any, server: Running) -> N
         page.wait_for_url(re.compile(r".*/battles/\d+$"))
     page.goto("/leaderboard")
     table = page.inner_text("#leaderboard")
-    assert "Model" in table and "model-" in table
+    assert "Model" in table and "95% interval" in table
+    # Votes cast within seconds are flagged: shown as excluded, by reason, not rated.
+    assert "fast vote (" in page.inner_text("#counts")
 
 
 def test_script_and_img_payloads_do_not_run(page: Any, server: Running) -> None:
