@@ -130,13 +130,56 @@ async def submit(url: str, people: list[tuple[str, str, list[int]]],
     return elapsed, latencies, failures
 
 
+async def submit_raw(url: str, people: list[tuple[str, str, list[int]]],
+                     concurrency: int) -> tuple[float, list[float], int]:
+    """The same votes through a minimal HTTP/1.1 keep-alive client (prebuilt requests,
+    one connection per worker), so the load generator takes little of the 2 cores the
+    server needs; responses are parsed only for their status and length."""
+    host, port = url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    failures = 0
+    votes = [(token, csrf, battle)
+             for i in range(max(len(b) for _, _, b in people))
+             for token, csrf, battles in people if i < len(battles)
+             for battle in (battles[i],)]
+    queue = iter(votes)
+
+    def request(token: str, csrf: str, battle: int) -> bytes:
+        body = f"csrf={csrf}&winner=model_a&comment=benchmark".encode()
+        return (f"POST /battles/{battle}/vote HTTP/1.1\r\nHost: {host}\r\n"
+                f"Cookie: fc_session={token}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+    async def worker() -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection(host, int(port))
+        for token, csrf, battle in queue:
+            started = time.perf_counter()
+            writer.write(request(token, csrf, battle))
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            failures += status != 303
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, failures
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_run(raters: int, per_rater: int, concurrency: int) -> dict[str, float]:
+def one_run(raters: int, per_rater: int, concurrency: int, client: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "arena.db")
         people = setup(db, raters, per_rater)
@@ -145,8 +188,9 @@ def one_run(raters: int, per_rater: int, concurrency: int) -> dict[str, float]:
         try:
             server_cpu = cpu_seconds(server.pid)
             client_cpu = time.process_time()
+            send = submit_raw if client == "raw" else submit
             elapsed, latencies, failures = asyncio.run(
-                submit(f"http://127.0.0.1:{port}", people, concurrency))
+                send(f"http://127.0.0.1:{port}", people, concurrency))
             server_cpu = cpu_seconds(server.pid) - server_cpu
             client_cpu = time.process_time() - client_cpu
         finally:
@@ -169,10 +213,13 @@ def main() -> None:
     parser.add_argument("--per-rater", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--client", choices=["httpx", "raw"], default="raw",
+                        help="load generator: httpx, or a minimal keep-alive HTTP/1.1 client "
+                        "that leaves the cores to the server (default)")
     args = parser.parse_args()
     results = []
     for run in range(args.runs):
-        result = one_run(args.raters, args.per_rater, args.concurrency)
+        result = one_run(args.raters, args.per_rater, args.concurrency, args.client)
         results.append(result)
         print(f"run {run + 1}: {result['votes']} votes in {result['seconds']:.2f} s = "
               f"{result['per_s']:.0f} votes/s; p50 {result['p50_ms']:.1f} ms, p99 "
