@@ -7,6 +7,7 @@ so this part never opens a database itself.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -60,6 +61,12 @@ class Suite:
         return self._by_id.get(task_id)
 
 
+def _bundled(name: str, description: str) -> SuiteInfo:
+    """A suite written for fairclimb, shipped as TOML files (see ``_bundled.py``)."""
+    return SuiteInfo(name=name, description=description, origin="fairclimb",
+                     loader=functools.partial(load_bundled, name))
+
+
 _SUITES: tuple[SuiteInfo, ...] = (
     SuiteInfo(
         name="humaneval",
@@ -67,34 +74,18 @@ _SUITES: tuple[SuiteInfo, ...] = (
         origin="openai/human-eval",
         loader=load_humaneval,
     ),
-    SuiteInfo(
-        name="fairclimb-optimize",
-        description="make a slow correct function fast: scored by tests, then by CPU cost "
-        "on a heavy input between a slow and a fast reference",
-        origin="fairclimb",
-        loader=lambda: load_bundled("fairclimb-optimize"),
-    ),
-    SuiteInfo(
-        name="fairclimb-js",
-        description="fairclimb-js: original JavaScript tasks (implement from JSDoc, fix a bug), "
-        "run in Node.js and checked by trusted Python tests",
-        origin="fairclimb",
-        loader=lambda: load_bundled("fairclimb-js"),
-    ),
-    SuiteInfo(
-        name="fairclimb-implement",
-        description="Original Python functions from everyday work, with creation dates; "
-                    "public and private splits",
-        origin="fairclimb",
-        loader=lambda: load_bundled("fairclimb-implement"),
-    ),
-    SuiteInfo(
-        name="fairclimb-webdev",
-        description="Original prompts for small self-contained web pages; no automatic "
-                    "tests, judged by people in the arena",
-        origin="fairclimb",
-        loader=lambda: load_bundled("fairclimb-webdev"),
-    ),
+    _bundled("fairclimb-implement",
+             "Original Python functions from everyday work, with creation dates; public and "
+             "private splits"),
+    _bundled("fairclimb-js",
+             "Original JavaScript tasks (implement from JSDoc, fix a bug), run in Node.js and "
+             "checked by trusted Python tests"),
+    _bundled("fairclimb-optimize",
+             "Make a slow correct function fast: scored by tests, then by CPU cost on a heavy "
+             "input between a slow and a fast reference"),
+    _bundled("fairclimb-webdev",
+             "Original prompts for small self-contained web pages; no automatic tests, judged "
+             "by people in the arena"),
 )
 
 
