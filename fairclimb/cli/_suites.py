@@ -43,11 +43,19 @@ def suites_command(ctx: typer.Context, as_json: JsonOption = False, db: DbOption
     if as_json:
         typer.echo(json.dumps([row.to_json() for row in rows], indent=2))
         return
-    table = Table("suite", "size", "kinds", "languages", "splits", "origin", "description")
+    # Facts in the table, descriptions below it: together they do not fit a terminal's
+    # width, and a truncated suite name could not be typed back.
+    table = Table()
+    table.add_column("suite", no_wrap=True)
+    for header in ("size", "kinds", "languages", "splits", "origin"):
+        table.add_column(header, overflow="fold")
     for row in rows:
         table.add_row(row.name, str(row.size), ", ".join(row.kinds), ", ".join(row.languages),
-                      ", ".join(row.splits), Text(row.origin), Text(row.description))
-    Console().print(table)
+                      ", ".join(row.splits), Text(row.origin))
+    console = Console()
+    console.print(table)
+    for row in rows:
+        console.print(Text.assemble((row.name, "bold"), ": ", row.description))
 
 
 def build_command(
