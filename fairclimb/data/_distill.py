@@ -26,6 +26,7 @@ from typing import Any
 from fairclimb.data._curate import CurationOutcome, curate
 from fairclimb.data._decontam import DecontamOptions, known_tasks
 from fairclimb.data._dedup import DedupParams
+from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
     MemberStatus,
     Origin,
@@ -123,18 +124,8 @@ def terms_gate(teacher: ModelSpec, override: bool, reason: str | None) -> dict[s
 def read_prompts(path: Path) -> Suite:
     """A prompts file (JSONL: ``prompt``, optional ``tests`` and ``entry_point``) as a
     suite; the first bad line raises one sentence naming it."""
-    if not path.is_file():
-        raise UserInputError(f"prompts file {str(path)!r} does not exist or is not a file")
-    tasks: list[Task] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read prompts file {str(path)!r} ({exc})") from None
-    for lineno, line in enumerate(lines, start=1):
-        if line.strip():
-            tasks.append(_prompt_task(path, lineno, line))
-    if not tasks:
-        raise UserInputError(f"prompts file {str(path)!r} holds no prompts")
+    tasks = [_prompt_task(path, lineno, line)
+             for lineno, line in jsonl_lines(path, "prompts", "prompts")]
     ids = [t.task_id for t in tasks]
     if len(set(ids)) != len(ids):
         raise UserInputError(f"prompts file {str(path)!r} repeats a prompt (or an id); "

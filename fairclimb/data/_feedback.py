@@ -23,6 +23,7 @@ from typing import Any
 
 from fairclimb.data._curate import curate
 from fairclimb.data._decontam import known_tasks
+from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
     MemberStatus,
     Origin,
@@ -181,19 +182,7 @@ _REQUIRED = ("prompt", "answer_a", "answer_b", "model_a", "model_b", "winner", "
 def read_votes(path: Path) -> list[Vote]:
     """A JSONL file of votes (the :class:`Vote` fields); the first bad line raises one
     sentence naming it."""
-    if not path.is_file():
-        raise UserInputError(f"votes file {str(path)!r} does not exist or is not a file")
-    votes: list[Vote] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read votes file {str(path)!r} ({exc})") from None
-    for lineno, line in enumerate(lines, start=1):
-        if line.strip():
-            votes.append(_vote(f"{path}:{lineno}", line))
-    if not votes:
-        raise UserInputError(f"votes file {str(path)!r} holds no votes")
-    return votes
+    return [_vote(f"{path}:{lineno}", line) for lineno, line in jsonl_lines(path, "votes", "votes")]
 
 
 def _vote(where: str, line: str) -> Vote:
