@@ -14,7 +14,7 @@ from fairclimb.arena._battle_io import (
     read_battles,
     write_battles,
 )
-from fairclimb.arena._battles import Arena, BriefingRequired, CountRow, PayRow, VoteResult
+from fairclimb.arena._battles import Arena, BriefingRequired, PayRow, VoteResult
 from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
@@ -74,7 +74,6 @@ __all__ = [
     "BriefingRequired",
     "BriefingText",
     "CiMethod",
-    "CountRow",
     "DEFAULT_BRIEFING",
     "DEMO_MUTANT",
     "DEMO_REFERENCE",

@@ -49,7 +49,7 @@ from fairclimb.store import (
     VoteRefused,
 )
 
-__all__ = ["Arena", "BriefingRequired", "CountRow", "PayRow", "VoteResult"]
+__all__ = ["Arena", "BriefingRequired", "PayRow", "VoteResult"]
 
 _MAX_COMMENT = 5_000
 _MAX_CODE = 100_000
@@ -81,18 +81,6 @@ class PayRow:
     seconds: float
     owed: float
     currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class CountRow:
-    """A model's wins, ties and losses over the counted votes (a plain tally)."""
-
-    model: str
-    battles: int
-    wins: int
-    ties: int
-    losses: int
-    excluded: int
 
 
 class Arena:
@@ -220,30 +208,6 @@ class Arena:
         """Ratings with intervals and rank ranges over the votes that count (of one
         language or task kind, if given), and the excluded votes by reason."""
         return build_leaderboard(self.battle_records(), language, kind, options)
-
-    def vote_counts(self, language: str | None = None,
-                    kind: str | None = None) -> list[CountRow]:
-        """Wins, ties and losses per model over the votes ratings may count (of one
-        language or task kind, if given)."""
-        tally: dict[str, list[int]] = {}
-        for record in self.battle_records():
-            if (language and record.language != language) or (kind and record.kind != kind):
-                continue
-            for model, side in ((record.model_a, Winner.MODEL_A), (record.model_b, Winner.MODEL_B)):
-                row = tally.setdefault(model, [0, 0, 0, 0, 0])
-                if record.excluded:
-                    row[4] += 1
-                    continue
-                row[0] += 1
-                if record.winner == side:
-                    row[1] += 1
-                elif record.winner in (Winner.TIE, Winner.TIE_BOTHBAD):
-                    row[2] += 1
-                else:
-                    row[3] += 1
-        rows = [CountRow(model, *counts) for model, counts in tally.items()]
-        return sorted(rows, key=lambda r: (-(r.wins + 0.5 * r.ties) / max(r.battles, 1),
-                                           r.model))
 
     def quality(self) -> list[RaterQuality]:
         return sorted(rater_quality(self.data.votes(), self.options).values(),
