@@ -26,6 +26,7 @@ from fairclimb.cli._common import (
     TimeoutOption,
     WorkersOption,
     eval_options,
+    suite_store,
 )
 from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
 from fairclimb.errors import UserInputError
@@ -69,7 +70,11 @@ def distill_command(
         raise UserInputError("give exactly one of --suite NAME or --prompts FILE")
     suite = suite or ""
     settings = load_settings(db=db, workers=workers, timeout=timeout, sandbox=sandbox)
-    source = get_suite(suite) if prompts is None else read_prompts(prompts)
+    if prompts is not None:
+        source = read_prompts(prompts)
+    else:
+        with suite_store(settings.db) as lookup:  # built suites live in the store
+            source = get_suite(suite, lookup)
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
     with Store.open(settings.db) as store:
         spec = store.require_model(teacher)

@@ -77,3 +77,22 @@ def test_feedback_stats_export_card_audit(tmp_path: Path) -> None:
 def test_suite_or_prompts(tmp_path: Path, args: list[str]) -> None:
     result = run(["distill", "--teacher", "t", "--dataset", "d", *args], tmp_path)
     one_line_error(result, "give exactly one of --suite NAME or --prompts FILE")
+
+
+@pytest.mark.slow
+def test_distill_finds_a_suite_built_into_the_store(tmp_path: Path, fake_openai: Any) -> None:
+    from fairclimb.store import Store, StoredSuite, SuiteRepository
+    from fairclimb.suites import get_suite
+    from fairclimb.suites._stored import task_to_fields
+
+    task = get_suite("humaneval").tasks[0]
+    with Store.open(str(tmp_path / "s.db")) as store:
+        SuiteRepository(store).put(StoredSuite("built", "a built suite", "fairclimb:test", {},
+                                               [task_to_fields(task)]))
+    added = run(["models", "add", "closed", "--base-url", fake_openai.base_url, "--model",
+                 "x", "--terms", "forbid"], tmp_path)
+    assert added.returncode == 0, added.stderr
+    # The suite is found (else: "unknown suite"), so the terms gate is what refuses.
+    refused = run(["distill", "--teacher", "closed", "--suite", "built", "--dataset", "d"],
+                  tmp_path)
+    one_line_error(refused, "forbid training other models on its outputs")
