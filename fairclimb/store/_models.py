@@ -107,6 +107,13 @@ class EvalResult(Base):
     program_sha256: Mapped[str] = mapped_column(String(SHA256_LEN))
     cpu_s: Mapped[float] = mapped_column(Float)
     wall_s: Mapped[float] = mapped_column(Float)
+    # Since 0006 a result is stored whole, so a resume from the store alone loses nothing.
+    calls: Mapped[int] = mapped_column(Integer, server_default="0")
+    cost: Mapped[float | None] = mapped_column(Float)
+    cost_measure: Mapped[str] = mapped_column(String(50), server_default="")
+    speed_score: Mapped[float | None] = mapped_column(Float)
+    fix_distance: Mapped[int | None] = mapped_column(Integer)
+    schema_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class RegisteredModel(Base):

@@ -53,7 +53,8 @@ class RunRecord:
 
 @dataclass(frozen=True, slots=True)
 class ResultRow:
-    """The stored verdict on one sample of a run."""
+    """The stored result of one sample of a run, every field of ``evaluate.Result``
+    (``schema_version`` 0: stored before the fields after ``wall_s`` were kept)."""
 
     sample_index: int  # 0-based line of the samples file
     task_id: str
@@ -63,3 +64,9 @@ class ResultRow:
     program_sha256: str
     cpu_s: float
     wall_s: float
+    calls: int = 0
+    cost: float | None = None
+    cost_measure: str = ""
+    speed_score: float | None = None
+    fix_distance: int | None = None
+    schema_version: int = 1

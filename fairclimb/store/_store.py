@@ -23,6 +23,9 @@ from fairclimb.store._records import NewRun, ResultRow, RunRecord
 __all__ = ["Store"]
 
 _RESULT_KEY = ["run_id", "sample_index"]
+# The result fields added by migration 0006, stored and read back as they are.
+_WHOLE_RESULT = ("calls", "cost", "cost_measure", "speed_score", "fix_distance",
+                 "schema_version")
 
 
 class Store:
@@ -318,6 +321,7 @@ def _result_values(run_id: str, row: ResultRow) -> dict[str, Any]:
         "program_sha256": row.program_sha256,
         "cpu_s": row.cpu_s,
         "wall_s": row.wall_s,
+        **{name: getattr(row, name) for name in _WHOLE_RESULT},
     }
 
 
@@ -331,6 +335,7 @@ def _result_row(row: EvalResult) -> ResultRow:
         program_sha256=row.program_sha256,
         cpu_s=row.cpu_s,
         wall_s=row.wall_s,
+        **{name: getattr(row, name) for name in _WHOLE_RESULT},
     )
 
 
