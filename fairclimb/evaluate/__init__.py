@@ -1,7 +1,9 @@
 """Evaluate: draw samples from models, check them against a suite's tests in the
 sandbox, and score them.
 
-Generation runs live here because they are about tasks; the models part only knows how
+Every path that executes samples (``eval``, ``eval --model``, distillation, the
+harness self-checks) goes through one :class:`Engine`: a sample source, the judge,
+result sinks. Generation runs live here because they are about tasks; the models part only knows how
 to talk to a model. Verdicts are decided here, on the trusted side; the sandbox only
 reports what the untrusted program did.
 """
@@ -16,8 +18,15 @@ from fairclimb.evaluate._adequacy import (
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
 from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
-from fairclimb.evaluate._evaluation import (
+from fairclimb.evaluate._engine import (
+    Engine,
+    EngineRun,
     EvalOptions,
+    ResultSink,
+    SampleFeed,
+    SampleStream,
+)
+from fairclimb.evaluate._evaluation import (
     EvalOutcome,
     EvalPlan,
     ReferenceCheck,
@@ -48,7 +57,14 @@ from fairclimb.evaluate._prompts import (
     solution_program,
     truncate_completion,
 )
-from fairclimb.evaluate._records import Sample, SampleForm, Status, Verdict
+from fairclimb.evaluate._records import (
+    RESULT_SCHEMA_VERSION,
+    Result,
+    Sample,
+    SampleForm,
+    Status,
+    Verdict,
+)
 from fairclimb.evaluate._samples import program_of, read_samples
 from fairclimb.evaluate._summary import SplitScore, Summary, render_summary, summarize
 
@@ -61,6 +77,8 @@ __all__ = [
     "CostMeasure",
     "DebugBuild",
     "DebugBuildOptions",
+    "Engine",
+    "EngineRun",
     "EvalOptions",
     "EvalOutcome",
     "EvalPlan",
@@ -70,10 +88,15 @@ __all__ = [
     "ModelEvalOutcome",
     "MutantRun",
     "PassAtK",
+    "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
     "ReferenceRanking",
+    "Result",
+    "ResultSink",
     "Sample",
+    "SampleFeed",
     "SampleForm",
+    "SampleStream",
     "SpeedSummary",
     "SplitScore",
     "Status",

@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._efficiency import DEFAULT_RUNS
-from fairclimb.evaluate._fix_distance import debug_extras, mean_fix_distance
+from fairclimb.evaluate._engine import (
+    Engine,
+    EngineRun,
+    EvalOptions,
+    ProgressCallback,
+    complete_result,
+)
 from fairclimb.evaluate._output import (
     SUMMARY,
     Manifest,
     ResultsFile,
     prepare_dir,
     read_existing,
+    refuse_other_private,
     write_json_atomic,
 )
-from fairclimb.evaluate._pool import Job, Pool, node_for
+from fairclimb.evaluate._pool import Job, node_for
 from fairclimb.evaluate._private import WEBDEV_NOTE, refuse_untestable, withheld
-from fairclimb.evaluate._records import Sample, Status, Verdict
-from fairclimb.evaluate._samples import file_sha256, program_of, read_samples
+from fairclimb.evaluate._records import Result, Sample, Verdict
+from fairclimb.evaluate._samples import file_sha256, read_samples
+from fairclimb.evaluate._store_sink import StoreSink, stored_results
 from fairclimb.evaluate._summary import Summary, summarize
-from fairclimb.sandbox import Backend, Limits, select_backend
-from fairclimb.store import NewRun, ResultRow, Store
+from fairclimb.sandbox import Backend, select_backend
+from fairclimb.store import NewRun, Store
 from fairclimb.suites import Suite, Task, TaskKind, get_suite, suite_of_task
 
 if TYPE_CHECKING:
@@ -46,30 +52,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-ProgressCallback = Callable[[int, int], None]  # (done, total)
-_STORE_BATCH = 500
-_STORE_EVERY_S = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class EvalOptions:
-    workers: int = 1
-    limits: Limits = field(default_factory=Limits)
-    sandbox: str = "auto"
-    ks: tuple[int, ...] = (1, 10, 100)
-    bootstrap_rounds: int = 1000
-    seed: int = 0
-    perf_runs: int = DEFAULT_RUNS  # optimize tasks: heavy runs per program, best kept
-    node: str = "node"  # Node.js for JavaScript samples: a path or a name on PATH
-    #: write private tasks' verdict details (which quote their tests) to results
-    include_private: bool = False
-
-    def __post_init__(self) -> None:
-        if self.workers < 1:
-            raise UserInputError("--workers must be at least 1")
-        if self.perf_runs < 1:
-            raise UserInputError("--perf-runs must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,59 +125,82 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
     previous = Manifest.read(out_dir) if out_dir.is_dir() else None
     if previous is not None:
-        previous.check_matches(Manifest(suite.name, str(samples_path), sha, None), out_dir)
+        previous.check_matches(Manifest(suite.name, str(samples_path), sha, None,
+                                        options.include_private), out_dir)
     return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend, node)
 
 
 def evaluate(plan: EvalPlan, store: Store,
              on_progress: ProgressCallback | None = None) -> EvalOutcome:
-    """Check every sample of *plan*; resumable through its output directory and *store*."""
+    """Check every sample of *plan*; resumable through *store* and its output directory.
+
+    The store is the one truth a rerun resumes from: lines of ``results.jsonl`` that
+    the store lacks (a run first made with another database) are added to it, then the
+    file is rewritten whole, in input order, from what the store holds.
+    """
     suite, samples, options, out_dir = plan.suite, plan.samples, plan.options, plan.out_dir
-    prepare_dir(out_dir)
-    done = read_existing(out_dir, samples)
     run_id = store.find_resumable_run(str(out_dir.resolve()), plan.samples_sha256)
+    if run_id is not None:
+        _refuse_other_private(store, run_id, options, out_dir)
+    prepare_dir(out_dir)
+    in_file = read_existing(out_dir, samples)
+    known: dict[int, Result] = {}
     if run_id is None:
-        run_id = store.create_run(NewRun(
-            suite=suite.name, samples_path=str(plan.samples_path.resolve()),
-            samples_sha256=plan.samples_sha256, out_dir=str(out_dir.resolve()),
-            settings=_settings_of(options), sandbox=plan.backend.name,
-            sandbox_warning=plan.backend.warning, fairclimb_version=__version__,
-            n_samples=len(samples),
-        ))
+        run_id = store.create_run(_new_run(plan))
     else:
-        done.update(_verdicts_in_store(store, run_id, done))
-    Manifest(suite.name, str(plan.samples_path), plan.samples_sha256, run_id).write(out_dir)
-    resumed = len(done)
+        known = stored_results(store, run_id, samples)
+    from_file = {i: r for i, r in in_file.items() if i not in known}
+    known.update(from_file)
+    known = {i: complete_result(r, samples[i], _task_by_id(suite, samples[i].task_id))
+             for i, r in known.items()}
+    Manifest(suite.name, str(plan.samples_path), plan.samples_sha256, run_id,
+             options.include_private).write(out_dir)
     started = time.monotonic()
-    verdicts, shared = _check_all(plan, done, store, run_id, on_progress)
-    summary = summarize(
-        suite.name, ((s.task_id, verdicts[s.index].status) for s in samples),
-        seconds=time.monotonic() - started, sandbox=plan.backend.name,
-        sandbox_warning=plan.backend.warning, deduplicated=shared, run_id=run_id,
-        ks=options.ks, rounds=options.bootstrap_rounds,
-        rng=_rng(options.seed), speed_rows=speed_rows(samples, verdicts),
-        mean_fix_distance=mean_fix_distance(suite, samples, verdicts),
-        split_of=splits_of(suite),
-    )
+    with StoreSink(store, run_id) as stored, \
+            ResultsFile(out_dir, ((samples[i], r) for i, r in sorted(known.items()))) as file:
+        stored.add_all((samples[i], known[i]) for i in sorted(from_file))
+        run = Engine(suite, options, plan.node).run(
+            samples, [file, stored], known=known, on_progress=on_progress)
+    summary = summary_of(suite, run, options, seconds=time.monotonic() - started,
+                         backend=plan.backend, run_id=run_id)
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
-    return EvalOutcome(summary=summary, out_dir=out_dir, resumed=resumed)
+    return EvalOutcome(summary=summary, out_dir=out_dir, resumed=len(known))
 
 
-def speed_rows(samples: list[Sample], verdicts: Mapping[int, Verdict]
-               ) -> list[tuple[str, float, str]]:
+def summary_of(suite: Suite, run: EngineRun, options: EvalOptions, *, seconds: float,
+               backend: Backend, run_id: str) -> Summary:
+    """The summary of an engine run, as every execution path reports and stores it."""
+    ordered = run.in_order()
+    distances = [r.fix_distance for _, r in ordered
+                 if r.passed and r.fix_distance is not None]
+    return summarize(
+        suite.name, ((r.task_id, r.status) for _, r in ordered),
+        seconds=seconds, sandbox=backend.name, sandbox_warning=backend.warning,
+        deduplicated=run.deduplicated, run_id=run_id, ks=options.ks,
+        rounds=options.bootstrap_rounds, rng=_rng(options.seed),
+        speed_rows=speed_rows(r for _, r in ordered),
+        mean_fix_distance=sum(distances) / len(distances) if distances else None,
+        split_of=splits_of(suite),
+    )
+
+
+def speed_rows(results: Iterable[Result]) -> list[tuple[str, float, str]]:
     """The speed scores of a run, as :func:`summarize` takes them."""
-    rows = []
-    for sample in samples:
-        verdict = verdicts.get(sample.index)
-        if verdict is not None and verdict.speed_score is not None:
-            rows.append((sample.task_id, verdict.speed_score, verdict.cost_measure))
-    return rows
+    return [(r.task_id, r.verdict.speed_score, r.verdict.cost_measure)
+            for r in results if r.verdict.speed_score is not None]
 
 
 def splits_of(suite: Suite) -> dict[str, str]:
     """Each task's split, for the per-split aggregates of a summary."""
     return {task.task_id: task.split.value for task in suite.tasks}
+
+
+def settings_of(options: EvalOptions) -> dict[str, object]:
+    """The options a run is stored with."""
+    return {"workers": options.workers, "limits": options.limits.as_dict(),
+            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
+            "include_private": options.include_private}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -204,51 +209,21 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _settings_of(options: EvalOptions) -> dict[str, object]:
-    return {"workers": options.workers, "limits": options.limits.as_dict(),
-            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
-            "include_private": options.include_private}
+def _new_run(plan: EvalPlan) -> NewRun:
+    return NewRun(
+        suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
+        samples_sha256=plan.samples_sha256, out_dir=str(plan.out_dir.resolve()),
+        settings=settings_of(plan.options), sandbox=plan.backend.name,
+        sandbox_warning=plan.backend.warning, fairclimb_version=__version__,
+        n_samples=len(plan.samples),
+    )
 
 
-def _verdicts_in_store(store: Store, run_id: str, done: dict[int, Verdict]) -> dict[int, Verdict]:
-    return {row.sample_index: Verdict(Status(row.status), row.detail)
-            for row in store.results(run_id) if row.sample_index not in done}
-
-
-def _check_all(plan: EvalPlan, done: dict[int, Verdict], store: Store, run_id: str,
-               on_progress: ProgressCallback | None) -> tuple[dict[int, Verdict], int]:
-    """Verdicts for every sample; identical programs of a task are checked once."""
-    suite, samples, options, out_dir = plan.suite, plan.samples, plan.options, plan.out_dir
-    programs = {s.index: program_of(s, _task_by_id(suite, s.task_id)) for s in samples}
-    groups: dict[tuple[str, str], list[int]] = {}
-    for sample in samples:
-        groups.setdefault((sample.task_id, programs[sample.index]), []).append(sample.index)
-    verdicts = dict(done)
-    by_index = {sample.index: sample for sample in samples}
-    recorder = _Recorder(store, run_id, by_index, programs)
-    for index in sorted(done.keys() - store.result_indices(run_id)):
-        recorder.add(index, done[index])  # the store catches up with results.jsonl
-    with ResultsFile(out_dir, by_index, done, debug_extras(suite, by_index, programs)
-                     ) as results:
-        record = _Verdicts(verdicts, results, recorder, len(samples), on_progress,
-                           _redactor(suite, by_index, options)).record
-        jobs: list[Job] = []
-        for (task_id, program), members in groups.items():
-            known = next((verdicts[i] for i in members if i in verdicts), None)
-            if known is None:
-                jobs.append(Job(key=members[0], task_id=task_id, program=program))
-            else:  # identical to a sample judged in an earlier run
-                record(members, known)
-        if on_progress is not None:
-            on_progress(len(verdicts), len(samples))
-        if jobs:
-            tasks = {job.task_id: _task_by_id(suite, job.task_id) for job in jobs}
-            with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
-                      tasks, perf_runs=options.perf_runs, node=plan.node) as pool:
-                pool.run(jobs, lambda job, verdict: record(groups[(job.task_id, job.program)],
-                                                           verdict))
-        recorder.flush()
-    return verdicts, len(samples) - len(groups)
+def _refuse_other_private(store: Store, run_id: str, options: EvalOptions,
+                          out_dir: Path) -> None:
+    run = store.get_run(run_id)
+    first = run is not None and bool(run.settings.get("include_private", False))
+    refuse_other_private(first, options.include_private, out_dir)
 
 
 def _task_by_id(suite: Suite, task_id: str) -> Task:
@@ -256,72 +231,6 @@ def _task_by_id(suite: Suite, task_id: str) -> Task:
     if task is None:  # read_samples checked every id; this would be a bug
         raise RuntimeError(f"task {task_id} vanished from suite {suite.name}")
     return task
-
-
-Redact = Callable[[int, Verdict], Verdict]  # (sample index, verdict) -> what is written
-
-
-def _redactor(suite: Suite, samples: Mapping[int, Sample], options: EvalOptions) -> Redact:
-    def redact(index: int, verdict: Verdict) -> Verdict:
-        return withheld(verdict, _task_by_id(suite, samples[index].task_id),
-                        options.include_private)
-    return redact
-
-
-class _Verdicts:
-    """Where each new verdict goes: the verdict map, results.jsonl, the store, progress."""
-
-    def __init__(self, verdicts: dict[int, Verdict], results: ResultsFile,
-                 recorder: _Recorder, total: int,
-                 on_progress: ProgressCallback | None, redact: Redact | None = None) -> None:
-        self._verdicts = verdicts
-        self._redact = redact
-        self._results = results
-        self._recorder = recorder
-        self._total = total
-        self._on_progress = on_progress
-
-    def record(self, members: list[int], verdict: Verdict) -> None:
-        """Give *verdict* to every sample in *members* that has none yet."""
-        for index in members:
-            if index not in self._verdicts:
-                self._verdicts[index] = verdict
-                shown = verdict if self._redact is None else self._redact(index, verdict)
-                self._results.add(index, shown)
-                self._recorder.add(index, shown)
-        if self._on_progress is not None:
-            self._on_progress(len(self._verdicts), self._total)
-
-
-class _Recorder:
-    """Writes verdicts to the store in batches, so the store never lags far behind."""
-
-    def __init__(self, store: Store, run_id: str, samples: Mapping[int, Sample],
-                 programs: Mapping[int, str]) -> None:
-        self._store = store
-        self._run_id = run_id
-        self._samples = samples
-        self._programs = programs
-        self._pending: list[ResultRow] = []
-        self._last = time.monotonic()
-
-    def add(self, index: int, verdict: Verdict) -> None:
-        sample = self._samples[index]
-        self._pending.append(ResultRow(
-            sample_index=index, task_id=sample.task_id, status=verdict.status.value,
-            passed=verdict.passed, detail=verdict.detail,
-            program_sha256=hashlib.sha256(self._programs[index].encode()).hexdigest(),
-            cpu_s=verdict.cpu_s, wall_s=verdict.wall_s,
-        ))
-        now = time.monotonic()
-        if len(self._pending) >= _STORE_BATCH or now - self._last >= _STORE_EVERY_S:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._pending:
-            self._store.add_results(self._run_id, self._pending)
-            self._pending = []
-        self._last = time.monotonic()
 
 
 def check_references(suite_name: str, options: EvalOptions,
@@ -335,7 +244,7 @@ def check_references(suite_name: str, options: EvalOptions,
     """
     suite = get_suite(suite_name, store)
     backend = select_backend(options.sandbox)
-    node = node_for(suite.tasks, options.node)
+    engine = Engine.for_tasks(suite, options)
     testable = [t for t in suite.tasks if t.kind is not TaskKind.WEBDEV]
     skipped = len(suite.tasks) - len(testable)
     jobs = [Job(key=i, task_id=t.task_id, program=t.reference_program)
@@ -364,10 +273,7 @@ def check_references(suite_name: str, options: EvalOptions,
             on_progress(len(verdicts), len(jobs))
 
     tasks = {t.task_id: t for t in testable}
-    if jobs:
-        with Pool(min(options.workers, len(jobs)), options.sandbox, options.limits,
-                  tasks, perf_runs=options.perf_runs, node=node) as pool:
-            pool.run(jobs, on_verdict)
+    engine.judge(jobs, on_verdict, tasks)
     failures.sort(key=lambda failure: failure[0])
     rankings = [ReferenceRanking(job.task_id, verdicts[job.key - slow_key],
                                  verdicts[job.key])

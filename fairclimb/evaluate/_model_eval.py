@@ -1,10 +1,9 @@
 """Generate and evaluate in one go: answers are checked as they arrive.
 
 Generation runs in a thread of its own (an asyncio loop calling the model); every
-answer is handed to the checker pool through a :class:`_SampleFeed`, whose ``take``
-runs in the pool's thread, so grouping identical programs and recording verdicts stay
-single-threaded. A rerun asks the model only for what the cache lacks, and checks
-every sample again (checking costs no model calls).
+answer is a sample of a :class:`_ModelStream`, which the run engine judges as it
+arrives. A rerun asks the model only for what the cache lacks, and checks every sample
+again (checking costs no model calls).
 """
 
 from __future__ import annotations
@@ -13,46 +12,25 @@ import hashlib
 import json
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fairclimb import __version__
-from fairclimb.evaluate._evaluation import (
-    EvalOptions,
-    EvalOutcome,
-    ProgressCallback,
-    _Recorder,
-    _redactor,
-    _rng,
-    _settings_of,
-    _Verdicts,
-    speed_rows,
-    splits_of,
-)
-from fairclimb.evaluate._fix_distance import debug_extras, mean_fix_distance
+from fairclimb.evaluate._engine import Engine, EvalOptions, ProgressCallback, SampleFeed
+from fairclimb.evaluate._evaluation import EvalOutcome, settings_of, summary_of
 from fairclimb.evaluate._generation import (
     CompletionBackend,
     GenerationOutcome,
     GenerationPlan,
     run_generation,
 )
-from fairclimb.evaluate._output import (
-    RESULTS,
-    SUMMARY,
-    ResultsFile,
-    prepare_dir,
-    write_json_atomic,
-)
-from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
+from fairclimb.evaluate._output import SUMMARY, ResultsFile, prepare_dir, write_json_atomic
 from fairclimb.evaluate._private import refuse_untestable
-from fairclimb.evaluate._records import Sample, SampleForm, Verdict
-from fairclimb.evaluate._samples import program_of
-from fairclimb.evaluate._summary import summarize
+from fairclimb.evaluate._records import Sample, SampleForm
+from fairclimb.evaluate._store_sink import StoreSink
 from fairclimb.sandbox import select_backend
 from fairclimb.store import NewRun, Store
-from fairclimb.suites import Split, Suite
+from fairclimb.suites import Split
 
 __all__ = ["ModelEvalOutcome", "evaluate_model"]
 
@@ -63,62 +41,40 @@ class ModelEvalOutcome:
     evaluation: EvalOutcome
 
 
-class _SampleFeed(JobQueue):
-    """Samples from the generating thread, turned into jobs in the pool's thread."""
+class _ModelStream:
+    """A model's answers as samples, drawn by a generation run in a thread of its own."""
 
-    def __init__(self, suite: Suite) -> None:
-        super().__init__()
-        self.suite = suite
-        self.samples: dict[int, Sample] = {}
-        self.programs: dict[int, str] = {}
-        self.groups: dict[tuple[str, str], list[int]] = {}
-        self.group_verdicts: dict[tuple[str, str], Verdict] = {}
-        self._rows: deque[tuple[int, dict[str, Any]]] = deque()
-        # Set by the caller: records a verdict already known for identical programs.
-        self.on_known: Callable[[list[int], Verdict], None] = lambda members, verdict: None
+    def __init__(self, plan: GenerationPlan, store: Store, backend: CompletionBackend) -> None:
+        self._plan = plan
+        self._store = store
+        self._backend = backend
+        self._thread: threading.Thread | None = None
+        self.outcome: GenerationOutcome | None = None
+        self.error: BaseException | None = None
 
-    def put_row(self, position: int, row: dict[str, Any]) -> None:
-        """Called from the generating thread."""
-        with self._lock:
-            self._rows.append((position, row))
-        self._wake()
+    def start(self, feed: SampleFeed) -> None:
+        def offer(position: int, row: dict[str, Any]) -> None:
+            form = SampleForm.SOLUTION if "solution" in row else SampleForm.COMPLETION
+            feed.offer([Sample(position, row["task_id"], form, row[form.value], row)])
 
-    def take(self) -> list[Job]:
-        rows: list[tuple[int, dict[str, Any]]] = []
-        with self._lock:
-            rows.extend(self._rows)
-            self._rows.clear()
-        jobs = super().take()
-        for position, row in rows:
-            job = self._admit(position, row)
-            if job is not None:
-                jobs.append(job)
-        return jobs
+        def produce() -> None:
+            try:
+                self.outcome = run_generation(self._plan, self._store, self._backend,
+                                              on_sample=offer)
+            except BaseException as exc:  # handed to the engine's thread by finish()
+                self.error = exc
+            finally:
+                feed.close()
 
-    @property
-    def finished(self) -> bool:
-        with self._lock:
-            pending_rows = bool(self._rows)
-        return not pending_rows and super().finished
+        self._thread = threading.Thread(target=produce, name="fairclimb-generate",
+                                        daemon=True)
+        self._thread.start()
 
-    def _admit(self, position: int, row: dict[str, Any]) -> Job | None:
-        task = self.suite.get(row["task_id"])
-        if task is None:  # generation only draws the suite's own tasks
-            raise RuntimeError(f"generated a sample for unknown task {row['task_id']}")
-        form = SampleForm.SOLUTION if "solution" in row else SampleForm.COMPLETION
-        sample = Sample(position, task.task_id, form, row[form.value], row)
-        program = program_of(sample, task)
-        self.samples[position] = sample
-        self.programs[position] = program
-        key = (task.task_id, program)
-        members = self.groups.setdefault(key, [])
-        members.append(position)
-        if key in self.group_verdicts:
-            self.on_known([position], self.group_verdicts[key])
-            return None
-        if len(members) > 1:  # an identical program is being checked already
-            return None
-        return Job(key=position, task_id=task.task_id, program=program)
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
@@ -127,73 +83,36 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
     refuse_untestable(plan.suite.tasks)
     sandbox = select_backend(options.sandbox)
-    node = node_for(plan.suite.tasks, options.node)
+    engine = Engine.for_tasks(plan.suite, options)
     out_dir = plan.out_dir
     prepare_dir(out_dir)
-    (out_dir / RESULTS).unlink(missing_ok=True)  # checking is redone; generation is not
     total = len(plan.suite.tasks) * plan.n
     run_id = store.create_run(NewRun(
         suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
         samples_sha256=_plan_hash(plan), out_dir=str(out_dir.resolve()),
-        settings={**_settings_of(options), "generation": plan.manifest(), "n": plan.n,
+        settings={**settings_of(options), "generation": plan.manifest(), "n": plan.n,
                   **_private_prompts_seen(plan)},
         sandbox=sandbox.name, sandbox_warning=sandbox.warning,
         fairclimb_version=__version__, n_samples=total,
     ))
-    feed = _SampleFeed(plan.suite)
-    verdicts: dict[int, Verdict] = {}
-    outcome: dict[str, Any] = {}
+    stream = _ModelStream(plan, store, backend)
     started = time.monotonic()
-
-    def produce() -> None:
-        try:
-            outcome["generation"] = run_generation(plan, store, backend,
-                                                   on_sample=feed.put_row)
-        except BaseException as exc:  # handed to the main thread, raised there
-            outcome["error"] = exc
-        finally:
-            feed.close()
-
-    recorder = _Recorder(store, run_id, feed.samples, feed.programs)
-    with ResultsFile(out_dir, feed.samples, {},
-                     debug_extras(plan.suite, feed.samples, feed.programs)) as results:
-        record = _Verdicts(verdicts, results, recorder, total, on_progress,
-                           _redactor(plan.suite, feed.samples, options)).record
-
-        def on_verdict(job: Job, verdict: Verdict) -> None:
-            key = (job.task_id, job.program)
-            feed.group_verdicts[key] = verdict
-            record(feed.groups[key], verdict)
-
-        feed.on_known = record
-        producer = threading.Thread(target=produce, name="fairclimb-generate", daemon=True)
-        with Pool(options.workers, options.sandbox, options.limits,
-                  {task.task_id: task for task in plan.suite.tasks},
-                  perf_runs=options.perf_runs, node=node) as pool:
-            producer.start()
-            pool.run(feed, on_verdict)
-        producer.join()
-        recorder.flush()
-    feed.dispose()
-    if "error" in outcome:
+    try:
+        # Checking is redone on a rerun (generation is not): the file starts empty.
+        with StoreSink(store, run_id) as stored, ResultsFile(out_dir) as file:
+            run = engine.run(stream, [file, stored], total=total, on_progress=on_progress)
+    except BaseException:
         # A run that never got a sample (an unreachable endpoint, a missing key) leaves
         # nothing behind; one that got some keeps them, unfinished.
         store.discard_empty_run(run_id)
-        raise outcome["error"]
-    summary = summarize(
-        plan.suite.name, ((feed.samples[i].task_id, verdicts[i].status) for i in sorted(verdicts)),
-        seconds=time.monotonic() - started, sandbox=sandbox.name,
-        sandbox_warning=sandbox.warning, deduplicated=len(verdicts) - len(feed.groups),
-        run_id=run_id, ks=options.ks, rounds=options.bootstrap_rounds, rng=_rng(options.seed),
-        speed_rows=speed_rows([feed.samples[i] for i in sorted(verdicts)], verdicts),
-        split_of=splits_of(plan.suite),
-        mean_fix_distance=mean_fix_distance(
-            plan.suite, [feed.samples[i] for i in sorted(verdicts)], verdicts),
-    )
+        raise
+    summary = summary_of(plan.suite, run, options, seconds=time.monotonic() - started,
+                         backend=sandbox, run_id=run_id)
     write_json_atomic(out_dir / SUMMARY, summary.to_json())
     store.finish_run(run_id, summary.to_json())
+    assert stream.outcome is not None  # finish() raised otherwise
     evaluation = EvalOutcome(summary=summary, out_dir=out_dir, resumed=0)
-    return ModelEvalOutcome(generation=outcome["generation"], evaluation=evaluation)
+    return ModelEvalOutcome(generation=stream.outcome, evaluation=evaluation)
 
 
 def _plan_hash(plan: GenerationPlan) -> str:

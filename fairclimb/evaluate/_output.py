@@ -1,26 +1,30 @@
 """The output directory of an evaluation: results in input order, resumable.
 
 ``results.jsonl`` holds one line per sample, in input order, each line the sample's
-own keys plus ``passed``, ``status`` and ``detail``. Lines are appended (and flushed)
-as soon as every earlier sample has its verdict, so a killed run keeps everything it
-wrote; a rerun reads the file back and only checks what is missing. ``run.json`` ties
-the directory to one samples file, so a rerun with another file cannot mix results.
+own keys plus ``passed``, ``status`` and ``detail`` (and the cost keys, the fix
+distance where they apply). Lines are appended (and flushed) as soon as every earlier
+sample has its result, so a killed run keeps everything it wrote. A rerun takes the
+store's results as the truth (lines of the file the store lacks are added to it
+first), rewrites the file whole from them and only checks what is missing.
+``run.json`` ties the directory to one samples file and one ``--include-private``
+choice, so a rerun with another file cannot mix results.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._records import Sample, Status, Verdict
+from fairclimb.evaluate._records import Result, Sample, Status, Verdict
 
-__all__ = ["Manifest", "ResultsFile", "prepare_dir", "write_json_atomic"]
+__all__ = ["Manifest", "ResultsFile", "prepare_dir", "read_existing", "refuse_other_private",
+           "write_json_atomic"]
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
@@ -33,6 +37,7 @@ class Manifest:
     samples_path: str
     samples_sha256: str
     run_id: str | None
+    include_private: bool | None = None  # None: written before the choice was kept
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest | None:
@@ -41,8 +46,9 @@ class Manifest:
             return None
         try:
             data = json.loads(path.read_text())
+            private = data.get("include_private")
             return cls(data["suite"], data["samples_path"], data["samples_sha256"],
-                       data.get("run_id"))
+                       data.get("run_id"), None if private is None else bool(private))
         except (ValueError, KeyError, TypeError):
             raise UserInputError(
                 f"{path} is damaged; delete the directory {str(out_dir)!r} or choose another --out"
@@ -54,6 +60,7 @@ class Manifest:
             "samples_path": self.samples_path,
             "samples_sha256": self.samples_sha256,
             "run_id": self.run_id,
+            "include_private": self.include_private,
         })
 
     def check_matches(self, other: Manifest, out_dir: Path) -> None:
@@ -62,6 +69,19 @@ class Manifest:
                 f"{str(out_dir)!r} holds results of another samples file or suite "
                 f"({self.samples_path}, {self.suite}); choose another --out or delete it"
             )
+        if None not in (self.include_private, other.include_private):
+            refuse_other_private(bool(self.include_private), bool(other.include_private),
+                                 out_dir)
+
+
+def refuse_other_private(first: bool, now: bool, out_dir: Path) -> None:
+    """A resumed run writes details as its first attempt did, or not at all: mixing
+    would leave some private details withheld and others written."""
+    if first != now:
+        was = "with" if first else "without"
+        raise UserInputError(
+            f"{str(out_dir)!r} was first evaluated {was} --include-private; rerun {was} "
+            "it, or choose another --out")
 
 
 def prepare_dir(out_dir: Path) -> None:
@@ -79,26 +99,23 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(temporary, path)
 
 
-def read_existing(out_dir: Path, samples: list[Sample]) -> dict[int, Verdict]:
-    """Verdicts already written to ``results.jsonl``; a torn last line is dropped."""
+def read_existing(out_dir: Path, samples: list[Sample]) -> dict[int, Result]:
+    """Results already written to ``results.jsonl``: its complete prefix (a torn or
+    damaged line ends it). A line for another task than the sample's is refused."""
     path = out_dir / RESULTS
     if not path.exists():
         return {}
-    done: dict[int, Verdict] = {}
-    keep_bytes = 0
+    done: dict[int, Result] = {}
     with path.open("rb") as handle:
         for index, line in enumerate(handle):
-            verdict = _parse_result(line, samples, index)
-            if verdict is None:
+            result = _parse_result(line, samples, index)
+            if result is None:
                 break
-            done[index] = verdict
-            keep_bytes += len(line)
-    with path.open("r+b") as handle:
-        handle.truncate(keep_bytes)
+            done[index] = result
     return done
 
 
-def _parse_result(line: bytes, samples: list[Sample], index: int) -> Verdict | None:
+def _parse_result(line: bytes, samples: list[Sample], index: int) -> Result | None:
     if not line.endswith(b"\n") or index >= len(samples):
         return None
     try:
@@ -107,6 +124,8 @@ def _parse_result(line: bytes, samples: list[Sample], index: int) -> Verdict | N
         detail = str(row.get("detail", ""))
         cost = _optional_float(row.get("cost"))
         speed = _optional_float(row.get("speed_score"))
+        distance = row.get("fix_distance")
+        distance = None if distance is None else int(distance)
     except (ValueError, KeyError, TypeError):
         return None
     if row.get("task_id") != samples[index].task_id:
@@ -114,8 +133,9 @@ def _parse_result(line: bytes, samples: list[Sample], index: int) -> Verdict | N
             f"line {index + 1} of the existing {RESULTS} is for {row.get('task_id')!r}, "
             f"not {samples[index].task_id!r}; choose another --out or delete it"
         )
-    return Verdict(status=status, detail=detail, cost=cost,
-                   cost_measure=str(row.get("cost_measure", "")), speed_score=speed)
+    verdict = Verdict(status=status, detail=detail, cost=cost,
+                      cost_measure=str(row.get("cost_measure", "")), speed_score=speed)
+    return Result(index, samples[index].task_id, verdict, fix_distance=distance)
 
 
 def _optional_float(value: Any) -> float | None:
@@ -123,16 +143,29 @@ def _optional_float(value: Any) -> float | None:
 
 
 class ResultsFile:
-    """Appends verdicts to ``results.jsonl`` in input order as they become available."""
+    """``results.jsonl``, one line per sample in input order, whatever order results
+    arrive in.
 
-    def __init__(self, out_dir: Path, samples: Mapping[int, Sample],
-                 done: dict[int, Verdict],
-                 extras: Callable[[int], dict[str, Any]] | None = None) -> None:
-        self._samples = samples
-        self._extras = extras  # more keys for a sample's line (say, a debug fix's size)
-        self._ready: dict[int, Verdict] = {}
-        self._next = len(done)  # read_existing only keeps a complete prefix
-        self._handle: TextIO = (out_dir / RESULTS).open("a", encoding="utf-8")
+    Opening it rewrites the file whole from the results already known (a temporary
+    file, then an atomic rename), so it never disagrees with them: a deleted directory
+    is rebuilt, and results known past a gap wait for the gap instead of shifting into
+    it. Then each line is appended (and flushed) as soon as every earlier one is
+    written, so a killed run keeps everything it wrote.
+    """
+
+    def __init__(self, out_dir: Path,
+                 known: Iterable[tuple[Sample, Result]] = ()) -> None:
+        self._ready: dict[int, tuple[Sample, Result]] = {
+            result.sample_index: (sample, result) for sample, result in known}
+        self._next = 0
+        path = out_dir / RESULTS
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            self._write_ready(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        self._handle: TextIO = path.open("a", encoding="utf-8")
 
     def __enter__(self) -> ResultsFile:
         return self
@@ -141,24 +174,22 @@ class ResultsFile:
                  traceback: TracebackType | None) -> None:
         self._handle.close()
 
-    def add(self, index: int, verdict: Verdict) -> None:
-        self._ready[index] = verdict
-        wrote = False
-        while self._next in self._ready:
-            verdict = self._ready.pop(self._next)
-            extra = self._extras(self._next) if self._extras is not None else {}
-            self._handle.write(_result_line(self._samples[self._next], verdict, extra))
-            self._next += 1
-            wrote = True
-        if wrote:
+    def add(self, sample: Sample, result: Result) -> None:
+        self._ready[sample.index] = (sample, result)
+        if self._write_ready(self._handle):
             self._handle.flush()
 
+    def _write_ready(self, handle: TextIO) -> bool:
+        wrote = False
+        while self._next in self._ready:
+            sample, result = self._ready.pop(self._next)
+            handle.write(_result_line(sample, result))
+            self._next += 1
+            wrote = True
+        return wrote
 
-def _result_line(sample: Sample, verdict: Verdict, extra: dict[str, Any]) -> str:
+
+def _result_line(sample: Sample, result: Result) -> str:
     row = dict(sample.raw)
-    row.update(passed=verdict.passed, status=verdict.status.value, detail=verdict.detail)
-    if verdict.cost is not None:  # optimize tasks
-        row.update(cost=verdict.cost, cost_measure=verdict.cost_measure,
-                   speed_score=verdict.speed_score)
-    row.update(extra)
+    row.update(result.fields())
     return json.dumps(row, ensure_ascii=False) + "\n"

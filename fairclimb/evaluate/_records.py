@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Sample", "SampleForm", "Status", "Verdict"]
+__all__ = ["RESULT_SCHEMA_VERSION", "Result", "Sample", "SampleForm", "Status", "Verdict"]
+
+#: the shape of :class:`Result`; stored with every result (0: written before fields
+#: beyond status and detail were kept)
+RESULT_SCHEMA_VERSION = 1
 
 
 class Status(StrEnum):
@@ -55,3 +59,38 @@ class Verdict:
     @property
     def passed(self) -> bool:
         return self.status is Status.PASSED
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One sample's outcome, the one shape that goes to ``results.jsonl``, the store and
+    the summary: the verdict as it may be shown (a private task's detail withheld) with
+    the sample it belongs to."""
+
+    sample_index: int  # 0-based position among the run's samples
+    task_id: str
+    verdict: Verdict
+    program_sha256: str = ""
+    fix_distance: int | None = None  # debug tasks: characters changed from the buggy program
+    schema_version: int = RESULT_SCHEMA_VERSION
+
+    @property
+    def status(self) -> Status:
+        return self.verdict.status
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+    def fields(self) -> dict[str, Any]:
+        """The keys a results line adds to its sample's own (cost keys only when measured,
+        ``fix_distance`` only for debug tasks), as ``results.jsonl`` has always had them."""
+        verdict = self.verdict
+        row: dict[str, Any] = {"passed": verdict.passed, "status": verdict.status.value,
+                               "detail": verdict.detail}
+        if verdict.cost is not None:  # optimize tasks
+            row.update(cost=verdict.cost, cost_measure=verdict.cost_measure,
+                       speed_score=verdict.speed_score)
+        if self.fix_distance is not None:
+            row["fix_distance"] = self.fix_distance
+        return row

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from fairclimb.evaluate import EvalOptions, EvalOutcome, Status, plan_evaluation
 from fairclimb.evaluate import evaluate as run_plan
@@ -122,3 +125,62 @@ def test_each_status(tmp_path: Path, store: Store, write_samples: Callable[..., 
     evaluate("humaneval", write_samples(rows), tmp_path / "out", OPTIONS, store)
     (result,) = read_results(tmp_path / "out")
     assert result["status"] == status.value, result["detail"]
+
+
+def _has_close_elements_samples(humaneval: Suite, count: int = 24) -> list[dict[str, object]]:
+    """Samples of HumanEval/0, every third one right, each unique by a comment."""
+    task = humaneval.get("HumanEval/0")
+    assert task is not None
+    wrong = "def has_close_elements(numbers, threshold):\n    return False\n"
+    return [{"task_id": "HumanEval/0",
+             "solution": (task.reference_program if i % 3 == 0 else wrong) + f"# {i}\n"}
+            for i in range(count)]
+
+
+def test_deleted_out_dir_is_rebuilt_from_the_store(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path], humaneval: Suite
+) -> None:
+    # Issue 10, defect 4: the store said "resumed: N" and results.jsonl came back empty.
+    samples = write_samples(_has_close_elements_samples(humaneval, 6))
+    out = tmp_path / "out"
+    evaluate("humaneval", samples, out, OPTIONS, store)
+    lines = (out / "results.jsonl").read_text().splitlines()
+    shutil.rmtree(out)
+    again = evaluate("humaneval", samples, out, OPTIONS, store)
+    assert again.resumed == 6
+    assert (out / "results.jsonl").read_text().splitlines() == lines
+    assert again.summary.samples == 6
+
+
+def test_store_ahead_of_the_file_never_shifts_results(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path], humaneval: Suite
+) -> None:
+    # Issue 10, defect 5: verdicts reach the store as they finish and the file in input
+    # order, so the store may hold results past a gap; resuming must not shift lines.
+    samples = write_samples(_has_close_elements_samples(humaneval))
+    out = tmp_path / "out"
+    first = evaluate("humaneval", samples, out, OPTIONS, store)
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["passed"] for line in lines] == [i % 3 == 0 for i in range(24)]
+    (out / "results.jsonl").write_text("".join(line + "\n" for line in lines[:5]))
+    with store.transaction("deleting results", write=True) as session:
+        session.execute(text("DELETE FROM eval_results WHERE run_id = :run "
+                             "AND sample_index BETWEEN 5 AND 19"),
+                        {"run": first.summary.run_id})
+    for _ in range(2):
+        evaluate("humaneval", samples, out, OPTIONS, store)
+        assert (out / "results.jsonl").read_text().splitlines() == lines
+
+
+def test_resume_refuses_another_include_private(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path]
+) -> None:
+    from fairclimb.errors import UserInputError
+
+    samples = write_samples([{"task_id": "HumanEval/53", "completion": RIGHT_ADD}])
+    out = tmp_path / "out"
+    evaluate("humaneval", samples, out, OPTIONS, store)
+    private = dataclasses.replace(OPTIONS, include_private=True)
+    with pytest.raises(UserInputError, match="--include-private"):
+        evaluate("humaneval", samples, out, private, store)
+    assert len(read_results(out)) == 1
