@@ -1,7 +1,8 @@
 """Dataset cards: a Markdown card for people and a Croissant-RAI JSON-LD file for tools.
 
-Both say where every kept row came from (composition by origin and kind; the teachers
-and their terms, with any override and its reason; the raters by count, time and pay),
+Both say where every kept row came from (composition by origin and kind; every model
+whose output is in a kept row, read from the record gate's decision in its provenance,
+with its terms, any override and its reason; the raters by count, time and pay),
 what was removed and why (failed execution, duplicates, contamination), the
 parameters of the checks, and the licences.
 """
@@ -62,6 +63,32 @@ def _raters(kept: list[MemberRow]) -> dict[str, Any]:
             "briefing_versions": sorted(briefings), "gold_records": gold}
 
 
+def _models(kept: list[MemberRow]) -> dict[str, Any]:
+    """Every model whose output is in a kept row, from the gate's decision per record."""
+    models: dict[str, dict[str, Any]] = {}
+    ungated = 0
+    for member in kept:
+        gate = member.record.provenance.get("gate")
+        if not isinstance(gate, dict):
+            ungated += 1
+            continue
+        for decision in gate.get("models", []):
+            row = models.setdefault(decision["model"], {
+                "model": decision["model"], "terms": decision["terms"],
+                "effective_terms": set(), "served_models": set(), "overrides": set(),
+                "records": 0})
+            row["records"] += 1
+            row["effective_terms"].add(decision["effective_terms"])
+            if decision.get("served_model"):
+                row["served_models"].add(decision["served_model"])
+            if decision.get("override"):
+                row["overrides"].add(decision["override"])
+    rows = [{**row, **{k: sorted(row[k]) for k in ("effective_terms", "served_models",
+                                                     "overrides")}}
+            for _, row in sorted(models.items())]
+    return {"rows": rows, "ungated_records": ungated}
+
+
 def card_facts(store: Store, name: str) -> dict[str, Any]:
     """Everything a card states, as data (the Markdown and JSON-LD render it)."""
     repo = DataRepository(store)
@@ -76,6 +103,8 @@ def card_facts(store: Store, name: str) -> dict[str, Any]:
         "created_at": info.created_at.isoformat(), "updated_at": info.updated_at.isoformat(),
         "stats": stats_of(members),
         "teachers": info.notes.get("teachers", []),
+        "models": _models(kept),
+        "gate_refusals": info.notes.get("gate_refusals", []),
         "overrides": info.notes.get("overrides", []),
         "warnings": info.notes.get("warnings", []),
         "sources": info.notes.get("sources", []),
@@ -147,9 +176,10 @@ def render_markdown(facts: dict[str, Any]) -> str:
         lines += [f"| {t['name']} | {t['model_id']} | {t['endpoint']} | {t['terms']} | "
                   f"{t.get('terms_url') or '-'} |" for t in facts["teachers"]]
         lines.append("")
+    lines += _models_markdown(facts)
     if facts["overrides"]:
         lines += ["### Terms overrides", ""]
-        lines += [f"- **{o['teacher']}** (terms: {o['terms']}) overridden on {o['at']}: "
+        lines += [f"- **{_who(o)}** (terms: {o['terms']}) overridden on {o['at']}: "
                   f"{o['reason']}" for o in facts["overrides"]]
         lines.append("")
     if facts["warnings"]:
@@ -179,6 +209,30 @@ def render_markdown(facts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _who(override: dict[str, Any]) -> str:
+    return str(override.get("model") or override.get("teacher"))
+
+
+def _models_markdown(facts: dict[str, Any]) -> list[str]:
+    models = facts["models"]
+    lines = ["### Models whose output is in the data", ""]
+    if models["rows"]:
+        lines += ["| model | terms | terms applied | served as | kept rows | override |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {m['model']} | {m['terms']} | {', '.join(m['effective_terms'])} | "
+                  f"{', '.join(m['served_models']) or '-'} | {m['records']} | "
+                  f"{'; '.join(m['overrides']) or '-'} |" for m in models["rows"]]
+    else:
+        lines.append("None: no kept row contains a model's output.")
+    if models["ungated_records"]:
+        lines.append(f"\n{models['ungated_records']} kept rows carry no record-gate decision "
+                     "(made before the gate): their models are not listed.")
+    for refusal in facts["gate_refusals"]:
+        counts = ", ".join(f"{k} {v}" for k, v in refusal.items() if k != "source")
+        lines.append(f"\nRefused by the record gate ({refusal['source']}): {counts}.")
+    return [*lines, ""]
+
+
 def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
     """A Croissant 1.0 dataset description with the RAI 1.0 properties filled in."""
     stats, raters = facts["stats"], facts["raters"]
@@ -187,7 +241,7 @@ def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
                         if "synthetic" in origins else [])
     if "human" in origins or "hybrid" in origins:
         collection_types.append("Human annotation (pairwise votes, labels, corrections)")
-    overrides = "; ".join(f"{o['teacher']}: {o['reason']}" for o in facts["overrides"])
+    overrides = "; ".join(f"{_who(o)}: {o['reason']}" for o in facts["overrides"])
     return {
         "@context": RAI_CONTEXT,
         "@type": "sc:Dataset",
@@ -209,7 +263,9 @@ def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
             f"{raters['count']} pseudonymous raters; no demographics are collected; "
             f"{raters['seconds'] / 3600:.2f} hours, ${raters['pay_usd']:.2f} pay recorded"),
         "rai:machineAnnotationTools": [
-            f"{t['name']} ({t['model_id']}, terms {t['terms']})" for t in facts["teachers"]],
+            f"{m['model']} (terms {m['terms']}, applied {'/'.join(m['effective_terms'])}"
+            + (f", served as {', '.join(m['served_models'])}" if m["served_models"] else "")
+            + ")" for m in facts["models"]["rows"]],
         "rai:dataPreprocessingProtocol": [
             "execution against unit tests in a sandbox (rejection sampling): "
             f"{stats['failed_execution']} removed",

@@ -14,7 +14,7 @@ from typing import Any
 
 from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate
 from fairclimb.data._dedup import DedupParams, near_duplicates
-from fairclimb.data._records import MemberStatus, record_text
+from fairclimb.data._records import MemberStatus, message_texts, record_text
 from fairclimb.store import ContaminationRow, DataRepository, MemberRow
 from fairclimb.suites import Task
 
@@ -34,7 +34,7 @@ def prompt_of(kind: str, content: dict[str, Any]) -> str:
     if kind == "sft":
         users = [m for m in content.get("messages", []) if m.get("role") == "user"]
         return str(users[0]["content"]) if users else ""
-    return str(content.get("prompt", ""))
+    return "\n".join(message_texts(content.get("prompt")))
 
 
 def record_texts(members: Sequence[MemberRow]) -> list[RecordText]:

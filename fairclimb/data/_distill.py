@@ -14,19 +14,15 @@ given, and then the override and its reason go into every record and the card;
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fairclimb.data._curate import CurationOutcome, curate
-from fairclimb.data._decontam import DecontamOptions, known_tasks
-from fairclimb.data._dedup import DedupParams
+from fairclimb.data._gate import Candidate, ModelOutput, admit
 from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
     MemberStatus,
@@ -39,17 +35,18 @@ from fairclimb.data._records import (
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
     CompletionBackend,
-    Engine,
     EvalOptions,
     GenerationPlan,
     Sample,
     SampleForm,
     Verdict,
     build_request,
+    program_of,
     run_generation,
 )
+from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.models import GenerationParams, ModelSpec, Terms
-from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.store import Store
 from fairclimb.suites import Split, Suite, Task
 
 __all__ = ["DistillOutcome", "DistillPlan", "distill", "plan_distill", "read_prompts",
@@ -87,6 +84,8 @@ class DistillOutcome:
     added: int  # offers new to the dataset (0 on a rerun)
     kept: int
     warning: str | None
+    refused: dict[str, int] = field(default_factory=dict)  # by gate DropReason
+    warnings: list[str] = field(default_factory=list)  # the gate's, for every model
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -197,56 +196,58 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
             on_sample=rows.__setitem__)
     verdicts = _check(plan, rows, on_progress)
     offers = _offers(plan, rows, verdicts)
-    repo = DataRepository(store)
-    notes = _notes(plan)
-    added = repo.add_offers(plan.dataset, offers, notes)
-    curated = curate(repo, plan.dataset, known_tasks(extra_tasks, store), DedupParams(),
-                     DecontamOptions())
+    overrides = {plan.teacher.name: plan.gate["reason"]} if plan.gate["override"] else {}
+    gated = admit(store, plan.dataset, offers, source=plan.suite.name, notes=_notes(plan),
+                  overrides=overrides, extra_tasks=extra_tasks)
     return DistillOutcome(
         dataset=plan.dataset, samples=len(rows), calls=generated.calls,
         cache_hits=generated.cache_hits,
         passed=sum(1 for v in verdicts.values() if v is not None and v.passed),
         failed=sum(1 for v in verdicts.values() if v is not None and not v.passed),
         unverified=sum(1 for v in verdicts.values() if v is None),
-        pairs=sum(1 for o in offers if o.record.kind == RecordKind.PREFERENCE.value),
-        added=added, kept=_kept(curated), warning=plan.gate["warning"])
-
-
-def _kept(curated: CurationOutcome) -> int:
-    return sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
+        pairs=sum(1 for o in offers if o.record.kind is RecordKind.PREFERENCE),
+        added=gated.added, kept=gated.kept, warning=plan.gate["warning"],
+        refused=gated.refused, warnings=gated.warnings)
 
 
 def _check(plan: DistillPlan, rows: dict[int, dict[str, Any]],
            on_progress: ProgressCallback | None) -> dict[int, Verdict | None]:
-    """A verdict per sample, judged by evaluate's run engine (the checkers ``eval``
-    uses: Node.js for JavaScript, cost for optimize tasks); None for prompts that have
-    no tests (unverified)."""
+    """A verdict per sample; None for prompts that have no tests (unverified)."""
     verdicts: dict[int, Verdict | None] = {}
-    samples: list[Sample] = []
+    jobs: list[Job] = []
     for position, row in rows.items():
         task = plan.suite.get(row["task_id"])
         if task is None or not task.tests:
             verdicts[position] = None
             continue
         form = SampleForm.SOLUTION if "solution" in row else SampleForm.COMPLETION
-        samples.append(Sample(position, task.task_id, form, row[form.value], row))
+        sample = Sample(position, task.task_id, form, row[form.value], row)
+        jobs.append(Job(key=position, task_id=task.task_id, program=program_of(sample, task)))
+    total = len(jobs)
     if on_progress is not None:
-        on_progress("checking", 0, len(samples))
-    if samples:
-        # Records keep a private task's details: such records are never exported by
-        # default, and the execution check needs them.
-        options = dataclasses.replace(plan.options, include_private=True)
-        engine = Engine.for_tasks(plan.suite, options, [t for t in plan.suite.tasks
-                                                        if t.tests])
-        run = engine.run(samples, on_progress=None if on_progress is None
-                         else lambda done, total: on_progress("checking", done, total))
-        verdicts.update((index, result.verdict) for index, result in run.results.items())
+        on_progress("checking", 0, total)
+    if jobs:
+        tasks = {t.task_id: t for t in plan.suite.tasks if t.tests}
+
+        def record(job: Job, verdict: Verdict) -> None:
+            verdicts[job.key] = verdict
+            if on_progress is not None:
+                on_progress("checking", sum(1 for v in verdicts.values() if v), total)
+
+        with Pool(min(plan.options.workers, len(jobs)), plan.options.sandbox,
+                  plan.options.limits, tasks) as pool:
+            pool.run(jobs, record)
     return verdicts
 
 
+def _output(plan: DistillPlan, record: TrainingRecord, part: str) -> ModelOutput:
+    served = record.provenance["generation"].get("served_model")
+    return ModelOutput(plan.teacher.name, part, served)
+
+
 def _offers(plan: DistillPlan, rows: dict[int, dict[str, Any]],
-            verdicts: dict[int, Verdict | None]) -> list[Offer]:
-    offers: list[Offer] = []
+            verdicts: dict[int, Verdict | None]) -> list[Candidate]:
+    offers: list[Candidate] = []
     by_task: dict[str, list[tuple[TrainingRecord, bool, str]]] = {}
     for position in sorted(rows):
         row = rows[position]
@@ -259,7 +260,8 @@ def _offers(plan: DistillPlan, rows: dict[int, dict[str, Any]],
         status = MemberStatus.FAILED_EXECUTION if failed else MemberStatus.KEPT
         reason = f"{verdict.status}: {verdict.detail}"[:500] if failed and verdict else ""
         key = row["provenance"]["cache_key"]
-        offers.append(Offer(key, record.stored(), status, reason))
+        offers.append(Candidate(key, record, (_output(plan, record, "answer"),), status,
+                                reason))
         if verdict is not None:
             by_task.setdefault(task.task_id, []).append((record, verdict.passed, key))
     if plan.pairs:
@@ -272,7 +274,8 @@ def _offers(plan: DistillPlan, rows: dict[int, dict[str, Any]],
                 pair = _pair_record(plan, task, chosen, rejected)
                 # Keyed by the two calls, so a rerun offers the same pair again.
                 key = hashlib.sha256(f"pair:{good}:{bad}".encode()).hexdigest()
-                offers.append(Offer(key, pair.stored(), MemberStatus.KEPT))
+                offers.append(Candidate(key, pair, (_output(plan, chosen, "chosen"),
+                                                    _output(plan, rejected, "rejected"))))
     return offers
 
 
@@ -346,10 +349,6 @@ def _notes(plan: DistillPlan) -> dict[str, Any]:
                       "terms_url": teacher.terms_url}],
         "sources": [plan.suite.name],
     }
-    if plan.gate["override"]:
-        notes["overrides"] = [{"teacher": teacher.name, "terms": teacher.terms.value,
-                               "reason": plan.gate["reason"],
-                               "at": datetime.now(UTC).date().isoformat()}]
     if plan.gate["warning"]:
         notes["warnings"] = [plan.gate["warning"]]
-    return notes
+    return notes  # overrides: written by the gate, with the models they apply to

@@ -16,16 +16,14 @@ only counted.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from fairclimb.data._curate import curate
-from fairclimb.data._decontam import known_tasks
+from fairclimb.data._gate import Candidate, ModelOutput, admit
 from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
-    MemberStatus,
     Origin,
     RecordKind,
     TrainingRecord,
@@ -33,7 +31,7 @@ from fairclimb.data._records import (
     transformation,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.store import Store
 from fairclimb.suites import Task
 
 __all__ = ["FeedbackOptions", "FeedbackOutcome", "Vote", "import_feedback", "read_votes",
@@ -77,7 +75,7 @@ class FeedbackOptions:
 
 @dataclass(frozen=True, slots=True)
 class FeedbackOutcome:
-    offers: list[Offer]
+    candidates: list[Candidate]  # for the gate; nothing is stored yet
     votes: int
     flagged: int
     ties_left_out: int
@@ -96,9 +94,9 @@ def _messages(prompt: str, answer: str) -> list[dict[str, str]]:
 
 def records_from_votes(votes: Sequence[Vote],
                        options: FeedbackOptions | None = None) -> FeedbackOutcome:
-    """The records that *votes* make, as offers keyed by each vote's content."""
+    """The records that *votes* make, as gate candidates keyed by each vote's content."""
     options = options or FeedbackOptions()
-    offers: list[Offer] = []
+    offers: list[Candidate] = []
     flagged = ties = 0
     raters: dict[str, dict[str, float]] = {}
     for vote in votes:
@@ -125,8 +123,8 @@ def _source(key: str, what: str) -> str:
     return content_hash(f"{key}:{what}")
 
 
-def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Offer]:
-    offers: list[Offer] = []
+def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Candidate]:
+    offers: list[Candidate] = []
     licence = vote.licence or options.licence
     answers = {"a": (vote.answer_a, vote.model_a, vote.labels_a),
                "b": (vote.answer_b, vote.model_b, vote.labels_b)}
@@ -143,8 +141,8 @@ def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Offer]:
                 {**base, "transformations": [transformation("annotation_from_vote")]},
                 licence)
             annotations[side] = record.record_id
-            offers.append(Offer(_source(key, f"labels_{side}"), record.stored(),
-                                MemberStatus.KEPT))
+            offers.append(Candidate(_source(key, f"labels_{side}"), record,
+                                    (ModelOutput(model, "answer"),)))
     if vote.winner in ("a", "b"):
         loser = "b" if vote.winner == "a" else "a"
         record = TrainingRecord(
@@ -156,7 +154,9 @@ def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Offer]:
                                 "rejected": answers[loser][1]},
              "transformations": [transformation("preference_from_vote")]},
             licence)
-        offers.append(Offer(_source(key, "preference"), record.stored(), MemberStatus.KEPT))
+        offers.append(Candidate(_source(key, "preference"), record,
+                                (ModelOutput(answers[vote.winner][1], "chosen"),
+                                 ModelOutput(answers[loser][1], "rejected"))))
     if vote.correction.strip():
         side = vote.corrected_side or ("b" if vote.winner == "a" else "a")
         if side not in answers:
@@ -171,7 +171,9 @@ def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Offer]:
              "corrects": {"side": side, "model": model},
              "transformations": [transformation("correction_from_vote")]},
             licence)
-        offers.append(Offer(_source(key, "correction"), record.stored(), MemberStatus.KEPT))
+        # The person's text is derived from the model's answer: that model's terms apply.
+        offers.append(Candidate(_source(key, "correction"), record,
+                                (ModelOutput(model, "corrected"),)))
     return offers
 
 
@@ -215,20 +217,21 @@ def _vote(where: str, line: str) -> Vote:
 
 def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: str,
                     options: FeedbackOptions | None = None,
-                    extra_tasks: Sequence[Task] = ()) -> dict[str, int]:
-    """Turn *votes* into records of *dataset* (resumable: a vote is added once), then
-    curate the dataset. Returns the counts a person wants to see."""
-    if not dataset.strip():
-        raise UserInputError("--dataset must name the dataset to add the records to")
+                    extra_tasks: Sequence[Task] = (), *,
+                    overrides: Mapping[str, str] | None = None,
+                    aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Turn *votes* into records of *dataset* through the record gate (resumable: a vote
+    is added once), then curate the dataset. *overrides*: model -> the reason training
+    on its outputs is allowed despite terms that forbid it. Returns the counts a person
+    wants to see, ``refused`` by :class:`~fairclimb.data.DropReason`."""
     outcome = records_from_votes(votes, options)
-    repo = DataRepository(store)
     notes = {"sources": [source],
              "feedback_imports": [{"source": source, "votes": outcome.votes,
                                    "flagged_left_out": outcome.flagged,
                                    "ties_left_out": outcome.ties_left_out}]}
-    added = repo.add_offers(dataset.strip(), outcome.offers, notes)
-    curated = curate(repo, dataset.strip(), known_tasks(extra_tasks, store))
-    kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
+    gated = admit(store, dataset, outcome.candidates, source=source, notes=notes,
+                  overrides=overrides, aliases=aliases, extra_tasks=extra_tasks)
     return {"votes": outcome.votes, "flagged_left_out": outcome.flagged,
-            "ties_left_out": outcome.ties_left_out, "records": len(outcome.offers),
-            "added": added, "kept": kept}
+            "ties_left_out": outcome.ties_left_out, "records": len(outcome.candidates),
+            "refused": gated.refused, "added": gated.added, "kept": gated.kept,
+            "warnings": gated.warnings}

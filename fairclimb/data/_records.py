@@ -25,6 +25,8 @@ __all__ = [
     "TrainingRecord",
     "canonical_json",
     "content_hash",
+    "message_texts",
+    "record_text",
     "transformation",
 ]
 
@@ -99,8 +101,24 @@ class TrainingRecord:
 
 
 def record_text(kind: str, content: dict[str, Any]) -> str:
-    """The text of a record: every message, or prompt and answers, joined."""
+    """The words a check looks at: the contents of the record's messages, per kind.
+
+    Never ``str()`` of a message list: its repr escapes newlines and quotes, so no
+    benchmark text would ever match it (issue 10, defect 1).
+    """
     if kind == RecordKind.SFT:
-        return "\n".join(str(m.get("content", "")) for m in content.get("messages", []))
-    parts = [content.get(key) for key in ("prompt", "chosen", "rejected", "answer")]
-    return "\n".join(str(p) for p in parts if p)
+        keys: tuple[str, ...] = ("messages",)
+    elif kind == RecordKind.PREFERENCE:
+        keys = ("prompt", "chosen", "rejected")
+    else:
+        keys = ("prompt", "answer")
+    return "\n".join(text for key in keys for text in message_texts(content.get(key)))
+
+
+def message_texts(value: Any) -> list[str]:
+    """The texts of a message list (``[{"role", "content"}, ...]``) or of a plain string."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [str(m.get("content", "")) if isinstance(m, dict) else str(m) for m in value]
+    return []

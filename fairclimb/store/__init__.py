@@ -21,6 +21,7 @@ from fairclimb.store._arena_records import (
     VoteRow,
 )
 from fairclimb.store._data import (
+    GATE_SCHEMA_VERSION,
     ContaminationRow,
     DataRepository,
     DatasetInfo,
@@ -41,6 +42,7 @@ __all__ = [
     "ContaminationRow",
     "DataRepository",
     "DatasetInfo",
+    "GATE_SCHEMA_VERSION",
     "MemberRow",
     "NewBattle",
     "NewRun",

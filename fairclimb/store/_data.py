@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session
 from fairclimb.store._data_tables import DataContamination, DataDataset, DataMember, DataRecord
 from fairclimb.store._store import Store
 
-__all__ = ["ContaminationRow", "DataRepository", "DatasetInfo", "MemberRow", "Offer",
-           "StoredRecord"]
+__all__ = ["GATE_SCHEMA_VERSION", "ContaminationRow", "DataRepository", "DatasetInfo",
+           "MemberRow", "Offer", "StoredRecord"]
+
+# The version of the record gate's decision (``provenance["gate"]``) this store accepts.
+# Every record must carry one: the data part's gate is the only way records are made.
+GATE_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,13 @@ class DataRepository:
         key the dataset already has is skipped. *notes* are merged into the dataset's
         notes (list values are extended without repeats). Returns how many were new.
         """
+        ungated = [o.source_key for o in offers if not _gated(o.record)]
+        if ungated:
+            # A programming error, not bad input: some path made records without
+            # fairclimb.data's gate (issue 10). Nothing is stored.
+            raise ValueError(f"{len(ungated)} record(s) did not pass the record gate "
+                             f"(e.g. offer {ungated[0][:12]}); only fairclimb.data's admit() "
+                             "may store training records")
         now = datetime.now(UTC)
         with self._store.transaction("storing training records", write=True) as session:
             _touch_dataset(session, dataset, notes or {}, now)
@@ -163,6 +174,11 @@ class DataRepository:
         with self._store.transaction("reading a contamination report") as session:
             return [ContaminationRow(r.record_id, r.task_id, r.method, r.score, r.threshold)
                     for r in session.scalars(query)]
+
+
+def _gated(record: StoredRecord) -> bool:
+    gate = record.provenance.get("gate")
+    return isinstance(gate, dict) and gate.get("schema_version") == GATE_SCHEMA_VERSION
 
 
 def _touch_dataset(session: Session, name: str, notes: Mapping[str, Any],

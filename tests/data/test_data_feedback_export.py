@@ -12,8 +12,14 @@ import pytest
 
 from fairclimb.audit import audit_contamination
 from fairclimb.data import (
+    Candidate,
     FeedbackOptions,
+    ModelOutput,
+    Origin,
+    RecordKind,
+    TrainingRecord,
     Vote,
+    admit,
     dataset_stats,
     export_dataset,
     import_feedback,
@@ -23,14 +29,7 @@ from fairclimb.data import (
     write_card,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.store import (
-    DataRepository,
-    Offer,
-    Store,
-    StoredRecord,
-    StoredSuite,
-    SuiteRepository,
-)
+from fairclimb.store import DataRepository, Store, StoredSuite, SuiteRepository
 from fairclimb.suites import (
     Split,
     Task,
@@ -57,20 +56,20 @@ def test_votes_become_preferences_corrections_and_annotations() -> None:
              vote(5, correction="def fizz_5(n):\n    return 'fizz' if n % 7 == 0 else n\n",
                   labels_b=("wrong output",))]
     outcome = records_from_votes(votes)
-    kinds = [(o.record.kind, o.record.origin) for o in outcome.offers]
+    kinds = [(o.record.kind, o.record.origin) for o in outcome.candidates]
     assert kinds.count(("preference", "human")) == 3  # votes 0, 1, 5
     assert ("sft", "hybrid") in kinds and ("annotation", "human") in kinds
     assert outcome.flagged == 1 and outcome.ties_left_out == 2
-    first = next(o.record for o in outcome.offers if o.record.kind == "preference")
+    first = next(o.record for o in outcome.candidates if o.record.kind == "preference")
     assert first.content["chosen"][0]["content"] == votes[0].answer_a
     assert first.provenance["human"]["rater"] == "otter-0"
     assert first.provenance["human"]["briefing_version"] == "v3"
-    correction = next(o.record for o in outcome.offers if o.record.origin == "hybrid")
-    annotation = next(o.record for o in outcome.offers if o.record.kind == "annotation")
+    correction = next(o.record for o in outcome.candidates if o.record.origin == "hybrid")
+    annotation = next(o.record for o in outcome.candidates if o.record.kind == "annotation")
     assert correction.provenance["parents"] == [annotation.record_id]
     kept = records_from_votes(votes, FeedbackOptions(keep_ties=True, keep_both_bad=True))
     assert kept.ties_left_out == 0
-    assert sum(o.record.kind == "annotation" for o in kept.offers) == 5
+    assert sum(o.record.kind == "annotation" for o in kept.candidates) == 5
 
 
 def write_votes(path: Path, votes: list[Vote]) -> Path:
@@ -128,12 +127,12 @@ def test_exports_load_with_datasets(store: Store, feedback_dataset: str, tmp_pat
 def test_sft_export_and_private_rows(store: Store, tmp_path: Path) -> None:
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x = 1"}]
     secret = [{"role": "user", "content": "secret"}, {"role": "assistant", "content": "y"}]
-    repo = DataRepository(store)
-    repo.add_offers("s", [
-        Offer("k1", StoredRecord("a" * 64, "sft", "synthetic", {"messages": messages}, {},
-                                 "MIT", False), "kept"),
-        Offer("k2", StoredRecord("b" * 64, "sft", "synthetic", {"messages": secret}, {},
-                                 "MIT", True), "kept")])
+    admit(store, "s", [
+        Candidate("k1", TrainingRecord(RecordKind.SFT, Origin.SYNTHETIC, {"messages": messages},
+                                       {}, "MIT"), (ModelOutput("m", "answer"),)),
+        Candidate("k2", TrainingRecord(RecordKind.SFT, Origin.SYNTHETIC, {"messages": secret},
+                                       {}, "MIT", private=True),
+                  (ModelOutput("m", "answer"),))], source="test")
     out = tmp_path / "sft.jsonl"
     outcome = export_dataset(store, "s", "trl-sft", out)
     assert (outcome.rows, outcome.private_left_out) == (1, 1)

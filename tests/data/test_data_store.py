@@ -9,7 +9,7 @@ import pytest
 from pg import fresh_database
 
 from fairclimb.data import Origin, RecordKind, TrainingRecord
-from fairclimb.store import ContaminationRow, DataRepository, Offer, Store
+from fairclimb.store import GATE_SCHEMA_VERSION, ContaminationRow, DataRepository, Offer, Store
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -22,11 +22,22 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
         yield opened
 
 
-def record(text: str) -> TrainingRecord:
+def record(text: str, gated: bool = True) -> TrainingRecord:
+    # The repository alone is tested here: the gate's stamp is written by hand.
+    gate = {"gate": {"schema_version": GATE_SCHEMA_VERSION}} if gated else {}
     return TrainingRecord(RecordKind.SFT, Origin.SYNTHETIC,
                           {"messages": [{"role": "user", "content": "q"},
                                         {"role": "assistant", "content": text}]},
-                          {"generation": {"model": "m"}}, "MIT")
+                          {"generation": {"model": "m"}, **gate}, "MIT")
+
+
+def test_a_record_that_did_not_pass_the_gate_is_refused(any_store: Store) -> None:
+    repo = DataRepository(any_store)
+    offers = [Offer("k1", record("a").stored(), "kept"),
+              Offer("k2", record("b", gated=False).stored(), "kept")]
+    with pytest.raises(ValueError, match="did not pass the record gate"):
+        repo.add_offers("d", offers)
+    assert repo.get_dataset("d") is None  # all or none
 
 
 def test_offers_are_added_once_and_records_shared(any_store: Store) -> None:
