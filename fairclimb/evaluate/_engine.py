@@ -30,7 +30,7 @@ from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
 __all__ = ["Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
-           "SampleFeed", "SampleStream", "complete_result"]
+           "SampleFeed", "SampleStream", "checkers", "complete_result"]
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
@@ -245,14 +245,23 @@ class Engine:
 
     def _pool(self, jobs: int, tasks: Mapping[str, Task] | None = None) -> Pool:
         options = self.options
-        return Pool(max(1, min(options.workers, jobs)), options.sandbox, options.limits,
-                    tasks if tasks is not None else {t.task_id: t for t in self.suite.tasks},
-                    node=self.node, perf_runs=options.perf_runs)
+        return checkers(tasks if tasks is not None else {t.task_id: t for t in self.suite.tasks},
+                        jobs, workers=options.workers, sandbox=options.sandbox,
+                        limits=options.limits, node=self.node, perf_runs=options.perf_runs)
 
     @staticmethod
     def _progress(on_progress: ProgressCallback | None, done: int, total: int) -> None:
         if on_progress is not None:
             on_progress(done, total)
+
+
+def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str,
+             limits: Limits, node: str | None, perf_runs: int) -> Pool:
+    """The judge's checker processes, no more than *jobs* of them: the one place a pool
+    is made, so every path gets Node.js and cost measurement the same way (*perf_runs*
+    0: the tests' verdict only, for references and mutants of the adequacy gate)."""
+    return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
+                perf_runs=perf_runs)
 
 
 def _sha256(program: str) -> str:

@@ -4,7 +4,8 @@ A mutant is killed when it fails at least one test in any way (a wrong answer, a
 exception, a crash or a timeout). Mutants run through the same pool of sandboxed
 checkers as samples, under a short time limit: a few times what the slowest reference
 needed, so that an infinite-loop mutant costs about a second, not the full sample limit.
-Nothing is measured for cost: the tests' verdict is all the gate needs.
+Nothing is measured for cost: the tests' verdict is all the gate needs. The checkers
+are the run engine's (:func:`~fairclimb.evaluate._engine.checkers`), as for samples.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from fairclimb.evaluate._engine import checkers
 from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Verdict
 from fairclimb.sandbox import Limits
@@ -60,9 +62,9 @@ def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox:
     """
     if not programs:
         return []
-    with Pool(max(1, min(workers, len(programs))), sandbox, limits,
-              {task.task_id: task for task, _ in programs}, node=node,
-              perf_runs=_TESTS_ONLY) as pool:
+    with checkers({task.task_id: task for task, _ in programs}, len(programs),
+                  workers=workers, sandbox=sandbox, limits=limits, node=node,
+                  perf_runs=_TESTS_ONLY) as pool:
         return _run_in(pool, programs, on_verdict)
 
 
@@ -78,8 +80,8 @@ def run_references_then_mutants(
     if not references:
         return [], [], limits
     tasks = {task.task_id: task for task, _ in references}
-    with Pool(max(1, min(workers, len(references))), sandbox, limits, tasks,
-              node=node, perf_runs=_TESTS_ONLY) as pool:
+    with checkers(tasks, len(references), workers=workers, sandbox=sandbox, limits=limits,
+                  node=node, perf_runs=_TESTS_ONLY) as pool:
         verdicts = _run_in(pool, references, on_verdict)
         mutants = mutants_of(verdicts)
         short = mutant_limits(limits, [v.wall_s for v in verdicts if v.passed])
