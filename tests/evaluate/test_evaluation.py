@@ -15,7 +15,7 @@ from fairclimb.evaluate import EvalOptions, EvalOutcome, Status, plan_evaluation
 from fairclimb.evaluate import evaluate as run_plan
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
-from fairclimb.suites import Suite
+from fairclimb.suites import Suite, get_suite
 
 OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=2.0), bootstrap_rounds=200)
 RIGHT_ADD = "    return x + y\n"
@@ -184,3 +184,22 @@ def test_resume_refuses_another_include_private(
     with pytest.raises(UserInputError, match="--include-private"):
         evaluate("humaneval", samples, out, private, store)
     assert len(read_results(out)) == 1
+
+
+@pytest.mark.slow
+def test_cost_and_speed_score_survive_a_resume_from_the_store_alone(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path]
+) -> None:
+    # The store kept only status and detail: a resumed optimize run lost its costs.
+    task = get_suite("fairclimb-optimize").tasks[0]
+    samples = write_samples([{"task_id": task.task_id, "solution": task.reference_program}])
+    out = tmp_path / "out"
+    options = dataclasses.replace(OPTIONS, perf_runs=1, limits=Limits(wall_s=10.0))
+    first = run_plan(plan_evaluation("fairclimb-optimize", samples, out, options), store)
+    (line,) = read_results(out)
+    assert line["speed_score"] is not None and line["cost"] is not None, line
+    shutil.rmtree(out)
+    again = run_plan(plan_evaluation("fairclimb-optimize", samples, out, options), store)
+    assert again.resumed == 1
+    assert read_results(out) == [line]
+    assert again.summary.speed == first.summary.speed
