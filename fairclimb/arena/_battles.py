@@ -116,7 +116,7 @@ class Arena:
         if not self._battles.allow(rater.account.id):
             raise RateLimited("too many new tasks in a minute; wait a little")
         with self._draw_lock:
-            pool = Pool.of(self.data.sample_pool())
+            pool = Pool.of(self.data.sample_pool(), self.data.answer_hashes())
             stats = pair_stats(self.data.pair_outcomes())
             draw = draw_battle(pool, stats, self.data.battles_per_model(), self._rng,
                                self.gold_rate())
@@ -214,7 +214,7 @@ class Arena:
                       key=lambda q: q.judge)
 
     def sampling(self) -> SamplingReport:
-        return sampling_report(Pool.of(self.data.sample_pool()),
+        return sampling_report(Pool.of(self.data.sample_pool(), self.data.answer_hashes()),
                                pair_stats(self.data.pair_outcomes()),
                                self.data.battles_per_model(), self.gold_rate())
 

@@ -8,6 +8,9 @@ marked ``gold``; they are real judgements between a passing and a failing answer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fairclimb.arena._battle_io import Winner
 from fairclimb.arena._battles import Arena
 from fairclimb.arena._quality import battle_records, rater_quality
@@ -48,8 +51,11 @@ def arena_feedback_votes(arena: Arena) -> list[Vote]:
 
 
 def import_arena_feedback(store: Store, dataset: str,
-                          options: FeedbackOptions | None = None) -> dict[str, int]:
-    """Add the arena's votes in *store* to *dataset* as training records (flagged votes
-    counted and left out; a vote already imported is not added again)."""
+                          options: FeedbackOptions | None = None,
+                          overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Add the arena's votes in *store* to *dataset* as training records, through the
+    data part's record gate (flagged votes counted and left out; a vote already imported
+    is not added again; *overrides*: model -> reason, for models whose terms forbid
+    training)."""
     return import_feedback(store, arena_feedback_votes(Arena(store)), dataset, "arena",
-                           options)
+                           options, overrides=overrides)

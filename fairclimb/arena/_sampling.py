@@ -13,6 +13,11 @@ probability with which its pair was drawn, and ratings can reweight by its inver
    and ``SETTLED`` once it is not.
 3. The pair ``{i, j}`` is drawn with probability ``q_i P(j|i) + q_j P(i|j)``; then a
    common prompt uniformly, one answer of each model to it uniformly, sides by a coin.
+
+Two answers with the same text are never a battle (a vote between them says nothing and
+would become a useless ``chosen == rejected`` pair): a prompt counts as common to two
+models only when some answer of one differs from some answer of the other, and the two
+answers are drawn uniformly among the pairs that differ.
 """
 
 from __future__ import annotations
@@ -43,17 +48,29 @@ class Pool:
 
     answers: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     passed: dict[int, bool | None] = field(default_factory=dict)
+    text_hash: dict[int, str] = field(default_factory=dict)  # sample id -> its text's hash
 
     @classmethod
-    def of(cls, rows: Iterable[tuple[int, int, str, bool | None]]) -> Pool:
-        pool = cls()
+    def of(cls, rows: Iterable[tuple[int, int, str, bool | None]],
+           text_hash: dict[int, str] | None = None) -> Pool:
+        pool = cls(text_hash=dict(text_hash or {}))
         for sample_id, prompt_id, model, passed in rows:
             pool.answers.setdefault(model, {}).setdefault(prompt_id, []).append(sample_id)
             pool.passed[sample_id] = passed
         return pool
 
+    def differ(self, first: int, second: int) -> bool:
+        """Whether two answers are different texts (unknown hashes count as different)."""
+        one, two = self.text_hash.get(first), self.text_hash.get(second)
+        return one is None or two is None or one != two
+
+    def distinct_pairs(self, a: str, b: str, prompt: int) -> list[tuple[int, int]]:
+        return [(x, y) for x in self.answers[a].get(prompt, [])
+                for y in self.answers[b].get(prompt, []) if self.differ(x, y)]
+
     def common_prompts(self, a: str, b: str) -> list[int]:
-        return sorted(self.answers[a].keys() & self.answers[b].keys())
+        shared = sorted(self.answers[a].keys() & self.answers[b].keys())
+        return [p for p in shared if self.distinct_pairs(a, b, p)]
 
 
 @dataclass
@@ -129,7 +146,12 @@ def draw_battle(pool: Pool, stats: dict[tuple[str, str], PairStats],
     prompts = pool.common_prompts(*pair)
     prompt = prompts[int(rng.integers(len(prompts)))]
     first, second = (pool.answers[m][prompt] for m in pair)
-    samples = (first[int(rng.integers(len(first)))], second[int(rng.integers(len(second)))])
+    distinct = pool.distinct_pairs(*pair, prompt)
+    if len(distinct) == len(first) * len(second):  # no identical texts: as before
+        samples = (first[int(rng.integers(len(first)))],
+                   second[int(rng.integers(len(second)))])
+    else:
+        samples = distinct[int(rng.integers(len(distinct)))]
     left, right = (0, 1) if rng.random() < 0.5 else (1, 0)
     probability = probabilities[pair] * (1 - gold_rate if gold else 1.0)
     return Draw(prompt, samples[left], samples[right], pair[left], pair[right], probability)
@@ -199,7 +221,8 @@ def _gold_candidates(pool: Pool) -> list[tuple[int, int, int, str, str]]:
     for prompt, answers in sorted(by_prompt.items()):
         good = [(s, m) for s, m in answers if pool.passed.get(s) is True]
         bad = [(s, m) for s, m in answers if pool.passed.get(s) is False]
-        combos.extend((prompt, g, b, gm, bm) for g, gm in good for b, bm in bad if gm != bm)
+        combos.extend((prompt, g, b, gm, bm) for g, gm in good for b, bm in bad
+                      if gm != bm and pool.differ(g, b))
     return combos
 
 

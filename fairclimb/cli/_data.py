@@ -20,6 +20,7 @@ from fairclimb.data import (
     import_feedback,
     list_datasets,
     read_votes,
+    record_alias,
     show_dataset,
     write_card,
 )
@@ -133,30 +134,67 @@ def import_feedback_command(
     keep_both_bad: Annotated[bool, typer.Option(
         "--keep-both-bad", help="Keep 'both bad' votes as annotations.")] = False,
     licence: Annotated[str, typer.Option("--licence")] = "",
+    override_terms: Annotated[list[str] | None, typer.Option(
+        "--override-terms", help="A model whose terms forbid training, to let through "
+        "anyway (repeatable; needs --reason; recorded in the records and the card).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the override is "
+                                               "lawful.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Turn votes, labels and corrections into records (flagged votes are left out)."""
+    """Turn votes, labels and corrections into records through the record gate (flagged
+    votes, identical pairs and outputs of models whose terms forbid training are left
+    out)."""
     if (path is None) != from_arena:
         raise UserInputError("give either a votes file or --from-arena (one of the two)")
+    overrides = _overrides(override_terms or [], reason)
     options = FeedbackOptions(keep_ties=keep_ties, keep_both_bad=keep_both_bad,
                               licence=licence)
     with _store(db) as store:
         if path is None:
-            counts = import_arena_feedback(store, dataset, options)
+            counts = import_arena_feedback(store, dataset, options, overrides)
         else:
-            counts = import_feedback(store, read_votes(path), dataset, str(path), options)
+            counts = import_feedback(store, read_votes(path), dataset, str(path), options,
+                                     overrides=overrides)
     if as_json:
         typer.echo(json.dumps(counts, indent=2))
         return
-    Console().print(
+    console = Console()
+    refused = ", ".join(f"{n} {why}" for why, n in counts["refused"].items()) or "none"
+    console.print(
         f"{counts['votes']} votes: {counts['flagged_left_out']} flagged and "
         f"{counts['ties_left_out']} ties/both-bad left out; {counts['records']} records, "
-        f"{counts['added']} new; dataset {dataset} keeps {counts['kept']}", highlight=False)
+        f"refused by the gate: {refused}; {counts['added']} new; dataset {dataset} keeps "
+        f"{counts['kept']}", highlight=False)
+    for warning in counts["warnings"]:
+        Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def _overrides(models: list[str], reason: str | None) -> dict[str, str]:
+    if models and not (reason or "").strip():
+        raise UserInputError("--override-terms needs --reason \"...\" saying why training on "
+                             "those models' outputs is allowed despite their terms")
+    if reason and not models:
+        raise UserInputError("--reason is only used with --override-terms MODEL")
+    return {model: (reason or "").strip() for model in models}
+
+
+def alias_command(
+    dataset: NameArg,
+    served: Annotated[str, typer.Argument(help="The model name the provider reports.")],
+    to: Annotated[str, typer.Option("--to", help="The registered model it is.")],
+    db: DbOption = None,
+) -> None:
+    """Map a served model name to a registered model for the record gate of a dataset
+    (otherwise a mismatch applies the stricter terms of the two)."""
+    with _store(db) as store:
+        aliases = record_alias(store, dataset, served, to)
+    Console().print(f"dataset {dataset}: served model {served} is {aliases[served]}",
+                    highlight=False)
 
 
 app = typer.Typer(name="data", help="Datasets of training records: list, show, stats, "
-                  "export, card, import-feedback.", no_args_is_help=True)
+                  "export, card, import-feedback, alias.", no_args_is_help=True)
 COMMANDS = {"list": list_command, "show": show_command, "stats": stats_command,
             "export": export_command, "card": card_command,
-            "import-feedback": import_feedback_command}
+            "import-feedback": import_feedback_command, "alias": alias_command}

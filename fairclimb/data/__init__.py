@@ -43,8 +43,9 @@ from fairclimb.data._gate import (
     ModelOutput,
     TermsPolicy,
     admit,
-    parse_aliases,
+    record_alias,
 )
+from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "FeedbackOutcome",
     "GATE_SCHEMA_VERSION",
     "GateOutcome",
+    "GeneratedAnswer",
     "MemberStatus",
     "ModelOutput",
     "Origin",
@@ -72,6 +74,7 @@ __all__ = [
     "TrainingRecord",
     "Vote",
     "admit",
+    "admit_generations",
     "card_facts",
     "curate",
     "dataset_stats",
@@ -84,10 +87,10 @@ __all__ = [
     "list_datasets",
     "minhash_signatures",
     "near_duplicates",
-    "parse_aliases",
     "plan_distill",
     "read_prompts",
     "read_votes",
+    "record_alias",
     "record_texts",
     "records_from_votes",
     "show_dataset",

@@ -46,7 +46,7 @@ from fairclimb.store import GATE_SCHEMA_VERSION, DataRepository, Offer, Store
 from fairclimb.suites import Task
 
 __all__ = ["GATE_SCHEMA_VERSION", "Candidate", "DropReason", "GateOutcome", "ModelOutput",
-           "TermsPolicy", "admit", "parse_aliases"]
+           "TermsPolicy", "admit", "record_alias"]
 
 _STRICTNESS = {Terms.ALLOW: 0, Terms.UNKNOWN: 1, Terms.FORBID: 2}
 
@@ -129,15 +129,19 @@ class GateOutcome:
     curation: CurationOutcome
 
 
-def parse_aliases(items: Sequence[str]) -> dict[str, str]:
-    """``SERVED=NAME`` pairs (``--alias``) as a mapping."""
-    aliases: dict[str, str] = {}
-    for item in items:
-        served, sep, name = item.partition("=")
-        if not sep or not served.strip() or not name.strip():
-            raise UserInputError(f"--alias {item!r} must be SERVED=NAME: the model name the "
-                                 "provider reports, and the registered model it is")
-        aliases[served.strip()] = name.strip()
+def record_alias(store: Store, dataset: str, served: str, name: str) -> dict[str, str]:
+    """Record in *dataset*'s notes that the served model *served* (as a provider reports
+    it) is the registered model *name*: the gate then applies *name*'s terms to it.
+    Returns the dataset's aliases."""
+    served, name, dataset = served.strip(), name.strip(), dataset.strip()
+    if not served or not dataset:
+        raise UserInputError("give the dataset and the served model name the provider "
+                             "reports")
+    store.require_model(name)
+    repo = DataRepository(store)
+    info = repo.get_dataset(dataset)
+    aliases = {**(info.notes.get("served_aliases", {}) if info else {}), served: name}
+    repo.add_offers(dataset, [], {"served_aliases": aliases})
     return aliases
 
 

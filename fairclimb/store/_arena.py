@@ -276,6 +276,12 @@ class ArenaStore:
         with self.store.transaction("reading the sample pool") as session:
             return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
+    def answer_hashes(self) -> dict[int, str]:
+        """Every answer's text hash by sample id: battles never pit equal texts."""
+        query = select(ArenaSample.id, ArenaSample.answer_hash)
+        with self.store.transaction("reading answer hashes") as session:
+            return {int(r[0]): str(r[1]) for r in session.execute(query)}
+
     # -- battles and votes -------------------------------------------------------------
 
     def open_battle(self, rater_id: int) -> int | None:

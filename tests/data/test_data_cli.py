@@ -96,3 +96,23 @@ def test_distill_finds_a_suite_built_into_the_store(tmp_path: Path, fake_openai:
     refused = run(["distill", "--teacher", "closed", "--suite", "built", "--dataset", "d"],
                   tmp_path)
     one_line_error(refused, "forbid training other models on its outputs")
+
+
+def test_import_feedback_refuses_forbid_models_unless_overridden(tmp_path: Path) -> None:
+    added = run(["models", "add", "m-a", "--base-url", "http://127.0.0.1:9/v1", "--model",
+                 "m-a", "--terms", "forbid"], tmp_path)
+    assert added.returncode == 0, added.stderr
+    (tmp_path / "v.jsonl").write_text(json.dumps(asdict(vote(0))) + "\n")
+    refused = run(["data", "import-feedback", "v.jsonl", "--dataset", "d"], tmp_path)
+    assert refused.returncode == 0, refused.stderr
+    assert "refused by the gate: 1 terms_forbid" in refused.stdout
+    assert "keeps 0" in refused.stdout
+    one_line_error(run(["data", "import-feedback", "v.jsonl", "--dataset", "d",
+                        "--override-terms", "m-a"], tmp_path), "needs --reason")
+    allowed = run(["data", "import-feedback", "v.jsonl", "--dataset", "d", "--json",
+                   "--override-terms", "m-a", "--reason", "licence ref 42"], tmp_path)
+    assert json.loads(allowed.stdout)["kept"] == 1, allowed.stderr
+    one_line_error(run(["data", "alias", "d", "m-a-2025", "--to", "nope"], tmp_path),
+                   "nope")
+    aliased = run(["data", "alias", "d", "m-a-2025", "--to", "m-a"], tmp_path)
+    assert aliased.returncode == 0 and "m-a-2025 is m-a" in aliased.stdout

@@ -1,0 +1,101 @@
+"""Every path that makes records goes through the gate: no other code stores one, the
+arena path (``arena import-generations`` -> battle -> vote -> ``--from-arena``) is
+gated, and a served model that is not the registered one is caught."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+import fairclimb
+from fairclimb.arena import Arena, ArenaOptions, Role, import_arena_feedback
+from fairclimb.data import (
+    DropReason,
+    GeneratedAnswer,
+    admit_generations,
+    card_facts,
+    record_alias,
+    write_card,
+)
+from fairclimb.models import ModelSpec, Terms
+from fairclimb.store import DataRepository, Store
+
+PACKAGE = Path(fairclimb.__file__).parent
+# What makes or stores a record, and the only files allowed to: the gate stores, the
+# record type builds its stored form, the repository defines both.
+MAKERS = re.compile(r"\badd_offers\(|\bOffer\(|\.stored\(\)|\bStoredRecord\(")
+ALLOWED = {"data/_gate.py", "data/_records.py", "store/_data.py"}
+
+
+def test_no_code_outside_the_gate_stores_records() -> None:
+    found = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+             if MAKERS.search(path.read_text(encoding="utf-8"))}
+    assert found == ALLOWED
+
+
+def _register(store: Store, name: str, terms: Terms, model_id: str | None = None) -> None:
+    store.add_model(ModelSpec(name=name, base_url="http://127.0.0.1:9/v1",
+                              model_id=model_id or name, terms=terms))
+
+
+def test_arena_generations_of_a_forbid_model_never_become_records(tmp_path: Path) -> None:
+    with Store.open(str(tmp_path / "a.db")) as store:
+        _register(store, "open-model", Terms.ALLOW)
+        _register(store, "closed-model", Terms.FORBID)
+        for p in range(3):
+            prompt = f"def inc{p}(x):\n    \"\"\"Return x plus {p}.\"\"\"\n"
+            for model in ("open-model", "closed-model"):
+                store.put_generation(f"{model}-{p}", model,
+                                     {"messages": [{"role": "user", "content": prompt}]},
+                                     {"text": f"    return x + {p}  # by {model}\n"})
+        arena = Arena(store, ArenaOptions(votes_per_minute=10_000, battles_per_minute=10_000,
+                                          fast_vote_seconds=0.0, gold_rate=0.0),
+                      np.random.default_rng(0))
+        assert arena.import_generations() == 6
+        arena.briefing.publish(20.0, "USD", "the test team")
+        account = arena.accounts.create("r", "rater-password-1", Role.RATER)
+        arena.briefing.accept(account, 1)
+        refreshed = arena.data.account(username="r")
+        assert refreshed is not None
+        rater = arena.accounts.session(arena.accounts.start_session(refreshed)[0])
+        for i in range(6):
+            battle = arena.battle(rater, arena.next_battle(rater))
+            arena.vote(rater, battle.id, "model_a" if i % 2 else "model_b",
+                       correction=f"    return x + {i}  # fixed\n" if i == 0 else "")
+        counts = import_arena_feedback(store, "fb")
+        assert counts["refused"][DropReason.TERMS_FORBID.value] >= 6  # every pair, the fix
+        assert counts["kept"] == 0
+        for member in DataRepository(store).members("fb"):
+            assert "closed-model" not in str(member.record.content)
+        facts = card_facts(store, "fb")
+        assert facts["gate_refusals"][0]["terms_forbid"] == counts["refused"]["terms_forbid"]
+
+
+def test_a_served_model_that_is_not_the_registered_one(tmp_path: Path) -> None:
+    with Store.open(str(tmp_path / "s.db")) as store:
+        _register(store, "cheap", Terms.ALLOW, "cheap-v1")
+        _register(store, "premium", Terms.FORBID, "premium-v2")
+
+        def answer(served: str, text: str) -> GeneratedAnswer:
+            return GeneratedAnswer("Write f.", text, "cheap", served_model=served)
+
+        # Masked: the intermediary served a model whose terms forbid training.
+        masked = admit_generations(store, "d", [answer("premium-v2", "def f(): return 1")],
+                                   source="trainer")
+        assert masked.refused == {DropReason.TERMS_FORBID.value: 1}
+        # Unregistered served model: the stricter of allow and unknown, said so.
+        odd = admit_generations(store, "d", [answer("mystery-9", "def f(): return 2")],
+                                source="trainer")
+        assert odd.refused == {} and any("mystery-9" in w for w in odd.warnings)
+        (member,) = DataRepository(store).members("d")
+        (decision,) = member.record.provenance["gate"]["models"]
+        assert decision["effective_terms"] == "unknown" and decision["served_mismatch"]
+        # The admin maps the served name to the registered model: its terms apply.
+        record_alias(store, "d", "premium-v2", "cheap")
+        mapped = admit_generations(store, "d", [answer("premium-v2", "def f(): return 3")],
+                                   source="trainer")
+        assert mapped.refused == {} and mapped.kept == 2
+        text = write_card(store, "d", tmp_path / "card").markdown.read_text()
+        assert "| cheap | allow | allow, unknown | mystery-9, premium-v2 | 2 | - |" in text
