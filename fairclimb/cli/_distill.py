@@ -112,11 +112,17 @@ def _progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
 
 
 def _print(outcome: DistillOutcome) -> None:
+    refused = ", ".join(f"{n} {why}" for why, n in outcome.refused.items()) or "none"
     Console().print(
         f"{outcome.samples} answers ({outcome.calls} calls, {outcome.cache_hits} from the "
         f"cache): {outcome.passed} passed, {outcome.failed} failed, {outcome.unverified} "
-        f"unverified; {outcome.pairs} preference pairs; {outcome.added} new offers; "
-        f"dataset {outcome.dataset} keeps {outcome.kept}", highlight=False)
+        f"unverified; {outcome.pairs} preference pairs; refused by the gate: {refused}; "
+        f"{outcome.added} new offers; dataset {outcome.dataset} keeps {outcome.kept}",
+        highlight=False)
+    err = Console(stderr=True)
+    for warning in outcome.warnings:
+        if warning != outcome.warning:  # the teacher's terms: said before sampling
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 COMMANDS = {"distill": distill_command}

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fairclimb.data._gate import Candidate, ModelOutput, admit
+from fairclimb.data._gate import Candidate, ModelOutput, admit, unknown_terms_warning
 from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
     MemberStatus,
@@ -114,9 +114,7 @@ def terms_gate(teacher: ModelSpec, override: bool, reason: str | None) -> dict[s
     elif override:
         gate.update(override=True, reason=reason)
     if teacher.terms is Terms.UNKNOWN:
-        gate["warning"] = (f"the terms of teacher {teacher.name!r} are unknown: check "
-                           "whether they allow training on its outputs before using this "
-                           "data")
+        gate["warning"] = unknown_terms_warning(teacher.name)
     return gate
 
 

@@ -46,7 +46,7 @@ from fairclimb.store import GATE_SCHEMA_VERSION, DataRepository, Offer, Store
 from fairclimb.suites import Task
 
 __all__ = ["GATE_SCHEMA_VERSION", "Candidate", "DropReason", "GateOutcome", "ModelOutput",
-           "TermsPolicy", "admit", "record_alias"]
+           "TermsPolicy", "admit", "record_alias", "unknown_terms_warning"]
 
 _STRICTNESS = {Terms.ALLOW: 0, Terms.UNKNOWN: 1, Terms.FORBID: 2}
 
@@ -108,10 +108,7 @@ class TermsPolicy:
                             "apply until an alias maps it to a registered model")
         override = self.overrides.get(output.model) or (
             self.overrides.get(served) if served else None)
-        warning = None
-        if effective is Terms.UNKNOWN:
-            warning = (f"the terms of model {output.model!r} are unknown: check whether "
-                       "they allow training on its outputs before using this data")
+        warning = unknown_terms_warning(output.model) if terms is Terms.UNKNOWN else None
         return {"model": output.model, "part": output.part, "served_model": served,
                 "terms": terms.value, "effective_terms": effective.value,
                 "override": override, "warning": warning, "served_mismatch": mismatch,
@@ -127,6 +124,11 @@ class GateOutcome:
     refused: dict[str, int]  # DropReason value -> records refused by the gate
     warnings: list[str]
     curation: CurationOutcome
+
+
+def unknown_terms_warning(model: str) -> str:
+    return (f"the terms of model {model!r} are unknown: check whether they allow training "
+            "on its outputs before using this data")
 
 
 def record_alias(store: Store, dataset: str, served: str, name: str) -> dict[str, str]:
@@ -236,7 +238,7 @@ def _notes(notes: Mapping[str, Any], policy: TermsPolicy, used: Mapping[str, dic
     if overrides:
         merged["overrides"] = [*merged.get("overrides", []), *overrides]
     if warnings:
-        merged["warnings"] = [*merged.get("warnings", []), *warnings]
+        merged["warnings"] = list(dict.fromkeys([*merged.get("warnings", []), *warnings]))
     if policy.aliases:
         merged["served_aliases"] = dict(policy.aliases)
     if refused:
