@@ -111,7 +111,7 @@ def record_text(kind: str, content: dict[str, Any]) -> str:
     elif kind == RecordKind.PREFERENCE:
         keys = ("prompt", "chosen", "rejected")
     else:
-        keys = ("prompt", "answer")
+        keys = ("prompt", "answer", "comment")
     return "\n".join(text for key in keys for text in message_texts(content.get(key)))
 
 

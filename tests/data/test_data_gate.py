@@ -17,10 +17,12 @@ import pytest
 from fairclimb.data import (
     DropReason,
     Vote,
+    card_facts,
     dataset_stats,
     export_dataset,
     import_feedback,
     read_votes,
+    write_card,
 )
 from fairclimb.models import ModelSpec, Terms
 from fairclimb.store import DataRepository, Store
@@ -113,6 +115,22 @@ def test_a_recorded_override_with_a_reason_lets_a_forbid_model_through(store: St
     assert by_model["m-a"]["terms"] == "forbid"
     assert by_model["m-a"]["override"] == "we hold a written licence, ref 42"
     assert by_model["m-b"]["terms"] == "unknown" and by_model["m-b"]["warning"]
+
+
+
+def test_the_card_names_every_model_in_the_data_with_its_terms(store: Store,
+                                                               tmp_path: Path) -> None:
+    _register(store, "m-a", Terms.FORBID)
+    import_feedback(store, [_vote(0), _vote(1, model_a="m-c", model_b="m-d")], "d", "votes",
+                    overrides={"m-a": "we hold a written licence, ref 42"})
+    rows = {r["model"]: r for r in card_facts(store, "d")["models"]["rows"]}
+    assert set(rows) == {"m-a", "m-b", "m-c", "m-d"}
+    assert rows["m-a"]["terms"] == "forbid"
+    assert rows["m-a"]["overrides"] == ["we hold a written licence, ref 42"]
+    assert rows["m-c"]["terms"] == "unknown"
+    text = write_card(store, "d", tmp_path / "card").markdown.read_text()
+    assert "| m-a | forbid | forbid | - | 1 | we hold a written licence, ref 42 |" in text
+    assert "**m-a** (terms: forbid)" in text
 
 
 # -- defect 3: chosen == rejected pairs were exported ------------------------------------
