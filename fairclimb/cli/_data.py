@@ -63,7 +63,11 @@ def show_command(name: NameArg, limit: Annotated[int, typer.Option(
     for teacher in shown["notes"].get("teachers", []):
         console.print(f"teacher {teacher['name']}: terms {teacher['terms']}", highlight=False)
     for override in shown["notes"].get("overrides", []):
-        console.print(f"terms override ({override['teacher']}): {override['reason']}",
+        who = override.get("model") or override.get("teacher")  # older notes: "teacher"
+        console.print(f"terms override ({who}): {override['reason']}", highlight=False)
+    for refusal in shown["notes"].get("gate_refusals", []):
+        counts = ", ".join(f"{n} {why}" for why, n in refusal.items() if why != "source")
+        console.print(f"refused by the record gate ({refusal['source']}): {counts}",
                       highlight=False)
     table = Table("record", "kind", "origin", "status", "task", "reason")
     for row in shown["records"]:

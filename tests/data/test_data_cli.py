@@ -116,3 +116,6 @@ def test_import_feedback_refuses_forbid_models_unless_overridden(tmp_path: Path)
                    "nope")
     aliased = run(["data", "alias", "d", "m-a-2025", "--to", "m-a"], tmp_path)
     assert aliased.returncode == 0 and "m-a-2025 is m-a" in aliased.stdout
+    shown = run(["data", "show", "d"], tmp_path)
+    assert "terms override (m-a): licence ref 42" in shown.stdout, shown.stderr
+    assert "refused by the record gate (v.jsonl): 1 terms_forbid" in shown.stdout
