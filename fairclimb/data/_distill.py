@@ -14,6 +14,7 @@ given, and then the override and its reason go into every record and the card;
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tempfile
@@ -35,16 +36,15 @@ from fairclimb.data._records import (
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
     CompletionBackend,
+    Engine,
     EvalOptions,
     GenerationPlan,
     Sample,
     SampleForm,
     Verdict,
     build_request,
-    program_of,
     run_generation,
 )
-from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.models import GenerationParams, ModelSpec, Terms
 from fairclimb.store import Store
 from fairclimb.suites import Split, Suite, Task
@@ -210,31 +210,29 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
 
 def _check(plan: DistillPlan, rows: dict[int, dict[str, Any]],
            on_progress: ProgressCallback | None) -> dict[int, Verdict | None]:
-    """A verdict per sample; None for prompts that have no tests (unverified)."""
+    """A verdict per sample, judged by evaluate's run engine (the checkers ``eval``
+    uses: Node.js for JavaScript, cost for optimize tasks); None for prompts that have
+    no tests (unverified)."""
     verdicts: dict[int, Verdict | None] = {}
-    jobs: list[Job] = []
+    samples: list[Sample] = []
     for position, row in rows.items():
         task = plan.suite.get(row["task_id"])
         if task is None or not task.tests:
             verdicts[position] = None
             continue
         form = SampleForm.SOLUTION if "solution" in row else SampleForm.COMPLETION
-        sample = Sample(position, task.task_id, form, row[form.value], row)
-        jobs.append(Job(key=position, task_id=task.task_id, program=program_of(sample, task)))
-    total = len(jobs)
+        samples.append(Sample(position, task.task_id, form, row[form.value], row))
     if on_progress is not None:
-        on_progress("checking", 0, total)
-    if jobs:
-        tasks = {t.task_id: t for t in plan.suite.tasks if t.tests}
-
-        def record(job: Job, verdict: Verdict) -> None:
-            verdicts[job.key] = verdict
-            if on_progress is not None:
-                on_progress("checking", sum(1 for v in verdicts.values() if v), total)
-
-        with Pool(min(plan.options.workers, len(jobs)), plan.options.sandbox,
-                  plan.options.limits, tasks) as pool:
-            pool.run(jobs, record)
+        on_progress("checking", 0, len(samples))
+    if samples:
+        # Records keep a private task's details: such records are never exported by
+        # default, and the execution check needs them.
+        options = dataclasses.replace(plan.options, include_private=True)
+        engine = Engine.for_tasks(plan.suite, options, [t for t in plan.suite.tasks
+                                                        if t.tests])
+        run = engine.run(samples, on_progress=None if on_progress is None
+                         else lambda done, total: on_progress("checking", done, total))
+        verdicts.update((index, result.verdict) for index, result in run.results.items())
     return verdicts
 
 
