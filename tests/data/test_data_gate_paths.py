@@ -4,6 +4,7 @@ gated, and a served model that is not the registered one is caught."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -16,10 +17,13 @@ from fairclimb.data import (
     GeneratedAnswer,
     admit_generations,
     card_facts,
+    distill,
+    plan_distill,
+    read_prompts,
     record_alias,
     write_card,
 )
-from fairclimb.models import ModelSpec, Terms
+from fairclimb.models import Completion, CompletionRequest, GenerationParams, ModelSpec, Terms
 from fairclimb.store import DataRepository, Store
 
 PACKAGE = Path(fairclimb.__file__).parent
@@ -99,3 +103,39 @@ def test_a_served_model_that_is_not_the_registered_one(tmp_path: Path) -> None:
         assert mapped.refused == {} and mapped.kept == 2
         text = write_card(store, "d", tmp_path / "card").markdown.read_text()
         assert "| cheap | allow | allow, unknown | mystery-9, premium-v2 | 2 | - |" in text
+
+
+ANSWERS = ("def f():\n    return 42\n",
+           "import math\n\ndef f():\n    # the circle constant, rounded down\n"
+           "    return math.floor(math.pi * 1000)\n")
+
+
+class MaskingProvider:
+    """An intermediary that answers for one model name but reports another served it
+    (implements evaluate's CompletionBackend, as a real provider's backend does)."""
+
+    def __init__(self, served: str) -> None:
+        self.served = served
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        text = ANSWERS[request.sample_index % len(ANSWERS)]
+        return Completion(text=text, served_model=self.served, finish_reason="stop")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_distill_catches_a_masked_teacher(tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"prompt": "Write f returning a number."}) + "\n")
+    with Store.open(str(tmp_path / "d.db")) as store:
+        _register(store, "cheap", Terms.ALLOW, "cheap-v1")
+        _register(store, "premium", Terms.FORBID, "premium-v2")
+        plan = plan_distill(store.require_model("cheap"), read_prompts(prompts), 2, "d",
+                            GenerationParams(), pairs=False)
+        masked = distill(plan, store, MaskingProvider("premium-v2"))
+        assert masked.refused == {DropReason.TERMS_FORBID.value: 2} and masked.kept == 0
+        record_alias(store, "d", "premium-v2", "cheap")  # the admin knows better
+        mapped = distill(plan, store, MaskingProvider("premium-v2"))
+        assert mapped.refused == {} and mapped.kept == 2
+        assert mapped.cache_hits == 2  # answered from the cache: served model kept there
