@@ -9,12 +9,18 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import fairclimb
 from fairclimb.arena import Arena, ArenaOptions, Role, import_arena_feedback
 from fairclimb.data import (
+    Candidate,
     DropReason,
     GeneratedAnswer,
+    Origin,
+    RecordKind,
+    TrainingRecord,
+    admit,
     admit_generations,
     card_facts,
     distill,
@@ -139,3 +145,14 @@ def test_distill_catches_a_masked_teacher(tmp_path: Path) -> None:
         mapped = distill(plan, store, MaskingProvider("premium-v2"))
         assert mapped.refused == {} and mapped.kept == 2
         assert mapped.cache_hits == 2  # answered from the cache: served model kept there
+
+
+def test_a_record_with_model_text_must_name_its_models(tmp_path: Path) -> None:
+    pair = TrainingRecord(RecordKind.PREFERENCE, Origin.HUMAN,
+                          {"prompt": [{"role": "user", "content": "q"}],
+                           "chosen": [{"role": "assistant", "content": "a"}],
+                           "rejected": [{"role": "assistant", "content": "b"}]})
+    with Store.open(str(tmp_path / "n.db")) as store:
+        with pytest.raises(RuntimeError, match="names no model output"):
+            admit(store, "d", [Candidate("k", pair, ())], source="a new path")
+        assert DataRepository(store).get_dataset("d") is None
