@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Any
 
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
 from fairclimb.suites import Language, Task
 
@@ -315,6 +316,9 @@ def _exit_status(report: ExitReport, context: str) -> tuple[Status, str]:
 
 
 def _clip(text: str) -> str:
+    """A detail as it may be written anywhere: bounded and well-formed (the sandbox's
+    text, such as an exception message, may hold lone surrogates or NUL)."""
+    text = well_formed(text)
     return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from fairclimb.errors import FairclimbError
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Limits, Sandbox, select_backend
 from fairclimb.sandbox._codec import decode_value, encode_value
 from fairclimb.suites import Task, TaskKind
@@ -220,7 +221,8 @@ class SpeedJudge:
         references = self.reference_costs(compiled)
         run = self.meter.cost(program, task.entry_point, heavy)
         if run.cost is None:
-            return replace(verdict, status=run.status, detail=run.detail)
+            # The detail may quote the sandbox (an exception message): made well-formed.
+            return replace(verdict, status=run.status, detail=well_formed(run.detail))
         if references.slow <= references.fast:
             raise MeasurementError(f"the slow reference of {task.task_id} measured faster "
                                    "than the fast one")
