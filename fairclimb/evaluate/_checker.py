@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import linecache
+import logging
 import random
 import reprlib
 import signal
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from fairclimb.errors import SandboxError
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
@@ -31,7 +33,25 @@ from fairclimb.suites import Language, Task
 
 __all__ = ["CompiledTask", "check_program", "compile_task", "predict_calls"]
 
-_repr = reprlib.Repr()
+
+class _ShortRepr(reprlib.Repr):
+    """Bounded reprs of values that came from the sandbox, whatever their size.
+
+    ``repr`` of an int of more than 4,300 digits raises (Python's int-to-str limit), and
+    a smaller one is still text of that size; such an int is described by its size.
+    """
+
+    _BITS = 1000  # about 300 digits; beyond this, digits say nothing a person reads
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() <= self._BITS:
+            return super().repr_int(x, level)
+        digits = int(x.bit_length() * 0.30103) + 1
+        return f"<{'-' if x < 0 else ''}int of about {digits} digits>"
+
+
+log = logging.getLogger(__name__)
+_repr = _ShortRepr()
 _repr.maxstring = 80
 _repr.maxother = 80
 _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
@@ -207,7 +227,35 @@ def _describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 
 def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
-    """Run *program* in the sandbox and judge it with the task's trusted tests."""
+    """Run *program* in the sandbox and judge it with the task's trusted tests.
+
+    Whatever judging raises, short of the sandbox itself failing (:class:`SandboxError`,
+    which the caller handles), becomes this sample's verdict: a value the sample sent
+    can make formatting, comparing or the tests themselves raise, and that must never
+    stop the checker (whose successor would, for optimize tasks, measure the references
+    again and so change the scale mid-run).
+    """
+    try:
+        return _check_program(sandbox, compiled, program)
+    except SandboxError:
+        raise
+    except (Exception, _Stop) as exc:
+        log.warning("judging a sample of %s raised %s", compiled.task.task_id,
+                    type(exc).__name__)
+        return Verdict(status=Status.FAILED,
+                       detail=_clip(f"the trusted checker could not judge this sample: "
+                                    f"{type(exc).__name__}: {_text_of(exc)}"))
+
+
+def _text_of(exc: BaseException) -> str:
+    """``str(exc)``, or a placeholder when even that raises (a huge int in its args)."""
+    try:
+        return str(exc)[:_DETAIL_LIMIT]
+    except Exception:
+        return "<its message cannot be shown>"
+
+
+def _check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
     task = compiled.task
     execution = sandbox.execute(program, task.entry_point, compiled.predicted,
                                 language=task.language.value)
@@ -262,7 +310,8 @@ def _exception_status(
 ) -> tuple[Status, str]:
     if exc is proxy.last_raised:
         status = Status.MEMORY if isinstance(exc, MemoryError) else Status.ERROR
-        text = str(exc) if isinstance(exc, _CandidateError) else f"{type(exc).__name__}: {exc}"
+        text = (_text_of(exc) if isinstance(exc, _CandidateError)
+                else f"{type(exc).__name__}: {_text_of(exc)}")
         return status, f"{proxy.last_call} raised {text}"
     where = _test_line(exc, filename)
     if isinstance(exc, AssertionError):
@@ -271,7 +320,7 @@ def _exception_status(
     if isinstance(exc, KeyboardInterrupt):
         raise exc
     return Status.FAILED, (
-        f"the check raised {type(exc).__name__}: {exc} at `{where}` "
+        f"the check raised {type(exc).__name__}: {_text_of(exc)} at `{where}` "
         f"after {proxy.last_call} returned {_repr.repr(proxy.last_value)}"
     )
 
