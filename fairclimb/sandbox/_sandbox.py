@@ -382,7 +382,8 @@ class Execution:
 
     def _parse(self, body: bytes) -> list[Any]:
         try:
-            frame = json.loads(body, parse_constant=_codec._reject_constant)
+            # Bounded: a frame of more values than the codec allows is refused unparsed.
+            frame = _codec.loads(body)
         except (ValueError, RecursionError):
             self._alive = False
             return ["unparsable"]
