@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import linecache
 import logging
 import random
@@ -20,7 +21,7 @@ import reprlib
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -31,7 +32,8 @@ from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
 from fairclimb.suites import Language, Task
 
-__all__ = ["CompiledTask", "check_program", "compile_task", "predict_calls"]
+__all__ = ["CompiledTask", "TimeLimitReached", "check_program", "compile_task",
+           "predict_calls", "time_limit"]
 
 
 class _ShortRepr(reprlib.Repr):
@@ -239,7 +241,7 @@ def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Ver
         return _check_program(sandbox, compiled, program)
     except SandboxError:
         raise
-    except (Exception, _Stop) as exc:
+    except (Exception, _Stop, TimeLimitReached) as exc:
         log.warning("judging a sample of %s raised %s", compiled.task.task_id,
                     type(exc).__name__)
         return Verdict(status=Status.FAILED,
@@ -287,17 +289,20 @@ def _run_check(
 ) -> tuple[Status | None, str]:
     """Call ``check(candidate)``; ``None`` as status means "ask the exit report"."""
     random.seed(_TEST_SEED)  # tests that draw random inputs draw the same ones each time
-    previous = _arm_alarm(wall_s)
     try:
-        compiled.check(proxy)
+        with time_limit(wall_s + 1.0):
+            try:
+                compiled.check(proxy)
+            except (_Stop, TimeLimitReached):
+                raise
+            except BaseException as exc:
+                if proxy.stopped is not None:
+                    return proxy.stopped.status, proxy.stopped.detail
+                return _exception_status(exc, proxy, compiled.filename)
     except _Stop as stop:
         return stop.status, stop.detail
-    except BaseException as exc:
-        if proxy.stopped is not None:
-            return proxy.stopped.status, proxy.stopped.detail
-        return _exception_status(exc, proxy, compiled.filename)
-    finally:
-        _disarm_alarm(previous)
+    except TimeLimitReached:
+        return Status.TIMEOUT, "time limit reached while checking the answers"
     if proxy.stopped is not None:  # the tests swallowed a stop; it still counts
         return proxy.stopped.status, proxy.stopped.detail
     if proxy.calls == 0:
@@ -371,25 +376,30 @@ def _clip(text: str) -> str:
     return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
 
 
-# The alarm bounds the trusted tests themselves (a hostile answer could make a helper
-# such as ``poly`` crawl); the runner's watchdog covers what an alarm cannot interrupt.
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise _Stop(Status.TIMEOUT, "time limit reached while checking the answers")
+class TimeLimitReached(BaseException):
+    """Raised by :func:`time_limit` in the main thread when its time is up. A
+    BaseException, so that ``except Exception`` in trusted tests cannot swallow it."""
 
 
-def _arm_alarm(wall_s: float) -> Any:
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Bound trusted work on what a sample sent: the tests (a hostile answer could make a
+    helper such as ``poly`` crawl), reading and decoding answers, comparing them. Only
+    in the main thread, where signals arrive; the pool's watchdog covers the rest."""
     if sys.platform != "linux" or not _in_main_thread():
-        return None
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, wall_s + 1.0)
-    return previous
-
-
-def _disarm_alarm(previous: Any) -> None:
-    if previous is None:
+        yield
         return
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, previous)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise TimeLimitReached()
 
 
 def _in_main_thread() -> bool:

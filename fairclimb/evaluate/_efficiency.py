@@ -20,13 +20,15 @@ the task's two references, measured the same way on the same machine in the same
 from __future__ import annotations
 
 import copy
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from fairclimb.errors import FairclimbError
+from fairclimb.errors import FairclimbError, SandboxError
+from fairclimb.evaluate._checker import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Limits, Sandbox, select_backend
@@ -52,6 +54,8 @@ __all__ = [
     "speed_score",
     "summarize_speed",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RUNS = 5
 # Costs below this are noise (the fixed cost of a run varies by about a millisecond):
@@ -98,18 +102,25 @@ def is_measured(task: Task) -> bool:
 def build_heavy_input(compiled: CompiledTask) -> HeavyInput:
     """Run the task's trusted ``heavy()`` and its fast reference, in this process."""
     task = compiled.task
-    namespace: dict[str, Any] = {"__name__": "fairclimb_perf_input"}
-    exec(compile(task.perf_input, f"<perf_input of {task.task_id}>", "exec"), namespace)
-    heavy = namespace.get("heavy")
-    if not callable(heavy):
-        raise MeasurementError(f"the perf_input of {task.task_id} defines no heavy()")
-    args = heavy()
-    if not isinstance(args, tuple):
-        raise MeasurementError(f"heavy() of {task.task_id} must return a tuple of arguments")
-    reference = compiled.namespace[task.entry_point]
-    expected = reference(*copy.deepcopy(args))
-    # Compared as the candidate's answer will arrive: through the codec.
-    return HeavyInput(args, decode_value(encode_value(expected)))
+    try:
+        namespace: dict[str, Any] = {"__name__": "fairclimb_perf_input"}
+        exec(compile(task.perf_input, f"<perf_input of {task.task_id}>", "exec"), namespace)
+        heavy = namespace.get("heavy")
+        if not callable(heavy):
+            raise MeasurementError(f"the perf_input of {task.task_id} defines no heavy()")
+        args = heavy()
+        if not isinstance(args, tuple):
+            raise MeasurementError(f"heavy() of {task.task_id} must return a tuple of "
+                                   "arguments")
+        reference = compiled.namespace[task.entry_point]
+        expected = reference(*copy.deepcopy(args))
+        # Compared as the candidate's answer will arrive: through the codec.
+        return HeavyInput(args, decode_value(encode_value(expected)))
+    except MeasurementError:
+        raise
+    except Exception as exc:  # the suite's own code: a bug of the task, not of a sample
+        raise MeasurementError(f"the performance input of {task.task_id} cannot be built: "
+                               f"{type(exc).__name__}: {exc}") from exc
 
 
 def speed_score(cost: float, slow: float, fast: float) -> float:
@@ -175,8 +186,15 @@ class CostMeter:
         call: Call = (heavy.args, {})
         execution = sandbox.execute(program, entry_point, [call])
         try:
-            loaded = execution.load()
-            result = execution.call(*call) if loaded.ok else None
+            # Reading, decoding and comparing the answer are bounded like the tests are.
+            with time_limit(self.limits.wall_s + 1.0):
+                loaded = execution.load()
+                result = execution.call(*call) if loaded.ok else None
+                right = result is not None and result.kind is CallKind.RETURNED and (
+                    result.value == heavy.expected)
+        except TimeLimitReached:
+            return _Run(None, Status.TIMEOUT, "time limit reached while reading the answer "
+                                              "on the performance input")
         finally:
             report = execution.finish()
         if result is None:
@@ -189,7 +207,7 @@ class CostMeter:
         if result.kind is not CallKind.RETURNED:
             return _Run(None, Status.ERROR, f"the program stopped on the performance input "
                                             f"({result.kind.value})")
-        if result.value != heavy.expected:
+        if not right:
             return _Run(None, Status.FAILED, "wrong answer on the performance input")
         return _Run(report.cpu_s)
 
@@ -219,7 +237,15 @@ class SpeedJudge:
             return verdict
         heavy = self._heavy_input(compiled)
         references = self.reference_costs(compiled)
-        run = self.meter.cost(program, task.entry_point, heavy)
+        try:
+            run = self.meter.cost(program, task.entry_point, heavy)
+        except (SandboxError, MeasurementError):
+            raise
+        except Exception as exc:  # whatever the sample's run raises is its verdict
+            log.warning("measuring a sample of %s raised %s", task.task_id,
+                        type(exc).__name__)
+            return replace(verdict, status=Status.FAILED, detail=(
+                f"the performance run could not be judged ({type(exc).__name__})"))
         if run.cost is None:
             # The detail may quote the sandbox (an exception message): made well-formed.
             return replace(verdict, status=run.status, detail=well_formed(run.detail))
