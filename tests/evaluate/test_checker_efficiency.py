@@ -11,7 +11,7 @@ import pytest
 
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate._efficiency import CostMeter, SpeedJudge
-from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._records import Verdict
 from fairclimb.sandbox import Limits, Sandbox, bubblewrap_works, select_backend
 from fairclimb.suites import Task, TaskKind
 
