@@ -20,8 +20,12 @@ the task's two references, measured the same way on the same machine in the same
 from __future__ import annotations
 
 import copy
+import hashlib
+import inspect
 import logging
 import math
+import random
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -53,6 +57,7 @@ __all__ = [
     "is_measured",
     "speed_score",
     "summarize_speed",
+    "task_seed",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,18 +94,28 @@ class ReferenceCosts:
 
 @dataclass(frozen=True, slots=True)
 class HeavyInput:
-    """The heavy call of a task and the answer its (trusted) fast reference gives."""
+    """The heavy call of a task and the answer its (trusted) fast reference gives.
+
+    ``seed`` is what the task's ``heavy(rng)`` drew it with (``None`` for a legacy
+    ``heavy()`` of fixed arguments), so a run's measured inputs can be rebuilt.
+    """
 
     args: tuple[Any, ...]
     expected: Any
+    seed: int | None = None
 
 
 def is_measured(task: Task) -> bool:
     return task.kind is TaskKind.OPTIMIZE and bool(task.perf_input)
 
 
-def build_heavy_input(compiled: CompiledTask) -> HeavyInput:
-    """Run the task's trusted ``heavy()`` and its fast reference, in this process."""
+def build_heavy_input(compiled: CompiledTask, seed: int) -> HeavyInput:
+    """Run the task's trusted ``heavy(rng)`` and its fast reference, in this process.
+
+    ``rng`` is a :class:`random.Random` seeded with *seed*: the measured input is drawn
+    anew for each run, so that nobody can know it in advance (a program that answered a
+    published input by heart would otherwise score as fast as the fast reference).
+    """
     task = compiled.task
     try:
         namespace: dict[str, Any] = {"__name__": "fairclimb_perf_input"}
@@ -108,14 +123,15 @@ def build_heavy_input(compiled: CompiledTask) -> HeavyInput:
         heavy = namespace.get("heavy")
         if not callable(heavy):
             raise MeasurementError(f"the perf_input of {task.task_id} defines no heavy()")
-        args = heavy()
+        drawn = bool(inspect.signature(heavy).parameters)
+        args = heavy(random.Random(seed)) if drawn else heavy()
         if not isinstance(args, tuple):
             raise MeasurementError(f"heavy() of {task.task_id} must return a tuple of "
                                    "arguments")
         reference = compiled.namespace[task.entry_point]
         expected = reference(*copy.deepcopy(args))
         # Compared as the candidate's answer will arrive: through the codec.
-        return HeavyInput(args, decode_value(encode_value(expected)))
+        return HeavyInput(args, decode_value(encode_value(expected)), seed if drawn else None)
     except MeasurementError:
         raise
     except Exception as exc:  # the suite's own code: a bug of the task, not of a sample
@@ -223,10 +239,14 @@ class SpeedJudge:
     """Adds cost and speed score to the verdicts of optimize tasks, in one checker.
 
     The references' costs and the heavy inputs are measured once per task and kept for
-    the run, so every candidate of a task is normalised by the same two numbers.
+    the run, so every candidate of a task is normalised by the same two numbers. Each
+    task's heavy input is drawn with a seed derived from *seed* (by default drawn from
+    the operating system's randomness when the judge is made, so no one knows it before
+    the run); every measured verdict's detail names the task's seed.
     """
 
     meter: CostMeter
+    seed: int = field(default_factory=lambda: secrets.randbits(63))
     _heavy: dict[str, HeavyInput] = field(default_factory=dict)
     _references: dict[str, ReferenceCosts] = field(default_factory=dict)
 
@@ -248,13 +268,14 @@ class SpeedJudge:
                 f"the performance run could not be judged ({type(exc).__name__})"))
         if run.cost is None:
             # The detail may quote the sandbox (an exception message): made well-formed.
-            return replace(verdict, status=run.status, detail=well_formed(run.detail))
+            return replace(verdict, status=run.status,
+                           detail=well_formed(_with_seed(run.detail, heavy)))
         if references.slow <= references.fast:
             raise MeasurementError(f"the slow reference of {task.task_id} measured faster "
                                    "than the fast one")
         score = speed_score(run.cost, references.slow, references.fast)
         return replace(verdict, cost=run.cost, cost_measure=self.meter.measure.value,
-                       speed_score=score)
+                       speed_score=score, detail=_with_seed(verdict.detail, heavy))
 
     def reference_costs(self, compiled: CompiledTask) -> ReferenceCosts:
         task = compiled.task
@@ -274,8 +295,20 @@ class SpeedJudge:
     def _heavy_input(self, compiled: CompiledTask) -> HeavyInput:
         task_id = compiled.task.task_id
         if task_id not in self._heavy:
-            self._heavy[task_id] = build_heavy_input(compiled)
+            self._heavy[task_id] = build_heavy_input(compiled, task_seed(self.seed, task_id))
         return self._heavy[task_id]
+
+
+def task_seed(seed: int, task_id: str) -> int:
+    """The seed of one task's heavy input in a run seeded with *seed*."""
+    digest = hashlib.sha256(f"{seed}:{task_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def _with_seed(detail: str, heavy: HeavyInput) -> str:
+    if heavy.seed is None:
+        return detail
+    return f"{detail}; performance input seed {heavy.seed}"
 
 
 @dataclass(frozen=True, slots=True)
