@@ -279,7 +279,8 @@ def _check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Ve
         status=status,
         detail=_clip(detail),
         calls=proxy.calls if proxy else 0,
-        cpu_s=report.cpu_s,
+        # Informative only (costs are the meter's): a lost zygote measured nothing.
+        cpu_s=report.cpu_s if report.measured else 0.0,
         wall_s=report.wall_s,
     )
 

@@ -189,13 +189,17 @@ class CostMeter:
                 return run
             best = run.cost if best is None else min(best, run.cost)
         assert best is not None
-        return _Run(max(COST_FLOOR_S, best - self._baseline(entry_point, heavy)))
+        baseline = self._baseline(entry_point, heavy)
+        if baseline is None:
+            return _Run(None, Status.CRASHED, "cost not measured: no run of the idle "
+                                              "program was measured")
+        return _Run(max(COST_FLOOR_S, best - baseline))
 
-    def _baseline(self, entry_point: str, heavy: HeavyInput) -> float:
+    def _baseline(self, entry_point: str, heavy: HeavyInput) -> float | None:
         idle = f"def {entry_point}(*args, **kwargs):\n    return None\n"
         costs = [self._once(idle, entry_point, HeavyInput(heavy.args, None)).cost
                  for _ in range(self.runs)]
-        return min(cost for cost in costs if cost is not None)
+        return min((cost for cost in costs if cost is not None), default=None)
 
     def _once(self, program: str, entry_point: str, heavy: HeavyInput) -> _Run:
         sandbox = self._started()
@@ -225,6 +229,11 @@ class CostMeter:
                                             f"({result.kind.value})")
         if not right:
             return _Run(None, Status.FAILED, "wrong answer on the performance input")
+        if not report.measured:
+            # The zygote was lost before it reaped the child: the stand-in report holds
+            # no CPU time, and a cost it does not have must never count as cheap.
+            return _Run(None, Status.CRASHED, "cost not measured: the sandbox was lost "
+                                              "before it measured the performance run")
         return _Run(report.cpu_s)
 
     def _started(self) -> Sandbox:
