@@ -262,7 +262,7 @@ def _check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Ve
     execution = sandbox.execute(program, task.entry_point, compiled.predicted,
                                 language=task.language.value)
     try:
-        loaded = execution.load()
+        loaded = _load(execution, sandbox.limits.wall_s)
         if loaded.ok:
             proxy = CandidateProxy(execution, task.entry_point)
             status, detail = _run_check(compiled, proxy, sandbox.limits.wall_s)
@@ -283,6 +283,15 @@ def _check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Ve
         cpu_s=report.cpu_s if report.measured else 0.0,
         wall_s=report.wall_s,
     )
+
+
+def _load(execution: Execution, wall_s: float) -> LoadResult:
+    """Wait for the program to load; what it sends instead is read under a time limit."""
+    try:
+        with time_limit(wall_s + 1.0):
+            return execution.load()
+    except TimeLimitReached:
+        return LoadResult(ok=False, timed_out=True)
 
 
 def _run_check(
