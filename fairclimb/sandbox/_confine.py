@@ -27,7 +27,6 @@ _MS_NOSUID = 0x2
 _MS_NODEV = 0x4
 _MS_REC = 0x4000
 _MS_PRIVATE = 1 << 18
-_MNT_DETACH = 0x2
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
 
@@ -54,12 +53,11 @@ _REFUSED_SYSCALLS = {
                              "pivot_root": 41, **_GENERIC_MOUNT_API}),
 }
 
-# Bounds of a sample's private IPC namespace (files under /proc/sys, per namespace):
-# a few small objects, so that IPC memory is a rounding error beside the memory limit.
-_IPC_BOUNDS = {
-    "kernel/shmmni": 16, "kernel/shmall": 4096, "kernel/shmmax": 16 << 20,  # pages, bytes
-    "kernel/msgmni": 16, "kernel/msgmnb": 65536, "fs/mqueue/queues_max": 16,
-}
+# Bounds of a sample's private IPC namespace (files under /proc/sys, per namespace), so
+# that its IPC memory is small beside the memory limit: SysV shared memory in all
+# (pages), and the number of message queues (16 KiB each by default). POSIX message
+# queues are bounded per uid by RLIMIT_MSGQUEUE.
+_IPC_BOUNDS = ((b"/proc/sys/kernel/shmall", b"4096"), (b"/proc/sys/kernel/msgmni", b"16"))
 
 
 class _SockFprog(ctypes.Structure):
@@ -93,9 +91,12 @@ def seccomp_program(machine: str | None = None) -> bytes | None:
     return b"".join(struct.pack("HBBI", *instruction) for instruction in program)
 
 
-def install_seccomp() -> None:
-    """Refuse the keyrings and namespace changes from now on, for good (after no-new-privs)."""
-    program = seccomp_program()
+def install_seccomp(program: bytes | None = None) -> None:
+    """Refuse the keyrings and namespace changes from now on, for good (after no-new-privs).
+
+    *program* is :func:`seccomp_program`'s, made once by the caller (the zygote) so each
+    child only hands it to the kernel."""
+    program = program or seccomp_program()
     if program is None:
         raise OSError(errno.ENOSYS, f"no seccomp filter for {platform.machine()}")
     fprog = _SockFprog(len(program) // 8, program)
@@ -110,12 +111,15 @@ def private_ipc() -> None:
     if _libc.unshare(_CLONE_NEWIPC) != 0:
         raise _fail("unshare(CLONE_NEWIPC)")
     # Only now, in the new namespace: the same writes before it would change the host's.
-    for name, value in _IPC_BOUNDS.items():
+    for name, value in _IPC_BOUNDS:
         try:
-            with open(f"/proc/sys/{name}", "w") as handle:
-                handle.write(str(value))
+            fd = os.open(name, os.O_WRONLY)
         except OSError:
-            pass  # a read-only /proc/sys: the namespace is still private, only unbounded
+            continue  # a read-only /proc/sys: the namespace is still private, only unbounded
+        try:
+            os.write(fd, value)
+        finally:
+            os.close(fd)
 
 
 def can_unshare_ipc() -> bool:
@@ -150,28 +154,6 @@ def mount_tmpfs(path: str, size_bytes: int, inodes: int, uid: int | None) -> Non
         raise _fail(f"mount tmpfs at {path}")
 
 
-def unmount(path: str) -> None:
-    """Detach the mount at *path*; its files are freed once nothing holds them."""
-    if _libc.umount2(path.encode(), _MNT_DETACH) != 0:
-        raise _fail(f"umount {path}")
-
-
-def can_mount_tmpfs(base_dir: str) -> bool:
-    probe = os.path.join(base_dir, ".probe")
-    try:
-        os.mkdir(probe, 0o700)
-    except OSError:
-        return False
-    try:
-        mount_tmpfs(probe, 1 << 20, 16, None)
-    except OSError:
-        os.rmdir(probe)
-        return False
-    unmount(probe)
-    os.rmdir(probe)
-    return True
-
-
 class CleanUpTooLong(Exception):
     """A tree could not be removed within its time budget."""
 
@@ -185,12 +167,15 @@ def remove_tree(name: str, dir_fd: int | None = None, deadline: float | None = N
     Raises :class:`CleanUpTooLong` past *deadline* (a ``time.monotonic()`` value).
     """
     try:
+        os.rmdir(name, dir_fd=dir_fd)  # the usual case: a sample's own, now empty
+        return
+    except NotADirectoryError:
         os.unlink(name, dir_fd=dir_fd)
         return
     except FileNotFoundError:
         return
     except OSError:
-        pass  # a directory (EISDIR on Linux, EPERM elsewhere)
+        pass  # not empty
     fd = _open_dir(name, dir_fd)
     path: list[str] = [name]
     while True:

@@ -104,7 +104,8 @@ class Sandbox:
         # Node is seen inside the sandbox from its installation prefix (bin/ and lib/).
         extra = [os.path.dirname(os.path.dirname(self.node))] if self.node else []
         command, self._host_dir = self.backend.command(_python(), self._source, extra)
-        command.append(str(theirs.fileno()))
+        command += [str(theirs.fileno()), str(self.limits.disk_bytes),
+                    str(self.limits.disk_files)]
         try:
             self._process = subprocess.Popen(
                 command,

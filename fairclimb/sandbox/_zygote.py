@@ -88,10 +88,10 @@ class _Frames:
 
 # ---------------------------------------------------------------- the child
 
-def _child(channel_fd, out_w, workdir, limits, confines):
+def _child(channel_fd, out_w, workdir, limits, confines, seccomp):
     """Runs in the forked child: confine, load the program, answer calls. Never returns."""
     try:
-        _confine(channel_fd, out_w, workdir, limits, confines)
+        _confine(channel_fd, out_w, workdir, limits, confines, seccomp)
     except BaseException as exc:  # confinement failed: refuse to run anything
         try:
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
@@ -108,7 +108,7 @@ def _child(channel_fd, out_w, workdir, limits, confines):
     os._exit(code)
 
 
-def _confine(channel_fd, out_w, workdir, limits, confines):
+def _confine(channel_fd, out_w, workdir, limits, confines, seccomp):
     os.setsid()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
@@ -141,8 +141,8 @@ def _confine(channel_fd, out_w, workdir, limits, confines):
     # (root is exempt from RLIMIT_NPROC).
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-    if confines["seccomp"]:
-        install_seccomp()  # no keyrings, no way into another namespace, from here on
+    if seccomp is not None:
+        install_seccomp(seccomp)  # no keyrings, no way into another namespace, from here on
     # Set after the uid change, which clears it.
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     os.environ.clear()
@@ -239,6 +239,7 @@ class Zygote:
         self.base_dir = base_dir
         self.separate_uid = separate_uid
         self.confines = confines
+        self.seccomp = seccomp_program() if confines["seccomp"] else None
         self.pid = os.getpid()
         self.children_file = f"/proc/{self.pid}/task/{self.pid}/children"
         info = os.stat(base_dir, follow_symlinks=False)
@@ -267,23 +268,19 @@ class Zygote:
         workdir = os.path.join(self.base_dir, "s" + os.urandom(8).hex())
         os.mkdir(workdir, 0o700)
         uid = limits.get("uid")
-        if self.confines["tmpfs"]:
-            # A tmpfs of its own: what the sample writes is bounded in bytes and files
-            # (host memory), and goes away at once with the unmount.
-            mount_tmpfs(workdir, limits["disk_bytes"], limits["disk_files"], uid)
-        elif uid is not None:
+        if uid is not None:
             os.chown(workdir, uid, uid)
         out_r, out_w = os.pipe()
         before = _cpu_of_children()
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child(channel_fd, out_w, workdir, limits, self.confines)
+            _child(channel_fd, out_w, workdir, limits, self.confines, self.seccomp)
         os.close(channel_fd)
         os.close(out_w)
         report = self.watch(pid, out_r, limits, started)
         try:
-            report.update(self.clean_up(uid, workdir))
+            report.update(self.clean_up(uid))
         except BaseException:
             os._exit(77)  # cannot clean: die, so the sandbox tears everything down
         # Every process of the sample, leftovers included, is reaped by now: the CPU of
@@ -352,7 +349,7 @@ class Zygote:
             "output_bytes": size,
         }
 
-    def clean_up(self, uid, workdir):
+    def clean_up(self, uid):
         """Kill everything the sample left running, then remove every file it made."""
         leftovers = 0
         deadline = time.monotonic() + _CLEAN_UP_S
@@ -364,8 +361,6 @@ class Zygote:
             if time.monotonic() > deadline:
                 os._exit(75)  # cannot clean: die, so the sandbox tears everything down
             time.sleep(0.001)
-        if self.confines["tmpfs"]:
-            unmount(workdir)
         # Empty the whole base directory, not only the sample's own: whatever a sample
         # managed to leave anywhere writable must not reach the next one. The directory
         # is opened without following links and checked to be the one we made, so a
@@ -474,13 +469,16 @@ def _cpu_of_children():
     return usage.ru_utime + usage.ru_stime
 
 
-def _confinement(base_dir):
+def _confinement(base_dir, disk_bytes, disk_files):
     """What this zygote can confine samples with, probed once at start."""
     try:
-        # Per-sample mounts stay in a mount namespace of the zygote's own (under the
-        # rlimits backend, the host's would otherwise see them).
+        # The samples' directories live in a tmpfs bounded in bytes and files, which
+        # the zygote empties after every sample, so each starts with the whole bound
+        # and none can fill host memory. Mounted in a mount namespace of the zygote's
+        # own: under the rlimits backend the host never sees it.
         private_mounts()
-        tmpfs = can_mount_tmpfs(base_dir)
+        mount_tmpfs(base_dir, disk_bytes, disk_files, None)
+        tmpfs = True
     except OSError:
         tmpfs = False
     return {"ipc": can_unshare_ipc(), "tmpfs": tmpfs,
@@ -489,6 +487,8 @@ def _confinement(base_dir):
 
 def main():
     base_dir, separate_uid, control_fd = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+    disk_bytes, disk_files = int(sys.argv[4]), int(sys.argv[5])
+    confines = _confinement(base_dir, disk_bytes, disk_files)
     # Samples may write only inside their own directory; the base is the zygote's.
     os.chmod(base_dir, 0o711)
     for name in _WARM_MODULES:
@@ -500,7 +500,7 @@ def main():
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     control = socket.socket(fileno=control_fd)
-    Zygote(control, base_dir, separate_uid, _confinement(base_dir)).serve()
+    Zygote(control, base_dir, separate_uid, confines).serve()
 
 
 if __name__ == "__main__":
