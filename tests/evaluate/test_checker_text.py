@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pg import ENV, fresh_database
 
-from fairclimb.evaluate._text import well_formed
+from fairclimb.evaluate._text import well_formed, well_formed_data
 from fairclimb.sandbox import bubblewrap_works
 from fairclimb.suites import get_suite
 
@@ -132,3 +134,31 @@ def test_well_formed_replaces_lone_surrogates_and_nul(text: str, expected: str) 
     assert well_formed(text) == expected
     assert well_formed(expected) == expected
     well_formed(text).encode("utf-8")  # strict
+
+
+# Any code point, lone surrogates and NUL included (hypothesis leaves surrogates out of
+# text() by default).
+ANY_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF))
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(ANY_TEXT)
+def test_well_formed_text_is_strict_utf8_without_nul_and_stays_put(text: str) -> None:
+    made = well_formed(text)
+    assert "\x00" not in made and len(made) == len(text)
+    made.encode("utf-8")
+    assert well_formed(made) == made
+    if text == made:  # nothing to replace: nothing changed
+        text.encode("utf-8")
+
+
+@given(JSON_DATA)
+def test_well_formed_rows_can_be_written_as_strict_json(row: object) -> None:
+    made = well_formed_data(row)
+    json.dumps(made, ensure_ascii=False).encode("utf-8")
+    assert "\\u0000" not in json.dumps(made)
+    assert well_formed_data(made) == made
