@@ -18,6 +18,7 @@ import platform
 import stat
 import struct
 import time
+from collections.abc import Callable
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -28,6 +29,7 @@ _MS_NODEV = 0x4
 _MS_REC = 0x4000
 _MS_PRIVATE = 1 << 18
 _PR_SET_SECCOMP = 22
+_PR_SET_NO_NEW_PRIVS = 38
 _SECCOMP_MODE_FILTER = 2
 
 # Classic BPF, as struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}.
@@ -124,11 +126,27 @@ def private_ipc() -> None:
 
 def can_unshare_ipc() -> bool:
     """Whether a child of this process can get a private IPC namespace (probed by a fork)."""
+    return _works_in_a_child(private_ipc)
+
+
+def can_filter() -> bool:
+    """Whether a child of this process can install the seccomp filter (probed by a fork)."""
+
+    def install() -> None:
+        zero = ctypes.c_ulong(0)
+        if _libc.prctl(_PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), zero, zero, zero) != 0:
+            raise _fail("no-new-privs")
+        install_seccomp()
+
+    return seccomp_program() is not None and _works_in_a_child(install)
+
+
+def _works_in_a_child(step: Callable[[], None]) -> bool:
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            private_ipc()
+            step()
         except BaseException:
             code = 1
         os._exit(code)

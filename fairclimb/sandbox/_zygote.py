@@ -127,7 +127,10 @@ def _confine(channel_fd, out_w, workdir, limits, confines, seccomp):
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (_MSGQUEUE_BYTES,) * 2)
+    hard = resource.getrlimit(resource.RLIMIT_MSGQUEUE)[1]
+    if hard == resource.RLIM_INFINITY or hard > _MSGQUEUE_BYTES:
+        hard = _MSGQUEUE_BYTES
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (hard, hard))
     if confines["ipc"]:
         # While still privileged: a namespace of its own, so no IPC object a sample makes
         # outlives it or reaches the next one.
@@ -481,8 +484,7 @@ def _confinement(base_dir, disk_bytes, disk_files):
         tmpfs = True
     except OSError:
         tmpfs = False
-    return {"ipc": can_unshare_ipc(), "tmpfs": tmpfs,
-            "seccomp": seccomp_program() is not None}
+    return {"ipc": can_unshare_ipc(), "tmpfs": tmpfs, "seccomp": can_filter()}
 
 
 def main():
