@@ -159,6 +159,21 @@ class Sandbox:
                 remove_tree(self._host_dir, deadline=time.monotonic() + 30)
             self._host_dir = None
 
+    def zygote_pid(self) -> int | None:
+        """The zygote's pid on the host (under bubblewrap, below its wrapper processes):
+        what to kill to lose the zygote on purpose, as the self-check and tests do.
+        Killing the process this sandbox started is not the same: with bubblewrap the
+        zygote may outlive it long enough to send a real report."""
+        if self._process is None:
+            return None
+        pid = self._process.pid
+        try:
+            while Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap":
+                pid = int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
+        return pid
+
     def restart(self) -> None:
         log.warning("restarting the sandbox after its zygote was lost")
         self.close()

@@ -335,8 +335,9 @@ def _lost_zygote(sandbox: Sandbox) -> str | None:
     try:
         execution.load()
         execution.call((), {})
-        assert sandbox._process is not None
-        os.kill(_zygote_pid(sandbox._process.pid), signal.SIGKILL)
+        zygote = sandbox.zygote_pid()
+        assert zygote is not None
+        os.kill(zygote, signal.SIGKILL)
     finally:
         report = execution.finish()
     try:
@@ -357,13 +358,6 @@ def _output(sandbox: Sandbox) -> str | None:
     if result.kind is not CallKind.RETURNED:
         return f"a program printing 4.8 MB ended as {result}"
     return None if len(report.output) <= 4096 else f"{len(report.output)} characters were kept"
-
-
-def _zygote_pid(started: int) -> int:
-    pid = started
-    while Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap":
-        pid = int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
-    return pid
 
 
 def _processes_of_uid(uid: int) -> list[int]:
