@@ -13,27 +13,24 @@ from __future__ import annotations
 
 import ast
 import builtins
-import contextlib
 import linecache
 import logging
 import random
 import reprlib
 import signal
-import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
 from fairclimb.errors import SandboxError
+from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
 from fairclimb.suites import Language, Task
 
-__all__ = ["CompiledTask", "TimeLimitReached", "check_program", "compile_task",
-           "predict_calls", "time_limit"]
+__all__ = ["CompiledTask", "check_program", "compile_task", "predict_calls"]
 
 
 class _ShortRepr(reprlib.Repr):
@@ -384,35 +381,3 @@ def _clip(text: str) -> str:
     text, such as an exception message, may hold lone surrogates or NUL)."""
     text = well_formed(text)
     return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
-
-
-class TimeLimitReached(BaseException):
-    """Raised by :func:`time_limit` in the main thread when its time is up. A
-    BaseException, so that ``except Exception`` in trusted tests cannot swallow it."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Bound trusted work on what a sample sent: the tests (a hostile answer could make a
-    helper such as ``poly`` crawl), reading and decoding answers, comparing them. Only
-    in the main thread, where signals arrive; the pool's watchdog covers the rest."""
-    if sys.platform != "linux" or not _in_main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise TimeLimitReached()
-
-
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()

@@ -32,7 +32,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from fairclimb.errors import FairclimbError, SandboxError
-from fairclimb.evaluate._checker import TimeLimitReached, time_limit
+from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Limits, Sandbox, select_backend

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 import tracemalloc
 from collections.abc import Iterator
 
@@ -119,6 +120,19 @@ def test_a_huge_answer_on_the_heavy_input_is_a_verdict(
     assert fast.speed_score is not None, fast
 
 
+def _wait_dead(pid: int) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return
+        except OSError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the zygote {pid} did not die")
+
+
 @pytest.mark.slow
 def test_a_zygote_lost_after_the_answer_is_a_failed_measurement(
         judge: SpeedJudge, sandbox: Sandbox, compiled: CompiledTask,
@@ -135,9 +149,11 @@ def test_a_zygote_lost_after_the_answer_is_a_failed_measurement(
     def finish_after_the_zygote_died(execution: Execution) -> ExitReport:
         if not reports:
             meter_sandbox = judge.meter._sandbox
-            assert meter_sandbox is not None and meter_sandbox._process is not None
-            os.kill(meter_sandbox._process.pid, signal.SIGKILL)
-            meter_sandbox._process.wait()
+            assert meter_sandbox is not None
+            zygote = meter_sandbox.zygote_pid()  # not bwrap's wrapper: the zygote itself
+            assert zygote is not None
+            os.kill(zygote, signal.SIGKILL)
+            _wait_dead(zygote)
         reports.append(real_finish(execution))
         return reports[-1]
 
