@@ -48,6 +48,18 @@ class _ShortRepr(reprlib.Repr):
         digits = int(x.bit_length() * 0.30103) + 1
         return f"<{'-' if x < 0 else ''}int of about {digits} digits>"
 
+    # reprlib has no bytes case: it would build the whole repr (4x the value) first.
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return self._short(repr(x[: self.maxstring]), len(x))
+
+    def repr_bytearray(self, x: bytearray, level: int) -> str:
+        return self._short(repr(x[: self.maxstring]), len(x))
+
+    def _short(self, text: str, size: int) -> str:
+        if size <= self.maxstring:
+            return text
+        return f"{text[: self.maxstring]}… ({size} bytes)"
+
 
 log = logging.getLogger(__name__)
 _repr = _ShortRepr()

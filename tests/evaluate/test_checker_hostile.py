@@ -3,11 +3,12 @@ becomes that sample's verdict, on both sandbox backends and through the pool."""
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
 
-from fairclimb.evaluate._checker import check_program, compile_task
+from fairclimb.evaluate._checker import _repr, check_program, compile_task
 from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Limits, Sandbox, bubblewrap_works, select_backend
@@ -62,6 +63,21 @@ def test_a_hostile_value_becomes_the_samples_verdict(sandbox: Sandbox, name: str
 def test_a_huge_value_is_described_not_printed(sandbox: Sandbox) -> None:
     verdict = check_program(sandbox, compile_task(TASKS["assert"]), HUGE)
     assert verdict.detail.endswith("after f(); it returned <int of about 90001 digits>")
+
+
+@pytest.mark.parametrize("value", [
+    b"\x00" * (40 << 20), bytearray(b"\xff" * (40 << 20)), "x" * (40 << 20),
+    [b"\x01" * (8 << 20)] * 4, 10 ** 5000, -(10 ** 5000)],
+    ids=["bytes", "bytearray", "str", "list of bytes", "int", "negative int"])
+def test_describing_a_huge_value_costs_little(value: object) -> None:
+    tracemalloc.start()
+    try:
+        text = _repr.repr(value)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(text) <= 1000  # bounded whatever the size of the value
+    assert peak < 1 << 20, peak  # never the value's full repr, which is 4x its size
 
 
 @pytest.mark.slow
