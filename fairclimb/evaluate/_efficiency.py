@@ -124,6 +124,10 @@ def build_heavy_input(compiled: CompiledTask, seed: int) -> HeavyInput:
         if not callable(heavy):
             raise MeasurementError(f"the perf_input of {task.task_id} defines no heavy()")
         drawn = bool(inspect.signature(heavy).parameters)
+        if not drawn:
+            log.warning("the heavy input of %s is fixed (heavy() takes no rng): a program "
+                        "can answer it by heart; define heavy(rng) to draw it per run",
+                        task.task_id)
         args = heavy(random.Random(seed)) if drawn else heavy()
         if not isinstance(args, tuple):
             raise MeasurementError(f"heavy() of {task.task_id} must return a tuple of "
