@@ -43,6 +43,8 @@ _MAX_MARKS = 4 * MAX_OBJECTS
 # A JSON string once its escapes are gone, so that what it holds is not structure.
 _BARE_STRING = re.compile(rb'"[^"]*"')
 _STRUCTURE = (b"[", b"{", b",", b":")
+# Sets and dicts larger than this have their keys' hashes checked for collisions.
+_SPREAD_FROM = 1000
 # About 120,000 decimal digits: beyond any honest answer, and small enough that trusted
 # arithmetic on it (say, a test evaluating a polynomial at it) stays quick.
 _MAX_HEX_DIGITS = 100_000
@@ -229,12 +231,33 @@ def _items(body: Any, depth: int, budget: _Budget) -> list[Any]:
 
 
 def _decode_dict(body: Any, depth: int, budget: _Budget) -> dict[Any, Any]:
-    result: dict[Any, Any] = {}
-    for pair in _items(body, depth, budget):
+    pairs = _items(body, depth, budget)
+    for pair in pairs:
         if type(pair) is not list or len(pair) != 2:
             raise CodecError("a dict item must be a [key, value] pair")
-        result[pair[0]] = pair[1]  # TypeError for unhashable keys → CodecError
-    return result
+    _spread([pair[0] for pair in pairs])
+    return {key: value for key, value in pairs}  # TypeError for unhashable keys
+
+
+def _hashed(body: Any, depth: int, budget: _Budget) -> list[Any]:
+    """The items of a set or frozenset, once they are known to hash apart."""
+    items = _items(body, depth, budget)
+    _spread(items)
+    return items
+
+
+def _spread(keys: list[Any]) -> None:
+    """Refuse many keys that share few hash values (ints equal modulo 2**61 - 1, say):
+    a set or dict of them is built in quadratic time, in one call no alarm interrupts.
+    Honest sets and dicts hold distinct keys, which almost never hash alike."""
+    if len(keys) <= _SPREAD_FROM:
+        return
+    try:
+        distinct = len({hash(key) for key in keys})
+    except TypeError:
+        return  # an unhashable key: building the set raises, and says so
+    if distinct * 2 < len(keys):
+        raise CodecError(f"{len(keys)} set items or dict keys share {distinct} hash values")
 
 
 def _decode_int(body: Any, depth: int, budget: _Budget) -> int:
@@ -264,8 +287,8 @@ def _decode_complex(body: Any, depth: int, budget: _Budget) -> complex:
 
 _DECODERS: dict[str, Any] = {
     "t": lambda body, depth, budget: tuple(_items(body, depth, budget)),
-    "s": lambda body, depth, budget: set(_items(body, depth, budget)),
-    "fs": lambda body, depth, budget: frozenset(_items(body, depth, budget)),
+    "s": lambda body, depth, budget: set(_hashed(body, depth, budget)),
+    "fs": lambda body, depth, budget: frozenset(_hashed(body, depth, budget)),
     "d": _decode_dict,
     "i": _decode_int,
     "f": _decode_float,

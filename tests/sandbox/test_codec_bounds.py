@@ -71,3 +71,32 @@ def test_loads_keeps_the_nesting_bound_to_decode() -> None:
     assert isinstance(loads(deep), list)
     with pytest.raises(CodecError):
         decode(deep)
+
+
+# Ints that Python hashes alike (hash is modulo 2**61 - 1): a set or dict of them is
+# built in quadratic time, inside one C call that no alarm can interrupt.
+_M = (1 << 61) - 1
+COLLIDING = [
+    '{"s":[' + ",".join('{"i":"%s"}' % hex(i * _M) for i in range(4, 60_000)) + "]}",
+    '{"fs":[' + ",".join('{"i":"%s"}' % hex(i * _M) for i in range(4, 60_000)) + "]}",
+    '{"d":[' + ",".join('[{"i":"%s"},0]' % hex(i * _M) for i in range(4, 60_000)) + "]}",
+    '{"s":[' + ",".join("1" for _ in range(60_000)) + "]}",
+]
+
+
+@pytest.mark.parametrize("text", COLLIDING, ids=["set", "frozenset", "dict", "repeats"])
+def test_sets_and_dicts_of_colliding_hashes_are_refused_quickly(text: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(CodecError, match="hash"):
+        decode(text)
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("value", [
+    set(range(-50_000, 50_000)),  # -1 and -2 hash alike, as some honest values do
+    frozenset(f"w{i}" for i in range(50_000)),
+    {(i, -i): i for i in range(50_000)},
+    {i * 0.5 for i in range(50_000)},
+])
+def test_honest_sets_and_dicts_decode(value: Any) -> None:
+    assert decode(encode(value)) == value
