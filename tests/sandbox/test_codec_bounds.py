@@ -6,6 +6,7 @@ Hostile texts are refused before they are parsed, and honest values at the bound
 
 from __future__ import annotations
 
+import json
 import time
 import tracemalloc
 from typing import Any
@@ -76,12 +77,9 @@ def test_loads_keeps_the_nesting_bound_to_decode() -> None:
 # Ints that Python hashes alike (hash is modulo 2**61 - 1): a set or dict of them is
 # built in quadratic time, inside one C call that no alarm can interrupt.
 _M = (1 << 61) - 1
-COLLIDING = [
-    '{"s":[' + ",".join('{"i":"%s"}' % hex(i * _M) for i in range(4, 60_000)) + "]}",
-    '{"fs":[' + ",".join('{"i":"%s"}' % hex(i * _M) for i in range(4, 60_000)) + "]}",
-    '{"d":[' + ",".join('[{"i":"%s"},0]' % hex(i * _M) for i in range(4, 60_000)) + "]}",
-    '{"s":[' + ",".join("1" for _ in range(60_000)) + "]}",
-]
+_BIG = [{"i": hex(i * _M)} for i in range(4, 60_000)]
+COLLIDING = [json.dumps({"s": _BIG}), json.dumps({"fs": _BIG}),
+             json.dumps({"d": [[key, 0] for key in _BIG]}), json.dumps({"s": [1] * 60_000})]
 
 
 @pytest.mark.parametrize("text", COLLIDING, ids=["set", "frozenset", "dict", "repeats"])
