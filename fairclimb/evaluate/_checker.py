@@ -14,23 +14,55 @@ from __future__ import annotations
 import ast
 import builtins
 import linecache
+import logging
 import random
 import reprlib
 import signal
-import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
+from fairclimb.errors import SandboxError
+from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
 from fairclimb.suites import Language, Task
 
 __all__ = ["CompiledTask", "check_program", "compile_task", "predict_calls"]
 
-_repr = reprlib.Repr()
+
+class _ShortRepr(reprlib.Repr):
+    """Bounded reprs of values that came from the sandbox, whatever their size.
+
+    ``repr`` of an int of more than 4,300 digits raises (Python's int-to-str limit), and
+    a smaller one is still text of that size; such an int is described by its size.
+    """
+
+    _BITS = 1000  # about 300 digits; beyond this, digits say nothing a person reads
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() <= self._BITS:
+            return super().repr_int(x, level)
+        digits = int(x.bit_length() * 0.30103) + 1
+        return f"<{'-' if x < 0 else ''}int of about {digits} digits>"
+
+    # reprlib has no bytes case: it would build the whole repr (4x the value) first.
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return self._short(repr(x[: self.maxstring]), len(x))
+
+    def repr_bytearray(self, x: bytearray, level: int) -> str:
+        return self._short(repr(x[: self.maxstring]), len(x))
+
+    def _short(self, text: str, size: int) -> str:
+        if size <= self.maxstring:
+            return text
+        return f"{text[: self.maxstring]}… ({size} bytes)"
+
+
+log = logging.getLogger(__name__)
+_repr = _ShortRepr()
 _repr.maxstring = 80
 _repr.maxother = 80
 _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
@@ -206,12 +238,40 @@ def _describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 
 def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
-    """Run *program* in the sandbox and judge it with the task's trusted tests."""
+    """Run *program* in the sandbox and judge it with the task's trusted tests.
+
+    Whatever judging raises, short of the sandbox itself failing (:class:`SandboxError`,
+    which the caller handles), becomes this sample's verdict: a value the sample sent
+    can make formatting, comparing or the tests themselves raise, and that must never
+    stop the checker (whose successor would, for optimize tasks, measure the references
+    again and so change the scale mid-run).
+    """
+    try:
+        return _check_program(sandbox, compiled, program)
+    except SandboxError:
+        raise
+    except (Exception, _Stop, TimeLimitReached) as exc:
+        log.warning("judging a sample of %s raised %s", compiled.task.task_id,
+                    type(exc).__name__)
+        return Verdict(status=Status.FAILED,
+                       detail=_clip(f"the trusted checker could not judge this sample: "
+                                    f"{type(exc).__name__}: {_text_of(exc)}"))
+
+
+def _text_of(exc: BaseException) -> str:
+    """``str(exc)``, or a placeholder when even that raises (a huge int in its args)."""
+    try:
+        return str(exc)[:_DETAIL_LIMIT]
+    except Exception:
+        return "<its message cannot be shown>"
+
+
+def _check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Verdict:
     task = compiled.task
     execution = sandbox.execute(program, task.entry_point, compiled.predicted,
                                 language=task.language.value)
     try:
-        loaded = execution.load()
+        loaded = _load(execution, sandbox.limits.wall_s)
         if loaded.ok:
             proxy = CandidateProxy(execution, task.entry_point)
             status, detail = _run_check(compiled, proxy, sandbox.limits.wall_s)
@@ -228,9 +288,19 @@ def check_program(sandbox: Sandbox, compiled: CompiledTask, program: str) -> Ver
         status=status,
         detail=_clip(detail),
         calls=proxy.calls if proxy else 0,
-        cpu_s=report.cpu_s,
+        # Informative only (costs are the meter's): a lost zygote measured nothing.
+        cpu_s=report.cpu_s if report.measured else 0.0,
         wall_s=report.wall_s,
     )
+
+
+def _load(execution: Execution, wall_s: float) -> LoadResult:
+    """Wait for the program to load; what it sends instead is read under a time limit."""
+    try:
+        with time_limit(wall_s + 1.0):
+            return execution.load()
+    except TimeLimitReached:
+        return LoadResult(ok=False, timed_out=True)
 
 
 def _run_check(
@@ -238,17 +308,20 @@ def _run_check(
 ) -> tuple[Status | None, str]:
     """Call ``check(candidate)``; ``None`` as status means "ask the exit report"."""
     random.seed(_TEST_SEED)  # tests that draw random inputs draw the same ones each time
-    previous = _arm_alarm(wall_s)
     try:
-        compiled.check(proxy)
+        with time_limit(wall_s + 1.0):
+            try:
+                compiled.check(proxy)
+            except (_Stop, TimeLimitReached):
+                raise
+            except BaseException as exc:
+                if proxy.stopped is not None:
+                    return proxy.stopped.status, proxy.stopped.detail
+                return _exception_status(exc, proxy, compiled.filename)
     except _Stop as stop:
         return stop.status, stop.detail
-    except BaseException as exc:
-        if proxy.stopped is not None:
-            return proxy.stopped.status, proxy.stopped.detail
-        return _exception_status(exc, proxy, compiled.filename)
-    finally:
-        _disarm_alarm(previous)
+    except TimeLimitReached:
+        return Status.TIMEOUT, "time limit reached while checking the answers"
     if proxy.stopped is not None:  # the tests swallowed a stop; it still counts
         return proxy.stopped.status, proxy.stopped.detail
     if proxy.calls == 0:
@@ -261,7 +334,8 @@ def _exception_status(
 ) -> tuple[Status, str]:
     if exc is proxy.last_raised:
         status = Status.MEMORY if isinstance(exc, MemoryError) else Status.ERROR
-        text = str(exc) if isinstance(exc, _CandidateError) else f"{type(exc).__name__}: {exc}"
+        text = (_text_of(exc) if isinstance(exc, _CandidateError)
+                else f"{type(exc).__name__}: {_text_of(exc)}")
         return status, f"{proxy.last_call} raised {text}"
     where = _test_line(exc, filename)
     if isinstance(exc, AssertionError):
@@ -270,7 +344,7 @@ def _exception_status(
     if isinstance(exc, KeyboardInterrupt):
         raise exc
     return Status.FAILED, (
-        f"the check raised {type(exc).__name__}: {exc} at `{where}` "
+        f"the check raised {type(exc).__name__}: {_text_of(exc)} at `{where}` "
         f"after {proxy.last_call} returned {_repr.repr(proxy.last_value)}"
     )
 
@@ -315,31 +389,7 @@ def _exit_status(report: ExitReport, context: str) -> tuple[Status, str]:
 
 
 def _clip(text: str) -> str:
+    """A detail as it may be written anywhere: bounded and well-formed (the sandbox's
+    text, such as an exception message, may hold lone surrogates or NUL)."""
+    text = well_formed(text)
     return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
-
-
-# The alarm bounds the trusted tests themselves (a hostile answer could make a helper
-# such as ``poly`` crawl); the runner's watchdog covers what an alarm cannot interrupt.
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise _Stop(Status.TIMEOUT, "time limit reached while checking the answers")
-
-
-def _arm_alarm(wall_s: float) -> Any:
-    if sys.platform != "linux" or not _in_main_thread():
-        return None
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, wall_s + 1.0)
-    return previous
-
-
-def _disarm_alarm(previous: Any) -> None:
-    if previous is None:
-        return
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    signal.signal(signal.SIGALRM, previous)
-
-
-def _in_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()

@@ -20,14 +20,21 @@ the task's two references, measured the same way on the same machine in the same
 from __future__ import annotations
 
 import copy
+import hashlib
+import inspect
+import logging
 import math
+import random
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from fairclimb.errors import FairclimbError
+from fairclimb.errors import FairclimbError, SandboxError
+from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Call, CallKind, Limits, Sandbox, select_backend
 from fairclimb.sandbox._codec import decode_value, encode_value
 from fairclimb.suites import Task, TaskKind
@@ -50,7 +57,10 @@ __all__ = [
     "is_measured",
     "speed_score",
     "summarize_speed",
+    "task_seed",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RUNS = 5
 # Costs below this are noise (the fixed cost of a run varies by about a millisecond):
@@ -84,31 +94,53 @@ class ReferenceCosts:
 
 @dataclass(frozen=True, slots=True)
 class HeavyInput:
-    """The heavy call of a task and the answer its (trusted) fast reference gives."""
+    """The heavy call of a task and the answer its (trusted) fast reference gives.
+
+    ``seed`` is what the task's ``heavy(rng)`` drew it with (``None`` for a legacy
+    ``heavy()`` of fixed arguments), so a run's measured inputs can be rebuilt.
+    """
 
     args: tuple[Any, ...]
     expected: Any
+    seed: int | None = None
 
 
 def is_measured(task: Task) -> bool:
     return task.kind is TaskKind.OPTIMIZE and bool(task.perf_input)
 
 
-def build_heavy_input(compiled: CompiledTask) -> HeavyInput:
-    """Run the task's trusted ``heavy()`` and its fast reference, in this process."""
+def build_heavy_input(compiled: CompiledTask, seed: int) -> HeavyInput:
+    """Run the task's trusted ``heavy(rng)`` and its fast reference, in this process.
+
+    ``rng`` is a :class:`random.Random` seeded with *seed*: the measured input is drawn
+    anew for each run, so that nobody can know it in advance (a program that answered a
+    published input by heart would otherwise score as fast as the fast reference).
+    """
     task = compiled.task
-    namespace: dict[str, Any] = {"__name__": "fairclimb_perf_input"}
-    exec(compile(task.perf_input, f"<perf_input of {task.task_id}>", "exec"), namespace)
-    heavy = namespace.get("heavy")
-    if not callable(heavy):
-        raise MeasurementError(f"the perf_input of {task.task_id} defines no heavy()")
-    args = heavy()
-    if not isinstance(args, tuple):
-        raise MeasurementError(f"heavy() of {task.task_id} must return a tuple of arguments")
-    reference = compiled.namespace[task.entry_point]
-    expected = reference(*copy.deepcopy(args))
-    # Compared as the candidate's answer will arrive: through the codec.
-    return HeavyInput(args, decode_value(encode_value(expected)))
+    try:
+        namespace: dict[str, Any] = {"__name__": "fairclimb_perf_input"}
+        exec(compile(task.perf_input, f"<perf_input of {task.task_id}>", "exec"), namespace)
+        heavy = namespace.get("heavy")
+        if not callable(heavy):
+            raise MeasurementError(f"the perf_input of {task.task_id} defines no heavy()")
+        drawn = bool(inspect.signature(heavy).parameters)
+        if not drawn:
+            log.warning("the heavy input of %s is fixed (heavy() takes no rng): a program "
+                        "can answer it by heart; define heavy(rng) to draw it per run",
+                        task.task_id)
+        args = heavy(random.Random(seed)) if drawn else heavy()
+        if not isinstance(args, tuple):
+            raise MeasurementError(f"heavy() of {task.task_id} must return a tuple of "
+                                   "arguments")
+        reference = compiled.namespace[task.entry_point]
+        expected = reference(*copy.deepcopy(args))
+        # Compared as the candidate's answer will arrive: through the codec.
+        return HeavyInput(args, decode_value(encode_value(expected)), seed if drawn else None)
+    except MeasurementError:
+        raise
+    except Exception as exc:  # the suite's own code: a bug of the task, not of a sample
+        raise MeasurementError(f"the performance input of {task.task_id} cannot be built: "
+                               f"{type(exc).__name__}: {exc}") from exc
 
 
 def speed_score(cost: float, slow: float, fast: float) -> float:
@@ -161,21 +193,32 @@ class CostMeter:
                 return run
             best = run.cost if best is None else min(best, run.cost)
         assert best is not None
-        return _Run(max(COST_FLOOR_S, best - self._baseline(entry_point, heavy)))
+        baseline = self._baseline(entry_point, heavy)
+        if baseline is None:
+            return _Run(None, Status.CRASHED, "cost not measured: no run of the idle "
+                                              "program was measured")
+        return _Run(max(COST_FLOOR_S, best - baseline))
 
-    def _baseline(self, entry_point: str, heavy: HeavyInput) -> float:
+    def _baseline(self, entry_point: str, heavy: HeavyInput) -> float | None:
         idle = f"def {entry_point}(*args, **kwargs):\n    return None\n"
         costs = [self._once(idle, entry_point, HeavyInput(heavy.args, None)).cost
                  for _ in range(self.runs)]
-        return min(cost for cost in costs if cost is not None)
+        return min((cost for cost in costs if cost is not None), default=None)
 
     def _once(self, program: str, entry_point: str, heavy: HeavyInput) -> _Run:
         sandbox = self._started()
         call: Call = (heavy.args, {})
         execution = sandbox.execute(program, entry_point, [call])
         try:
-            loaded = execution.load()
-            result = execution.call(*call) if loaded.ok else None
+            # Reading, decoding and comparing the answer are bounded like the tests are.
+            with time_limit(self.limits.wall_s + 1.0):
+                loaded = execution.load()
+                result = execution.call(*call) if loaded.ok else None
+                right = result is not None and result.kind is CallKind.RETURNED and (
+                    result.value == heavy.expected)
+        except TimeLimitReached:
+            return _Run(None, Status.TIMEOUT, "time limit reached while reading the answer "
+                                              "on the performance input")
         finally:
             report = execution.finish()
         if result is None:
@@ -188,8 +231,13 @@ class CostMeter:
         if result.kind is not CallKind.RETURNED:
             return _Run(None, Status.ERROR, f"the program stopped on the performance input "
                                             f"({result.kind.value})")
-        if result.value != heavy.expected:
+        if not right:
             return _Run(None, Status.FAILED, "wrong answer on the performance input")
+        if not report.measured:
+            # The zygote was lost before it reaped the child: the stand-in report holds
+            # no CPU time, and a cost it does not have must never count as cheap.
+            return _Run(None, Status.CRASHED, "cost not measured: the sandbox was lost "
+                                              "before it measured the performance run")
         return _Run(report.cpu_s)
 
     def _started(self) -> Sandbox:
@@ -204,10 +252,14 @@ class SpeedJudge:
     """Adds cost and speed score to the verdicts of optimize tasks, in one checker.
 
     The references' costs and the heavy inputs are measured once per task and kept for
-    the run, so every candidate of a task is normalised by the same two numbers.
+    the run, so every candidate of a task is normalised by the same two numbers. Each
+    task's heavy input is drawn with a seed derived from *seed* (by default drawn from
+    the operating system's randomness when the judge is made, so no one knows it before
+    the run); every measured verdict's detail names the task's seed.
     """
 
     meter: CostMeter
+    seed: int = field(default_factory=lambda: secrets.randbits(63))
     _heavy: dict[str, HeavyInput] = field(default_factory=dict)
     _references: dict[str, ReferenceCosts] = field(default_factory=dict)
 
@@ -218,15 +270,25 @@ class SpeedJudge:
             return verdict
         heavy = self._heavy_input(compiled)
         references = self.reference_costs(compiled)
-        run = self.meter.cost(program, task.entry_point, heavy)
+        try:
+            run = self.meter.cost(program, task.entry_point, heavy)
+        except (SandboxError, MeasurementError):
+            raise
+        except Exception as exc:  # whatever the sample's run raises is its verdict
+            log.warning("measuring a sample of %s raised %s", task.task_id,
+                        type(exc).__name__)
+            return replace(verdict, status=Status.FAILED, detail=(
+                f"the performance run could not be judged ({type(exc).__name__})"))
         if run.cost is None:
-            return replace(verdict, status=run.status, detail=run.detail)
+            # The detail may quote the sandbox (an exception message): made well-formed.
+            return replace(verdict, status=run.status,
+                           detail=well_formed(_with_seed(run.detail, heavy)))
         if references.slow <= references.fast:
             raise MeasurementError(f"the slow reference of {task.task_id} measured faster "
                                    "than the fast one")
         score = speed_score(run.cost, references.slow, references.fast)
         return replace(verdict, cost=run.cost, cost_measure=self.meter.measure.value,
-                       speed_score=score)
+                       speed_score=score, detail=_with_seed(verdict.detail, heavy))
 
     def reference_costs(self, compiled: CompiledTask) -> ReferenceCosts:
         task = compiled.task
@@ -246,8 +308,20 @@ class SpeedJudge:
     def _heavy_input(self, compiled: CompiledTask) -> HeavyInput:
         task_id = compiled.task.task_id
         if task_id not in self._heavy:
-            self._heavy[task_id] = build_heavy_input(compiled)
+            self._heavy[task_id] = build_heavy_input(compiled, task_seed(self.seed, task_id))
         return self._heavy[task_id]
+
+
+def task_seed(seed: int, task_id: str) -> int:
+    """The seed of one task's heavy input in a run seeded with *seed*."""
+    digest = hashlib.sha256(f"{seed}:{task_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def _with_seed(detail: str, heavy: HeavyInput) -> str:
+    if heavy.seed is None:
+        return detail
+    return f"{detail}; performance input seed {heavy.seed}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,8 +248,12 @@ class Pool:
                 if kind != "verdict":
                     continue
                 key, verdict = payload
-                job = checker.pending.popleft()
-                assert job.key == key, "checker answered out of order"
+                # Keyed by the job, not by its place: a verdict can never be taken for
+                # another job's.
+                job = next((job for job in checker.pending if job.key == key), None)
+                if job is None:
+                    continue
+                checker.pending.remove(job)
                 checker.since = time.monotonic()
                 on_verdict(job, verdict)
         except (EOFError, OSError):
@@ -260,10 +264,14 @@ class Pool:
         for checker in list(self._checkers):
             if not checker.pending:
                 continue
-            limit = self._time_allowed(checker.pending[0])
             if not checker.process.is_alive():
-                self._replace(checker, on_verdict, "the trusted checker process died")
-            elif now - checker.since > limit:
+                # Verdicts it sent before it died are still in the pipe: read them all
+                # first (which ends in EOF, and so in its replacement), so that the job
+                # blamed is the one it was checking, never one it had already judged.
+                self._collect(checker, on_verdict)
+                if any(c is checker for c in self._checkers):
+                    self._replace(checker, on_verdict, "the trusted checker process died")
+            elif now - checker.since > self._time_allowed(checker.pending[0]):
                 self._replace(checker, on_verdict, "checking did not finish in time",
                               Status.TIMEOUT)
 
@@ -280,7 +288,7 @@ class Pool:
         """Kill *checker*; its current job fails, the rest go to its successor."""
         log.warning("%s; starting a new checker", why)
         self._kill(checker)
-        index = self._checkers.index(checker)
+        index = next(i for i, c in enumerate(self._checkers) if c is checker)
         successor = self._spawn()
         self._await_ready(successor)
         self._checkers[index] = successor

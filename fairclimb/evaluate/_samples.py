@@ -10,6 +10,7 @@ from typing import Any
 
 from fairclimb.errors import SamplesFileError
 from fairclimb.evaluate._records import Sample, SampleForm
+from fairclimb.evaluate._text import well_formed_data
 from fairclimb.suites import Suite, Task
 
 __all__ = ["file_sha256", "program_of", "read_samples"]
@@ -62,6 +63,10 @@ def _parse_line(path: Path, lineno: int, line: str, index: int, suite: Suite,
         ) from None
     if not isinstance(raw, dict):
         raise SamplesFileError(f"{where}: expected a JSON object, got {type(raw).__name__}")
+    # JSON escapes can spell lone surrogates and NUL, which no UTF-8 file and no
+    # PostgreSQL text column take: the row is made well-formed here, once, so that
+    # every writer of the run accepts what this reader accepted.
+    raw = well_formed_data(raw)
     task_id = raw.get("task_id")
     if not isinstance(task_id, str):
         raise SamplesFileError(f"{where}: missing 'task_id' (a string such as 'HumanEval/0')")

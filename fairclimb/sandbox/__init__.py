@@ -14,7 +14,15 @@ from fairclimb.sandbox._backend import (
 from fairclimb.sandbox._codec import CodecError
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
-from fairclimb.sandbox._sandbox import LANGUAGES, Call, Execution, Sandbox, find_node
+from fairclimb.sandbox._sandbox import (
+    LANGUAGES,
+    Call,
+    Confinement,
+    Execution,
+    Sandbox,
+    find_node,
+)
+from fairclimb.sandbox._selfcheck import GuaranteeResult, Outcome, SelfCheck, self_check
 
 __all__ = [
     "Backend",
@@ -23,15 +31,20 @@ __all__ = [
     "CallKind",
     "CallResult",
     "CodecError",
+    "Confinement",
     "Execution",
     "ExitReport",
+    "GuaranteeResult",
     "Isolation",
     "LANGUAGES",
     "Limits",
     "LoadResult",
+    "Outcome",
     "RlimitsBackend",
     "Sandbox",
+    "SelfCheck",
     "bubblewrap_works",
     "find_node",
     "select_backend",
+    "self_check",
 ]

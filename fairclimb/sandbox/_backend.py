@@ -7,11 +7,13 @@ per-sample limits (rlimits, uid, no-new-privileges) the same way under every bac
 from __future__ import annotations
 
 import functools
+import glob
 import logging
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,9 +32,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# uids for samples are chosen above any a distribution hands out, one per worker process.
-_UID_BASE = 200_000
 _SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Where installed packages live under the system directories (fairclimb itself and its
+# suites' data, when pip-installed outside a virtual environment): hidden from samples.
+_SYSTEM_PACKAGES = ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages",
+                    "/usr/lib64/python3*/*-packages", "/usr/local/lib64/python3*/*-packages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +60,7 @@ class Isolation:
 
 class Backend(Protocol):
     name: str
-    uid: int | None  # the unprivileged uid samples run as, where one can be used
+    separate_uid: bool  # samples run as unprivileged uids of their own, one per sample
 
     @property
     def isolation(self) -> Isolation: ...
@@ -82,12 +86,8 @@ def _python() -> str:
     return os.path.realpath(base)
 
 
-def _sample_uid() -> int | None:
-    return _UID_BASE + os.getpid() if os.geteuid() == 0 else None
-
-
-def _zygote_args(python: str, source: str, base_dir: str, uid: int | None) -> list[str]:
-    return [python, "-I", "-S", "-c", source, base_dir, "1" if uid is not None else "0"]
+def _zygote_args(python: str, source: str, base_dir: str, separate_uid: bool) -> list[str]:
+    return [python, "-I", "-S", "-c", source, base_dir, "1" if separate_uid else "0"]
 
 
 class BubblewrapBackend:
@@ -97,12 +97,13 @@ class BubblewrapBackend:
 
     def __init__(self, executable: str = "bwrap") -> None:
         self.executable = executable
-        self.uid = _sample_uid()
+        # Switching to other uids needs root; without it bwrap maps the user's own.
+        self.separate_uid = os.geteuid() == 0
 
     @property
     def isolation(self) -> Isolation:
         return Isolation(network=True, filesystem=True, processes=True,
-                         separate_uid=self.uid is not None)
+                         separate_uid=self.separate_uid)
 
     @property
     def warning(self) -> str | None:
@@ -121,27 +122,29 @@ class BubblewrapBackend:
         args += ["--dev", "/dev", "--proc", "/proc", "--perms", "0711", "--tmpfs", "/tmp",
                  "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
                  "--setenv", "LANG", "C.UTF-8", "--chdir", "/tmp"]
-        if self.uid is not None:
+        if self.separate_uid:
             # The zygote keeps just what it needs to drop to the sample's uid, prepare
-            # its directory and clean it afterwards; samples get none of these.
-            for cap in ("SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER"):
+            # its directory (a tmpfs of its own), give it its own IPC namespace and clean
+            # up afterwards; samples get none of these.
+            for cap in ("SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "FOWNER", "SYS_ADMIN"):
                 args += ["--cap-add", f"CAP_{cap}"]
-        args += ["--", *_zygote_args(python, source, "/tmp", self.uid)]
+        args += ["--", *_zygote_args(python, source, "/tmp", self.separate_uid)]
         return args, None
 
 
 def _view_of_system(python: str, more: Sequence[str] = ()) -> list[str]:
-    """Read-only binds of the system directories and the interpreters, nothing else."""
+    """Read-only binds of the system directories and the interpreter's standard library,
+    with every installed-packages directory in them hidden; nothing else."""
     args: list[str] = []
     for path in _SYSTEM_DIRS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
-    extra = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(python), *more}
+    extra = {*_interpreter_files(python), *more}
     made: set[str] = set()
     for path in sorted(extra):
-        if any(path == d or path.startswith(d + "/") for d in _SYSTEM_DIRS):
+        if _under_system_dirs(path):
             continue
         # bwrap would create the parents (say /root) with a mode the sample's uid
         # cannot traverse; create them world-traversable, empty but for the bind.
@@ -150,7 +153,42 @@ def _view_of_system(python: str, more: Sequence[str] = ()) -> list[str]:
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", path, path]
+    for packages in sorted(_packages_dirs(extra)):
+        # An empty, read-only directory over each: present (so nothing breaks on a
+        # missing path) and holding nothing.
+        args += ["--tmpfs", packages, "--remount-ro", packages]
     return args
+
+
+def _under_system_dirs(path: str) -> bool:
+    return any(path == d or path.startswith(d + "/") for d in _SYSTEM_DIRS)
+
+
+def _interpreter_files(python: str) -> list[str]:
+    """The interpreter, its shared library and its standard library: what ``python -I -S``
+    needs. Not its prefix: that holds site-packages, where fairclimb may be installed."""
+    paths = {sysconfig.get_path("stdlib", vars=_base_vars()),
+             sysconfig.get_path("platstdlib", vars=_base_vars()), python}
+    library = sysconfig.get_config_var("INSTSONAME")
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if sysconfig.get_config_var("Py_ENABLE_SHARED") and library and libdir:
+        paths.add(os.path.realpath(os.path.join(libdir, library)))
+    return sorted(path for path in paths if os.path.exists(path))
+
+
+def _base_vars() -> dict[str, str]:
+    return {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
+            "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
+
+
+def _packages_dirs(mounted: set[str]) -> set[str]:
+    """Installed-packages directories inside what the sandbox mounts."""
+    found = {path for pattern in _SYSTEM_PACKAGES for path in glob.glob(pattern)}
+    for root in mounted:
+        if os.path.isdir(root):
+            found.update(glob.glob(os.path.join(root, "*-packages")))
+    return {os.path.realpath(path) for path in found if os.path.isdir(path)
+            and not os.path.islink(path)}
 
 
 class RlimitsBackend:
@@ -161,12 +199,12 @@ class RlimitsBackend:
     def __init__(self, why: str = "the rlimits sandbox was chosen") -> None:
         self.why = why
         # Dropping to another uid only works if that uid can still read the stdlib.
-        self.uid = _sample_uid() if _world_readable(Path(sys.base_prefix)) else None
+        self.separate_uid = os.geteuid() == 0 and _world_readable(Path(sys.base_prefix))
 
     @property
     def isolation(self) -> Isolation:
         return Isolation(network=False, filesystem=False, processes=False,
-                         separate_uid=self.uid is not None)
+                         separate_uid=self.separate_uid)
 
     @property
     def warning(self) -> str | None:
@@ -178,7 +216,7 @@ class RlimitsBackend:
                 extra: Sequence[str] = ()) -> tuple[list[str], str | None]:
         base_dir = tempfile.mkdtemp(prefix="fairclimb-sandbox-")
         os.chmod(base_dir, 0o711)
-        return _zygote_args(python, source, base_dir, self.uid), base_dir
+        return _zygote_args(python, source, base_dir, self.separate_uid), base_dir
 
 
 def _world_readable(path: Path) -> bool:

@@ -17,16 +17,19 @@ import socket
 import subprocess
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fairclimb.errors import SandboxError
 from fairclimb.sandbox import _codec
 from fairclimb.sandbox._backend import Backend, _python
+from fairclimb.sandbox._confine import CleanUpTooLong, remove_tree
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
+from fairclimb.sandbox._uids import UidSource
 
-__all__ = ["LANGUAGES", "Call", "Execution", "Sandbox", "find_node"]
+__all__ = ["LANGUAGES", "Call", "Confinement", "Execution", "Sandbox", "find_node"]
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]  # positional and keyword arguments
 
@@ -42,8 +45,18 @@ def _zygote_source() -> str:
     # The zygote runs with the standard library only, so the codec travels as source,
     # and so does the Node runner, which the zygote hands to Node as its script.
     runner = (_HERE / "_node_runner.js").read_text()
-    return ((_HERE / "_codec.py").read_text() + f"\n_NODE_RUNNER = {runner!r}\n"
-            + (_HERE / "_zygote.py").read_text())
+    return ((_HERE / "_codec.py").read_text() + (_HERE / "_confine.py").read_text()
+            + f"\n_NODE_RUNNER = {runner!r}\n" + (_HERE / "_zygote.py").read_text())
+
+
+@dataclass(frozen=True, slots=True)
+class Confinement:
+    """What the running zygote could confine each sample with, beyond the backend's
+    namespaces (it probes the kernel when it starts)."""
+
+    private_ipc: bool  # an IPC namespace per sample
+    bounded_directory: bool  # the sample's directory is a tmpfs bounded in bytes and files
+    seccomp: bool  # keyrings and namespace changes refused
 
 
 def find_node(configured: str = "node") -> str:
@@ -72,7 +85,10 @@ class Sandbox:
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._host_dir: str | None = None
-        self._uid: int | None = None
+        self._uids: UidSource | None = UidSource() if backend.separate_uid else None
+        self.last_uid: int | None = None  # the uid of the latest sample
+        self.confinement = Confinement(private_ipc=False, bounded_directory=False,
+                                       seccomp=False)
         self._source = _zygote_source()
         self._run_messages: dict[str, str] = {}
 
@@ -88,7 +104,8 @@ class Sandbox:
         # Node is seen inside the sandbox from its installation prefix (bin/ and lib/).
         extra = [os.path.dirname(os.path.dirname(self.node))] if self.node else []
         command, self._host_dir = self.backend.command(_python(), self._source, extra)
-        command.append(str(theirs.fileno()))
+        command += [str(theirs.fileno()), str(self.limits.disk_bytes),
+                    str(self.limits.disk_files)]
         try:
             self._process = subprocess.Popen(
                 command,
@@ -109,12 +126,21 @@ class Sandbox:
             detail = self._stderr_of_dead_zygote()
             self.close()
             raise SandboxError(f"the {self.backend.name} sandbox did not start: {detail}")
-        self._uid = self.backend.uid if hello.get("separate_uid") else None
-        limits = self.limits.for_zygote(self._uid)
-        self._run_messages = {"python": json.dumps({"op": "run", "limits": limits})}
+        if not hello.get("separate_uid"):
+            self._uids = None
+        self.confinement = Confinement(private_ipc=bool(hello.get("ipc")),
+                                       bounded_directory=bool(hello.get("tmpfs")),
+                                       seccomp=bool(hello.get("seccomp")))
+        # The zygote uses the uid of each run message (a fresh one per sample) where the
+        # limits carry a uid at all; -1 stands for "switch uid" in the shared part.
+        limits = self.limits.for_zygote(-1 if self._uids is not None else None)
+        # Built once, the uid filled in per sample: the run message costs no JSON encoding.
+        self._run_messages = {"python": '{"op": "run", "uid": %d, "limits": '
+                              + json.dumps(limits) + "}"}
         if self.node is not None:
             js = {**limits, "language": "javascript", "node": self.node}
-            self._run_messages["javascript"] = json.dumps({"op": "run", "limits": js})
+            self._run_messages["javascript"] = ('{"op": "run", "uid": %d, "limits": '
+                                                + json.dumps(js) + "}")
 
     def close(self) -> None:
         if self._control is not None:
@@ -128,8 +154,25 @@ class Sandbox:
                 self._process.stderr.close()
             self._process = None
         if self._host_dir is not None:
-            shutil.rmtree(self._host_dir, ignore_errors=True)
+            # Iterative: a sample may have left a directory chain too deep for recursion.
+            with contextlib.suppress(OSError, CleanUpTooLong):
+                remove_tree(self._host_dir, deadline=time.monotonic() + 30)
             self._host_dir = None
+
+    def zygote_pid(self) -> int | None:
+        """The zygote's pid on the host (under bubblewrap, below its wrapper processes):
+        what to kill to lose the zygote on purpose, as the self-check and tests do.
+        Killing the process this sandbox started is not the same: with bubblewrap the
+        zygote may outlive it long enough to send a real report."""
+        if self._process is None:
+            return None
+        pid = self._process.pid
+        try:
+            while Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap":
+                pid = int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
+        return pid
 
     def restart(self) -> None:
         log.warning("restarting the sandbox after its zygote was lost")
@@ -154,6 +197,8 @@ class Sandbox:
         if run_message is None:
             raise SandboxError("JavaScript samples need Node.js, but this sandbox was started "
                                "without it; install Node.js or set FAIRCLIMB_NODE to its path")
+        self.last_uid = self._uids.take() if self._uids is not None else None
+        run_message %= self.last_uid if self.last_uid is not None else -1
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             socket.send_fds(self._control, [run_message.encode()], [theirs.fileno()])
@@ -206,7 +251,8 @@ class Sandbox:
         report = self._receive_control(self.limits.wall_s + 30)
         if report is None or report.get("op") != "exit":
             self.restart()
-            return ExitReport(exit_code=None, killed_for="sandbox_lost")
+            # Nothing measured this sample: its report says so, and holds no CPU time.
+            return ExitReport(exit_code=None, killed_for="sandbox_lost", uid=self.last_uid)
         return _exit_report(report)
 
 
@@ -215,8 +261,12 @@ def _encode_call(args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
 
 
 def _exit_report(report: dict[str, Any]) -> ExitReport:
+    """The zygote's report, which holds a real ``wait4`` of the sample's processes."""
     fields = {k: v for k, v in report.items() if k in ExitReport.__dataclass_fields__}
-    return ExitReport(**fields)
+    cpu = report.get("cpu_s")
+    if not isinstance(cpu, int | float) or isinstance(cpu, bool):
+        cpu = None
+    return ExitReport(**{**fields, "cpu_time": cpu, "uid": report.get("uid")})
 
 
 class Execution:
@@ -382,7 +432,8 @@ class Execution:
 
     def _parse(self, body: bytes) -> list[Any]:
         try:
-            frame = json.loads(body, parse_constant=_codec._reject_constant)
+            # Bounded: a frame of more values than the codec allows is refused unparsed.
+            frame = _codec.loads(body)
         except (ValueError, RecursionError):
             self._alive = False
             return ["unparsable"]

@@ -1,13 +1,15 @@
 # The zygote: the long-lived process inside the sandbox that forks one child per sample.
 #
-# It is run as ``python -I -S -c SOURCE`` where SOURCE is _codec.py followed by this
-# file, so it imports nothing from fairclimb and holds nothing the trusted side knows:
+# It is run as ``python -I -S -c SOURCE`` where SOURCE is _codec.py and _confine.py followed
+# by this file, so it imports nothing from fairclimb and holds nothing the trusted side knows:
 # no tests, no expected values. A child it forks sees only the program it runs.
 #
 # Control protocol (a SOCK_SEQPACKET socket to the trusted worker, its fd in argv), JSON messages:
-#   worker → zygote  {"op": "run", "limits": {...}}  with the sample's channel fd attached
+#   worker → zygote  {"op": "run", "uid": UID, "limits": {...}}  with the sample's channel
+#                                                    fd attached; UID never repeats
 #                    {"op": "kill"}                  end the running sample now
-#   zygote → worker  {"op": "hello", ...}            once, when ready
+#   zygote → worker  {"op": "hello", ...}            once, when ready, with what it can
+#                                                    confine ("ipc", "tmpfs", "seccomp")
 #                    {"op": "exit", ...}             the sample ended; everything it
 #                                                    started is dead and its files gone
 # Sample channel (a SOCK_STREAM socket, 4-byte big-endian length + JSON frames):
@@ -36,7 +38,8 @@ CONTROL_FD = 3  # where a child finds its sample channel
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NO_NEW_PRIVS = 38
-_OUTPUT_KEPT = 2048
+_OUTPUT_KEPT = 2048  # the tail of a sample's output kept for its verdict's detail
+_MSGQUEUE_BYTES = 1 << 18  # POSIX message queues, per uid (the default is 800 KiB)
 _CLEAN_UP_S = 5.0
 # Imported once here so that a sample's "import" is a dictionary lookup, not a
 # file read and compile (typing alone would cost a child ~10 ms).
@@ -85,10 +88,10 @@ class _Frames:
 
 # ---------------------------------------------------------------- the child
 
-def _child(channel_fd, out_w, workdir, limits):
+def _child(channel_fd, out_w, workdir, limits, confines, seccomp):
     """Runs in the forked child: confine, load the program, answer calls. Never returns."""
     try:
-        _confine(channel_fd, out_w, workdir, limits)
+        _confine(channel_fd, out_w, workdir, limits, confines, seccomp)
     except BaseException as exc:  # confinement failed: refuse to run anything
         try:
             os.write(2, f"sandbox setup failed: {exc!r}\n".encode())
@@ -105,7 +108,7 @@ def _child(channel_fd, out_w, workdir, limits):
     os._exit(code)
 
 
-def _confine(channel_fd, out_w, workdir, limits):
+def _confine(channel_fd, out_w, workdir, limits, confines, seccomp):
     os.setsid()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
@@ -124,6 +127,14 @@ def _confine(channel_fd, out_w, workdir, limits):
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"],) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    hard = resource.getrlimit(resource.RLIMIT_MSGQUEUE)[1]
+    if hard == resource.RLIM_INFINITY or hard > _MSGQUEUE_BYTES:
+        hard = _MSGQUEUE_BYTES
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (hard, hard))
+    if confines["ipc"]:
+        # While still privileged: a namespace of its own, so no IPC object a sample makes
+        # outlives it or reaches the next one.
+        private_ipc()
     uid = limits.get("uid")
     if uid is not None:
         os.setgroups([])
@@ -133,6 +144,8 @@ def _confine(channel_fd, out_w, workdir, limits):
     # (root is exempt from RLIMIT_NPROC).
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"],) * 2)
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    if seccomp is not None:
+        install_seccomp(seccomp)  # no keyrings, no way into another namespace, from here on
     # Set after the uid change, which clears it.
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     os.environ.clear()
@@ -224,10 +237,12 @@ def _answer(channel, function, seq, args, kwargs):
 # ---------------------------------------------------------------- the zygote
 
 class Zygote:
-    def __init__(self, control, base_dir, separate_uid):
+    def __init__(self, control, base_dir, separate_uid, confines):
         self.control = control
         self.base_dir = base_dir
         self.separate_uid = separate_uid
+        self.confines = confines
+        self.seccomp = seccomp_program() if confines["seccomp"] else None
         self.pid = os.getpid()
         self.children_file = f"/proc/{self.pid}/task/{self.pid}/children"
         info = os.stat(base_dir, follow_symlinks=False)
@@ -237,13 +252,16 @@ class Zygote:
 
     def serve(self):
         _send_control(self.control, {"op": "hello", "pid": self.pid,
-                                     "separate_uid": self.separate_uid})
+                                     "separate_uid": self.separate_uid, **self.confines})
         while True:
             message, fds = _recv_control(self.control)
             if message is None:
                 return
             if message["op"] == "run" and len(fds) == 1:
-                self.run(fds[0], message["limits"])
+                limits = message["limits"]
+                if limits.get("uid") is not None:
+                    limits = {**limits, "uid": int(message["uid"])}
+                self.run(fds[0], limits)
             else:
                 for fd in fds:
                     os.close(fd)
@@ -256,14 +274,21 @@ class Zygote:
         if uid is not None:
             os.chown(workdir, uid, uid)
         out_r, out_w = os.pipe()
+        before = _cpu_of_children()
         started = time.monotonic()
         pid = os.fork()
         if pid == 0:
-            _child(channel_fd, out_w, workdir, limits)
+            _child(channel_fd, out_w, workdir, limits, self.confines, self.seccomp)
         os.close(channel_fd)
         os.close(out_w)
         report = self.watch(pid, out_r, limits, started)
-        report.update(self.clean_up(uid))
+        try:
+            report.update(self.clean_up(uid))
+        except BaseException:
+            os._exit(77)  # cannot clean: die, so the sandbox tears everything down
+        # Every process of the sample, leftovers included, is reaped by now: the CPU of
+        # the whole tree is what this zygote's children used since the fork.
+        report["cpu_s"] = _cpu_of_children() - before
         _send_control(self.control, report)
 
     def watch(self, pid, out_r, limits, started):
@@ -305,11 +330,11 @@ class Zygote:
                     if not chunk:
                         selector.unregister(out_r)
                         continue
+                    # What a program prints is no part of its verdict: only the tail is
+                    # kept, for the detail, and the rest dropped as it comes.
                     size += len(chunk)
-                    kept += chunk[: max(0, _OUTPUT_KEPT - len(kept))]
-                    if size > limits["output_bytes"] and killed_for is None:
-                        killed_for = "output"
-                        _kill(pid)
+                    kept += chunk[-_OUTPUT_KEPT:]
+                    del kept[:-_OUTPUT_KEPT]
         _, status, usage = os.wait4(pid, 0)
         selector.unregister(pidfd)
         if out_r in selector.get_map():
@@ -320,8 +345,8 @@ class Zygote:
             "op": "exit",
             "exit_code": os.waitstatus_to_exitcode(status),
             "killed_for": killed_for,
-            "cpu_s": usage.ru_utime + usage.ru_stime,
             "max_rss_kb": usage.ru_maxrss,
+            "uid": limits.get("uid"),
             "wall_s": time.monotonic() - started,
             "output": kept.decode("utf-8", "replace"),
             "output_bytes": size,
@@ -349,7 +374,7 @@ class Zygote:
             if (info.st_dev, info.st_ino) != self.base_identity:
                 os._exit(76)
             for name in os.listdir(base):
-                _remove(name, base)
+                remove_tree(name, base, deadline)
         finally:
             os.close(base)
         return {"leftover_processes": leftovers}
@@ -426,28 +451,6 @@ def _read_some(fd):
         return b""
 
 
-def _remove(name, dir_fd):
-    """Remove *name* in the directory *dir_fd*, never following a link."""
-    try:
-        os.rmdir(name, dir_fd=dir_fd)  # the usual case: the sample's own, now empty
-        return
-    except NotADirectoryError:
-        os.unlink(name, dir_fd=dir_fd)
-        return
-    except OSError:
-        pass
-    for _, dirs, files, fd in os.fwalk(name, topdown=False, follow_symlinks=False,
-                                       dir_fd=dir_fd):
-        for entry in files:
-            os.unlink(entry, dir_fd=fd)
-        for entry in dirs:
-            try:
-                os.rmdir(entry, dir_fd=fd)
-            except NotADirectoryError:  # a link to a directory
-                os.unlink(entry, dir_fd=fd)
-    os.rmdir(name, dir_fd=dir_fd)
-
-
 def _send_control(sock, message, fds=()):
     socket.send_fds(sock, [json.dumps(message).encode()], list(fds))
 
@@ -464,8 +467,30 @@ def _recv_control(sock):
     return json.loads(data), fds
 
 
+def _cpu_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _confinement(base_dir, disk_bytes, disk_files):
+    """What this zygote can confine samples with, probed once at start."""
+    try:
+        # The samples' directories live in a tmpfs bounded in bytes and files, which
+        # the zygote empties after every sample, so each starts with the whole bound
+        # and none can fill host memory. Mounted in a mount namespace of the zygote's
+        # own: under the rlimits backend the host never sees it.
+        private_mounts()
+        mount_tmpfs(base_dir, disk_bytes, disk_files, None)
+        tmpfs = True
+    except OSError:
+        tmpfs = False
+    return {"ipc": can_unshare_ipc(), "tmpfs": tmpfs, "seccomp": can_filter()}
+
+
 def main():
     base_dir, separate_uid, control_fd = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+    disk_bytes, disk_files = int(sys.argv[4]), int(sys.argv[5])
+    confines = _confinement(base_dir, disk_bytes, disk_files)
     # Samples may write only inside their own directory; the base is the zygote's.
     os.chmod(base_dir, 0o711)
     for name in _WARM_MODULES:
@@ -477,7 +502,7 @@ def main():
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     control = socket.socket(fileno=control_fd)
-    Zygote(control, base_dir, separate_uid).serve()
+    Zygote(control, base_dir, separate_uid, confines).serve()
 
 
 if __name__ == "__main__":

@@ -19,14 +19,18 @@ from fairclimb.evaluate import (
     evaluate,
     plan_evaluation,
 )
+from fairclimb.evaluate._private import withheld
+from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
+from fairclimb.suites import Split, Task, TaskKind
 
 OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=5.0), bootstrap_rounds=100)
 PRIVATE = "fairclimb-implement/a-percentile"
 PUBLIC = "fairclimb-implement/a-merge-intervals"
 ROWS = [
-    {"task_id": PRIVATE, "completion": "    return 0.0\n"},  # wrong: its test quotes calls
+    # Wrong (its test quotes calls), and slow enough that its times would say so.
+    {"task_id": PRIVATE, "completion": "    import time\n    time.sleep(0.05)\n    return 0.0\n"},
     {"task_id": PUBLIC, "completion": "    return []\n"},
     {"task_id": PUBLIC, "completion": "    return sorted(intervals)\n"},
 ]
@@ -53,6 +57,10 @@ def test_private_details_are_withheld_unless_asked_for(
     stored = store.results(run_id)
     assert stored[0].detail == "failed (details withheld: private task)"
     assert stored[1].detail == results[1]["detail"]
+    # Timing is a channel too (a sample can sleep for as long as an argument says):
+    # the private task's times are withheld like its detail, the public ones kept.
+    assert (stored[0].cpu_s, stored[0].wall_s) == (0.0, 0.0)
+    assert stored[1].wall_s > 0 and stored[2].wall_s > 0
     # The report holds aggregates per split and never names a task.
     assert PRIVATE not in json.dumps(summary) and "a-percentile" not in json.dumps(summary)
     splits = {s["split"]: s for s in summary["splits"]}
@@ -67,6 +75,24 @@ def test_private_details_are_withheld_unless_asked_for(
     first = json.loads((full / "results.jsonl").read_text().splitlines()[0])
     assert first["status"] == "failed" and "withheld" not in first["detail"]
     assert first["detail"].strip()
+    full_id = json.loads((full / "summary.json").read_text())["run_id"]
+    assert store.results(full_id)[0].wall_s > 0
+
+
+@pytest.mark.parametrize("split", [Split.PRIVATE, Split.PUBLIC])
+def test_a_private_tasks_times_and_costs_are_withheld_with_its_detail(split: Split) -> None:
+    task = Task(task_id="s/t", suite="s", prompt="", entry_point="f", reference="",
+                tests="", split=split, kind=TaskKind.OPTIMIZE)
+    verdict = Verdict(Status.PASSED, "3 calls checked", calls=3, cpu_s=0.25, wall_s=0.5,
+                      cost=0.125, cost_measure="cpu_time", speed_score=0.75)
+    assert withheld(verdict, task, include_private=True) == verdict
+    shown = withheld(verdict, task, include_private=False)
+    if split is Split.PUBLIC:
+        assert shown == verdict
+        return
+    assert shown.status is Status.PASSED and shown.calls == 3
+    assert shown.detail == "passed (details withheld: private task)"
+    assert (shown.cpu_s, shown.wall_s, shown.cost, shown.speed_score) == (0.0, 0.0, None, None)
 
 
 def test_eval_refuses_webdev_tasks(tmp_path: Path,

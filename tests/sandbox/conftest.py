@@ -194,13 +194,6 @@ def _start_time(pid: int) -> int | None:
 
 
 @pytest.fixture
-def sample_uid(sandbox: Sandbox) -> int | None:
-    """The uid samples run as, or None where they run as the worker's own user."""
-    uid: int | None = getattr(sandbox.backend, "uid", None)
-    return uid if sandbox.backend.isolation.separate_uid else None
-
-
-@pytest.fixture
 def processes_of_uid() -> Callable[[int], list[int]]:
     return _processes_of_uid
 

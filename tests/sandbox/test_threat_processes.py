@@ -160,7 +160,7 @@ LOOPS = [
 
 @pytest.mark.parametrize("source", LOOPS)
 def test_endless_programs_time_out(
-    judge: Judge, sandbox: Sandbox, sample_uid: int | None,
+    judge: Judge, sandbox: Sandbox,
     processes_of_uid: Callable[[int], list[int]], source: str,
 ) -> None:
     started = time.monotonic()
@@ -168,8 +168,8 @@ def test_endless_programs_time_out(
     elapsed = time.monotonic() - started
     assert_verdict(verdict, Status.TIMEOUT)
     assert elapsed < sandbox.limits.wall_s + 3, elapsed
-    if sample_uid is not None:
-        assert processes_of_uid(sample_uid) == []
+    if sandbox.last_uid is not None:
+        assert processes_of_uid(sandbox.last_uid) == []
     assert_still_judges(judge)
 
 
@@ -263,7 +263,7 @@ def _flood_is_bounded(sandbox: Sandbox) -> bool:
 
 @pytest.mark.parametrize("where", ["in-call", "at-import"])
 def test_fork_flood_is_contained(
-    judge: Judge, sandbox: Sandbox, sample_uid: int | None,
+    judge: Judge, sandbox: Sandbox,
     processes_of_uid: Callable[[int], list[int]], where: str,
 ) -> None:
     if _flood_is_bounded(sandbox):
@@ -271,8 +271,8 @@ def test_fork_flood_is_contained(
     else:
         source = FAN_IN_CALL
     assert_verdict(judge(ADD, source), Status.TIMEOUT)
-    if sample_uid is not None:
-        assert processes_of_uid(sample_uid) == []
+    if sandbox.last_uid is not None:
+        assert processes_of_uid(sandbox.last_uid) == []
     assert_still_judges(judge)
 
 
@@ -308,24 +308,24 @@ def test_process_count_is_limited(run_raw: RunRaw, sandbox: Sandbox) -> None:
 
 
 def test_forked_children_are_killed(
-    run_raw: RunRaw, sandbox: Sandbox, sample_uid: int | None,
+    run_raw: RunRaw, sandbox: Sandbox,
     processes_of_uid: Callable[[int], list[int]],
     start_time: Callable[[int], int | None],
 ) -> None:
     during: dict[str, object] = {}
 
     def look(run: Any) -> None:
-        if sample_uid is not None:
-            during["uid"] = processes_of_uid(sample_uid)
+        if sandbox.last_uid is not None:
+            during["uid"] = processes_of_uid(sandbox.last_uid)
         if not sandbox.backend.isolation.processes:  # the pids are the host's own
             during["started"] = [start_time(pid) for pid in run.value]
 
     run = run_raw(FAN_RETURNING_PIDS, "f", (8,), before_finish=look)
     assert len(run.value) == 8
     assert run.exit is not None and run.exit.leftover_processes >= 8
-    if sample_uid is not None:
+    if sandbox.last_uid is not None:
         assert len(during["uid"]) >= 9  # sample + children
-        assert processes_of_uid(sample_uid) == []
+        assert processes_of_uid(sandbox.last_uid) == []
     if not sandbox.backend.isolation.processes:
         assert None not in during["started"]
         assert [start_time(pid) for pid in run.value] == [None] * 8
@@ -357,15 +357,15 @@ DAEMON = """
 
 
 def test_double_forked_daemon_dies_with_the_sample(
-    run_raw: RunRaw, sandbox: Sandbox, sample_uid: int | None,
+    run_raw: RunRaw, sandbox: Sandbox,
     processes_of_uid: Callable[[int], list[int]],
     start_time: Callable[[int], int | None],
 ) -> None:
     during: dict[str, object] = {}
 
     def look(run: Any) -> None:
-        if sample_uid is not None:
-            during["uid"] = processes_of_uid(sample_uid)
+        if sandbox.last_uid is not None:
+            during["uid"] = processes_of_uid(sandbox.last_uid)
         if not sandbox.backend.isolation.processes:
             comm = Path(f"/proc/{run.value}/comm")
             for _ in range(200):  # until the daemon has exec'd sleep
@@ -378,9 +378,9 @@ def test_double_forked_daemon_dies_with_the_sample(
     run = run_raw(DAEMON, "f", ("",), before_finish=look)
     assert isinstance(run.value, int)
     assert run.exit is not None and run.exit.leftover_processes >= 1
-    if sample_uid is not None:
+    if sandbox.last_uid is not None:
         assert len(during["uid"]) >= 2  # sample + daemon
-        assert processes_of_uid(sample_uid) == []
+        assert processes_of_uid(sandbox.last_uid) == []
     if not sandbox.backend.isolation.processes:
         assert during["comm"] == "sleep" and during["started"] is not None
         assert start_time(run.value) != during["started"]
@@ -439,7 +439,7 @@ TREE = """
     """
 
 def test_process_tree_dies_promptly_with_the_sample(
-    run_raw: RunRaw, sandbox: Sandbox, sample_uid: int | None,
+    run_raw: RunRaw, sandbox: Sandbox,
     processes_of_uid: Callable[[int], list[int]],
     start_time: Callable[[int], int | None], request: pytest.FixtureRequest,
 ) -> None:
@@ -447,8 +447,8 @@ def test_process_tree_dies_promptly_with_the_sample(
     run = run_raw(TREE, "f", (lifetime,))
     assert isinstance(run.value, int)
     assert run.exit.killed_for is None and run.exit.leftover_processes >= 2, run.exit
-    if sample_uid is not None:
-        assert processes_of_uid(sample_uid) == []
+    if sandbox.last_uid is not None:
+        assert processes_of_uid(sandbox.last_uid) == []
     if not sandbox.backend.isolation.processes:
         assert start_time(run.value) is None, "the grandchild outlived the sample"
     assert run.finish_s < 1.0, f"ending the sample took {run.finish_s:.1f} s"
