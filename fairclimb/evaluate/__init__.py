@@ -14,6 +14,7 @@ from fairclimb.evaluate._adequacy import (
     written_for_fairclimb,
 )
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate._checking import Check, CheckerPool, answer_program
 from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
 from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate._evaluation import (
@@ -56,6 +57,8 @@ __all__ = [
     "AdequacyOptions",
     "AdequacyReport",
     "COMPLETION_STOPS",
+    "Check",
+    "CheckerPool",
     "CompiledTask",
     "CompletionBackend",
     "CostMeasure",
@@ -81,6 +84,7 @@ __all__ = [
     "TaskAdequacy",
     "Verdict",
     "WEBDEV_NOTE",
+    "answer_program",
     "build_debug_suite",
     "build_request",
     "check_adequacy",
