@@ -19,6 +19,7 @@ from rich.progress import (
 )
 
 from fairclimb.evaluate import EvalOptions
+from fairclimb.models import Device
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
@@ -38,6 +39,16 @@ TimeoutOption = Annotated[
 SandboxOption = Annotated[
     str | None,
     typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
+]
+DeviceOption = Annotated[
+    Device,
+    typer.Option("--device", help="Where a local (hf) model runs: auto (the GPU when there "
+                 "is one), cpu or cuda."),
+]
+BatchSizeOption = Annotated[
+    int,
+    typer.Option("--batch-size", min=1, help="A local (hf) model answers up to this many "
+                 "requests in flight in one forward pass."),
 ]
 
 
