@@ -6,9 +6,30 @@ records, no forbidden teacher without an override), and every trained model is
 registered with its lineage. TRL, PEFT and torch are imported only by the trainers.
 """
 
+from fairclimb.train._card import write_model_card
+from fairclimb.train._data import TrainingData, load_training_rows
+from fairclimb.train._lineage import (
+    LINEAGE_FILE,
+    Lineage,
+    LineageGraph,
+    lineage_graph,
+    register_trained,
+    trained_on,
+    write_lineage,
+)
 from fairclimb.train._reward import ExecutionReward, execution_reward
 
 __all__ = [
     "ExecutionReward",
+    "LINEAGE_FILE",
+    "Lineage",
+    "LineageGraph",
+    "TrainingData",
     "execution_reward",
+    "lineage_graph",
+    "load_training_rows",
+    "register_trained",
+    "trained_on",
+    "write_lineage",
+    "write_model_card",
 ]
