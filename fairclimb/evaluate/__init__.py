@@ -15,6 +15,13 @@ from fairclimb.evaluate._adequacy import (
 )
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate._checking import Check, CheckerPool, answer_program
+from fairclimb.evaluate._compare import (
+    Estimate,
+    PairedComparison,
+    compare_paired,
+    gain_gap,
+    task_pass_rates,
+)
 from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
 from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate._evaluation import (
@@ -67,10 +74,12 @@ __all__ = [
     "EvalOptions",
     "EvalOutcome",
     "EvalPlan",
+    "Estimate",
     "GenerationCache",
     "GenerationOutcome",
     "GenerationPlan",
     "ModelEvalOutcome",
+    "PairedComparison",
     "MutantRun",
     "PassAtK",
     "ReferenceCheck",
@@ -90,12 +99,14 @@ __all__ = [
     "check_adequacy",
     "check_program",
     "check_references",
+    "compare_paired",
     "compile_task",
     "estimate_pass_at_k",
     "evaluate",
     "evaluate_model",
     "extract_code",
     "fix_distance",
+    "gain_gap",
     "generate",
     "mutant_limits",
     "pass_at_k",
@@ -110,6 +121,7 @@ __all__ = [
     "solution_program",
     "speed_score",
     "summarize",
+    "task_pass_rates",
     "truncate_completion",
     "written_for_fairclimb",
 ]
