@@ -54,6 +54,7 @@ def _register_commands() -> None:
     from fairclimb.cli import (
         _arena,
         _audit,
+        _climb,
         _config,
         _data,
         _distill,
@@ -72,7 +73,7 @@ def _register_commands() -> None:
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models, _arena, _suites, _data, _audit):
+    for group in (_models, _arena, _suites, _data, _audit, _climb):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)

@@ -1,0 +1,115 @@
+"""fairclimb climb report against the local OpenAI-protocol server serving three models:
+a base, one that gains only on the public tasks of fairclimb-implement (public and
+private splits), and one that gains as much on both. Only the first climb is flagged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_openai import FakeOpenAI, prompt_text
+
+from fairclimb.suites import Split, Task, get_suite
+
+SUITE = "fairclimb-implement"
+FAIRCLIMB = [sys.executable, "-m", "fairclimb"]
+
+
+def _solved() -> dict[str, set[str]]:
+    """Which tasks each served model answers right (the rest get a wrong body)."""
+    tasks = get_suite(SUITE).tasks
+    by_split = {split: [t for t in tasks if t.split is split] for split in Split}
+    base = {t.task_id for ts in by_split.values() for i, t in enumerate(ts) if i % 4 == 0}
+    more = {t.task_id for ts in by_split.values() for i, t in enumerate(ts) if i % 4 == 2}
+    public = {t.task_id for t in by_split[Split.PUBLIC]}
+    return {"base": base, "public-only": base | public, "equal": base | more}
+
+
+SOLVED = _solved()
+TASKS: list[Task] = list(get_suite(SUITE).tasks)
+
+
+def responder(request: dict[str, Any]) -> str:
+    text = prompt_text(request)
+    task = next(t for t in TASKS if t.prompt.strip() in text)
+    right = task.task_id in SOLVED[str(request["model"])]
+    body = task.reference if right else "    raise NotImplementedError\n"
+    return f"```python\n{task.prompt}{body}\n```\n"
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FAIRCLIMB, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "COLUMNS": "200"}, check=False)
+
+
+@pytest.fixture
+def served(fake_openai: FakeOpenAI, tmp_path: Path) -> FakeOpenAI:
+    fake_openai.set_responder(responder)
+    for name in SOLVED:
+        added = run(["models", "add", name, "--base-url", fake_openai.base_url, "--model",
+                     name, "--db", "s.db"], tmp_path)
+        assert added.returncode == 0, added.stderr
+    return fake_openai
+
+
+def climb(trained: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run(["climb", "report", "--base", "base", "--trained", trained, "--suite", SUITE,
+                "--out", f"climb-{trained}", "--json", "--db", "s.db", "--workers", "2"], cwd)
+
+
+@pytest.mark.slow
+def test_public_only_gain_is_flagged_and_equal_gain_is_not(served: FakeOpenAI,
+                                                           tmp_path: Path) -> None:
+    flagged = climb("public-only", tmp_path)
+    assert flagged.returncode == 1, flagged.stderr  # a flagged climb exits 1
+    report = json.loads(flagged.stdout)
+    rows = {row["split"]: row for row in report["results"]}
+    assert set(rows) == {"public", "private"}
+    assert {k for k in rows["public"]} >= {"suite", "split", "base", "trained", "diff",
+                                           "lower", "upper", "tasks"}
+    assert rows["public"]["tasks"] == 50 and rows["private"]["tasks"] == 20
+    assert rows["public"]["base"] == pytest.approx(13 / 50)
+    assert rows["public"]["trained"] == 1.0 and rows["public"]["lower"] > 0
+    assert rows["private"]["diff"] == 0.0 and rows["private"]["gained"] == 0
+    [flag] = report["flags"]
+    assert flag["kind"] == "public_gain_exceeds_private_gain" and flag["suite"] == SUITE
+    assert flag["lower"] > 0
+    assert served.calls == 140  # both models, every task of both splits, once
+
+    equal = climb("equal", tmp_path)
+    assert equal.returncode == 0, equal.stderr
+    report = json.loads(equal.stdout)
+    rows = {row["split"]: row for row in report["results"]}
+    assert rows["public"]["diff"] == pytest.approx(12 / 50)
+    assert rows["private"]["diff"] == pytest.approx(5 / 20)
+    assert rows["private"]["lower"] > 0  # a real gain, on both splits
+    assert report["flags"] == []
+    gap = report["gaps"][SUITE]
+    assert gap["lower"] < 0 < gap["upper"]
+    assert served.calls == 210  # the base's answers came from the cache
+
+    out = tmp_path / "climb-public-only"
+    markdown = (out / "climb.md").read_text()
+    assert "public gain exceeds private gain beyond noise" in markdown
+    assert (out / "climb.svg").read_text().startswith("<svg")
+    assert json.loads((out / "climb.json").read_text())["flags"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--base", "base", "--trained", "nobody", "--suite", SUITE], "nobody"),
+    (["--base", "base", "--trained", "equal", "--suite", "no-such-suite"], "no-such-suite"),
+    (["--base", "base", "--trained", "base", "--suite", SUITE], "are both 'base'"),
+])
+def test_bad_input_is_one_sentence_and_leaves_nothing(served: FakeOpenAI, tmp_path: Path,
+                                                      args: list[str], message: str) -> None:
+    result = run(["climb", "report", *args, "--out", "r", "--db", "s.db"], tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3  # one sentence, wrapped
+    assert not (tmp_path / "r").exists()
+    assert served.calls == 0
