@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fairclimb.evaluate._evaluation import EvalOptions
 from fairclimb.evaluate._pool import Job, Pool, node_for
+from fairclimb.evaluate._private import refuse_untestable
 from fairclimb.evaluate._prompts import sample_line
 from fairclimb.evaluate._records import Sample, SampleForm, Verdict
 from fairclimb.evaluate._samples import program_of
@@ -59,9 +60,11 @@ class CheckerPool:
         return self._pool is not None
 
     def check(self, checks: Sequence[Check]) -> list[Verdict]:
-        """A verdict per check, in order; identical (task, program) pairs run once."""
+        """A verdict per check, in order; identical (task, program) pairs run once.
+        A task without automatic tests (webdev) is refused, as ``eval`` refuses it."""
         if not checks:
             return []
+        refuse_untestable(check.task for check in checks)
         pool = self._ensure(check.task for check in checks)
         keys: dict[tuple[str, str], int] = {}
         jobs: list[Job] = []

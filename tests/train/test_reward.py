@@ -113,6 +113,7 @@ def test_the_function_form_has_trls_signature() -> None:
     ({}, "task_id"),
     ({"task_id": ["HumanEval/0", "HumanEval/1"]}, "task ids"),
     ({"task_id": ["NoSuchSuite/7"]}, "no suite has a task"),
+    ({"task_id": ["fairclimb-webdev/bar-chart"]}, "webdev tasks have no automatic tests"),
 ])
 def test_bad_columns_are_one_sentence(reward: ExecutionReward, kwargs: dict[str, Any],
                                       message: str) -> None:
