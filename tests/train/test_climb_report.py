@@ -113,3 +113,60 @@ def test_bad_input_is_one_sentence_and_leaves_nothing(served: FakeOpenAI, tmp_pa
     assert len(result.stderr.strip().splitlines()) <= 3  # one sentence, wrapped
     assert not (tmp_path / "r").exists()
     assert served.calls == 0
+
+
+@pytest.mark.slow
+def test_scores_on_what_the_trained_model_was_trained_on_are_marked(tmp_path: Path) -> None:
+    """A tiny hf base and a 'trained' copy whose lineage says GRPO ran on the public
+    split: the public row says so, the private row does not, in JSON and Markdown."""
+    pytest.importorskip("transformers", reason="the hf extra is not installed")
+    pytest.importorskip("tokenizers", reason="tokenizers is not installed")
+    from fairclimb.audit import ClimbOptions, climb_markdown, climb_report
+    from fairclimb.evaluate import EvalOptions
+    from fairclimb.models import Device, GenerationParams, LocalOptions, ModelSpec
+    from fairclimb.store import Store
+    from fairclimb.train import Lineage, register_trained
+
+    base_dir = tiny_checkpoint(tmp_path / "base")
+    trained_dir = tiny_checkpoint(tmp_path / "trained")
+    lineage = Lineage.model_validate({
+        "name": "trained", "trainer": "grpo",
+        "base": {"path": str(base_dir), "sha256": "ab" * 32, "registered_as": "base"},
+        "datasets": [], "suites": [{"suite": SUITE, "split": "public"}],
+        "hyperparameters": {}, "seeds": {"seed": 0}, "libraries": {}, "device": "cpu",
+        "wall_s": 1.0})
+    options = ClimbOptions(base="base", trained="trained", suites=(SUITE,),
+                           out_dir=tmp_path / "climb", n=1,
+                           params=GenerationParams(temperature=0.0, max_tokens=4, seed=0),
+                           local=LocalOptions(Device.CPU, 16), rounds=200)
+    with Store.open(str(tmp_path / "s.db")) as store:
+        store.add_model(ModelSpec(name="base", base_url="", model_id=str(base_dir),
+                                  backend="hf"))
+        register_trained(store, "trained", trained_dir, lineage)
+        report = climb_report(store, options, EvalOptions(workers=2), {})
+    marked = {row["split"]: row["trained_on"] for row in report.to_json()["results"]}
+    assert marked == {"public": True, "private": False}
+    assert f"| {SUITE} | public (trained on it) |" in climb_markdown(report)
+    assert f"| {SUITE} | private |" in climb_markdown(report)
+
+
+def tiny_checkpoint(path: Path) -> Path:
+    """A 1-layer random GPT-2 with a word-level tokenizer (nothing downloaded)."""
+    import torch
+    import transformers
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    raw = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    raw.train_from_iterator(["def f ( x ) : return x + 1"], trainers.WordLevelTrainer(
+        special_tokens=["[UNK]", "[PAD]", "[EOS]"]))
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(
+        n_layer=1, n_head=2, n_embd=16, vocab_size=len(tokenizer), n_positions=4096,
+        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id)
+    transformers.GPT2LMHeadModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
