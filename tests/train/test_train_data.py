@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg import fresh_database
 
 from fairclimb.data import Origin, RecordKind, TrainingRecord, curate, known_tasks
 from fairclimb.errors import UserInputError
@@ -19,8 +20,12 @@ TEACHER = {"name": "teacher-a", "model_id": "coder-7b", "endpoint": "http://x/v1
            "terms": "allow", "terms_url": None}
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "postgres":
+        with fresh_database() as url, Store.open(url) as opened:
+            yield opened
+        return
     with Store.open(str(tmp_path / "fairclimb.db")) as opened:
         yield opened
 
