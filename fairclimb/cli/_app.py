@@ -65,6 +65,7 @@ def _register_commands() -> None:
         _ratings,
         _runs,
         _suites,
+        _train,
     )
 
     for module in (_eval, _generate, _quickstart, _runs, _config, _distill):
@@ -73,7 +74,7 @@ def _register_commands() -> None:
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models, _arena, _suites, _data, _audit, _climb):
+    for group in (_models, _arena, _suites, _data, _audit, _climb, _train):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)

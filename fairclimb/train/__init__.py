@@ -6,6 +6,7 @@ records, no forbidden teacher without an override), and every trained model is
 registered with its lineage. TRL, PEFT and torch are imported only by the trainers.
 """
 
+from fairclimb.train._api import TRAIN_EXTRA_HINT, require_train_extra, train
 from fairclimb.train._card import write_model_card
 from fairclimb.train._data import TrainingData, load_training_rows
 from fairclimb.train._lineage import (
@@ -17,18 +18,35 @@ from fairclimb.train._lineage import (
     trained_on,
     write_lineage,
 )
+from fairclimb.train._options import (
+    Device,
+    RunStatus,
+    TrainerKind,
+    TrainOptions,
+    TrainOutcome,
+    TrainSource,
+)
 from fairclimb.train._reward import ExecutionReward, execution_reward
 
 __all__ = [
+    "Device",
     "ExecutionReward",
     "LINEAGE_FILE",
     "Lineage",
     "LineageGraph",
+    "RunStatus",
+    "TRAIN_EXTRA_HINT",
+    "TrainOptions",
+    "TrainOutcome",
+    "TrainSource",
+    "TrainerKind",
     "TrainingData",
     "execution_reward",
     "lineage_graph",
     "load_training_rows",
     "register_trained",
+    "require_train_extra",
+    "train",
     "trained_on",
     "write_lineage",
     "write_model_card",
