@@ -197,3 +197,30 @@ def test_the_commands_print_the_lineage_and_write_the_card(store: Store,
     assert "teacher-a" in (tmp_path / "card" / "README.md").read_text()
     missing = _cli(["models", "lineage", "nobody"], tmp_path)
     assert missing.returncode == 2 and "unknown model 'nobody'" in missing.stderr
+
+
+def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path: Path) -> None:
+    """A real (tiny) SFT run on people's corrections: the lineage names the raters, the
+    models whose answers they corrected with those models' terms, and the card says so."""
+    pytest.importorskip("trl", reason="the train extra is not installed")
+    from trainer_fixtures import make_checkpoint, make_dataset, planted_votes, vote_texts
+
+    from fairclimb.train import Device, TrainerKind, TrainOptions, TrainSource, train
+
+    votes = planted_votes(8)
+    store.add_model(ModelSpec("student-a", "http://x/v1", "a-weights", terms=Terms.FORBID))
+    make_dataset(store, "corrections", votes)
+    base = make_checkpoint(tmp_path / "base", vote_texts(votes))
+    out = tmp_path / "corrected"
+    train(store, TrainerKind.SFT, TrainSource(dataset="corrections"),
+          TrainOptions(base=str(base), out=out, max_steps=2, batch_size=4, seed=0,
+                       device=Device.CPU, save_steps=1))
+    graph = lineage_graph(store, "corrected").to_json()
+    assert graph["raters"] == ["rater-0", "rater-1", "rater-2"]
+    assert {(t["name"], t["terms"], t["role"]) for t in graph["teachers"]} == {
+        ("student-a", "forbid", "corrected"), ("student-b", "unknown", "corrected")}
+    assert [(d["name"], d["records"]) for d in graph["datasets"]] == [("corrections", 8)]
+    assert graph["runs"][0]["trainer"] == "sft" and graph["runs"][0]["device"] == "cpu"
+    assert len(graph["base"]["sha256"]) == 64
+    card = write_model_card(store, "corrected", tmp_path / "card").read_text()
+    assert "| student-a | a-weights | corrected | corrected | forbid | - |" in card
