@@ -170,3 +170,49 @@ def tiny_checkpoint(path: Path) -> Path:
     transformers.GPT2LMHeadModel(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+def test_the_arena_rating_difference_is_reported_when_both_have_votes(
+        fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    """A three-task suite built into the store, and 40 arena votes where 'trained' wins
+    most battles against 'base': the report sets both ratings side by side."""
+    import numpy as np
+
+    from fairclimb.arena import Arena, ArenaOptions, Role
+    from fairclimb.audit import ClimbOptions, climb_markdown, climb_report
+    from fairclimb.evaluate import EvalOptions
+    from fairclimb.models import ModelSpec
+    from fairclimb.store import SampleIn, Store, StoredSuite, SuiteRepository
+    from fairclimb.suites import task_to_fields
+
+    fake_openai.set_responder(responder)
+    tasks = [t for t in TASKS if t.split is Split.PUBLIC][:3]
+    fast = ArenaOptions(votes_per_minute=10_000, battles_per_minute=10_000,
+                        fast_vote_seconds=0.0, gold_rate=0.0)
+    with Store.open(str(tmp_path / "s.db")) as store:
+        for name in ("base", "equal"):
+            store.add_model(ModelSpec(name=name, base_url=fake_openai.base_url,
+                                      model_id=name))
+        SuiteRepository(store).put(StoredSuite(
+            "tiny", "three tasks", "test", {}, [task_to_fields(t) for t in tasks]))
+        arena = Arena(store, fast, np.random.default_rng(3))
+        arena.briefing.publish(20.0, "USD", "the test team")
+        arena.import_samples([SampleIn(model, t.prompt, f"{t.reference}# {model}\n")
+                              for t in tasks for model in ("base", "equal")])
+        account = arena.accounts.create("rater0", "rater-password-1", Role.RATER)
+        arena.briefing.accept(account, 1)
+        signed = arena.data.account(username="rater0")
+        assert signed is not None
+        rater = arena.accounts.session(arena.accounts.start_session(signed)[0])
+        for i in range(40):
+            battle = arena.battle(rater, arena.next_battle(rater))
+            better = "model_a" if battle.model_a == "equal" else "model_b"
+            worse = "model_b" if better == "model_a" else "model_a"
+            arena.vote(rater, battle.id, better if i % 5 else worse)
+        options = ClimbOptions(base="base", trained="equal", suites=("tiny",),
+                               out_dir=tmp_path / "climb", rounds=200)
+        report = climb_report(store, options, EvalOptions(workers=2), {})
+    assert report.arena is not None
+    assert report.arena.trained > report.arena.base and report.arena.diff > 0
+    assert report.to_json()["arena"]["diff"] == pytest.approx(report.arena.diff)
+    assert "## Arena" in climb_markdown(report) and "difference +" in climb_markdown(report)
