@@ -15,6 +15,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from fairclimb.errors import FairclimbError
 
@@ -40,8 +41,9 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except FairclimbError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False,
-                                       soft_wrap=True)
+            # escaped: a message may hold brackets ("pip install 'fairclimb[train]'")
+            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}",
+                                       highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             Console(stderr=True).print("interrupted; rerun the same command to resume")

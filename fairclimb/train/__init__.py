@@ -6,9 +6,10 @@ records, no forbidden teacher without an override), and every trained model is
 registered with its lineage. TRL, PEFT and torch are imported only by the trainers.
 """
 
-from fairclimb.train._api import TRAIN_EXTRA_HINT, require_train_extra, train
+from fairclimb.train._api import train
 from fairclimb.train._card import write_model_card
 from fairclimb.train._data import TrainingData, load_training_rows
+from fairclimb.train._extra import TRAIN_EXTRA_HINT, require_train_extra
 from fairclimb.train._lineage import (
     LINEAGE_FILE,
     Lineage,

@@ -31,6 +31,7 @@ from typing import Any
 
 from fairclimb.errors import UserInputError
 from fairclimb.store import Store
+from fairclimb.train._extra import require_train_extra
 from fairclimb.train._finish import LINEAGE_FILE, finish_run, registered_again
 from fairclimb.train._metrics import MetricsLog
 from fairclimb.train._model import resolve_base, resolve_device
@@ -58,9 +59,10 @@ def run(store: Store, kind: TrainerKind, source: TrainSource, options: TrainOpti
     _check_out(out, kind, source)
     _check_name(store, options)
     base = resolve_base(store, options.base)
-    device = resolve_device(options.device)
     module = importlib.import_module(f"fairclimb.train.{_MODULES[kind]}")
     examples: Examples = module.examples(store, source, options)
+    require_train_extra()  # after the cheap checks: a typo is named before a slow import
+    device = resolve_device(options.device)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -88,11 +90,13 @@ def _check_options(options: TrainOptions) -> None:
 
 
 def _checkpoints(out: Path) -> list[tuple[int, Path]]:
+    """The complete checkpoints in *out*, oldest first. transformers writes a
+    checkpoint's trainer_state.json last, so one without it was cut by a kill."""
     found = []
     if out.is_dir():
         for child in out.iterdir():
             match = _CHECKPOINT.fullmatch(child.name)
-            if match and child.is_dir():
+            if match and (child / "trainer_state.json").is_file():
                 found.append((int(match.group(1)), child))
     return sorted(found)
 
