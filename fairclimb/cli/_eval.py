@@ -112,10 +112,19 @@ def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concur
         backend = open_backend(spec, os.environ, RetryPolicy(), local)
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)
+        from fairclimb.train import trained_on  # light: TRL is imported by trainers only
+
+        name = outcome.evaluation.summary.suite
+        seen = sorted(split for trained, split in trained_on(store, spec.name) if trained == name)
     generation = outcome.generation
     Console(stderr=True).print(
         f"generation: {generation.calls} model calls, {generation.cache_hits} answers from "
         f"the cache; samples: {generation.samples_path}", highlight=False)
+    if seen:
+        Console(stderr=True).print(
+            f"note: {spec.name} was trained on {name} ({', '.join(seen)} split), so its "
+            "scores there are not held-out scores (fairclimb models lineage "
+            f"{spec.name})", highlight=False)
     return outcome.evaluation.summary
 
 

@@ -199,6 +199,7 @@ def test_the_commands_print_the_lineage_and_write_the_card(store: Store,
     assert missing.returncode == 2 and "unknown model 'nobody'" in missing.stderr
 
 
+@pytest.mark.slow
 def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path: Path) -> None:
     """A real (tiny) SFT run on people's corrections: the lineage names the raters, the
     models whose answers they corrected with those models' terms, and the card says so."""
@@ -224,3 +225,26 @@ def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path
     assert len(graph["base"]["sha256"]) == 64
     card = write_model_card(store, "corrected", tmp_path / "card").read_text()
     assert "| student-a | a-weights | corrected | corrected | forbid | - |" in card
+
+
+@pytest.mark.slow
+def test_eval_says_when_a_model_was_trained_on_the_suite(store: Store, tmp_path: Path) -> None:
+    pytest.importorskip("transformers", reason="the hf extra is not installed")
+    from trainer_fixtures import make_checkpoint, make_suite
+
+    make_suite(store, "tinyfam")
+    make_suite(store, "otherfam")
+    trained = make_checkpoint(tmp_path / "trained", ["def double ( x ) : return x + x"],
+                              layers=1, width=16)
+    register_trained(store, "rl", trained, lineage("rl", tmp_path / "base",
+                                                   suites=(("tinyfam", "public"),)))
+
+    def evaluate(suite: str) -> subprocess.CompletedProcess[str]:
+        result = _cli(["eval", "--model", "rl", "--suite", suite, "-n", "1", "--max-tokens",
+                       "4", "--temperature", "0", "--device", "cpu", "--out", suite], tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    assert "note: rl was trained on tinyfam (public split), so its scores there are not " \
+           "held-out scores" in " ".join(evaluate("tinyfam").stderr.split())
+    assert "trained on" not in evaluate("otherfam").stderr
