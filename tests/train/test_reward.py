@@ -84,14 +84,18 @@ def test_statuses_are_counted_per_step(reward: ExecutionReward, humaneval: Suite
 
 
 def test_partial_credit_only_for_failed_answers(humaneval: Suite) -> None:
+    """HumanEval/55's tests call fib(10), fib(1), fib(8), fib(11), fib(12): an answer
+    right up to 10 holds three of the five checks."""
     options = EvalOptions(workers=1, limits=Limits(wall_s=3.0))
-    wrong = next(line for line in LINES if line["note"] == "wrong: off by one")
+    upto_ten = ("    if n > 10:\n        return 0\n    a, b = 0, 1\n    for _ in range(n):\n"
+                "        a, b = b, a + b\n    return a\n")
     loop = next(line for line in LINES if "infinite loop" in line["note"])
+    answers = [upto_ten, loop["completion"], "    return n\n"]
+    ids = ["HumanEval/55", loop["task_id"], "HumanEval/55"]
     with ExecutionReward(humaneval.tasks, options=options, partial_credit=True) as partial:
-        scores = partial(completions=[wrong["completion"], loop["completion"]],
-                         task_id=[wrong["task_id"], loop["task_id"]])
-    assert 0.0 <= scores[0] < 1.0
-    assert scores[1] == 0.0
+        assert partial(completions=answers, task_id=ids) == [0.6, 0.0, 0.0]
+    with ExecutionReward(humaneval.tasks, options=options) as strict:
+        assert strict(completions=answers, task_id=ids) == [0.0, 0.0, 0.0]
 
 
 def test_the_pool_starts_once_for_many_steps(reward: ExecutionReward) -> None:
