@@ -17,7 +17,7 @@ from typing import Any
 
 from fairclimb.errors import UserInputError
 from fairclimb.store import Store
-from fairclimb.train._lineage import LineageGraph, lineage_graph, lineage_of
+from fairclimb.train._lineage import LineageGraph, lineage_graph, lineage_of, trained_on
 
 __all__ = ["CARD_FILE", "write_model_card"]
 
@@ -34,7 +34,8 @@ def write_model_card(store: Store, name: str, out_dir: Path) -> Path:
     if out_dir.exists() and not out_dir.is_dir():
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = card_text(lineage_graph(store, name), lineage.model_dump(mode="json"))
+    text = card_text(lineage_graph(store, name), lineage.model_dump(mode="json"),
+                     trained_on(store, name))
     path = out_dir / CARD_FILE
     temporary = out_dir / f".{CARD_FILE}.{os.getpid()}.tmp"
     try:
@@ -45,10 +46,12 @@ def write_model_card(store: Store, name: str, out_dir: Path) -> Path:
     return path
 
 
-def card_text(graph: LineageGraph, lineage: dict[str, Any]) -> str:
+def card_text(graph: LineageGraph, lineage: dict[str, Any],
+              direct: set[tuple[str, str]]) -> str:
+    """*direct*: the (suite, split) the model or a base it grew from was trained on."""
     sections = [_front_matter(graph, lineage), f"# {graph.model}\n",
                 _overview(graph, lineage), _data(graph), _teachers(graph),
-                _suites(graph), _training(lineage), _graph(graph)]
+                _suites(graph, direct), _training(lineage), _graph(graph)]
     return "\n".join(section for section in sections if section)
 
 
@@ -108,13 +111,19 @@ def _teachers(graph: LineageGraph) -> str:
     return "\n".join(rows) + "\n"
 
 
-def _suites(graph: LineageGraph) -> str:
-    if not graph.suites:
-        return ("## Benchmarks trained on\n\nNone: no suite's tasks were in its training "
-                "data.\n")
-    rows = ["## Benchmarks trained on\n",
-            "Its scores on these suites and splits are not held-out scores.\n"]
-    rows += [f"- {s['suite']}, {s['split']} split (by {s['trained']})" for s in graph.suites]
+def _suites(graph: LineageGraph, direct: set[tuple[str, str]]) -> str:
+    rows = ["## Benchmarks trained on\n"]
+    if direct:
+        rows.append("It, or a base it grew from, was trained on these suites and splits: its "
+                    "scores on them are not held-out scores.\n")
+        rows += [f"- {suite}, {split} split" for suite, split in sorted(direct)]
+    else:
+        rows.append("None: no suite's tasks were in its own training data or its bases'.")
+    indirect = sorted({(s["suite"], s["split"], s["trained"]) for s in graph.suites
+                       if (s["suite"], s["split"]) not in direct})
+    if indirect:
+        rows.append("\nModels whose outputs it learnt from were trained on:\n")
+        rows += [f"- {suite}, {split} split (by {by})" for suite, split, by in indirect]
     return "\n".join(rows) + "\n"
 
 

@@ -170,7 +170,7 @@ def test_the_card_names_the_teacher_its_terms_and_the_suites(store: Store,
     assert card.startswith("---\n")
     assert "| closed-teacher | closed-teacher-weights | teacher | student | [forbid](https://" \
            "example.invalid/closed-teacher) | we have a licence |" in card
-    assert "- humaneval, public split (by student)" in card
+    assert "- humaneval, public split\n" in card
     assert "rater-7" in card and data.records_sha256 in card
     store.add_model(ModelSpec("api-model", "http://x/v1", "gpt"))
     with pytest.raises(UserInputError, match="has no fairclimb lineage"):
