@@ -24,7 +24,9 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -68,14 +70,16 @@ def run(store: Store, kind: TrainerKind, source: TrainSource, options: TrainOpti
     try:
         _write_run_file(out, kind, source, options)
         setup = Setup(store, options, base, device, examples, callbacks=[])
-        trainer, resumed, held_out = _train(module, setup, progress)
+        with _libraries_quiet():
+            trainer, resumed, held_out = _train(module, setup, progress)
     except BaseException:
         if created and not _checkpoints(out):  # nothing worth resuming: leave no trace
             shutil.rmtree(out, ignore_errors=True)
         raise
-    return finish_run(store, kind, source, setup, trainer,
-                      resumed_from_step=resumed, held_out=held_out,
-                      wall_s=time.monotonic() - started)
+    with _libraries_quiet():
+        return finish_run(store, kind, source, setup, trainer,
+                          resumed_from_step=resumed, held_out=held_out,
+                          wall_s=time.monotonic() - started)
 
 
 def _check_options(options: TrainOptions) -> None:
@@ -142,6 +146,31 @@ def _write_run_file(out: Path, kind: TrainerKind, source: TrainSource,
                     encoding="utf-8")
 
 
+@contextmanager
+def _libraries_quiet() -> Iterator[None]:
+    """No tqdm bars from datasets and transformers, and none of their deprecation
+    notices (about arguments fairclimb, not the user, passes): the caller's progress
+    bar and metrics.jsonl say what happens."""
+    import datasets
+    import transformers
+
+    logs: Any = transformers.logging  # partly unannotated
+    bars = datasets.is_progress_bar_enabled()
+    verbosity = logs.get_verbosity()
+    datasets.disable_progress_bars()
+    logs.disable_progress_bar()
+    logs.set_verbosity_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            yield
+    finally:
+        logs.set_verbosity(verbosity)
+        logs.enable_progress_bar()
+        if bars:
+            datasets.enable_progress_bars()
+
+
 def _quiet(trainer: Any) -> None:
     """transformers prints every log as a dict on stdout (or draws tqdm bars); the
     metrics go to metrics.jsonl and the progress to the caller's bar instead."""
@@ -165,9 +194,9 @@ def _train(module: Any, setup: Setup, progress: Callable[[int, int], None] | Non
         metrics.truncate_after(resumed)
         logger.info("resuming %s from step %d", out, resumed)
     setup.callbacks.append(RunCallback(metrics, progress))
-    trainer = module.build(setup)
-    _quiet(trainer)
     try:
+        trainer = module.build(setup)
+        _quiet(trainer)
         trainer.train(resume_from_checkpoint=str(checkpoints[-1][1]) if checkpoints else None)
         held_out = (module.held_out_accuracy(trainer, len(setup.examples.held_out))
                     if hasattr(module, "held_out_accuracy") else {})

@@ -164,3 +164,24 @@ def test_grpo_rewards_through_one_pool_and_records_statuses(workdir: Path) -> No
             assert "rewards/execution/mean" in row
         lineage = json.loads((out / "fairclimb-train.json").read_text())
         assert lineage["suites"] == [{"suite": "tinyfam", "split": "public"}]
+
+
+def test_grpo_scores_prompts_without_tests_with_a_reward_model(store: Store, base: Path,
+                                                               workdir: Path) -> None:
+    """The votes' prompts have no tests: a trained reward model scores them, logged
+    apart from execution (which rewards nothing here and counts no status)."""
+    train(store, TrainerKind.REWARD, TrainSource(dataset="votes"),
+          options(base, workdir / "rm-for-grpo", max_steps=2))
+    out = workdir / "grpo-rm"
+    outcome = train(store, TrainerKind.GRPO, TrainSource(dataset="votes"),
+                    options(base, out, max_steps=2, batch_size=4, num_generations=4,
+                            max_completion_length=6, reward_model="rm-for-grpo",
+                            reward_model_weight=0.5))
+    assert outcome.status is RunStatus.FINISHED and outcome.steps == 2
+    rows = [row for row in metrics(out) if "loss" in row]
+    assert len(rows) == 2
+    for row in rows:
+        assert isinstance(row["rewards/reward_model/mean"], float)
+        assert sum(row["statuses"].values()) == 0
+    lineage = json.loads((out / "fairclimb-train.json").read_text())
+    assert lineage["reward_models"] == ["rm-for-grpo"]
