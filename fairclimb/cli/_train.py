@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from fairclimb.cli._common import DbOption, progress_bar
+from fairclimb.errors import UserInputError
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 from fairclimb.train import (
@@ -46,11 +47,22 @@ LoraAlpha = Annotated[int, typer.Option("--lora-alpha", min=1)]
 DeviceOpt = Annotated[Device, typer.Option("--device", help="auto, cpu or cuda.")]
 SaveSteps = Annotated[int, typer.Option("--save-steps", min=1, help="Checkpoint every N "
                                         "steps (what a killed run can lose).")]
-Override = Annotated[str | None, typer.Option(
+Override = Annotated[bool, typer.Option(
     "--override-contamination", help="Train even on records whose decontamination report "
-    "is missing, stale or positive: say why (recorded in the lineage).",
-    metavar="REASON")]
+    "is missing, stale or positive (needs --reason; recorded in the lineage).")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why the override is sound.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")]
+
+
+def _override(flag: bool, reason: str | None) -> str | None:
+    """The override's reason, or None; each half without the other is refused."""
+    if flag and not (reason or "").strip():
+        raise UserInputError("--override-contamination needs --reason \"...\" saying why "
+                             "training on unchecked or contaminated records is sound")
+    if reason is not None and not flag:
+        raise UserInputError("--reason explains --override-contamination; give both or "
+                             "neither")
+    return reason.strip() if flag and reason else None
 
 
 def _go(kind: TrainerKind, source: TrainSource, options: TrainOptions, as_json: bool,
@@ -87,12 +99,12 @@ def sft_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
                 max_steps: MaxSteps = None, epochs: Epochs = 1.0, lr: Lr = 2e-5,
                 batch_size: Batch = 8, seed: Seed = 0, lora: Lora = False, lora_r: LoraR = 16,
                 lora_alpha: LoraAlpha = 32, device: DeviceOpt = Device.AUTO,
-                save_steps: SaveSteps = 50, override_contamination: Override = None,
-                as_json: AsJson = False, db: DbOption = None) -> None:
+                save_steps: SaveSteps = 50, override_contamination: Override = False,
+                reason: Reason = None, as_json: AsJson = False, db: DbOption = None) -> None:
     """Supervised fine-tuning on a dataset's SFT records (TRL SFTTrainer)."""
     options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
                            lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=override_contamination)
+                           override_contamination=_override(override_contamination, reason))
     _go(TrainerKind.SFT, TrainSource(dataset=dataset), options, as_json, db)
 
 
@@ -100,12 +112,12 @@ def dpo_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
                 max_steps: MaxSteps = None, epochs: Epochs = 1.0, lr: Lr = 5e-6,
                 batch_size: Batch = 8, seed: Seed = 0, lora: Lora = False, lora_r: LoraR = 16,
                 lora_alpha: LoraAlpha = 32, device: DeviceOpt = Device.AUTO,
-                save_steps: SaveSteps = 50, override_contamination: Override = None,
-                as_json: AsJson = False, db: DbOption = None) -> None:
+                save_steps: SaveSteps = 50, override_contamination: Override = False,
+                reason: Reason = None, as_json: AsJson = False, db: DbOption = None) -> None:
     """Direct preference optimisation on a dataset's preference records (TRL DPOTrainer)."""
     options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
                            lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=override_contamination)
+                           override_contamination=_override(override_contamination, reason))
     _go(TrainerKind.DPO, TrainSource(dataset=dataset), options, as_json, db)
 
 
@@ -117,13 +129,13 @@ def reward_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
                    held_out: Annotated[float, typer.Option(
                        "--held-out", min=0.01, max=0.9, help="Share of the pairs kept out of "
                        "training to measure pairwise accuracy.")] = 0.2,
-                   override_contamination: Override = None, as_json: AsJson = False,
-                   db: DbOption = None) -> None:
+                   override_contamination: Override = False, reason: Reason = None,
+                   as_json: AsJson = False, db: DbOption = None) -> None:
     """A reward model on people's preference records (TRL RewardTrainer), with its
     held-out pairwise accuracy."""
     options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
                            lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=override_contamination,
+                           override_contamination=_override(override_contamination, reason),
                            eval_fraction=held_out)
     _go(TrainerKind.REWARD, TrainSource(dataset=dataset), options, as_json, db)
 
@@ -148,12 +160,12 @@ def grpo_command(base: Base, out: Out,
                  lr: Lr = 1e-6, batch_size: Batch = 8, seed: Seed = 0, lora: Lora = False,
                  lora_r: LoraR = 16, lora_alpha: LoraAlpha = 32,
                  device: DeviceOpt = Device.AUTO, save_steps: SaveSteps = 50,
-                 override_contamination: Override = None, as_json: AsJson = False,
-                 db: DbOption = None) -> None:
+                 override_contamination: Override = False, reason: Reason = None,
+                 as_json: AsJson = False, db: DbOption = None) -> None:
     """GRPO with execution rewards: the eval harness scores every completion."""
     options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
                            lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=override_contamination,
+                           override_contamination=_override(override_contamination, reason),
                            num_generations=num_generations,
                            max_completion_length=max_completion_length,
                            reward_model=reward_model, reward_model_weight=reward_model_weight)

@@ -102,6 +102,8 @@ def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint(home: Path) -> No
     (["train", "grpo", "--base", "base"], "--suite S (one or more) or from --dataset NAME"),
     (["train", "grpo", "--dataset", "votes", "--base", "base"],
      "has no records whose task has tests; give --reward-model NAME"),
+    (["train", "dpo", "--dataset", "votes", "--base", "base", "--override-contamination"],
+     "--override-contamination needs --reason"),
     (["train", "reward", "--dataset", "votes", "--base", "base", "--name", "taken"],
      "already registered"),
 ])
