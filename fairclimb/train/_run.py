@@ -53,7 +53,7 @@ _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 def run(store: Store, kind: TrainerKind, source: TrainSource, options: TrainOptions,
         progress: Callable[[int, int], None] | None = None) -> TrainOutcome:
     started = time.monotonic()
-    options = replace(options, out=options.out.expanduser().absolute())
+    options = replace(options, out=options.out.expanduser().resolve())
     out = options.out
     _check_options(options)
     if (out / LINEAGE_FILE).is_file():
@@ -125,7 +125,7 @@ def _check_out(out: Path, kind: TrainerKind, source: TrainSource) -> None:
 
 def _check_name(store: Store, options: TrainOptions) -> None:
     spec = store.get_model(options.registered_name)
-    if spec is not None and Path(spec.model_id) != options.out:
+    if spec is not None and Path(spec.model_id).resolve() != options.out:
         raise UserInputError(
             f"the name {options.registered_name!r} is already registered for {spec.model_id}; "
             "choose another with --name, or remove it with fairclimb models remove")

@@ -23,6 +23,7 @@ from fairclimb.train import (
 )
 
 pytest.importorskip("trl", reason="the train extra is not installed")
+pytestmark = pytest.mark.slow  # each trains a tiny model for a few seconds to a minute
 
 VOTES = planted_votes(60)
 

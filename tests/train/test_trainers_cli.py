@@ -19,6 +19,7 @@ from fairclimb.data import Vote
 from fairclimb.store import Store
 
 pytest.importorskip("trl", reason="the train extra is not installed")
+pytestmark = pytest.mark.slow  # each trains a tiny model for a few seconds to a minute
 
 FAIRCLIMB = [sys.executable, "-m", "fairclimb"]
 VOTES = planted_votes(40, seed=1)
