@@ -186,3 +186,28 @@ def test_grpo_scores_prompts_without_tests_with_a_reward_model(store: Store, bas
         assert sum(row["statuses"].values()) == 0
     lineage = json.loads((out / "fairclimb-train.json").read_text())
     assert lineage["reward_models"] == ["rm-for-grpo"]
+
+
+def test_an_uncurated_dataset_trains_only_with_a_recorded_override(store: Store, base: Path,
+                                                                   workdir: Path) -> None:
+    from fairclimb.data import Origin, RecordKind, TrainingRecord
+    from fairclimb.errors import UserInputError
+    from fairclimb.store import DataRepository, Offer
+
+    records = [TrainingRecord(RecordKind.SFT, Origin.HUMAN, {"messages": [
+        {"role": "user", "content": v.prompt}, {"role": "assistant", "content": v.correction}]})
+        for v in VOTES[:8]]
+    DataRepository(store).add_offers("uncurated", [
+        Offer(f"k{i}", record.stored(), "kept") for i, record in enumerate(records)])
+    out = workdir / "sft-override"
+    with pytest.raises(UserInputError, match="no decontamination report"):
+        train(store, TrainerKind.SFT, TrainSource(dataset="uncurated"), options(base, out))
+    assert not out.exists() and store.get_model("sft-override") is None
+    outcome = train(store, TrainerKind.SFT, TrainSource(dataset="uncurated"),
+                    options(base, out, max_steps=1,
+                            override_contamination="hand-written, no benchmark overlap"))
+    assert outcome.status is RunStatus.FINISHED
+    lineage = json.loads((out / "fairclimb-train.json").read_text())
+    [override] = lineage["datasets"][0]["overrides"]
+    assert override["kind"] == "contamination"
+    assert override["reason"] == "hand-written, no benchmark overlap"
