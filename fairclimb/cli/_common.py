@@ -64,7 +64,10 @@ class _Rate(TextColumn):
 
     def render(self, task):  # type: ignore[no-untyped-def]
         speed = task.finished_speed or task.speed
-        return f"{speed:,.0f}/s" if speed else ""
+        if not speed:
+            return ""
+        # training steps are often slower than one a second: "0/s" would say nothing
+        return f"{speed:,.0f}/s" if speed >= 10 else f"{speed:.2g}/s"
 
 
 @contextmanager
