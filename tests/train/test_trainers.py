@@ -211,3 +211,34 @@ def test_an_uncurated_dataset_trains_only_with_a_recorded_override(store: Store,
     [override] = lineage["datasets"][0]["overrides"]
     assert override["kind"] == "contamination"
     assert override["reason"] == "hand-written, no benchmark overlap"
+
+
+def test_grpo_from_a_dataset_rewards_records_that_carry_a_task(workdir: Path) -> None:
+    """A dataset's records whose provenance names a task: their prompts, execution's
+    reward; the private task's record never reaches the trainer."""
+    from fairclimb.data import Origin, RecordKind, TrainingRecord
+    from fairclimb.store import DataRepository, Offer
+
+    with Store.open(str(workdir / "grpo-data.db")) as store:
+        make_suite(store)
+        records = [TrainingRecord(
+            RecordKind.SFT, Origin.SYNTHETIC,
+            {"messages": [{"role": "user", "content": f"write {entry}"},
+                          {"role": "assistant", "content": f"def {entry}(x): return x"}]},
+            {"task": {"suite": "tinyfam", "task_id": f"tinyfam/{entry}", "split": split}})
+            for entry, split in (("double", "public"), ("triple", "public"),
+                                 ("square", "private"))]
+        DataRepository(store).add_offers("distilled", [
+            Offer(f"k{i}", record.stored(), "kept") for i, record in enumerate(records)])
+        base = make_checkpoint(workdir / "tiny-grpo-data", ["write double triple def x"])
+        out = workdir / "grpo-from-data"
+        outcome = train(store, TrainerKind.GRPO, TrainSource(dataset="distilled"),
+                        options(base, out, max_steps=2, batch_size=4, num_generations=4,
+                                max_completion_length=6,
+                                override_contamination="the records are the test's own"))
+        assert outcome.examples == 2
+        rows = [row for row in metrics(out) if "loss" in row]
+        assert [sum(row["statuses"].values()) for row in rows] == [4, 4]
+        lineage = json.loads((out / "fairclimb-train.json").read_text())
+        assert {"suite": "tinyfam", "split": "public"} in lineage["suites"]
+        assert all(s["split"] != "private" for s in lineage["suites"])
