@@ -86,7 +86,10 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _series(rows: Sequence[Mapping[str, Any]], key: str) -> list[tuple[float, float]]:
+Series = list[tuple[float, float]]  # (step, value)
+
+
+def _series(rows: Sequence[Mapping[str, Any]], key: str) -> Series:
     points = []
     for row in rows:
         value = row.get(key)
@@ -96,9 +99,20 @@ def _series(rows: Sequence[Mapping[str, Any]], key: str) -> list[tuple[float, fl
     return points
 
 
+def _status_shares(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, Series]]:
+    """For GRPO: each status's share of the step's rewarded completions, for every
+    status that occurred at all (a drift toward timeouts shows as a rising line)."""
+    counted = [(float(row.get("step", 0)), row["statuses"]) for row in rows
+               if isinstance(row.get("statuses"), Mapping) and sum(row["statuses"].values())]
+    names = sorted({name for _, counts in counted for name, n in counts.items() if n})
+    return [(f"share {name}", [(step, counts.get(name, 0) / sum(counts.values()))
+                               for step, counts in counted]) for name in names]
+
+
 def write_plot(rows: Sequence[Mapping[str, Any]], path: Path, title: str) -> None:
     """One small panel per plotted metric against the step, stacked, as SVG text."""
     panels = [(key, pts) for key in _PLOTTED if len(pts := _series(rows, key)) > 0]
+    panels += _status_shares(rows)
     width, height, pad = 640, 150, 44
     total = max(1, len(panels)) * height + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total}" '
