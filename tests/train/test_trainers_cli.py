@@ -93,6 +93,31 @@ def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint(home: Path) -> No
     assert "already holds a finished sft run" in done.stdout and "nothing to do" in done.stdout
 
 
+def test_ctrl_c_stops_with_a_sentence_and_keeps_the_checkpoint(home: Path) -> None:
+    out = home / "interrupted"
+    command = [*FAIRCLIMB, *SFT, "--out", str(out), "--max-steps", "400", "--save-steps", "2",
+               "--db", str(home / "fairclimb.db")]
+    process = subprocess.Popen(command, cwd=home, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not list(out.glob("checkpoint-*/trainer_state.json")):
+            assert process.poll() is None, "the run ended before it could be interrupted"
+            assert time.monotonic() < deadline, "no checkpoint was written in time"
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "interrupted; rerun the same command to resume" in stderr
+    assert "Traceback" not in stderr
+    assert list(out.glob("checkpoint-*/trainer_state.json"))
+    assert not (out / "fairclimb-train.json").exists() and "interrupted" not in models(home)
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["train", "sft", "--dataset", "nope", "--base", "base"], "unknown dataset 'nope'"),
     (["train", "dpo", "--dataset", "votes", "--base", "no/such/dir"],
