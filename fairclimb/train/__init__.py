@@ -19,6 +19,7 @@ from fairclimb.train._lineage import (
     trained_on,
     write_lineage,
 )
+from fairclimb.train._metrics import read_metrics, write_plot
 from fairclimb.train._options import (
     Device,
     RunStatus,
@@ -45,10 +46,12 @@ __all__ = [
     "execution_reward",
     "lineage_graph",
     "load_training_rows",
+    "read_metrics",
     "register_trained",
     "require_train_extra",
     "train",
     "trained_on",
     "write_lineage",
     "write_model_card",
+    "write_plot",
 ]
