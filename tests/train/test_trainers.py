@@ -242,3 +242,18 @@ def test_grpo_from_a_dataset_rewards_records_that_carry_a_task(workdir: Path) ->
         lineage = json.loads((out / "fairclimb-train.json").read_text())
         assert {"suite": "tinyfam", "split": "public"} in lineage["suites"]
         assert all(s["split"] != "private" for s in lineage["suites"])
+
+
+def test_the_base_may_be_a_registered_hf_model(store: Store, base: Path, workdir: Path) -> None:
+    from fairclimb.models import ModelSpec
+
+    store.add_model(ModelSpec(name="tiny-registered", base_url="", model_id=str(base),
+                              backend="hf"))
+    out = workdir / "from-registered"
+    outcome = train(store, TrainerKind.SFT, TrainSource(dataset="votes"),
+                    TrainOptions(base="tiny-registered", out=out, name="grown", max_steps=1,
+                                 device=Device.CPU, batch_size=4))
+    assert outcome.name == "grown" and store.get_model("grown") is not None
+    lineage = json.loads((out / "fairclimb-train.json").read_text())
+    assert lineage["base"]["registered_as"] == "tiny-registered"
+    assert lineage["base"]["path"] == str(base.resolve())
