@@ -187,3 +187,16 @@ def test_the_missing_train_extra_names_the_pip_command(home: Path, tmp_path: Pat
     assert result.returncode == 2, result.stderr
     assert "pip install 'fairclimb[train]'" in result.stderr
     assert not out.exists()
+
+
+def test_an_unfinished_run_of_another_trainer_is_not_resumed_as_this_one(home: Path) -> None:
+    out = home / "other-run"
+    out.mkdir()
+    marker = {"trainer": "dpo", "source": {"dataset": "votes", "suites": []},
+              "described": "dataset votes", "options": {}}
+    (out / "fairclimb-run.json").write_text(json.dumps(marker))
+    result = fairclimb(home, *SFT, "--out", str(out), "--max-steps", "1")
+    assert result.returncode == 2
+    said = " ".join(result.stderr.split())
+    assert "holds an unfinished dpo run on dataset votes" in said and "rerun that command" in said
+    assert sorted(p.name for p in out.iterdir()) == ["fairclimb-run.json"]
