@@ -15,6 +15,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from fairclimb.errors import FairclimbError
 
@@ -40,8 +41,9 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except FairclimbError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False,
-                                       soft_wrap=True)
+            # escaped: a message may hold brackets ("pip install 'fairclimb[train]'")
+            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}",
+                                       highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             Console(stderr=True).print("interrupted; rerun the same command to resume")
@@ -54,6 +56,7 @@ def _register_commands() -> None:
     from fairclimb.cli import (
         _arena,
         _audit,
+        _climb,
         _config,
         _data,
         _distill,
@@ -65,6 +68,7 @@ def _register_commands() -> None:
         _runs,
         _sandbox,
         _suites,
+        _train,
     )
 
     for module in (_eval, _generate, _quickstart, _runs, _config, _distill):
@@ -73,7 +77,7 @@ def _register_commands() -> None:
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models, _arena, _suites, _data, _audit, _sandbox):
+    for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)

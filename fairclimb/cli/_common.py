@@ -19,6 +19,7 @@ from rich.progress import (
 )
 
 from fairclimb.evaluate import EvalOptions
+from fairclimb.models import Device
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
@@ -39,6 +40,16 @@ SandboxOption = Annotated[
     str | None,
     typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
 ]
+DeviceOption = Annotated[
+    Device,
+    typer.Option("--device", help="Where a local (hf) model runs: auto (the GPU when there "
+                 "is one), cpu or cuda."),
+]
+BatchSizeOption = Annotated[
+    int,
+    typer.Option("--batch-size", min=1, help="A local (hf) model answers up to this many "
+                 "requests in flight in one forward pass."),
+]
 
 
 def eval_options(settings: Settings) -> EvalOptions:
@@ -53,7 +64,10 @@ class _Rate(TextColumn):
 
     def render(self, task):  # type: ignore[no-untyped-def]
         speed = task.finished_speed or task.speed
-        return f"{speed:,.0f}/s" if speed else ""
+        if not speed:
+            return ""
+        # training steps are often slower than one a second: "0/s" would say nothing
+        return f"{speed:,.0f}/s" if speed >= 10 else f"{speed:.2g}/s"
 
 
 @contextmanager

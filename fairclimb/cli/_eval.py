@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 
 from fairclimb.cli._common import (
+    BatchSizeOption,
     DbOption,
+    DeviceOption,
     SandboxOption,
     TimeoutOption,
     WorkersOption,
@@ -32,7 +34,7 @@ from fairclimb.evaluate import (
     plan_generation,
     render_summary,
 )
-from fairclimb.models import GenerationParams, RetryPolicy, open_backend
+from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -57,6 +59,8 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
+    device: DeviceOption = Device.AUTO,
+    batch_size: BatchSizeOption = 8,
     perf_runs: Annotated[int, typer.Option(
         "--perf-runs", min=1, help="Optimize tasks: heavy runs per program; the cheapest "
         "counts.")] = 5,
@@ -87,7 +91,8 @@ def eval_command(
                              "(or --check-references)")
     if model is not None:
         params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
-        summary = _eval_model(model, suite, n, params, concurrency, out, options, settings.db)
+        summary = _eval_model(model, suite, n, params, concurrency, out, options, settings.db,
+                              LocalOptions(device, batch_size))
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
@@ -100,17 +105,26 @@ def eval_command(
 
 
 def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concurrency: int,
-                out: Path, options: EvalOptions, db: str) -> Summary:
+                out: Path, options: EvalOptions, db: str, local: LocalOptions) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
         plan = plan_generation(spec, suite, n, params, concurrency, out, store)
-        backend = open_backend(spec, os.environ, RetryPolicy())
+        backend = open_backend(spec, os.environ, RetryPolicy(), local)
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)
+        from fairclimb.train import trained_on  # light: TRL is imported by trainers only
+
+        name = outcome.evaluation.summary.suite
+        seen = sorted(split for trained, split in trained_on(store, spec.name) if trained == name)
     generation = outcome.generation
     Console(stderr=True).print(
         f"generation: {generation.calls} model calls, {generation.cache_hits} answers from "
         f"the cache; samples: {generation.samples_path}", highlight=False)
+    if seen:
+        Console(stderr=True).print(
+            f"note: {spec.name} was trained on {name} ({', '.join(seen)} split), so its "
+            "scores there are not held-out scores (fairclimb models lineage "
+            f"{spec.name})", highlight=False)
     return outcome.evaluation.summary
 
 

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fairclimb.cli._common import DbOption, progress_bar
+from fairclimb.cli._common import BatchSizeOption, DbOption, DeviceOption, progress_bar
 from fairclimb.evaluate import GenerationOutcome, plan_generation, run_generation
-from fairclimb.models import GenerationParams, RetryPolicy, open_backend
+from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -30,6 +30,8 @@ def generate_command(
         "--concurrency", "-c", help="Requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the totals as JSON.")] = False,
+    device: DeviceOption = Device.AUTO,
+    batch_size: BatchSizeOption = 8,
     db: DbOption = None,
 ) -> None:
     """Draw samples from a model into DIR/samples.jsonl, with provenance on every line."""
@@ -39,7 +41,7 @@ def generate_command(
     with Store.open(settings.db) as store:
         spec = store.require_model(model)
         plan = plan_generation(spec, suite, n, params, concurrency, out, store)
-        backend = open_backend(spec, os.environ, RetryPolicy())
+        backend = open_backend(spec, os.environ, RetryPolicy(), LocalOptions(device, batch_size))
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
             outcome = run_generation(plan, store, backend, update)
     if as_json:

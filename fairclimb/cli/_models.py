@@ -1,4 +1,4 @@
-"""fairclimb models add|list|remove: the model registry in the store."""
+"""fairclimb models add|list|remove|lineage: the model registry in the store."""
 
 from __future__ import annotations
 
@@ -84,6 +84,24 @@ def remove_command(
     Console().print(f"removed model {name}", highlight=False)
 
 
-app = typer.Typer(name="models", help="The model registry: add, list and remove models.",
-                  no_args_is_help=True)
-COMMANDS = {"add": add_command, "list": list_command, "remove": remove_command}
+def lineage_command(
+    name: Annotated[str, typer.Argument(help="The registered model to trace.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the graph as JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Trace a trained model back to its base, data, teachers (with terms) and raters."""
+    from fairclimb.train import lineage_graph
+
+    with Store.open(load_settings(db=db).db) as store:
+        graph = lineage_graph(store, name)
+    if as_json:
+        typer.echo(json.dumps(graph.to_json(), indent=2))
+        return
+    for line in graph.lines():
+        Console().print(line, highlight=False, soft_wrap=True)
+
+
+app = typer.Typer(name="models", help="The model registry: add, list and remove models, "
+                  "trace a trained model's lineage.", no_args_is_help=True)
+COMMANDS = {"add": add_command, "list": list_command, "remove": remove_command,
+            "lineage": lineage_command}

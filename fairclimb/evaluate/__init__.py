@@ -16,6 +16,14 @@ from fairclimb.evaluate._adequacy import (
     written_for_fairclimb,
 )
 from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate._checking import Check, CheckerPool, answer_program
+from fairclimb.evaluate._compare import (
+    Estimate,
+    PairedComparison,
+    compare_paired,
+    gain_gap,
+    task_pass_rates,
+)
 from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
 from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate._engine import (
@@ -72,6 +80,8 @@ __all__ = [
     "AdequacyOptions",
     "AdequacyReport",
     "COMPLETION_STOPS",
+    "Check",
+    "CheckerPool",
     "CompiledTask",
     "CompletionBackend",
     "CostMeasure",
@@ -79,6 +89,7 @@ __all__ = [
     "DebugBuildOptions",
     "Engine",
     "EngineRun",
+    "Estimate",
     "EvalOptions",
     "EvalOutcome",
     "EvalPlan",
@@ -87,6 +98,7 @@ __all__ = [
     "GenerationPlan",
     "ModelEvalOutcome",
     "MutantRun",
+    "PairedComparison",
     "PassAtK",
     "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
@@ -104,17 +116,20 @@ __all__ = [
     "TaskAdequacy",
     "Verdict",
     "WEBDEV_NOTE",
+    "answer_program",
     "build_debug_suite",
     "build_request",
     "check_adequacy",
     "check_program",
     "check_references",
+    "compare_paired",
     "compile_task",
     "estimate_pass_at_k",
     "evaluate",
     "evaluate_model",
     "extract_code",
     "fix_distance",
+    "gain_gap",
     "generate",
     "mutant_limits",
     "pass_at_k",
@@ -129,6 +144,7 @@ __all__ = [
     "solution_program",
     "speed_score",
     "summarize",
+    "task_pass_rates",
     "truncate_completion",
     "written_for_fairclimb",
 ]

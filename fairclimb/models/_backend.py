@@ -1,8 +1,9 @@
 """The one interface every model backend implements, and how a backend is chosen.
 
 A backend is a module ``fairclimb.models._backends.<name>`` (``<name>`` is
-``ModelSpec.backend``) with a function ``create(spec, *, api_key, retry)`` that returns
-a :class:`ModelBackend`; so adding a backend is adding one file. Heavy libraries load
+``ModelSpec.backend``) with a function ``create(spec, *, api_key, retry, local)`` that
+returns a :class:`ModelBackend` (*local*, :class:`LocalOptions`, matters only to a model
+that runs on this machine); so adding a backend is adding one file. Heavy libraries load
 inside that module, only when it is chosen.
 """
 
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from fairclimb.errors import UserInputError
 from fairclimb.models import _backends
 from fairclimb.models._retry import RetryPolicy
-from fairclimb.models._types import Completion, CompletionRequest, ModelSpec
+from fairclimb.models._types import Completion, CompletionRequest, LocalOptions, ModelSpec
 
 __all__ = ["ModelBackend", "known_backends", "open_backend", "validate_spec"]
 
@@ -94,10 +95,12 @@ def read_api_key(spec: ModelSpec, environ: Mapping[str, str]) -> str | None:
 
 
 def open_backend(
-    spec: ModelSpec, environ: Mapping[str, str], retry: RetryPolicy | None = None
+    spec: ModelSpec, environ: Mapping[str, str], retry: RetryPolicy | None = None,
+    local: LocalOptions | None = None,
 ) -> ModelBackend:
     """A backend for ``spec``, its API key read from ``environ`` (passed in by the edge).
 
+    *local* says how a local model runs (device, batch size); remote backends ignore it.
     Raises :class:`UserInputError` if the key variable is not set or the backend is
     unknown. Close the backend with ``await backend.aclose()``.
     """
@@ -108,5 +111,8 @@ def open_backend(
         )
     api_key = read_api_key(spec, environ)
     module = importlib.import_module(f"{_backends.__name__}.{spec.backend}")
-    backend: ModelBackend = module.create(spec, api_key=api_key, retry=retry or RetryPolicy())
+    if local is not None and local.batch_size < 1:
+        raise UserInputError(f"--batch-size must be at least 1, not {local.batch_size}")
+    backend: ModelBackend = module.create(spec, api_key=api_key, retry=retry or RetryPolicy(),
+                                          local=local or LocalOptions())
     return backend

@@ -12,7 +12,9 @@ __all__ = [
     "ApiStyle",
     "Completion",
     "CompletionRequest",
+    "Device",
     "GenerationParams",
+    "LocalOptions",
     "Message",
     "ModelSpec",
     "Terms",
@@ -30,6 +32,27 @@ class Terms(StrEnum):
 class ApiStyle(StrEnum):
     CHAT = "chat"  # POST {base_url}/chat/completions with messages
     COMPLETION = "completion"  # POST {base_url}/completions with a prompt string
+
+
+class Device(StrEnum):
+    """Where a local model runs: ``auto`` is the GPU when there is one, else the CPU."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalOptions:
+    """How a local model (backend ``hf``) runs on this machine.
+
+    Not part of a model's identity nor of any cache key: the same checkpoint answers
+    the same prompts whichever device or batch size computes it. ``batch_size`` is how
+    many requests in flight at once are answered by one forward pass.
+    """
+
+    device: Device = Device.AUTO
+    batch_size: int = 8
 
 
 @dataclass(frozen=True, slots=True)

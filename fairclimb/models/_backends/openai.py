@@ -21,7 +21,13 @@ from yarl import URL
 
 from fairclimb.errors import ProviderError
 from fairclimb.models._retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from fairclimb.models._types import ApiStyle, Completion, CompletionRequest, ModelSpec
+from fairclimb.models._types import (
+    ApiStyle,
+    Completion,
+    CompletionRequest,
+    LocalOptions,
+    ModelSpec,
+)
 
 __all__ = ["OpenAIBackend", "create"]
 
@@ -156,7 +162,9 @@ class OpenAIBackend:
         return text.replace(self._secret, "***") if self._secret else text
 
 
-def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy) -> OpenAIBackend:
+def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy,
+           local: LocalOptions | None = None) -> OpenAIBackend:
+    del local  # a remote model runs where its server is
     return OpenAIBackend(spec, api_key=api_key, retry=retry)
 
 

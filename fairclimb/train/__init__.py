@@ -1,0 +1,57 @@
+"""Train: fine-tuning through TRL (SFT, DPO, reward models, GRPO with execution rewards).
+
+It never evaluates itself: rewards come from the evaluate part's harness, training
+data from the data part's records (through a gate: no private-split or contaminated
+records, no forbidden teacher without an override), and every trained model is
+registered with its lineage. TRL, PEFT and torch are imported only by the trainers.
+"""
+
+from fairclimb.train._api import train
+from fairclimb.train._card import write_model_card
+from fairclimb.train._data import TrainingData, load_training_rows
+from fairclimb.train._extra import TRAIN_EXTRA_HINT, require_train_extra
+from fairclimb.train._lineage import (
+    LINEAGE_FILE,
+    Lineage,
+    LineageGraph,
+    lineage_graph,
+    register_trained,
+    trained_on,
+    write_lineage,
+)
+from fairclimb.train._metrics import read_metrics, write_plot
+from fairclimb.train._options import (
+    Device,
+    RunStatus,
+    TrainerKind,
+    TrainOptions,
+    TrainOutcome,
+    TrainSource,
+)
+from fairclimb.train._reward import ExecutionReward, execution_reward
+
+__all__ = [
+    "Device",
+    "ExecutionReward",
+    "LINEAGE_FILE",
+    "Lineage",
+    "LineageGraph",
+    "RunStatus",
+    "TRAIN_EXTRA_HINT",
+    "TrainOptions",
+    "TrainOutcome",
+    "TrainSource",
+    "TrainerKind",
+    "TrainingData",
+    "execution_reward",
+    "lineage_graph",
+    "load_training_rows",
+    "read_metrics",
+    "register_trained",
+    "require_train_extra",
+    "train",
+    "trained_on",
+    "write_lineage",
+    "write_model_card",
+    "write_plot",
+]
