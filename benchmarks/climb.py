@@ -16,7 +16,25 @@ tokenizer, both made here from scratch (random weights: pass@1 0 everywhere).
   refuses them as contaminated; the benchmark overrides it with a recorded reason, as
   a careless climber would). Public rises, private does not: climb report flags it.
 
-Every pass@1 is printed with its paired 95% interval. Run:
+Every pass@1 is printed with its paired 95% interval.
+
+Measured (2026-12-02, the shared 2-core machine under a load of 6-9, defaults: 30 public,
+30 private, 240 other tasks; 215 of them kept by curation, 25 near-duplicates; all 30
+public answers flagged contaminated, trained on only through the override), 1732 s:
+
+    arm1-sft   public  0.000 -> 0.000  diff +0.000 [+0.000, +0.000]   not flagged
+               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
+    arm1-grpo  public  0.000 -> 0.000  (trained on it), private 0.000 -> 0.000
+    arm2-sft   public  0.000 -> 0.067  diff +0.067 [+0.000, +0.167]  (trained on it)
+               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
+               public gain minus private gain +0.067 [+0.000, +0.167]: not flagged
+
+So on that machine the demonstration did NOT show its point: in 200 SFT steps the model
+learnt the answer's format and the operation (``return x - 22`` for "x minus 45") but
+not to copy the constant, so arm 1 rewarded nothing (GRPO's reward stayed 0) and arm 2
+memorised 2 of 30 public tasks, a gain the report rightly calls within noise. More SFT
+steps (``--sft-steps``, ``--arm2-steps``) on a quiet machine are what it needs; the
+report's own logic is tested in tests/train/test_climb_report.py. Run:
 
     PYTHONPATH=. python benchmarks/climb.py [--work DIR] [--sft-steps N] [--grpo-steps N]
 """
