@@ -48,6 +48,7 @@ from fairclimb.evaluate._generation import (
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._mutation import MutantRun, mutant_limits, run_programs
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
+from fairclimb.evaluate._perturb_build import PerturbBuild, build_perturbed_suite
 from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
@@ -88,6 +89,7 @@ __all__ = [
     "ModelEvalOutcome",
     "MutantRun",
     "PassAtK",
+    "PerturbBuild",
     "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
     "ReferenceRanking",
@@ -105,6 +107,7 @@ __all__ = [
     "Verdict",
     "WEBDEV_NOTE",
     "build_debug_suite",
+    "build_perturbed_suite",
     "build_request",
     "check_adequacy",
     "check_program",
