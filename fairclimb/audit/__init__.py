@@ -13,13 +13,17 @@ from fairclimb.audit._memorisation import (
     audit_memorisation,
     paired_bootstrap,
 )
+from fairclimb.audit._min_k import MinKPair, MinKReport, min_k_score
 
 __all__ = [
     "ContaminationAudit",
     "MemorisationOptions",
     "MemorisationReport",
+    "MinKPair",
+    "MinKReport",
     "TaskPair",
     "audit_contamination",
     "audit_memorisation",
+    "min_k_score",
     "paired_bootstrap",
 ]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fairclimb.audit._min_k import MinKReport, min_k_report
 from fairclimb.errors import UnknownSuiteError, UserInputError
 from fairclimb.evaluate import (
     CompletionBackend,
@@ -29,6 +30,7 @@ from fairclimb.evaluate import (
     evaluate_model,
     plan_generation,
 )
+from fairclimb.models import PromptScorer
 from fairclimb.suites import Suite, get_suite, perturbed_suite_name, source_task_id
 
 if TYPE_CHECKING:
@@ -41,13 +43,20 @@ __all__ = ["MemorisationOptions", "MemorisationReport", "TaskPair", "audit_memor
 
 @dataclass(frozen=True, slots=True)
 class MemorisationOptions:
-    """``n`` samples per task and wording; the bootstrap's rounds and seed."""
+    """``n`` samples per task and wording; the bootstrap's rounds and seed; ``min_k``:
+    the share k of Min-K% probability, or None not to score solutions."""
 
     params: GenerationParams
     n: int = 1
     concurrency: int = 32
     rounds: int = 2000
     seed: int = 0
+    min_k: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.min_k is not None and not 0 < self.min_k <= 1:
+            raise UserInputError(f"--min-k takes a share in (0, 1], such as 0.2, not "
+                                 f"{self.min_k}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +79,7 @@ class MemorisationReport:
     lower: float
     upper: float
     run_ids: dict[str, str | None] = field(default_factory=dict)
+    min_k: MinKReport | None = None
 
     @property
     def original(self) -> float:
@@ -94,7 +104,8 @@ class MemorisationReport:
                 "perturbed": self.perturbed, "drop": self.drop, "lower": self.lower,
                 "upper": self.upper, "flagged": self.flagged, "tasks": len(self.pairs),
                 "n": self.n, "only_original": self.only_original,
-                "runs": self.run_ids}
+                "runs": self.run_ids,
+                "min_k": None if self.min_k is None else self.min_k.to_json()}
 
 
 def paired_bootstrap(first: Sequence[float], second: Sequence[float],
@@ -121,6 +132,9 @@ def audit_memorisation(spec: ModelSpec, suite_name: str, store: Store, options: 
     *out_dir* (``original/`` and ``perturbed/``), and the runs into *store*.
     """
     original, variants = _paired_suites(suite_name, store)
+    # Scored first: it writes nothing, so an endpoint without logprobs leaves no run.
+    min_k = None if probe.min_k is None else _min_k(
+        spec, original, variants, backend(), probe)
     runs: dict[str, str | None] = {}
     rates: dict[str, dict[str, float]] = {}
     for label, suite in (("original", original), ("perturbed", variants)):
@@ -136,7 +150,18 @@ def audit_memorisation(spec: ModelSpec, suite_name: str, store: Store, options: 
     drop, lower, upper = paired_bootstrap(
         [p.original for p in pairs], [p.perturbed for p in pairs],
         np.random.default_rng(probe.seed), probe.rounds)
-    return MemorisationReport(spec.name, suite_name, probe.n, pairs, drop, lower, upper, runs)
+    return MemorisationReport(spec.name, suite_name, probe.n, pairs, drop, lower, upper, runs,
+                              min_k)
+
+
+def _min_k(spec: ModelSpec, original: Suite, variants: Suite, scorer: CompletionBackend,
+           probe: MemorisationOptions) -> MinKReport:
+    if not isinstance(scorer, PromptScorer) or probe.min_k is None:
+        raise UserInputError(f"the backend of model {spec.name} cannot score prompts; "
+                             "--min-k needs an OpenAI-compatible endpoint that returns prompt "
+                             "logprobs, such as vLLM")
+    return min_k_report(list(zip(original.tasks, variants.tasks, strict=True)), scorer,
+                        probe.min_k, np.random.default_rng(probe.seed), probe.rounds)
 
 
 def _paired_suites(suite_name: str, store: Store) -> tuple[Suite, Suite]:

@@ -71,6 +71,9 @@ def memorisation_command(
     temperature: Annotated[float, typer.Option("--temperature")] = 0.0,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    min_k: Annotated[float | None, typer.Option(
+        "--min-k", help="Also score each canonical solution's Min-K% probability (k, e.g. "
+        "0.2) against its perturbed one's; needs prompt logprobs (vLLM).")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Keep both runs' samples and results here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -82,7 +85,8 @@ def memorisation_command(
     A drop whose 95% interval lies above zero is flagged; the exit code is 0 either way."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     probe = MemorisationOptions(GenerationParams(temperature=temperature,
-                                                 max_tokens=max_tokens), n=n, seed=seed)
+                                                 max_tokens=max_tokens), n=n, seed=seed,
+                                min_k=min_k)
     with Store.open(settings.db) as store, tempfile.TemporaryDirectory() as scratch:
         spec = store.require_model(model)
         report = audit_memorisation(spec, suite, store, eval_options(settings), probe,
@@ -102,6 +106,11 @@ def _render_memorisation(report: MemorisationReport, console: Console) -> None:
     if report.only_original:
         console.print(f"pass only in their original wording: "
                       f"{', '.join(report.only_original)}", highlight=False)
+    if report.min_k is not None:
+        mk = report.min_k
+        console.print(f"Min-{mk.k:.0%} probability of canonical solutions: original minus "
+                      f"perturbed {mk.gap:+.3f} [95% CI {mk.lower:+.3f}, {mk.upper:+.3f}]; "
+                      f"higher for {mk.higher} of {len(mk.pairs)} tasks", highlight=False)
     if report.flagged:
         console.print("[red]flagged: the drop is significant; the model may have memorised "
                       "this suite (see docs/audit.md)[/]")

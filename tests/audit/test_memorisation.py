@@ -17,7 +17,7 @@ from fake_openai import code_responder, prompt_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fairclimb.audit import paired_bootstrap
+from fairclimb.audit import min_k_score, paired_bootstrap
 from fairclimb.evaluate import EvalOptions, build_perturbed_suite
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
@@ -133,3 +133,44 @@ def test_the_paired_bootstrap_is_seeded_and_brackets_the_drop(
     # swapping the wordings mirrors the interval
     neg = paired_bootstrap(second, first, np.random.default_rng(seed), 200)
     assert neg[0] == pytest.approx(-drop) and neg[1] == pytest.approx(-upper, abs=1e-9)
+
+
+@pytest.mark.parametrize(("logprobs", "k", "score"), [
+    ([-1.0, -2.0, -3.0, -4.0], 0.5, -3.5),
+    ([-1.0, -2.0, -3.0, -4.0], 0.2, -4.0),  # at least one token
+    ([-1.0, -2.0, -3.0, -4.0], 1.0, -2.5),
+    ([], 0.2, 0.0),
+])
+def test_min_k_averages_the_least_likely_tokens(logprobs: list[float], k: float,
+                                                score: float) -> None:
+    assert min_k_score(logprobs, k) == pytest.approx(score)
+
+
+@pytest.mark.slow
+def test_min_k_scores_canonical_solutions_against_perturbed_ones(
+        built: tuple[Path, list[Task]], workdir: Path, fake_openai: Any) -> None:
+    originals = [t for t in get_suite("humaneval").tasks if t.task_id in ONLY]
+    seen = {t.prompt + t.reference for t in originals}
+    fake_openai.set_responder(_answers(originals + built[1]))
+    # a model that saw the original solutions finds their tokens likely, the variants' not
+    fake_openai.set_scorer(lambda prompt, token: -0.1 if prompt in seen else -3.0)
+    result = _audit(workdir, "--json", "--min-k", "0.2")
+    assert result.returncode == 0, result.stderr
+    min_k = json.loads(result.stdout)["min_k"]
+    assert min_k["k"] == 0.2 and min_k["higher"] == len(built[1])
+    assert min_k["gap"] == pytest.approx(2.9) and min_k["lower"] > 0
+    assert {t["task_id"] for t in min_k["tasks"]} == set(ONLY) & {
+        t.task_id.removeprefix("humaneval-perturbed/") for t in built[1]}
+    echoed = [r.body for r in fake_openai.received if r.body and r.body.get("echo")]
+    assert len(echoed) == 2 * len(built[1]) and all(b["logprobs"] == 0 for b in echoed)
+
+
+def test_min_k_without_prompt_logprobs_is_one_sentence_and_stores_nothing(
+        workdir: Path, fake_openai: Any) -> None:
+    fake_openai.set_scorer(None)
+    result = _audit(workdir, "--min-k", "0.2")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "does not return prompt logprobs" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    with Store.open(str(workdir / "s.db")) as store:
+        assert store.list_runs() == []
