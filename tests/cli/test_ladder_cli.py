@@ -6,8 +6,10 @@ import json
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fake_openai import prompt_text
 from test_cli import run
 
 from fairclimb.suites import Split, get_suite
@@ -79,3 +81,31 @@ def test_submit_shows_the_released_score_only_and_refuses_bad_input(tmp_path: Pa
 ])
 def test_bad_input_is_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     refused(run(["ladder", *args, "--db", "store.db"], tmp_path), message)
+
+
+def test_a_model_submission_is_scored_on_the_hidden_tasks(tmp_path: Path,
+                                                          fake_openai: Any) -> None:
+    hidden = [t for t in get_suite("fairclimb-implement").tasks if t.split is Split.PRIVATE]
+    known = hidden[:15]
+
+    def respond(request: dict[str, Any]) -> str:
+        text = prompt_text(request)
+        task = next((t for t in known if t.prompt.strip() in text), None)
+        return f"```python\n{task.reference_program if task else 'x = 1'}\n```\n"
+
+    fake_openai.set_responder(respond)
+    db = ["--db", "store.db"]
+    for args in (["models", "add", "fake", "--base-url", fake_openai.base_url, "--model",
+                  "fake-coder"],
+                 ["ladder", "create", "b", "--suite", "fairclimb-implement", "--naive"]):
+        assert run([*args, *db], tmp_path).returncode == 0
+    result = run(["ladder", "submit", "b", "--team", "red", "--model", "fake", "--json",
+                  "--workers", "2", *db], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"team": "red", "submission": 1,
+                                         "released_score": 0.75, "improved": True,
+                                         "submissions": 1}
+    assert "fairclimb-implement/" not in result.stdout + result.stderr
+    refused(run(["ladder", "submit", "b", "--team", "red", "--model", "nope", *db], tmp_path),
+            "nope")
+    assert counts(tmp_path / "store.db") == (1, 1)
