@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -70,3 +72,36 @@ def test_a_refusing_decision_stores_nothing(store: Store, make_run: Callable[...
     with pytest.raises(UserInputError, match="no ladder board named 'x'"):
         ladder.add_submission("x", "red", refuse)
     assert ladder.submissions("b") == []
+
+
+def test_concurrent_submissions_cannot_both_take_the_last_slot(
+        store: Store, make_run: Callable[..., NewRun]) -> None:
+    if store.url == "sqlite://":
+        pytest.skip("an in-memory store has one connection, not for threads")
+    ladder = LadderRepository(store)
+    ladder.create_board(BOARD)
+    run_id = store.create_run(make_run())
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def one_slot(earlier: list[LadderSubmissionRecord], now: datetime) -> NewLadderSubmission:
+        if earlier:
+            raise UserInputError("over the limit")
+        time.sleep(0.2)  # the other submission arrives while this one decides
+        return new(run_id, 0.5)
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            ladder.add_submission("b", "red", one_slot)
+            outcomes.append("stored")
+        except UserInputError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "stored"]
+    assert len(ladder.submissions("b", "red")) == 1
