@@ -141,7 +141,8 @@ def plan_variant(task: Task, suite: str, seed: int) -> VariantPlan | SkipReason:
     renames = {name: _new_name(name, rng, taken) for name in defs}
     params = {a.arg: _new_param(a.arg, rng, taken) for a in _params(entry)}
     docstring = _docstring_span(task.prompt, entry)
-    examples = _docstring_examples(docstring[2] if docstring else "", task.entry_point)
+    original_doc = inspect.cleandoc(docstring[2]) if docstring else ""
+    prose, examples = _drop_examples(original_doc, task.entry_point)
     calls = _literal_calls(tests_tree, renames[task.entry_point], rng,
                            docstring[2] if docstring else "")
     if examples and not calls:
@@ -156,9 +157,8 @@ def plan_variant(task: Task, suite: str, seed: int) -> VariantPlan | SkipReason:
     span = _docstring_span(variant.prompt, _entry_of(variant))
     if span is None:
         return VariantPlan(variant, {**renames, **params}, (), (), (0, 0, "", ""))
-    start, end, text, indent = span
-    prose = _reword(_rename_prose(_drop_examples(inspect.cleandoc(text), task.entry_point),
-                                  {**renames, **params}), rng)
+    start, end, _, indent = span
+    prose = _reword(_rename_prose(prose, {**renames, **params}), rng)
     return VariantPlan(variant, {**renames, **params}, tuple(c for c, _ in calls),
                        tuple(t for _, t in calls), (start, end, indent, prose))
 
@@ -238,32 +238,64 @@ def _offset(source: str, lineno: int, col: int) -> int:
     return before + len(lines[lineno - 1].encode()[:col].decode(errors="ignore"))
 
 
-def _is_example(line: str, entry: str) -> bool:
-    stripped = line.strip()
-    return stripped.startswith(">>>") or re.search(rf"\b{re.escape(entry)}\s*\(", line) is not None
+def _literal_call_line(line: str, entry: str) -> bool:
+    """Whether *line* calls *entry* with literal arguments only (``f(3) ➞ 5``)."""
+    calls = list(re.finditer(rf"\b{re.escape(entry)}\s*\(", line))
+    if not calls:
+        return False
+    for call in calls:
+        args = _balanced(line, call.end())
+        try:
+            ast.literal_eval(f"({args},)" if args.strip() else "()")
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return True
 
 
-def _docstring_examples(text: str, entry: str) -> int:
-    return sum(_is_example(line, entry) for line in text.splitlines())
+def _balanced(line: str, start: int) -> str:
+    """The text from *start* to the parenthesis that closes the one just before it."""
+    depth = 1
+    for i in range(start, len(line)):
+        depth += {"(": 1, ")": -1}.get(line[i], 0)
+        if depth == 0:
+            return line[start:i]
+    return line[start:] + "\x00"  # unclosed: never a literal
 
 
-def _drop_examples(text: str, entry: str) -> str:
-    """The docstring without its example lines (calls, their outputs, headers)."""
+def _drop_examples(text: str, entry: str) -> tuple[str, int]:
+    """The docstring without its examples, and how many it showed.
+
+    Examples are ``>>>`` lines with their outputs, and, after a line announcing examples
+    ("Examples:", "For example:"), lines calling the entry point on literals. Calls
+    elsewhere are the specification (``fib4(0) -> 0``, ``fib4(n) -> fib4(n-1) + …``)
+    and stay, renamed with the rest of the prose."""
     kept: list[str] = []
-    in_output = False
+    shown = 0
+    in_output = in_examples = dropped = False
     for line in text.splitlines():
-        if _is_example(line, entry):
-            in_output = line.strip().startswith(">>>")
+        stripped = line.strip()
+        if stripped.startswith(">>>"):
+            shown += 1
+            in_output = True
             continue
-        if in_output and line.strip():
+        if in_output and stripped:
             continue
         in_output = False
-        if _HEADER.match(line):
+        if dropped and stripped.startswith("="):  # an example's worked continuation
+            continue
+        dropped = False
+        if _HEADER.match(line) or re.match(r"(?i)^for example\b", stripped):
+            in_examples = True
+            if _HEADER.match(line):
+                continue
+        if in_examples and _literal_call_line(line, entry):
+            shown += 1
+            dropped = True
             continue
         kept.append(line)
     while kept and not kept[-1].strip():
         kept.pop()
-    return "\n".join(kept)
+    return "\n".join(kept), shown
 
 
 def _rename_prose(text: str, renames: dict[str, str]) -> str:
