@@ -109,6 +109,8 @@ def test_a_model_that_answers_both_wordings_is_not_flagged(
      "has no perturbed variant in this store; build it with 'fairclimb suites build "
      "perturbed --from fairclimb-implement'"),
     (["--model", "fake", "--suite", "humaneval", "-n", "0"], "-n must be at least 1"),
+    (["--model", "fake", "--suite", "humaneval", "--min-k", "1.5"],
+     "--min-k takes a share in (0, 1]"),
 ])
 def test_bad_input_is_one_sentence_and_stores_nothing(
         workdir: Path, args: list[str], message: str) -> None:
