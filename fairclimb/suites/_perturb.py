@@ -153,7 +153,8 @@ def plan_variant(task: Task, suite: str, seed: int) -> VariantPlan | SkipReason:
     new_tests, _ = _apply(task.tests, _test_edits(task.tests, tests_tree, renames, params), 0)
     variant = replace(task, task_id=f"{suite}/{task.task_id}", suite=suite,
                       prompt=new_program[:boundary], reference=new_program[boundary:],
-                      tests=new_tests, entry_point=renames[task.entry_point])
+                      tests=new_tests, entry_point=renames[task.entry_point],
+                      origin=perturbed_origin(task.suite, task.origin, seed))
     span = _docstring_span(variant.prompt, _entry_of(variant))
     if span is None:
         return VariantPlan(variant, {**renames, **params}, (), (), (0, 0, "", ""))

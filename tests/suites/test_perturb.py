@@ -61,3 +61,10 @@ def test_a_task_without_literal_calls_in_its_tests_gets_no_variant() -> None:
 
 def test_the_same_seed_gives_the_same_variant() -> None:
     assert _plan("HumanEval/12", 4) == _plan("HumanEval/12", 4)
+
+
+def test_a_variant_says_it_was_transformed_and_keeps_its_licence() -> None:
+    variant = _plan("HumanEval/12", 4).task
+    assert variant.origin == ("fairclimb: perturbed variants of the suite humaneval "
+                              "(openai/human-eval (Chen et al., 2021)) with seed 4")
+    assert variant.licence == "MIT" and variant.suite == "humaneval-perturbed"
