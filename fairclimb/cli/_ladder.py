@@ -121,10 +121,13 @@ def _render_board(view: BoardView, console: Console) -> None:
     board = view.board
     console.print(f"{board.name}: {board.mode.value} board over {len(board.task_ids)} "
                   f"{board.split.value} tasks of {board.suite}", highlight=False)
-    table = Table("rank", "team", "released score", "submissions", "new bests")
+    table = Table("rank", "team", "released score", "submissions",
+                  "released per submission (* a new best)")
     for rank, standing in enumerate(view.standings, start=1):
+        history = ", ".join(f"{number}: {released:.4f}{'*' if improved else ''}"
+                            for number, released, improved, _ in standing.history)
         table.add_row(str(rank), standing.team, f"{standing.released_score:.4f}",
-                      str(standing.submissions), str(sum(h[2] for h in standing.history)))
+                      str(standing.submissions), history)
     console.print(table)
 
 

@@ -70,7 +70,8 @@ def test_submit_shows_the_released_score_only_and_refuses_bad_input(tmp_path: Pa
     assert [(t["team"], t["submissions"], t["released_score"]) for t in view["teams"]] == [
         ("red", 1, shown["released_score"])]
     table = run(["ladder", "show", "b", *db], tmp_path)
-    assert "red" in table.stdout and table.returncode == 0
+    assert table.returncode == 0
+    assert f"1: {shown['released_score']:.4f}*" in table.stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [
