@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Responder = Callable[[dict[str, Any]], str]
+#: the log-probability of one prompt token (a run of non-space characters), given the
+#: whole prompt: what ``/v1/completions`` with ``echo`` and ``logprobs`` returns, as vLLM does
+Scorer = Callable[[str, str], float]
 
 PATHS = ("/v1/chat/completions", "/v1/completions")
 FAILURES = ("429", "500", "malformed", "no_choices")
@@ -68,6 +71,7 @@ class _Knobs:
     delay_s: float = 0.0
     api_key: str | None = None
     failures: deque[tuple[str, str | None]] = field(default_factory=deque)
+    scorer: Scorer | None = None  # None: prompt logprobs are not returned
 
 
 class FakeOpenAI:
@@ -94,6 +98,11 @@ class FakeOpenAI:
     def set_responder(self, responder: Responder) -> None:
         with self._lock:
             self._knobs.responder = responder
+
+    def set_scorer(self, scorer: Scorer | None) -> None:
+        """Return prompt logprobs from *scorer* when a completion asks for ``echo``."""
+        with self._lock:
+            self._knobs.scorer = scorer
 
     def set_delay(self, seconds: float) -> None:
         with self._lock:
@@ -213,7 +222,21 @@ class FakeOpenAI:
             return 400, [], _json({"error": {"message": "the body is not a JSON object"}})
         if failure is not None:
             return _failure(*failure)
-        return 200, [], _json(_completion(path, body, knobs.responder(body)))
+        answer = _completion(path, body, knobs.responder(body))
+        if body.get("echo") and body.get("logprobs") is not None and knobs.scorer is not None:
+            answer["choices"][0].update(_echoed(str(body.get("prompt", "")), knobs.scorer))
+        return 200, [], _json(answer)
+
+
+def _echoed(prompt: str, scorer: Scorer) -> dict[str, Any]:
+    """The prompt echoed with a logprob per token (the first token has none, as in vLLM)."""
+    tokens = list(re.finditer(r"\S+", prompt))
+    logprobs: list[float | None] = [scorer(prompt, t.group()) for t in tokens]
+    if logprobs:
+        logprobs[0] = None
+    return {"text": prompt, "logprobs": {
+        "tokens": [t.group() for t in tokens], "token_logprobs": logprobs,
+        "text_offset": [t.start() for t in tokens], "top_logprobs": None}}
 
 
 def _failure(kind: str, retry_after: str | None) -> tuple[int, list[str], bytes]:

@@ -9,7 +9,7 @@ import pytest
 
 PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "fairclimb.store",
          "fairclimb.models", "fairclimb.arena", "fairclimb.web", "fairclimb.data",
-         "fairclimb.audit"]
+         "fairclimb.audit", "fairclimb.ladder"]
 
 
 @pytest.mark.parametrize("name", PARTS)

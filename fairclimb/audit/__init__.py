@@ -3,6 +3,8 @@
 ``audit_contamination`` recomputes a dataset's contamination report and compares it
 with the one stored when the dataset was curated. ``climb_report`` evaluates a trained
 model against its base, split by split, and flags a public-only climb.
+``audit_memorisation`` compares a model's pass@1 on a suite's tasks with its pass@1
+on their perturbed variants.
 """
 
 from fairclimb.audit._climb import (
@@ -21,6 +23,14 @@ from fairclimb.audit._climb_render import (
     write_climb_report,
 )
 from fairclimb.audit._contamination import ContaminationAudit, audit_contamination
+from fairclimb.audit._memorisation import (
+    MemorisationOptions,
+    MemorisationReport,
+    TaskPair,
+    audit_memorisation,
+    paired_bootstrap,
+)
+from fairclimb.audit._min_k import MinKPair, MinKReport, min_k_score
 
 __all__ = [
     "ArenaGap",
@@ -31,9 +41,17 @@ __all__ = [
     "ClimbRow",
     "ContaminationAudit",
     "FlagKind",
+    "MemorisationOptions",
+    "MemorisationReport",
+    "MinKPair",
+    "MinKReport",
+    "TaskPair",
     "audit_contamination",
+    "audit_memorisation",
     "climb_markdown",
     "climb_report",
     "climb_svg",
+    "min_k_score",
+    "paired_bootstrap",
     "write_climb_report",
 ]

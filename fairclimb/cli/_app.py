@@ -62,6 +62,7 @@ def _register_commands() -> None:
         _distill,
         _eval,
         _generate,
+        _ladder,
         _models,
         _quickstart,
         _ratings,
@@ -77,7 +78,8 @@ def _register_commands() -> None:
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
-    for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train):
+    for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train,
+                  _ladder):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)

@@ -67,6 +67,9 @@ def eval_command(
     include_private: Annotated[bool, typer.Option(
         "--include-private", help="Write private tasks' failure details (which quote their "
         "tests) to the results; by default they are withheld.")] = False,
+    after: Annotated[str | None, typer.Option(
+        "--after", help="A model's training cutoff (YYYY-MM-DD): also score the tasks "
+        "created up to it and after it apart (suites with creation dates).")] = None,
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
@@ -75,7 +78,7 @@ def eval_command(
     """Execute samples in the sandbox and report pass@k with confidence intervals."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs,
-                                  include_private=include_private)
+                                  include_private=include_private, after=after)
     console = Console(stderr=as_json)
     if check_refs:
         with suite_store(settings.db) as store, \

@@ -24,7 +24,9 @@ from fairclimb.evaluate import (
     AdequacyOptions,
     AdequacyReport,
     DebugBuildOptions,
+    PerturbBuild,
     build_debug_suite,
+    build_perturbed_suite,
     check_adequacy,
 )
 from fairclimb.settings import load_settings
@@ -59,18 +61,28 @@ def suites_command(ctx: typer.Context, as_json: JsonOption = False, db: DbOption
 
 
 def build_command(
-    kind: Annotated[str, typer.Argument(help="What to build: debug.")],
+    kind: Annotated[str, typer.Argument(help="What to build: debug or perturbed.")],
     source: Annotated[str, typer.Option("--from", help="The suite whose references to use.")],
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the mutant draw.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the mutant draw or of the "
+                                      "renaming and rewording.")] = 0,
     per_task: Annotated[int, typer.Option("--per-task", min=1,
                                           help="Bugs (tasks) per source task.")] = 1,
     workers: WorkersOption = None, timeout: TimeoutOption = None,
-    sandbox: SandboxOption = None, db: DbOption = None,
+    sandbox: SandboxOption = None, db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Build a suite from another one (debug: one labelled bug per task) into the store."""
-    if kind != "debug":
-        raise UserInputError(f"cannot build {kind!r} suites; the kind fairclimb builds is debug")
+    """Build a suite from another one into the store (debug: one labelled bug per task;
+    perturbed: each task renamed and reworded, to probe memorisation)."""
+    if kind not in ("debug", "perturbed"):
+        raise UserInputError(f"cannot build {kind!r} suites; the kinds fairclimb builds are "
+                             "debug and perturbed")
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    if kind == "perturbed":
+        with Store.open(settings.db) as store, progress_bar(
+                Console(stderr=True), f"building {source}-perturbed", lazy=True) as update:
+            perturbed = build_perturbed_suite(source, store, eval_options(settings), seed,
+                                              on_progress=update)
+        _render_perturbed(perturbed, settings.db, as_json)
+        return
     with Store.open(settings.db) as store, \
             progress_bar(Console(stderr=True), f"building {source}-debug", lazy=True) as update:
         built = build_debug_suite(source, store, eval_options(settings),
@@ -89,6 +101,20 @@ def build_command(
                              f"failed their tests, or their reference failed): "
                              f"{', '.join(built.skipped[:10])}"
                              f"{'…' if len(built.skipped) > 10 else ''}"))
+
+
+def _render_perturbed(built: PerturbBuild, db: str, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(built.to_json(), indent=2))
+        return
+    console = Console()
+    console.print(Text(f"{built.name}: {built.size} of {built.considered} tasks of "
+                       f"{built.source} got a variant; stored in {db}"))
+    for reason, count in sorted(built.reasons().items()):
+        tasks = sorted(t for t, r in built.skipped.items() if r.name.lower() == reason)
+        why = built.skipped[tasks[0]].value
+        console.print(Text(f"{count} without one: {why}: {', '.join(tasks[:10])}"
+                           f"{'…' if len(tasks) > 10 else ''}"))
 
 
 def check_command(

@@ -20,6 +20,7 @@ from fairclimb.evaluate._checking import Check, CheckerPool, answer_program
 from fairclimb.evaluate._compare import (
     Estimate,
     PairedComparison,
+    bootstrap_mean,
     compare_paired,
     gain_gap,
     task_pass_rates,
@@ -56,6 +57,7 @@ from fairclimb.evaluate._generation import (
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._mutation import MutantRun, mutant_limits, run_programs
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
+from fairclimb.evaluate._perturb_build import PerturbBuild, build_perturbed_suite
 from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
@@ -100,6 +102,7 @@ __all__ = [
     "MutantRun",
     "PairedComparison",
     "PassAtK",
+    "PerturbBuild",
     "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
     "ReferenceRanking",
@@ -117,7 +120,9 @@ __all__ = [
     "Verdict",
     "WEBDEV_NOTE",
     "answer_program",
+    "bootstrap_mean",
     "build_debug_suite",
+    "build_perturbed_suite",
     "build_request",
     "check_adequacy",
     "check_program",

@@ -109,7 +109,7 @@ def compare_paired(base: Mapping[str, float], other: Mapping[str, float],
     return PairedComparison(
         task_ids=paired, base=_mean(base[task] for task in paired),
         other=_mean(other[task] for task in paired),
-        diff=_bootstrap_mean(diffs, rng, rounds),
+        diff=bootstrap_mean(diffs, rng, rounds),
         gained=tuple(task for task, d in zip(paired, diffs, strict=True) if d > 0),
         lost=tuple(task for task, d in zip(paired, diffs, strict=True) if d < 0),
         diffs=diffs, unpaired=unpaired)
@@ -132,8 +132,10 @@ def gain_gap(first: Sequence[float], second: Sequence[float], rng: np.random.Gen
     return _interval(value, gaps)
 
 
-def _bootstrap_mean(values: Sequence[float], rng: np.random.Generator,
-                    rounds: int) -> Estimate:
+def bootstrap_mean(values: Sequence[float], rng: np.random.Generator,
+                   rounds: int = DEFAULT_ROUNDS) -> Estimate:
+    """The mean of *values* (per-task paired differences) with a 95% interval from
+    resampling tasks; none when fewer than two tasks."""
     import numpy as np
 
     value = _mean(values)

@@ -17,6 +17,7 @@ import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Protocol
 
 from fairclimb.errors import UserInputError
@@ -47,8 +48,16 @@ class EvalOptions:
     node: str = "node"  # Node.js for JavaScript samples: a path or a name on PATH
     #: write private tasks' verdict details (which quote their tests) to results
     include_private: bool = False
+    #: a model's training cutoff (ISO date): scores are also split at it, by task dates
+    after: str | None = None
 
     def __post_init__(self) -> None:
+        if self.after is not None:
+            try:
+                date.fromisoformat(self.after)
+            except ValueError:
+                raise UserInputError(f"--after takes a date as YYYY-MM-DD, not "
+                                     f"{self.after!r}") from None
         if self.workers < 1:
             raise UserInputError("--workers must be at least 1")
         if self.perf_runs < 1:

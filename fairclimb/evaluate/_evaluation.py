@@ -114,6 +114,7 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
     """Validate everything about an evaluation before anything is written (*store*,
     when given, is where suites built by fairclimb are looked up)."""
     suite = get_suite(suite_name, store)
+    refuse_undated(suite, options)
     if suite.tasks and all(task.kind is TaskKind.WEBDEV for task in suite.tasks):
         refuse_untestable(suite.tasks)
     samples = read_samples(samples_path, suite, lambda task_id: suite_of_task(task_id, store))
@@ -182,7 +183,18 @@ def summary_of(suite: Suite, run: EngineRun, options: EvalOptions, *, seconds: f
         speed_rows=speed_rows(r for _, r in ordered),
         mean_fix_distance=sum(distances) / len(distances) if distances else None,
         split_of=splits_of(suite),
+        created_of={task.task_id: task.created for task in suite.tasks},
+        after=options.after,
     )
+
+
+def refuse_undated(suite: Suite, options: EvalOptions) -> None:
+    """``--after`` needs a suite whose tasks say when they were written."""
+    if options.after is not None and not any(task.created for task in suite.tasks):
+        raise UserInputError(
+            f"the suite {suite.name} does not say when its tasks were written, so it cannot "
+            f"be split at --after {options.after}; use a suite with creation dates, such as "
+            "fairclimb-implement")
 
 
 def speed_rows(results: Iterable[Result]) -> list[tuple[str, float, str]]:

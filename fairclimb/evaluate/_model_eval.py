@@ -17,7 +17,7 @@ from typing import Any
 
 from fairclimb import __version__
 from fairclimb.evaluate._engine import Engine, EvalOptions, ProgressCallback, SampleFeed
-from fairclimb.evaluate._evaluation import EvalOutcome, settings_of, summary_of
+from fairclimb.evaluate._evaluation import EvalOutcome, refuse_undated, settings_of, summary_of
 from fairclimb.evaluate._generation import (
     CompletionBackend,
     GenerationOutcome,
@@ -82,6 +82,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
                    on_progress: ProgressCallback | None = None) -> ModelEvalOutcome:
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
     refuse_untestable(plan.suite.tasks)
+    refuse_undated(plan.suite, options)
     sandbox = select_backend(options.sandbox)
     engine = Engine.for_tasks(plan.suite, options)
     out_dir = plan.out_dir

@@ -65,6 +65,10 @@ class Summary:
     mean_fix_distance: float | None = None
     #: aggregates per split, so a private split is reported without naming its tasks
     splits: list[SplitScore] = field(default_factory=list)
+    #: ``--after DATE``: the cutoff, and aggregates of the tasks created on or before
+    #: it and of those created after it (which a model trained up to it cannot have seen)
+    cutoff: str | None = None
+    by_date: list[SplitScore] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -93,6 +97,8 @@ class Summary:
             "speed_score": None if self.speed is None else self.speed.to_json(),
             "mean_fix_distance": self.mean_fix_distance,
             "splits": [score.to_json() for score in self.splits],
+            "cutoff": self.cutoff,
+            "by_date": [score.to_json() for score in self.by_date],
         }
 
     @classmethod
@@ -125,6 +131,8 @@ class Summary:
                        if data.get("speed_score") else None),
                 mean_fix_distance=_optional_float(data.get("mean_fix_distance")),
                 splits=[SplitScore.from_json(score) for score in data.get("splits", [])],
+                cutoff=_optional_str(data.get("cutoff")),
+                by_date=[SplitScore.from_json(score) for score in data.get("by_date", [])],
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -145,9 +153,12 @@ def summarize(
     speed_rows: Iterable[tuple[str, float, str]] = (),
     mean_fix_distance: float | None = None,
     split_of: Mapping[str, str] | None = None,
+    created_of: Mapping[str, str] | None = None,
+    after: str | None = None,
 ) -> Summary:
     """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them
-    (also per split when *split_of* gives each task's split).
+    (also per split when *split_of* gives each task's split, and on each side of the
+    date *after* when *created_of* gives each task's creation date).
 
     *speed_rows* are ``(task_id, speed score, cost measure)`` of the passing samples of
     optimize tasks; their mean over tasks is reported next to pass@k.
@@ -175,7 +186,17 @@ def summarize(
         run_id=run_id,
         mean_fix_distance=mean_fix_distance,
         splits=_split_scores(counts, split_of, ks, rounds, rng) if split_of else [],
+        cutoff=after,
+        by_date=(_split_scores(counts, _sides(created_of or {}, after), ks, rounds, rng)
+                 if after else []),
     )
+
+
+def _sides(created_of: Mapping[str, str], after: str) -> dict[str, str]:
+    """Each task's side of the cutoff; ISO dates compare as strings."""
+    return {task: "undated" if not created else
+            f"after {after}" if created[:10] > after else f"up to {after}"
+            for task, created in created_of.items()}
 
 
 def _split_scores(counts: Mapping[str, tuple[int, int]], split_of: Mapping[str, str],
@@ -200,7 +221,10 @@ def render_summary(summary: Summary, console: Console) -> None:
             f"reference, 1 = fast reference; cost: {speed.measure})"))
     console.print(_status_table(summary))
     if any(score.split != "public" for score in summary.splits):
-        console.print(_split_table(summary))
+        console.print(_split_table(summary.splits, "by split (aggregates only)"))
+    if summary.by_date:
+        console.print(_split_table(summary.by_date, f"by creation date, split at the "
+                                   f"training cutoff {summary.cutoff}"))
     line = (
         f"{summary.samples} samples of {summary.tasks} tasks in {summary.seconds:.1f} s "
         f"({summary.samples_per_second:.1f} samples/s), sandbox: {summary.sandbox}"
@@ -236,11 +260,11 @@ def _pass_at_k_table(summary: Summary) -> Table:
     return table
 
 
-def _split_table(summary: Summary) -> Table:
-    table = Table(title="by split (aggregates only)")
+def _split_table(scores: list[SplitScore], title: str) -> Table:
+    table = Table(title=Text(title))
     for header in ("split", "tasks", "samples", "passed", "pass@1"):
         table.add_column(header, justify="right")
-    for score in summary.splits:
+    for score in scores:
         pass1 = next((p for p in score.pass_at_k if p.k == 1), None)
         table.add_row(score.split, str(score.tasks), str(score.samples), str(score.passed),
                       "-" if pass1 is None else

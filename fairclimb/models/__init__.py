@@ -7,7 +7,13 @@ in the store (``Store.add_model`` and friends); this part never imports the stor
 """
 
 from fairclimb.errors import UnknownModelError
-from fairclimb.models._backend import ModelBackend, known_backends, open_backend, validate_spec
+from fairclimb.models._backend import (
+    ModelBackend,
+    PromptScorer,
+    known_backends,
+    open_backend,
+    validate_spec,
+)
 from fairclimb.models._backends.openai import OpenAIBackend
 from fairclimb.models._retry import RetryPolicy, parse_retry_after
 from fairclimb.models._types import (
@@ -33,6 +39,7 @@ __all__ = [
     "ModelBackend",
     "ModelSpec",
     "OpenAIBackend",
+    "PromptScorer",
     "RetryPolicy",
     "Terms",
     "UnknownModelError",

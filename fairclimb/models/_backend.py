@@ -42,6 +42,17 @@ class ModelBackend(Protocol):
     async def aclose(self) -> None: ...
 
 
+@runtime_checkable
+class PromptScorer(Protocol):
+    """A backend that can score a text: the log-probability of each of its tokens, as
+    ``(character offset, logprob)`` pairs (the first token, which has none, left out).
+
+    Raises :class:`~fairclimb.errors.ProviderError` when the endpoint does not return
+    prompt logprobs."""
+
+    async def prompt_logprobs(self, text: str) -> list[tuple[int, float]]: ...
+
+
 def known_backends() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(_backends.__path__))
 

@@ -29,6 +29,12 @@ from fairclimb.store._data import (
     Offer,
     StoredRecord,
 )
+from fairclimb.store._ladder import (
+    LadderBoardRecord,
+    LadderRepository,
+    LadderSubmissionRecord,
+    NewLadderSubmission,
+)
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
 from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
@@ -43,8 +49,12 @@ __all__ = [
     "DataRepository",
     "DatasetInfo",
     "GATE_SCHEMA_VERSION",
+    "LadderBoardRecord",
+    "LadderRepository",
+    "LadderSubmissionRecord",
     "MemberRow",
     "NewBattle",
+    "NewLadderSubmission",
     "NewRun",
     "NewVote",
     "Offer",

@@ -2,6 +2,14 @@
 
 from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
 from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
+from fairclimb.suites._perturb import (
+    SkipReason,
+    VariantPlan,
+    perturbed_origin,
+    perturbed_suite_name,
+    plan_variant,
+    source_task_id,
+)
 from fairclimb.suites._registry import (
     Suite,
     SuiteInfo,
@@ -19,12 +27,14 @@ __all__ = [
     "BugClass",
     "Language",
     "Mutant",
+    "SkipReason",
     "Split",
     "Suite",
     "SuiteInfo",
     "SuiteSummary",
     "Task",
     "TaskKind",
+    "VariantPlan",
     "debug_origin",
     "debug_suite_name",
     "debug_task",
@@ -33,7 +43,11 @@ __all__ = [
     "get_suite",
     "list_suites",
     "mutants_for",
+    "perturbed_origin",
+    "perturbed_suite_name",
+    "plan_variant",
     "python_mutants",
+    "source_task_id",
     "suite_of_task",
     "task_from_fields",
     "task_to_fields",

@@ -13,7 +13,8 @@ import json
 import logging
 import re
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 # CPU per request small; httpx/httpcore cost about 5x as much (benchmarks/
 # generate_overhead.py). At most this many connections are open at once.
 _CONNECTIONS = 256
+_T = TypeVar("_T")
 _SHOWN_BODY = 300
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
@@ -105,12 +107,38 @@ class OpenAIBackend:
         # Serialised once for all attempts, as compactly as httpx did.
         body = json.dumps(request_body(self.spec, request), ensure_ascii=False,
                           separators=(",", ":"), allow_nan=False).encode()
+        return await self._retrying(
+            body, self._url,
+            lambda data, seconds, attempt: parse_completion(self.spec, data, seconds, attempt))
+
+    async def prompt_logprobs(self, text: str) -> list[tuple[int, float]]:
+        """The logprob of each token of *text* (``/completions`` with ``echo``, as vLLM
+        serves it), as ``(character offset, logprob)``."""
+        body = json.dumps({"model": self.spec.model_id, "prompt": text, "max_tokens": 1,
+                           "temperature": 0, "echo": True, "logprobs": 0},
+                          ensure_ascii=False).encode()
+        url = f"{self.spec.base_url.rstrip('/')}/completions"
+        return await self._retrying(body, url, lambda data, *_: self._echoed(data))
+
+    def _echoed(self, data: dict[str, Any]) -> list[tuple[int, float]]:
+        try:
+            logprobs = data["choices"][0]["logprobs"]
+            pairs = zip(logprobs["text_offset"], logprobs["token_logprobs"], strict=True)
+            return [(int(offset), float(value)) for offset, value in pairs if value is not None]
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise ProviderError(
+                f"model {self.spec.name} at {self.spec.base_url} does not return prompt "
+                "logprobs (/completions with echo and logprobs); --min-k needs an endpoint "
+                "that does, such as vLLM") from None
+
+    async def _retrying(self, body: bytes, url: str,
+                        parse: Callable[[dict[str, Any], float, int], _T]) -> _T:
         last = "no attempt was made"
         for attempt in range(1, self.retry.attempts + 1):
             started = time.perf_counter()
             try:
-                data = await self._post(body)
-                return parse_completion(self.spec, data, time.perf_counter() - started, attempt)
+                data = await self._post(body, url)
+                return parse(data, time.perf_counter() - started, attempt)
             except _Retryable as failure:
                 last = self._redact(str(failure))
                 if attempt == self.retry.attempts:
@@ -124,12 +152,12 @@ class OpenAIBackend:
             f"{self.retry.attempts} attempts: {last}"
         )
 
-    async def _post(self, body: bytes) -> dict[str, Any]:
+    async def _post(self, body: bytes, url: str) -> dict[str, Any]:
         """One attempt: the decoded JSON body, or :class:`_Retryable`, or a final error."""
-        logger.debug("model %s: POST %s", self.spec.name, self._url)
+        logger.debug("model %s: POST %s", self.spec.name, url)
         try:
             async with self._session().post(
-                    self._url, data=body, headers=self._headers, timeout=self._timeout,
+                    url, data=body, headers=self._headers, timeout=self._timeout,
                     proxy=self._proxy, proxy_auth=self._proxy_auth,
                     allow_redirects=False) as response:
                 status = response.status
