@@ -9,7 +9,13 @@ contamination) decides which are kept and exported.
 
 from fairclimb.data._card import CardOutcome, card_facts, write_card
 from fairclimb.data._curate import CurationOutcome, curate, record_texts
-from fairclimb.data._datasets import dataset_stats, list_datasets, show_dataset
+from fairclimb.data._datasets import (
+    RecordView,
+    dataset_records,
+    dataset_stats,
+    list_datasets,
+    show_dataset,
+)
 from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate, known_tasks
 from fairclimb.data._dedup import (
     DedupParams,
@@ -84,6 +90,8 @@ __all__ = [
     "export_dataset",
     "import_feedback",
     "known_tasks",
+    "RecordView",
+    "dataset_records",
     "list_datasets",
     "minhash_signatures",
     "near_duplicates",

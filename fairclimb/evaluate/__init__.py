@@ -73,10 +73,30 @@ from fairclimb.evaluate._records import (
     Status,
     Verdict,
 )
+from fairclimb.evaluate._runs import (
+    Flip,
+    ResultFilter,
+    RunComparison,
+    TaskPair,
+    TaskResult,
+    compare_runs,
+    resolve_run,
+    run_model,
+    run_results,
+)
 from fairclimb.evaluate._samples import program_of, read_samples
 from fairclimb.evaluate._summary import SplitScore, Summary, render_summary, summarize
 
 __all__ = [
+    "run_results",
+    "run_model",
+    "resolve_run",
+    "compare_runs",
+    "TaskResult",
+    "TaskPair",
+    "RunComparison",
+    "ResultFilter",
+    "Flip",
     "AdequacyOptions",
     "AdequacyReport",
     "COMPLETION_STOPS",
