@@ -85,7 +85,7 @@ class RecordView:
     status: MemberStatus
     reason: str
     private: bool
-    text: str | None  # None: withheld (private)
+    text: str | None  # each field as written (not JSON-escaped); None: withheld (private)
     provenance: str  # pretty JSON
     gate: str  # pretty JSON of provenance["gate"], "" when absent
 
@@ -106,10 +106,24 @@ def dataset_records(store: Store, name: str, origin: Origin | None = None,
         views.append(RecordView(
             record.record_id, record.kind, Origin(record.origin), MemberStatus(member.status),
             member.reason, record.private,
-            None if record.private else _pretty(record.content), _pretty(record.provenance),
+            None if record.private else _readable(record.content), _pretty(record.provenance),
             "" if gate is None else _pretty(gate)))
     return views
 
 
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _readable(content: dict[str, Any]) -> str:
+    """A record's fields as a person reads them: strings and chat turns as written."""
+    return "\n".join(f"── {key} ──\n{_readable_value(value)}" for key, value in content.items())
+
+
+def _readable_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(
+            isinstance(turn, dict) and isinstance(turn.get("content"), str) for turn in value):
+        return "\n".join(f"[{turn.get('role', '')}]\n{turn['content']}" for turn in value)
+    return _pretty(value)

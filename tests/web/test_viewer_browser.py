@@ -5,6 +5,7 @@ and record texts never run."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shlex
@@ -111,7 +112,8 @@ def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"fairclimb view exited: {proc.stderr.read() if proc.stderr else ''}")
+            said = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"fairclimb view exited: {said}")
         try:
             urllib.request.urlopen(url, timeout=2).close()
             return
@@ -141,7 +143,7 @@ def page(browser: Any, viewer: Viewer) -> Iterator[Any]:
 
 
 def _run_of(page: Any, model: str) -> str:
-    row = page.locator("tr.run", has=page.locator("td.model", has_text=model))
+    row = page.locator("tr.run", has=page.locator(f"td.model:text-is('{model}')"))
     return str(row.locator("td.run-id").inner_text()).strip()
 
 
@@ -180,7 +182,7 @@ def test_results_filter_and_show_highlighted_programs(page: Any) -> None:
 
 def test_hostile_program_and_detail_do_not_run(page: Any, viewer: Viewer) -> None:
     page.goto("/")
-    row = page.locator("tr.run", has=page.locator("td.model", has_text="-")).first
+    row = page.locator("tr.run", has=page.locator("td.model:text-is('(samples file)')"))
     row.locator("td.run-id a").click()
     section = page.locator("section.result").first
     assert "window.__xss = 1" in section.locator(".hl").inner_text()
@@ -219,6 +221,6 @@ def test_unknown_ids_and_filters_are_one_sentence_pages(viewer: Viewer) -> None:
                           ("/datasets/fb?origin=alien", "unknown origin 'alien'")):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(viewer.url + path, timeout=5)
-        body = refused.value.read().decode()
+        body = html.unescape(refused.value.read().decode())
         assert refused.value.code == 400 and message in body
         assert "script-src 'self'" in refused.value.headers["content-security-policy"]
