@@ -79,8 +79,8 @@ def test_unknown_and_ambiguous_run_ids_are_one_sentence(two_runs: tuple[Path, st
     one_line_error(run(["runs", "compare", "nope", second], cwd),
                    "no run has an id starting with 'nope'")
     one_line_error(run(["runs", "compare", first, ""], cwd), "a run id is empty")
-    common = os.path.commonprefix([first, second])
-    if common:
+    common = next((first[:n] for n in range(32, 0, -1) if second.startswith(first[:n])), "")
+    if common:  # the two ids share a first character (ambiguity is unit-tested too)
         one_line_error(run(["runs", "compare", common, second], cwd), "is ambiguous")
     one_line_error(run(["view", "--db", str(tmp_path / "none.db")], tmp_path),
                    "there is no store at")

@@ -4,6 +4,7 @@ paired comparison of two runs through the climb report's engine."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def test_a_unique_prefix_finds_a_run_and_others_are_one_sentence(store: Store,
 def test_an_ambiguous_prefix_names_two_matches(store: Store, tmp_path: Path) -> None:
     runs = [_run(store, tmp_path / f"s{i}.jsonl", {PUBLIC[0].task_id: True}) for i in range(40)]
     first = sorted(r.run_id for r in runs)
-    shared = next(a[:1] for a, b in zip(first, first[1:], strict=False) if a[0] == b[0])
+    shared = next(a[:1] for a, b in itertools.pairwise(first) if a[0] == b[0])
     with pytest.raises(UserInputError, match=f"the run id prefix '{shared}' is ambiguous"):
         resolve_run(store, shared)
 
