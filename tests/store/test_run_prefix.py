@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import new_run
+from collections.abc import Callable
 
-from fairclimb.store import Store
+from fairclimb.store import NewRun, Store
 
 
-def test_runs_starting_with_a_prefix(store: Store) -> None:
-    ids = sorted(store.create_run(new_run(out_dir=f"/runs/{i}")) for i in range(20))
+def test_runs_starting_with_a_prefix(store: Store, make_run: Callable[..., NewRun]) -> None:
+    ids = sorted(store.create_run(make_run(out_dir=f"/runs/{i}")) for i in range(20))
     for run_id in ids:
         (found,) = store.runs_starting_with(run_id)
         assert found.run_id == run_id
