@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 README = Path(__file__).resolve().parents[2] / "README.md"
 README_URL = "http://localhost:8000/v1"
+PRIVATE_TASK = "fairclimb-implement/a-backoff-delays"
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
 
@@ -34,6 +35,7 @@ XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 class Viewer:
     url: str
     cwd: Path
+    private_run: str
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -67,6 +69,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _private_run(cwd: Path) -> str:
+    """A run that kept a private task's full detail (--include-private)."""
+    sample = {"task_id": PRIVATE_TASK, "completion": "    return [12345.678]\n"}
+    (cwd / "private.jsonl").write_text(json.dumps(sample) + "\n")
+    done = _run(["eval", "--suite", "fairclimb-implement", "--samples", "private.jsonl",
+                 "--out", "runs/p", "--include-private", "--json"], cwd)
+    assert done.returncode == 0, done.stderr
+    assert "12345.678" in (cwd / "runs/p/results.jsonl").read_text()  # the detail says it
+    return str(json.loads(done.stdout)["run_id"])
+
+
 def _hostile_inputs(cwd: Path) -> None:
     sample = {"task_id": "HumanEval/53", "completion": f"    return {XSS!r}\n"}
     (cwd / "hostile.jsonl").write_text(json.dumps(sample) + "\n")
@@ -94,6 +107,7 @@ def viewer(tmp_path_factory: pytest.TempPathFactory,
         done = _run(args, cwd)
         assert done.returncode == 0, done.stderr
     _hostile_inputs(cwd)
+    private_run = _private_run(cwd)
     port = _free_port()
     args = [str(port) if a == "8001" else a for a in view]
     proc = subprocess.Popen([sys.executable, "-m", "fairclimb", *args], cwd=cwd,
@@ -101,7 +115,7 @@ def viewer(tmp_path_factory: pytest.TempPathFactory,
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, proc)
-        yield Viewer(url, cwd)
+        yield Viewer(url, cwd, private_run)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -149,7 +163,7 @@ def _run_of(page: Any, model: str) -> str:
 
 def test_a_new_user_compares_two_models_following_the_readme(page: Any) -> None:
     page.goto("/")
-    assert page.locator("tr.run").count() == 3
+    assert page.locator("tr.run").count() == 4
     assert "pass@1 0.0% [0.0, 0.0]" in page.inner_text("#runs")  # intervals are shown
     run_a, run_b = _run_of(page, "coder-a"), _run_of(page, "coder-b")
     assert len(run_a) == len(run_b) == 32  # whole ids
@@ -182,7 +196,8 @@ def test_results_filter_and_show_highlighted_programs(page: Any) -> None:
 
 def test_hostile_program_and_detail_do_not_run(page: Any, viewer: Viewer) -> None:
     page.goto("/")
-    row = page.locator("tr.run", has=page.locator("td.model:text-is('(samples file)')"))
+    row = page.locator("tr.run", has=page.locator("td.model:text-is('(samples file)')"),
+                       has_text="humaneval")
     row.locator("td.run-id a").click()
     section = page.locator("section.result").first
     assert "window.__xss = 1" in section.locator(".hl").inner_text()
@@ -224,3 +239,11 @@ def test_unknown_ids_and_filters_are_one_sentence_pages(viewer: Viewer) -> None:
         body = html.unescape(refused.value.read().decode())
         assert refused.value.code == 400 and message in body
         assert "script-src 'self'" in refused.value.headers["content-security-policy"]
+
+
+def test_a_private_task_stays_withheld(viewer: Viewer) -> None:
+    with urllib.request.urlopen(f"{viewer.url}/runs/{viewer.private_run}", timeout=5) as got:
+        body = html.unescape(got.read().decode())
+    assert PRIVATE_TASK in body and "details withheld: private task" in body
+    assert "program withheld: private task" in body
+    assert "12345.678" not in body and "backoff_delays(0.5" not in body
