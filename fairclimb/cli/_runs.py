@@ -38,16 +38,16 @@ def runs_command(
         return
     # The id is what a user types back (runs compare, the viewer): never cut it; the
     # other columns wrap instead (the sandbox is in --json: it does not fit 80 columns).
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("run", no_wrap=True, min_width=32)
     table.add_column("model", overflow="fold", min_width=8)
     table.add_column("suite", overflow="fold", min_width=8)
     for header in ("n", "started", "pass@1"):
-        table.add_column(header, no_wrap=True)
+        table.add_column(header, no_wrap=True, min_width=len(header))
     for run in runs:
         pass1 = next((p["estimate"] for p in (run.summary or {}).get("pass_at_k", [])
                       if p["k"] == 1), None)
-        table.add_row(run.run_id, run_model(run) or "(samples)", run.suite, str(run.n_samples),
+        table.add_row(run.run_id, run_model(run) or "-", run.suite, str(run.n_samples),
                       f"{run.started_at:%m-%d %H:%M}" + ("" if run.finished_at else " open"),
                       f"{pass1:.1%}" if pass1 is not None else "-")
     Console().print(table)
