@@ -70,16 +70,17 @@ def _register_commands() -> None:
         _sandbox,
         _suites,
         _train,
+        _view,
     )
 
-    for module in (_eval, _generate, _quickstart, _runs, _config, _distill):
+    for module in (_eval, _generate, _quickstart, _config, _distill, _view):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
     for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train,
-                  _ladder):
+                  _ladder, _runs):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)

@@ -9,7 +9,13 @@ contamination) decides which are kept and exported.
 
 from fairclimb.data._card import CardOutcome, card_facts, write_card
 from fairclimb.data._curate import CurationOutcome, curate, record_texts
-from fairclimb.data._datasets import dataset_stats, list_datasets, show_dataset
+from fairclimb.data._datasets import (
+    RecordView,
+    dataset_records,
+    dataset_stats,
+    list_datasets,
+    show_dataset,
+)
 from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate, known_tasks
 from fairclimb.data._dedup import (
     DedupParams,
@@ -70,6 +76,7 @@ __all__ = [
     "Origin",
     "RecordKind",
     "RecordText",
+    "RecordView",
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
@@ -77,6 +84,7 @@ __all__ = [
     "admit_generations",
     "card_facts",
     "curate",
+    "dataset_records",
     "dataset_stats",
     "decontaminate",
     "distill",

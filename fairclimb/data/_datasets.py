@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from fairclimb.data._records import MemberStatus, Origin
 from fairclimb.errors import UserInputError
 from fairclimb.store import DataRepository, DatasetInfo, MemberRow, Store
 
-__all__ = ["dataset_stats", "list_datasets", "require_dataset", "show_dataset"]
+__all__ = ["RecordView", "dataset_records", "dataset_stats", "list_datasets",
+           "require_dataset", "show_dataset"]
 
 
 def require_dataset(repo: DataRepository, name: str) -> DatasetInfo:
@@ -69,3 +72,58 @@ def show_dataset(store: Store, name: str, limit: int = 20) -> dict[str, Any]:
                      "task": (m.record.provenance.get("task") or {}).get("task_id")}
                     for m in members[:limit]],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """One offer to a dataset as a person may read it: a private task's record keeps its
+    provenance and decisions, but its text (the private prompt and answer) is withheld."""
+
+    record_id: str
+    kind: str
+    origin: Origin
+    status: MemberStatus
+    reason: str
+    private: bool
+    text: str | None  # each field as written (not JSON-escaped); None: withheld (private)
+    provenance: str  # pretty JSON
+    gate: str  # pretty JSON of provenance["gate"], "" when absent
+
+
+def dataset_records(store: Store, name: str, origin: Origin | None = None,
+                    status: MemberStatus | None = None) -> list[RecordView]:
+    """Every offer to dataset *name* (filtered by origin and status), readable."""
+    repo = DataRepository(store)
+    require_dataset(repo, name)
+    views = []
+    for member in repo.members(name):
+        record = member.record
+        if origin is not None and record.origin != origin.value:
+            continue
+        if status is not None and member.status != status.value:
+            continue
+        gate = record.provenance.get("gate")
+        views.append(RecordView(
+            record.record_id, record.kind, Origin(record.origin), MemberStatus(member.status),
+            member.reason, record.private,
+            None if record.private else _readable(record.content), _pretty(record.provenance),
+            "" if gate is None else _pretty(gate)))
+    return views
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _readable(content: dict[str, Any]) -> str:
+    """A record's fields as a person reads them: strings and chat turns as written."""
+    return "\n".join(f"── {key} ──\n{_readable_value(value)}" for key, value in content.items())
+
+
+def _readable_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(
+            isinstance(turn, dict) and isinstance(turn.get("content"), str) for turn in value):
+        return "\n".join(f"[{turn.get('role', '')}]\n{turn['content']}" for turn in value)
+    return _pretty(value)

@@ -142,6 +142,15 @@ class Store:
         with self._session("listing runs") as session:
             return [_run_record(row) for row in session.scalars(query)]
 
+    def runs_starting_with(self, prefix: str, limit: int = 2) -> list[RunRecord]:
+        """Up to ``limit`` runs whose id starts with ``prefix`` (a user may type a
+        prefix of an id, as with git); ordered by id."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (select(EvalRun).where(EvalRun.run_id.like(f"{escaped}%", escape="\\"))
+                 .order_by(EvalRun.run_id).limit(limit))
+        with self._session("finding a run") as session:
+            return [_run_record(row) for row in session.scalars(query)]
+
     # -- results -----------------------------------------------------------------------
 
     def add_results(self, run_id: str, results: Sequence[ResultRow]) -> None:

@@ -16,7 +16,7 @@ from fairclimb.errors import FairclimbError
 from fairclimb.web._render import highlighted
 from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE
 
-__all__ = ["arena_of", "check_pre_csrf", "render", "set_session_cookie", "signed_in"]
+__all__ = ["arena_of", "check_pre_csrf", "render", "render_page", "set_session_cookie", "signed_in"]
 
 # Autoescape everywhere, whatever the file's extension: model output only ever reaches
 # a page through this environment (or Pygments, which escapes too).
@@ -43,6 +43,12 @@ def render(request: Request, template: str, context: dict[str, Any],
         except FairclimbError:  # a page without a session still renders
             user = None
     html = _ENV.get_template(template).render(request=request, user=user, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def render_page(template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """A page of an app without accounts (the viewer): same templates, same escaping."""
+    html = _ENV.get_template(template).render(user=None, **context)
     return HTMLResponse(html, status_code=status)
 
 
