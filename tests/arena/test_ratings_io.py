@@ -120,7 +120,10 @@ def test_cli_json_shape_and_plot(tmp_path: Path) -> None:
                "100", "--plot", str(tmp_path / "r.svg"), "--anchor", "phi-3-mini=800",
                cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)
+    shown = json.loads(done.stdout)
+    assert set(shown) == {"n_battles", "models", "warnings", "robustness"}
+    assert isinstance(shown["warnings"], list) and shown["robustness"]
+    rows = shown["models"]
     assert len(rows) == 6
     for row in rows:
         assert set(row) == {"model", "rating", "lower", "upper", "rank", "rank_lower",
