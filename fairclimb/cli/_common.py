@@ -18,6 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
 from fairclimb.models import Device
 from fairclimb.sandbox import Limits
@@ -50,6 +51,25 @@ BatchSizeOption = Annotated[
     typer.Option("--batch-size", min=1, help="A local (hf) model answers up to this many "
                  "requests in flight in one forward pass."),
 ]
+
+
+KsOption = Annotated[
+    str,
+    typer.Option("--k", help="The ks of pass@k, comma-separated (each reported only where "
+                 "every task has at least k samples)."),
+]
+
+
+def parse_ks(text: str) -> tuple[int, ...]:
+    """``"1,5,10"`` as ``(1, 5, 10)``; anything else is one clear sentence."""
+    try:
+        ks = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise UserInputError(f"--k takes whole numbers separated by commas, like 1,10,100; "
+                             f"got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise UserInputError(f"--k needs at least one k, each at least 1; got {text!r}")
+    return ks
 
 
 def eval_options(settings: Settings) -> EvalOptions:

@@ -22,7 +22,11 @@ from fairclimb.evaluate._records import Status
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["SplitScore", "Summary", "render_summary", "summarize"]
+__all__ = ["INTERVAL_METHOD", "SplitScore", "Summary", "render_summary", "summarize"]
+
+#: How pass@k's intervals are made, said next to them in every summary.
+INTERVAL_METHOD = ("95% two-level percentile bootstrap: tasks resampled, then each drawn "
+                   "task's samples; none under 2 tasks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class Summary:
                 }
                 for p in self.pass_at_k
             ],
+            "pass_at_k_interval": INTERVAL_METHOD,
             "seconds": self.seconds,
             "samples_per_second": self.samples_per_second,
             "sandbox": self.sandbox,
@@ -231,8 +236,8 @@ def _pass_at_k_table(summary: Summary) -> Table:
             # The fewest any task had: k is only reported up to this.
             Text(f"≥ {p.min_samples}"),
         )
-    if not summary.pass_at_k:
-        table.caption = "no k could be estimated: too few samples per task"
+    table.caption = (INTERVAL_METHOD if summary.pass_at_k
+                     else "no k could be estimated: too few samples per task")
     return table
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -59,3 +60,29 @@ def test_ctrl_c_during_start_up_is_one_line_not_a_traceback(tmp_path: Path) -> N
     assert done.returncode == 130
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == "interrupted"
+
+
+def test_eval_names_both_sources_when_both_are_given(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_text('{"task_id": "HumanEval/0", "completion": "x"}\n')
+    done = run(["eval", "--samples", "s.jsonl", "--model", "m", "--out", "o",
+                "--db", str(tmp_path / "f.db")], tmp_path, columns=200)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "both --samples and --model" in done.stderr
+
+
+@pytest.mark.parametrize("ks", ["x", "0", ""])
+def test_eval_refuses_bad_ks_in_one_sentence(ks: str, tmp_path: Path) -> None:
+    done = run(["eval", "--samples", "s.jsonl", "--out", "o", "--k", ks], tmp_path,
+               columns=200)
+    assert done.returncode == 2 and "--k" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_k_chooses_the_ks(tmp_path: Path) -> None:
+    lines = [f'{{"task_id": "HumanEval/{t}", "completion": "    return None\\n"}}'
+             for t in (0, 1) for _ in range(3)]
+    (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n")
+    done = run(["eval", "--samples", "s.jsonl", "--out", "o", "--k", "3,1", "--json",
+                "--db", str(tmp_path / "f.db")], tmp_path, columns=200)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert [p["k"] for p in summary["pass_at_k"]] == [1, 3]
