@@ -123,6 +123,10 @@ def _items(path: Path, text: str) -> Iterable[tuple[str, Any]]:
                 "must be one battle object") from None
 
 
+# import-feedback's spellings (a, b, both_bad) are read too: one vote format everywhere.
+_SHORT_WINNERS = {"a": "model_a", "b": "model_b", "both_bad": "tie (bothbad)"}
+
+
 def _battle(item: Any, where: str) -> Battle:
     if not isinstance(item, dict):
         raise BattlesFileError(f"{where}: expected a battle object, got {type(item).__name__}")
@@ -133,7 +137,8 @@ def _battle(item: Any, where: str) -> Battle:
         raise BattlesFileError(f"{where}: model_a and model_b are both {item['model_a']!r}; "
                                "a battle needs two different models")
     try:
-        winner = Winner(str(item.get("winner")))
+        raw = str(item.get("winner"))
+        winner = Winner(_SHORT_WINNERS.get(raw, raw))
     except ValueError:
         allowed = ", ".join(w.value for w in Winner)
         raise BattlesFileError(f"{where}: winner {item.get('winner')!r} is not one of "

@@ -82,6 +82,15 @@ def test_malformed_files_name_the_place(tmp_path: Path, text: str, message: str)
         read_battles(write(tmp_path / "bad.jsonl", text))
 
 
+@pytest.mark.parametrize(("ours", "fastchat"), [
+    ("a", Winner.MODEL_A), ("b", Winner.MODEL_B), ("both_bad", Winner.TIE_BOTHBAD)])
+def test_battles_accept_import_feedbacks_winner_spelling(tmp_path: Path, ours: str,
+                                                         fastchat: Winner) -> None:
+    path = write(tmp_path / "b.jsonl", json.dumps(
+        {"model_a": "a", "model_b": "b", "winner": ours}) + "\n")
+    assert [b.winner for b in read_battles(path)] == [fastchat]
+
+
 def test_unknown_models_against_a_registry(tmp_path: Path) -> None:
     path = write(tmp_path / "b.jsonl", GOOD + '{"model_a": "a", "model_b": "c", '
                  '"winner": "tie"}\n')

@@ -170,6 +170,16 @@ def test_bad_votes_file_names_the_line(tmp_path: Path) -> None:
         read_votes(path)
 
 
+@pytest.mark.parametrize(("fastchat", "ours"), [
+    ("model_a", "a"), ("model_b", "b"), ("tie", "tie"), ("tie (bothbad)", "both_bad")])
+def test_votes_accept_fastchat_winner_values(tmp_path: Path, fastchat: str, ours: str) -> None:
+    """The arena export and ratings speak FastChat's winners; import-feedback refused them."""
+    path = tmp_path / "v.jsonl"
+    path.write_text(json.dumps({**asdict(vote(0)), "winner": fastchat}) + "\n")
+    [read] = read_votes(path)
+    assert read.winner == ours
+
+
 def test_list_and_show(store: Store, feedback_dataset: str) -> None:
     from fairclimb.data import list_datasets, show_dataset
 
