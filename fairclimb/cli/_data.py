@@ -101,12 +101,19 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
     include_private: Annotated[bool, typer.Option(
         "--include-private", help="Also export records from private suite tasks.")] = False,
+    verified_only: Annotated[bool, typer.Option(
+        "--verified-only", help="Leave out records that no test checked (votes, unverified "
+        "answers).")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Export kept records in a TRL format, provenance in a JSON column."""
+    """Export kept records in a TRL format, provenance in a JSON column.
+
+    Example: fairclimb data export distilled -f trl-sft -o sft.jsonl --verified-only
+    """
     with _store(db) as store:
-        outcome = export_dataset(store, name, fmt, out, include_private=include_private)
+        outcome = export_dataset(store, name, fmt, out, include_private=include_private,
+                                 verified_only=verified_only)
     if as_json:
         typer.echo(json.dumps(outcome.to_json(), indent=2))
         return
