@@ -112,19 +112,24 @@ def _register_commands() -> None:
         _train,
     )
 
-    for module in (_eval, _generate, _quickstart, _runs, _config, _distill):
+    for module in (_eval, _generate, _quickstart, _runs, _config, _distill, _ratings):
         for name, command in module.COMMANDS.items():
-            app.command(name, cls=_Command)(friendly_errors(command))
-    for module in (_ratings,):
-        for name, command in module.COMMANDS.items():
-            app.command(name, cls=_Command)(friendly_errors(command))
+            app.command(name, cls=_Command, epilog=_example(name))(friendly_errors(command))
     for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train):
         group.app.info.cls = _Group
         for name, command in group.COMMANDS.items():
-            group.app.command(name, cls=_Command)(friendly_errors(command))
+            group.app.command(name, cls=_Command, epilog=_example(
+                f"{group.app.info.name} {name}"))(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)
             group.app.callback(invoke_without_command=True)(friendly_errors(group.CALLBACK))
         app.add_typer(group.app)
+
+
+def _example(command: str) -> str | None:
+    from fairclimb.cli._examples import EXAMPLES
+
+    example = EXAMPLES.get(command)
+    return None if example is None else f"Example: $ {example}"
 
 
 def main() -> None:

@@ -107,10 +107,7 @@ def export_command(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Export kept records in a TRL format, provenance in a JSON column.
-
-    Example: fairclimb data export distilled -f trl-sft -o sft.jsonl --verified-only
-    """
+    """Export kept records in a TRL format, provenance in a JSON column."""
     with _store(db) as store:
         outcome = export_dataset(store, name, fmt, out, include_private=include_private,
                                  verified_only=verified_only)

@@ -86,3 +86,30 @@ def test_eval_k_chooses_the_ks(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert [p["k"] for p in summary["pass_at_k"]] == [1, 3]
+
+
+def _commands() -> list[tuple[str, object]]:
+    import typer.main
+
+    from fairclimb.cli import app
+
+    found: list[tuple[str, object]] = []
+
+    def walk(command: object, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            if hasattr(sub, "commands"):
+                walk(sub, [*prefix, name])
+            else:
+                found.append((" ".join([*prefix, name]), sub))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def test_every_command_help_ends_with_an_example_of_itself() -> None:
+    commands = _commands()
+    assert len(commands) > 30
+    missing = [name for name, command in commands
+               if not (getattr(command, "epilog", None) or "").startswith(
+                   f"Example: $ fairclimb {name}")]
+    assert not missing, f"commands without an example in --help: {missing}"
