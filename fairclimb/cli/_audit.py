@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fairclimb.audit import audit_contamination
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import DbOption, whole_table
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -31,7 +30,7 @@ def contamination_command(
     if as_json:
         typer.echo(json.dumps(audit.to_json(), indent=2))
     else:
-        table = Table("record", "task", "method", "score", "threshold")
+        table = whole_table("record", "task", "method", "score", "threshold")
         for row in audit.recomputed:
             table.add_row(row.record_id[:12], row.task_id, row.method, f"{row.score:.3f}",
                           f"{row.threshold:.2f}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
@@ -70,6 +71,15 @@ def parse_ks(text: str) -> tuple[int, ...]:
     if not ks or ks[0] < 1:
         raise UserInputError(f"--k needs at least one k, each at least 1; got {text!r}")
     return ks
+
+
+def whole_table(*headers: str, **options: Any) -> Table:
+    """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
+    (folded onto more lines) at 80 columns."""
+    table = Table(**options)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
 
 
 def eval_options(settings: Settings) -> EvalOptions:

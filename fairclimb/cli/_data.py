@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fairclimb.arena import import_arena_feedback
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import DbOption, whole_table
 from fairclimb.data import (
     FORMATS,
     FeedbackOptions,
@@ -43,7 +42,7 @@ def list_command(as_json: JsonOption = False, db: DbOption = None) -> None:
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table("dataset", "offered", "kept", "updated")
+    table = whole_table("dataset", "offered", "kept", "updated")
     for row in rows:
         table.add_row(row["name"], str(row["offers"]), str(row["kept"]), row["updated_at"])
     Console().print(table)
@@ -69,7 +68,7 @@ def show_command(name: NameArg, limit: Annotated[int, typer.Option(
         counts = ", ".join(f"{n} {why}" for why, n in refusal.items() if why != "source")
         console.print(f"refused by the record gate ({refusal['source']}): {counts}",
                       highlight=False)
-    table = Table("record", "kind", "origin", "status", "task", "reason")
+    table = whole_table("record", "kind", "origin", "status", "task", "reason")
     for row in shown["records"]:
         table.add_row(row["record_id"][:12], row["kind"], row["origin"], row["status"],
                       row["task"] or "-", row["reason"][:60])

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fairclimb.arena import (
     Arena,
@@ -21,7 +20,7 @@ from fairclimb.arena import (
     read_battles,
     render_ratings_svg,
 )
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import DbOption, whole_table
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -72,7 +71,7 @@ def ratings_command(
     if as_json:  # the same keys as /api/leaderboard: warnings travel with the numbers
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
-    table = Table("rank", "model", "rating", "95% interval", "battles", title=(
+    table = whole_table("rank", "model", "rating", "95% interval", "battles", title=(
         f"{result.n_battles} battles, {ci.value} intervals"))
     for m in result.models:
         table.add_row(f"{m.rank_lower}-{m.rank_upper}" if m.rank_upper > m.rank_lower

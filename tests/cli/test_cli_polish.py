@@ -113,3 +113,18 @@ def test_every_command_help_ends_with_an_example_of_itself() -> None:
                if not (getattr(command, "epilog", None) or "").startswith(
                    f"Example: $ fairclimb {name}")]
     assert not missing, f"commands without an example in --help: {missing}"
+
+
+def test_tables_never_cut_urls_or_ids_at_80_columns(tmp_path: Path) -> None:
+    """`models list` once showed "http://very-long-host.exam…": not usable, not copyable."""
+    url = "http://inference-gateway.internal.example.org:8443/openai/deployments/coder/v1"
+    db = str(tmp_path / "f.db")
+    added = run(["models", "add", "a-model-with-a-long-registered-name", "--base-url", url,
+                 "--model", "Qwen/Qwen2.5-Coder-32B-Instruct-AWQ", "--db", db], tmp_path)
+    assert added.returncode == 0, added.stderr
+    shown = run(["models", "list", "--db", db], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "…" not in shown.stdout
+    # Folded onto more lines, every character is still there, in order.
+    rest = iter(shown.stdout)
+    assert all(ch in rest for ch in url)
