@@ -96,7 +96,7 @@ def read_battles(path: Path, known_models: Sequence[str] | None = None) -> list[
                 if name not in known:
                     listed = ", ".join(sorted(known)) or "none"
                     raise BattlesFileError(
-                        f"{path} {where}: unknown model {name!r} (known models: {listed}); "
+                        f"{where}: unknown model {name!r} (known models: {listed}); "
                         "register it or fix the name")
     return battles
 
@@ -107,20 +107,24 @@ def _items(path: Path, text: str) -> Iterable[tuple[str, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BattlesFileError(
-                f"{path} is not valid JSON (line {exc.lineno}: {exc.msg}); write a JSON "
-                "list of battle objects or one object per line") from None
+                f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno}); "
+                "write a JSON list of battle objects or one object per line") from None
         for index, item in enumerate(data):
-            yield f"item {index}", item
+            yield f"{path}: item {index}", item
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield f"line {number}", json.loads(line)
+            yield f"{path}:{number}", json.loads(line)
         except json.JSONDecodeError as exc:
             raise BattlesFileError(
-                f"{path} line {number} is not valid JSON ({exc.msg}); each line must be "
-                "one battle object") from None
+                f"{path}:{number}: not valid JSON ({exc.msg}, column {exc.colno}); each line "
+                "must be one battle object") from None
+
+
+# import-feedback's spellings (a, b, both_bad) are read too: one vote format everywhere.
+_SHORT_WINNERS = {"a": "model_a", "b": "model_b", "both_bad": "tie (bothbad)"}
 
 
 def _battle(item: Any, where: str) -> Battle:
@@ -133,7 +137,8 @@ def _battle(item: Any, where: str) -> Battle:
         raise BattlesFileError(f"{where}: model_a and model_b are both {item['model_a']!r}; "
                                "a battle needs two different models")
     try:
-        winner = Winner(str(item.get("winner")))
+        raw = str(item.get("winner"))
+        winner = Winner(_SHORT_WINNERS.get(raw, raw))
     except ValueError:
         allowed = ", ".join(w.value for w in Winner)
         raise BattlesFileError(f"{where}: winner {item.get('winner')!r} is not one of "

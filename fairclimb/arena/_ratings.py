@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from statistics import NormalDist
 from typing import Any, Protocol
@@ -156,6 +156,12 @@ class Ratings:
     style: tuple[StyleCoefficient, ...] = ()
     robustness: Robustness | None = None
     options: RatingOptions = field(default_factory=RatingOptions)
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``ratings --json`` prints: the models with the warnings and robustness."""
+        return {"n_battles": self.n_battles, "models": [asdict(m) for m in self.models],
+                "warnings": list(self.warnings),
+                "robustness": self.robustness.sentence if self.robustness else None}
 
 
 @dataclass(frozen=True)
@@ -377,16 +383,22 @@ def _sandwich_bounds(beta: Floats, cov: Floats, anchor: int | None,
 
 def _ranked(models: Sequence[str], rating: Floats, lower: Floats, upper: Floats,
             played: NDArray[np.int64], min_votes: int) -> tuple[ModelRating, ...]:
-    """Rank = 1 + models whose interval lies wholly above; worst = 1 + those that may be."""
+    """Rank = 1 + models whose interval lies wholly above; worst = 1 + those that may be.
+
+    A provisional model's interval is not to be trusted (6 wins in 6 battles gave a
+    narrow one at the top): its rank range is the whole field, never a closed one.
+    """
     rows = []
     for i, name in enumerate(models):
         above = int(np.sum(lower > upper[i]))
         maybe = int(np.sum(upper >= lower[i])) - 1  # not wholly below, minus itself
+        provisional = bool(played[i] < min_votes)
         rows.append(ModelRating(
             model=name, rating=float(rating[i]), lower=float(lower[i]),
-            upper=float(upper[i]), rank=1 + above, rank_lower=1 + above,
-            rank_upper=1 + max(above, maybe), battles=int(played[i]),
-            provisional=bool(played[i] < min_votes)))
+            upper=float(upper[i]), rank=1 + above,
+            rank_lower=1 if provisional else 1 + above,
+            rank_upper=len(models) if provisional else 1 + max(above, maybe),
+            battles=int(played[i]), provisional=provisional))
     return tuple(sorted(rows, key=lambda r: (-r.rating, r.model)))
 
 

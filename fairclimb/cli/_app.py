@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
+from fairclimb import __version__
 from fairclimb.errors import FairclimbError
 
 __all__ = ["app", "friendly_errors", "main"]
@@ -24,13 +26,52 @@ __all__ = ["app", "friendly_errors", "main"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# Click asks each command's context for these; children inherit them from the root.
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+# Typer vendors its own Click (typer._click), a private module: its types stay Any here.
+def _no_bool_metavar(params: list[Any]) -> list[Any]:
+    """On/off flags take no value: show none (Typer would write ``<bool>`` there)."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_bool_metavar(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_bool_metavar(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="fairclimb",
     help="Make a coding model better, and prove it honestly.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (README)
     pretty_exceptions_enable=False,
+    context_settings=_CONTEXT,
+    cls=_Group,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        Console().print(f"fairclimb {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Make a coding model better, and prove it honestly."""
 
 
 def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -73,19 +114,25 @@ def _register_commands() -> None:
         _view,
     )
 
-    for module in (_eval, _generate, _quickstart, _config, _distill, _view):
+    for module in (_eval, _generate, _quickstart, _config, _distill, _ratings, _view):
         for name, command in module.COMMANDS.items():
-            app.command(name)(friendly_errors(command))
-    for module in (_ratings,):
-        for name, command in module.COMMANDS.items():
-            app.command(name)(friendly_errors(command))
+            app.command(name, cls=_Command, epilog=_example(name))(friendly_errors(command))
     for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train,
                   _ladder, _runs):
+        group.app.info.cls = _Group
         for name, command in group.COMMANDS.items():
-            group.app.command(name)(friendly_errors(command))
+            group.app.command(name, cls=_Command, epilog=_example(
+                f"{group.app.info.name} {name}"))(friendly_errors(command))
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)
             group.app.callback(invoke_without_command=True)(friendly_errors(group.CALLBACK))
         app.add_typer(group.app)
+
+
+def _example(command: str) -> str | None:
+    from fairclimb.cli._examples import EXAMPLES
+
+    example = EXAMPLES.get(command)
+    return None if example is None else f"Example: $ {example}"
 
 
 def main() -> None:

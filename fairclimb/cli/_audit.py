@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fairclimb.audit import (
     MemorisationOptions,
@@ -25,6 +24,7 @@ from fairclimb.cli._common import (
     TimeoutOption,
     WorkersOption,
     eval_options,
+    whole_table,
 )
 from fairclimb.models import GenerationParams, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
@@ -47,7 +47,7 @@ def contamination_command(
     if as_json:
         typer.echo(json.dumps(audit.to_json(), indent=2))
     else:
-        table = Table("record", "task", "method", "score", "threshold")
+        table = whole_table("record", "task", "method", "score", "threshold")
         for row in audit.recomputed:
             table.add_row(row.record_id[:12], row.task_id, row.method, f"{row.score:.3f}",
                           f"{row.threshold:.2f}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
+from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
 from fairclimb.models import Device
 from fairclimb.sandbox import Limits
@@ -50,6 +52,34 @@ BatchSizeOption = Annotated[
     typer.Option("--batch-size", min=1, help="A local (hf) model answers up to this many "
                  "requests in flight in one forward pass."),
 ]
+
+
+KsOption = Annotated[
+    str,
+    typer.Option("--k", help="The ks of pass@k, comma-separated (each reported only where "
+                 "every task has at least k samples)."),
+]
+
+
+def parse_ks(text: str) -> tuple[int, ...]:
+    """``"1,5,10"`` as ``(1, 5, 10)``; anything else is one clear sentence."""
+    try:
+        ks = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise UserInputError(f"--k takes whole numbers separated by commas, like 1,10,100; "
+                             f"got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise UserInputError(f"--k needs at least one k, each at least 1; got {text!r}")
+    return ks
+
+
+def whole_table(*headers: str, **options: Any) -> Table:
+    """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
+    (folded onto more lines) at 80 columns."""
+    table = Table(**options)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
 
 
 def eval_options(settings: Settings) -> EvalOptions:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from fairclimb.cli._common import whole_table
 from fairclimb.settings import Settings, load_settings
 
 
@@ -21,7 +21,7 @@ def config_command(
     if as_json:
         typer.echo(json.dumps(values, indent=2))
         return
-    table = Table("setting", "value", "environment", "meaning")
+    table = whole_table("setting", "value", "environment", "meaning")
     for name, field in Settings.model_fields.items():
         table.add_row(name, str(values[name]), f"FAIRCLIMB_{name.upper()}",
                       field.description or "")

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fairclimb.arena import import_arena_feedback
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import DbOption, whole_table
 from fairclimb.data import (
     FORMATS,
     FeedbackOptions,
@@ -43,7 +42,7 @@ def list_command(as_json: JsonOption = False, db: DbOption = None) -> None:
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table("dataset", "offered", "kept", "updated")
+    table = whole_table("dataset", "offered", "kept", "updated")
     for row in rows:
         table.add_row(row["name"], str(row["offers"]), str(row["kept"]), row["updated_at"])
     Console().print(table)
@@ -69,7 +68,7 @@ def show_command(name: NameArg, limit: Annotated[int, typer.Option(
         counts = ", ".join(f"{n} {why}" for why, n in refusal.items() if why != "source")
         console.print(f"refused by the record gate ({refusal['source']}): {counts}",
                       highlight=False)
-    table = Table("record", "kind", "origin", "status", "task", "reason")
+    table = whole_table("record", "kind", "origin", "status", "task", "reason")
     for row in shown["records"]:
         table.add_row(row["record_id"][:12], row["kind"], row["origin"], row["status"],
                       row["task"] or "-", row["reason"][:60])
@@ -101,12 +100,16 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
     include_private: Annotated[bool, typer.Option(
         "--include-private", help="Also export records from private suite tasks.")] = False,
+    verified_only: Annotated[bool, typer.Option(
+        "--verified-only", help="Leave out records that no test checked (votes, unverified "
+        "answers).")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Export kept records in a TRL format, provenance in a JSON column."""
     with _store(db) as store:
-        outcome = export_dataset(store, name, fmt, out, include_private=include_private)
+        outcome = export_dataset(store, name, fmt, out, include_private=include_private,
+                                 verified_only=verified_only)
     if as_json:
         typer.echo(json.dumps(outcome.to_json(), indent=2))
         return

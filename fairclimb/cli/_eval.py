@@ -15,10 +15,12 @@ from fairclimb.cli._common import (
     BatchSizeOption,
     DbOption,
     DeviceOption,
+    KsOption,
     SandboxOption,
     TimeoutOption,
     WorkersOption,
     eval_options,
+    parse_ks,
     progress_bar,
     suite_store,
 )
@@ -70,6 +72,7 @@ def eval_command(
     after: Annotated[str | None, typer.Option(
         "--after", help="A model's training cutoff (YYYY-MM-DD): also score the tasks "
         "created up to it and after it apart (suites with creation dates).")] = None,
+    k: KsOption = "1,10,100",
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
@@ -78,7 +81,8 @@ def eval_command(
     """Execute samples in the sandbox and report pass@k with confidence intervals."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs,
-                                  include_private=include_private, after=after)
+                                  include_private=include_private, after=after,
+                                  ks=parse_ks(k))
     console = Console(stderr=as_json)
     if check_refs:
         with suite_store(settings.db) as store, \
@@ -89,7 +93,10 @@ def eval_command(
                 or not all(r.ranked for r in report.rankings)):
             raise typer.Exit(1)
         return
-    if out is None or (samples is None) == (model is None):
+    if samples is not None and model is not None:
+        raise UserInputError("eval got both --samples and --model; give one: --samples FILE "
+                             "checks a file, --model NAME draws the samples from a model")
+    if out is None or (samples is None and model is None):
         raise UserInputError("eval needs --out DIR and either --samples FILE or --model NAME "
                              "(or --check-references)")
     if model is not None:

@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import DbOption, whole_table
 from fairclimb.models import ApiStyle, ModelSpec, Terms, UnknownModelError, validate_spec
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
@@ -66,7 +65,7 @@ def list_command(
     if as_json:
         typer.echo(json.dumps([asdict(spec) for spec in specs], indent=2))
         return
-    table = Table("name", "model", "base url", "style", "key variable", "terms", "terms url")
+    table = whole_table("name", "model", "base url", "style", "key variable", "terms", "terms url")
     for spec in specs:
         table.add_row(spec.name, spec.model_id, spec.base_url, spec.style.value,
                       spec.api_key_env or "-", spec.terms.value, spec.terms_url or "-")

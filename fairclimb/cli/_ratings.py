@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fairclimb.arena import (
     Arena,
@@ -22,7 +20,7 @@ from fairclimb.arena import (
     read_battles,
     render_ratings_svg,
 )
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import DbOption, whole_table
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -52,7 +50,8 @@ def ratings_command(
     style: Annotated[bool, typer.Option(
         "--style", help="Style control: answer length and comment density as covariates.")
                      ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print JSON: n_battles, models, warnings, robustness.")] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write an SVG plot here.")
                     ] = None,
     db: DbOption = None,
@@ -69,12 +68,10 @@ def ratings_command(
         result = compute_ratings(read_battles(battles), options)
     if plot is not None:
         plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
-    if as_json:  # warnings go to stderr so stdout stays one JSON document
-        typer.echo(json.dumps([asdict(m) for m in result.models], indent=2))
-        for warning in result.warnings:
-            Console(stderr=True).print(f"warning: {warning}", highlight=False)
+    if as_json:  # the same keys as /api/leaderboard: warnings travel with the numbers
+        typer.echo(json.dumps(result.to_json(), indent=2))
         return
-    table = Table("rank", "model", "rating", "95% interval", "battles", title=(
+    table = whole_table("rank", "model", "rating", "95% interval", "battles", title=(
         f"{result.n_battles} battles, {ci.value} intervals"))
     for m in result.models:
         table.add_row(f"{m.rank_lower}-{m.rank_upper}" if m.rank_upper > m.rank_lower

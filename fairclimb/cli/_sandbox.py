@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from fairclimb.cli._common import whole_table
 from fairclimb.sandbox import Outcome, self_check
 
 _STYLE = {Outcome.HOLDS: "green", Outcome.BROKEN: "bold red", Outcome.NOT_CONTAINED: "yellow"}
@@ -26,7 +26,7 @@ def self_check_command(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        table = Table("backend", "guarantee", "outcome", "detail")
+        table = whole_table("backend", "guarantee", "outcome", "detail")
         for result in report.results:
             table.add_row(result.backend, result.guarantee,
                           f"[{_STYLE[result.outcome]}]{result.outcome.value}[/]", result.detail)

@@ -234,14 +234,38 @@ def _models_markdown(facts: dict[str, Any]) -> list[str]:
 
 
 def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
-    """A Croissant 1.0 dataset description with the RAI 1.0 properties filled in."""
+    """A Croissant 1.0 dataset description with the RAI 1.0 properties filled in.
+
+    Each RAI property says only what is true of this dataset: a distilled set gets no
+    sentence about raters, a votes-only set none about teachers; settings appear as JSON.
+    """
     stats, raters = facts["stats"], facts["raters"]
     origins = [o for o, n in stats["kept_by_origin"].items() if n]
+    machine = "synthetic" in origins or "hybrid" in origins
+    human = "human" in origins or "hybrid" in origins
     collection_types = (["Machine-generated (distillation from teacher models)"]
-                        if "synthetic" in origins else [])
-    if "human" in origins or "hybrid" in origins:
+                        if machine else [])
+    if human:
         collection_types.append("Human annotation (pairwise votes, labels, corrections)")
     overrides = "; ".join(f"{_who(o)}: {o['reason']}" for o in facts["overrides"])
+    annotation: dict[str, Any] = {
+        "rai:dataAnnotationProtocol": (
+            "Pairwise votes, error labels and corrections by pseudonymous raters who "
+            f"accepted briefing versions {', '.join(raters['briefing_versions']) or '-'}; "
+            "votes flagged by quality control are not used"),
+        "rai:annotatorDemographics": (
+            f"{raters['count']} pseudonymous raters; no demographics are collected; "
+            f"{raters['seconds'] / 3600:.2f} hours, ${raters['pay_usd']:.2f} pay recorded"),
+    } if human else {"rai:dataAnnotationProtocol": "No human annotation: every kept row "
+                     "was machine-generated and checked by programs."}
+    kinds = stats["kept_by_kind"]
+    uses = [use for kind, use in (
+        ("sft", "supervised fine-tuning (messages)"),
+        ("preference", "preference optimisation such as DPO (prompt/chosen/rejected)"))
+        if kinds.get(kind)]
+    biases = [sentence for present, sentence in (
+        (machine, "Answers reflect the teachers' styles."),
+        (human, "Choices reflect the raters' judgement.")) if present]
     return {
         "@context": RAI_CONTEXT,
         "@type": "sc:Dataset",
@@ -255,13 +279,7 @@ def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
         "rai:dataCollection": _collection(facts),
         "rai:dataCollectionType": collection_types,
         "rai:dataCollectionRawData": facts["sources"],
-        "rai:dataAnnotationProtocol": (
-            "Pairwise votes, error labels and corrections by pseudonymous raters who "
-            f"accepted briefing versions {raters['briefing_versions'] or '-'}; votes "
-            "flagged by quality control are not used"),
-        "rai:annotatorDemographics": (
-            f"{raters['count']} pseudonymous raters; no demographics are collected; "
-            f"{raters['seconds'] / 3600:.2f} hours, ${raters['pay_usd']:.2f} pay recorded"),
+        **annotation,
         "rai:machineAnnotationTools": [
             f"{m['model']} (terms {m['terms']}, applied {'/'.join(m['effective_terms'])}"
             + (f", served as {', '.join(m['served_models'])}" if m["served_models"] else "")
@@ -269,19 +287,24 @@ def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
         "rai:dataPreprocessingProtocol": [
             "execution against unit tests in a sandbox (rejection sampling): "
             f"{stats['failed_execution']} removed",
-            f"deduplication, exact hash and MinHash LSH {facts['dedup']}: "
+            f"deduplication, exact hash and MinHash LSH {_settings(facts['dedup'])}: "
             f"{stats['duplicates']} removed",
             f"decontamination against {facts['checked_tasks']} benchmark tasks "
-            f"{facts['decontamination']}: {stats['contaminated']} removed"],
+            f"{_settings(facts['decontamination'])}: {stats['contaminated']} removed"],
         "rai:personalSensitiveInformation": (
-            "Raters appear only by pseudonym; prompts and answers are code tasks."),
-        "rai:dataUseCases": ["supervised fine-tuning (messages)",
-                             "preference optimisation such as DPO (prompt/chosen/rejected)"],
+            ("Raters appear only by pseudonym; " if human else "")
+            + "prompts and answers are code tasks."),
+        "rai:dataUseCases": uses,
         "rai:dataLimitations": "; ".join(
             [f"{stats['unverified']} rows are unverified (no tests)"]
             + list(facts["warnings"])
             + ([f"terms overridden: {overrides}"] if overrides else [])),
-        "rai:dataBiases": "Answers reflect the teachers' styles and the raters' judgement.",
+        "rai:dataBiases": " ".join(biases),
         "rai:dataReleaseMaintenancePlan": "Regenerated with fairclimb; rows are "
                                           "content-addressed, so versions can be compared.",
     }
+
+
+def _settings(values: Any) -> str:
+    """Settings as JSON (``{"threshold": 0.8}``), never as a Python repr."""
+    return json.dumps(values, sort_keys=True)

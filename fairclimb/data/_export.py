@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,11 @@ class ExportOutcome:
 
 
 def export_dataset(store: Store, name: str, fmt: str, out: Path, *,
-                   include_private: bool = False) -> ExportOutcome:
+                   include_private: bool = False, verified_only: bool = False
+                   ) -> ExportOutcome:
+    """Write the kept records of *name* in *fmt* to *out*. *verified_only* leaves out the
+    records no test checked (human votes, unverified generations). Nothing to write is
+    an error that says what the dataset does hold, and no file is written."""
     if fmt not in FORMATS:
         raise UserInputError(f"unsupported export format {fmt!r}; choose one of "
                              f"{', '.join(FORMATS)}")
@@ -57,17 +62,43 @@ def export_dataset(store: Store, name: str, fmt: str, out: Path, *,
     kept = [m for m in repo.members(name) if m.status == MemberStatus.KEPT]
     report = repo.contamination(name)
     private = [m for m in kept if m.record.private]
+    held = kept
     if not include_private:
         kept = [m for m in kept if not m.record.private]
     wanted = {"trl-sft": "sft", "trl-dpo": "preference"}.get(fmt)
     if wanted is not None:
         kept = [m for m in kept if m.record.kind == wanted]
+    if verified_only:
+        kept = [m for m in kept if verified(m.record.provenance)]
+    if not kept:
+        raise UserInputError(_nothing_to_export(name, fmt, held, len(private),
+                                                include_private, verified_only))
     rows = [_row(fmt, name, m, report) for m in kept]
     if fmt == "parquet":
         _write_parquet(rows, out)
     else:
         _write_jsonl(rows, out)
     return ExportOutcome(out, fmt, len(rows), 0 if include_private else len(private))
+
+
+def verified(provenance: dict[str, Any]) -> bool:
+    """Whether a test checked this record (its execution check says how it went)."""
+    execution = (provenance.get("checks") or {}).get("execution")
+    return bool(execution) and execution != "unverified"
+
+
+def _nothing_to_export(name: str, fmt: str, held: list[MemberRow], private: int,
+                       include_private: bool, verified_only: bool) -> str:
+    kinds = Counter(m.record.kind for m in held)
+    holds = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "none"
+    checked = sum(1 for m in held if verified(m.record.provenance))
+    why = [f"dataset {name!r} has no kept record to export as {fmt}: it holds {holds} "
+           f"kept record(s), {checked} of them checked by tests"]
+    if private and not include_private:
+        why.append(f"{private} private (add --include-private)")
+    if verified_only:
+        why.append("--verified-only leaves out the unchecked")
+    return "; ".join(why)
 
 
 def provenance_of(dataset: str, member: MemberRow,

@@ -38,6 +38,9 @@ __all__ = ["FeedbackOptions", "FeedbackOutcome", "Vote", "import_feedback", "rea
            "records_from_votes"]
 
 WINNERS = ("a", "b", "tie", "both_bad")
+# FastChat's battle-file spellings, read too: one vote format across import-feedback,
+# ratings and the arena's export.
+_FASTCHAT_WINNERS = {"model_a": "a", "model_b": "b", "tie (bothbad)": "both_bad"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +203,12 @@ def _vote(where: str, line: str) -> Vote:
     unknown = sorted(set(row) - set(_VOTE_FIELDS))
     if unknown:
         raise UserInputError(f"{where}: unknown field(s) {', '.join(unknown)}")
-    if row["winner"] not in WINNERS:
-        raise UserInputError(f"{where}: winner must be one of {', '.join(WINNERS)}, "
-                             f"not {row['winner']!r}")
     values: dict[str, Any] = dict(row)
+    values["winner"] = _FASTCHAT_WINNERS.get(row["winner"], row["winner"])
+    if values["winner"] not in WINNERS:
+        raise UserInputError(f"{where}: winner must be one of {', '.join(WINNERS)} (or "
+                             f"FastChat's {', '.join(_FASTCHAT_WINNERS)}), "
+                             f"not {row['winner']!r}")
     for name in ("labels_a", "labels_b"):
         labels = values.get(name, [])
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):

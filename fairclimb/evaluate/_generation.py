@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,7 +239,7 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
         report()
 
     try:
-        await _run_all([draw(job) for job in pending])
+        await _pre_flight_then_all(draw, pending, failures)
     finally:
         writer.close()
     if failures:
@@ -250,6 +250,16 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
         completion_tokens=tally.completion_tokens, cost_usd=_cost(plan.spec, tally),
         seconds=time.monotonic() - started,
     )
+
+
+async def _pre_flight_then_all(draw: Callable[[_Job], Awaitable[None]], pending: list[_Job],
+                               failures: list[ProviderError]) -> None:
+    """Pre-flight: the first call goes alone, so an endpoint that does not answer costs
+    one call's retries and one message, not ``concurrency`` calls retrying at once."""
+    if len(pending) > 1:
+        await draw(pending[0])
+        pending = [] if failures else pending[1:]
+    await _run_all([draw(job) for job in pending])
 
 
 async def _run_all(coroutines: list[Any]) -> None:

@@ -5,8 +5,12 @@ from a task's ``n`` samples is correct, when ``c`` of them are. Its unbiased est
 (Chen et al. 2021, the Codex paper) is ``1 - C(n-c, k) / C(n, k)``; the binomials
 overflow floats for the ``n`` people use, so it is computed as a product of ratios.
 
-The uncertainty reported is over tasks, the unit a suite samples from the space of
-problems: tasks are resampled with replacement and the mean recomputed.
+The uncertainty reported is a two-level percentile bootstrap: tasks are resampled with
+replacement (a suite samples the space of problems), and within each drawn task its ``n``
+samples are resampled too (a task's ``c`` correct of ``n`` is itself a draw), by drawing
+``c* ~ Binomial(n, c/n)`` and recomputing that task's pass@k. Resampling tasks alone
+treated 1 correct of 2 samples as exactly 50%. An interval needs at least two tasks;
+with fewer it is not given (``None``, shown as "n/a") rather than a point ``[x, x]``.
 """
 
 from __future__ import annotations
@@ -49,12 +53,13 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 @dataclass(frozen=True)
 class PassAtK:
-    """pass@k over a suite: the mean over tasks, with a 95% bootstrap interval."""
+    """pass@k over a suite: the mean over tasks, with a 95% two-level bootstrap interval
+    (``None`` bounds when fewer than two tasks leave nothing to resample)."""
 
     k: int
     estimate: float
-    lower: float
-    upper: float
+    lower: float | None
+    upper: float | None
     tasks: int
     min_samples: int  # the fewest samples any task had; k never exceeds it
 
@@ -70,8 +75,9 @@ def estimate_pass_at_k(
 
     ``counts`` maps a task id to ``(n samples, c correct)``. A ``k`` larger than some
     task's ``n`` is left out rather than estimated on a subset of tasks, which would
-    silently change what the number means. The interval is a percentile bootstrap over
-    tasks with ``rounds`` resamples drawn from ``rng`` alone.
+    silently change what the number means. The interval is a two-level percentile
+    bootstrap (tasks, then samples within each task) with ``rounds`` resamples drawn
+    from ``rng`` alone; under two tasks there is none.
     """
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, got rounds={rounds}")
@@ -89,7 +95,10 @@ def estimate_pass_at_k(
 
     values = np.array([[pass_at_k(n, c, k) for k in usable] for n, c in pairs])
     estimates = values.mean(axis=0)
-    lower, upper = _bootstrap_interval(values, rounds, rng)
+    if len(pairs) < 2:
+        return [PassAtK(k, float(estimates[j]), None, None, len(pairs), min_samples)
+                for j, k in enumerate(usable)]
+    lower, upper = _bootstrap_interval(pairs, usable, rounds, rng)
     return [
         PassAtK(
             k=k,
@@ -105,20 +114,44 @@ def estimate_pass_at_k(
     ]
 
 
-def _bootstrap_interval(
-    values: npt.NDArray[np.float64], rounds: int, rng: np.random.Generator
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Percentile bounds of the mean of ``values`` (tasks x ks) over resampled tasks."""
-    tasks = values.shape[0]
-    block = max(1, _BLOCK_ENTRIES // tasks)
+def _pass_table(pairs: Sequence[tuple[int, int]], ks: Sequence[int]
+                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """pass@k of every task for every possible ``c'`` in ``0..n``, flattened, with each
+    task's offset: the bootstrap then looks values up instead of recomputing them."""
     import numpy as np
 
-    means = np.empty((rounds, values.shape[1]))
+    columns = []
+    for n, _ in pairs:
+        c = np.arange(n + 1)
+        column = np.empty((n + 1, len(ks)))
+        for j, k in enumerate(ks):
+            # The same running product as pass_at_k: factors (1 - k/i) for i = n down.
+            product = np.concatenate(([1.0], np.cumprod(1.0 - k / np.arange(n, 0, -1))))
+            column[:, j] = np.where(n - c < k, 1.0, 1.0 - product)
+        columns.append(column)
+    offsets = np.cumsum([0] + [n + 1 for n, _ in pairs[:-1]])
+    return np.concatenate(columns), offsets.astype(np.int64)
+
+
+def _bootstrap_interval(
+    pairs: Sequence[tuple[int, int]], ks: Sequence[int], rounds: int,
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Percentile bounds of mean pass@k over tasks resampled, then samples resampled."""
+    import numpy as np
+
+    table, offsets = _pass_table(pairs, ks)
+    n = np.array([n for n, _ in pairs])
+    rate = np.array([c / n for n, c in pairs])
+    tasks = len(pairs)
+    block = max(1, _BLOCK_ENTRIES // tasks)
+    means = np.empty((rounds, len(ks)))
     for start in range(0, rounds, block):
         stop = min(rounds, start + block)
-        # One resample of tasks serves every k, so the intervals of different k agree.
+        # One resample serves every k, so the intervals of different k agree.
         index = rng.integers(0, tasks, size=(stop - start, tasks))
-        means[start:stop] = values[index].mean(axis=1)
+        correct = rng.binomial(n[index], rate[index])
+        means[start:stop] = table[offsets[index] + correct].mean(axis=1)
     tail = (1.0 - _CONFIDENCE) / 2.0
     bounds = np.quantile(means, [tail, 1.0 - tail], axis=0)
     return bounds[0], bounds[1]

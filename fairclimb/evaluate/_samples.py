@@ -54,12 +54,12 @@ def read_samples(path: Path, suite: Suite,
 
 def _parse_line(path: Path, lineno: int, line: str, index: int, suite: Suite,
                 locate: Callable[[str], str | None] | None) -> Sample:
-    where = f"{path}, line {lineno}"
+    where = f"{path}:{lineno}"  # file:line:, as compilers and every other input of ours
     try:
         raw: Any = json.loads(line)
     except json.JSONDecodeError as exc:
         raise SamplesFileError(
-            f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
+            f"{where}: not valid JSON ({exc.msg}, column {exc.colno})"
         ) from None
     if not isinstance(raw, dict):
         raise SamplesFileError(f"{where}: expected a JSON object, got {type(raw).__name__}")

@@ -22,7 +22,11 @@ from fairclimb.evaluate._records import Status
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["SplitScore", "Summary", "render_summary", "summarize"]
+__all__ = ["INTERVAL_METHOD", "SplitScore", "Summary", "render_summary", "summarize"]
+
+#: How pass@k's intervals are made, said next to them in every summary.
+INTERVAL_METHOD = ("95% two-level percentile bootstrap: tasks resampled, then each drawn "
+                   "task's samples; none under 2 tasks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,7 @@ class Summary:
                 }
                 for p in self.pass_at_k
             ],
+            "pass_at_k_interval": INTERVAL_METHOD,
             "seconds": self.seconds,
             "samples_per_second": self.samples_per_second,
             "sandbox": self.sandbox,
@@ -114,8 +119,8 @@ class Summary:
                     PassAtK(
                         k=int(p["k"]),
                         estimate=float(p["estimate"]),
-                        lower=float(p["lower"]),
-                        upper=float(p["upper"]),
+                        lower=_optional_float(p["lower"]),
+                        upper=_optional_float(p["upper"]),
                         tasks=int(p["tasks"]),
                         min_samples=int(p["min_samples"]),
                     )
@@ -250,13 +255,13 @@ def _pass_at_k_table(summary: Summary) -> Table:
         table.add_row(
             Text(str(p.k)),
             Text(f"{100 * p.estimate:.1f}%"),
-            Text(f"[{100 * p.lower:.1f}, {100 * p.upper:.1f}]"),
+            Text(_interval(p)),
             Text(str(p.tasks)),
             # The fewest any task had: k is only reported up to this.
             Text(f"≥ {p.min_samples}"),
         )
-    if not summary.pass_at_k:
-        table.caption = "no k could be estimated: too few samples per task"
+    table.caption = (INTERVAL_METHOD if summary.pass_at_k
+                     else "no k could be estimated: too few samples per task")
     return table
 
 
@@ -268,8 +273,7 @@ def _split_table(scores: list[SplitScore], title: str) -> Table:
         pass1 = next((p for p in score.pass_at_k if p.k == 1), None)
         table.add_row(score.split, str(score.tasks), str(score.samples), str(score.passed),
                       "-" if pass1 is None else
-                      f"{100 * pass1.estimate:.1f}% [{100 * pass1.lower:.1f}, "
-                      f"{100 * pass1.upper:.1f}]")
+                      f"{100 * pass1.estimate:.1f}% {_interval(pass1)}")
     return table
 
 
@@ -306,6 +310,14 @@ def _pass_json(p: PassAtK) -> dict[str, Any]:
 
 
 def _pass_of(p: Mapping[str, Any]) -> PassAtK:
-    return PassAtK(k=int(p["k"]), estimate=float(p["estimate"]), lower=float(p["lower"]),
-                   upper=float(p["upper"]), tasks=int(p["tasks"]),
+    return PassAtK(k=int(p["k"]), estimate=float(p["estimate"]),
+                   lower=_optional_float(p["lower"]), upper=_optional_float(p["upper"]),
+                   tasks=int(p["tasks"]),
                    min_samples=int(p["min_samples"]))
+
+
+def _interval(p: PassAtK) -> str:
+    """The 95% interval in percent, or "n/a" where fewer than two tasks give none."""
+    if p.lower is None or p.upper is None:
+        return "n/a"
+    return f"[{100 * p.lower:.1f}, {100 * p.upper:.1f}]"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-__all__ = ["RETRYABLE_STATUS", "RetryPolicy", "parse_retry_after"]
+__all__ = ["RETRYABLE_STATUS", "RetryLog", "RetryPolicy", "parse_retry_after"]
 
 # Too many requests, and the server-side failures that a later attempt may not meet.
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -66,3 +68,37 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+class RetryLog:
+    """At most one warning per ``interval_s`` about failed attempts, however many fail.
+
+    A dead endpoint under a large generation fails thousands of attempts; one warning each
+    buried the one line that mattered. The first failure is said at once; later ones are
+    counted and summed up in one line when ``interval_s`` has passed since the last line.
+    Every attempt is still logged at DEBUG.
+    """
+
+    def __init__(self, name: str, logger: logging.Logger, *, interval_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._name, self._logger = name, logger
+        self._interval_s, self._clock = interval_s, clock
+        self._said_at: float | None = None
+        self._unsaid = 0
+
+    def failed(self, reason: str, attempt: int, attempts: int) -> None:
+        """Record one failed attempt; warn when the last warning is old enough."""
+        self._logger.debug("model %s attempt %d/%d failed (%s)",
+                           self._name, attempt, attempts, reason)
+        self._unsaid += 1
+        now = self._clock()
+        if self._said_at is not None and now - self._said_at < self._interval_s:
+            return
+        if self._said_at is None:
+            self._logger.warning("model %s: an attempt failed (%s); retrying (one line "
+                                 "per %gs from now on)", self._name, reason, self._interval_s)
+        else:
+            self._logger.warning("model %s: %d attempts failed in the last %.0fs (last: %s); "
+                                 "still retrying", self._name, self._unsaid,
+                                 now - self._said_at, reason)
+        self._said_at, self._unsaid = now, 0

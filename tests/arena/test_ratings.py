@@ -170,6 +170,16 @@ def test_provisional_below_min_votes() -> None:
     assert flags["m0"][0] is False and flags["m0"][1] > 20
 
 
+def test_a_provisional_model_never_gets_a_closed_rank_range() -> None:
+    """6 wins in 6 battles once read "certainly 1st" (rank range 1-1)."""
+    data = synthetic(300, [0.0, -1.0, -2.0]) + battles(("new", "m2", A, 6))
+    result = compute_ratings(data, RatingOptions(min_votes=20, bootstrap=200,
+                                                 robustness=False))
+    new = next(m for m in result.models if m.model == "new")
+    assert new.provisional and new.battles == 6
+    assert (new.rank_lower, new.rank_upper) == (1, len(result.models))
+
+
 @pytest.mark.parametrize("regularize", list(Regularize))
 def test_always_winner_warns_and_stays_bounded(regularize: Regularize) -> None:
     data = synthetic(300, [0.0, 0.0, 0.0]) + battles(("champ", "m0", A, 40),

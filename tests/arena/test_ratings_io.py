@@ -62,28 +62,40 @@ GOOD = '{"model_a": "a", "model_b": "b", "winner": "model_a"}\n'
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    (GOOD + GOOD + "{oops\n", "line 3 is not valid JSON"),
+    (GOOD + GOOD + "{oops\n", "bad.jsonl:3: not valid JSON"),
     (GOOD + "\n" + '{"model_a": "a", "model_b": "b", "winner": "A"}\n',
-     "line 3: winner 'A' is not one of model_a, model_b, tie, tie (bothbad)"),
-    (GOOD + '{"model_a": "a", "winner": "tie"}\n', "line 2: 'model_b' is missing"),
-    (GOOD + '{"model_a": "a", "model_b": "a", "winner": "tie"}\n', "line 2: model_a and "
+     "bad.jsonl:3: winner 'A' is not one of model_a, model_b, tie, tie (bothbad)"),
+    (GOOD + '{"model_a": "a", "winner": "tie"}\n', "bad.jsonl:2: 'model_b' is missing"),
+    (GOOD + '{"model_a": "a", "model_b": "a", "winner": "tie"}\n', "bad.jsonl:2: model_a and "
      "model_b are both 'a'"),
-    (GOOD + "[1]\n", "line 2: expected a battle object, got list"),
+    (GOOD + "[1]\n", "bad.jsonl:2: expected a battle object, got list"),
     ('{"model_a": "a", "model_b": "b", "winner": "tie", "weight": -1}\n',
-     "line 1: weight -1 must be a positive number"),
+     "bad.jsonl:1: weight -1 must be a positive number"),
     ('[{"model_a": "a", "model_b": "b", "winner": "tie"}, {"model_a": "a"}]',
      "item 1: 'model_b' is missing"),
-    ('[{"model_a": "a",', "is not valid JSON"),
+    ('[{"model_a": "a",', "bad.jsonl:1: not valid JSON"),
+    (GOOD + '{"model_a": "a\n', "bad.jsonl:2: not valid JSON (Unterminated string starting "
+     "at, column 13)"),
 ])
 def test_malformed_files_name_the_place(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(BattlesFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_battles(write(tmp_path / "bad.jsonl", text))
 
 
+@pytest.mark.parametrize(("ours", "fastchat"), [
+    ("a", Winner.MODEL_A), ("b", Winner.MODEL_B), ("both_bad", Winner.TIE_BOTHBAD)])
+def test_battles_accept_import_feedbacks_winner_spelling(tmp_path: Path, ours: str,
+                                                         fastchat: Winner) -> None:
+    path = write(tmp_path / "b.jsonl", json.dumps(
+        {"model_a": "a", "model_b": "b", "winner": ours}) + "\n")
+    assert [b.winner for b in read_battles(path)] == [fastchat]
+
+
 def test_unknown_models_against_a_registry(tmp_path: Path) -> None:
     path = write(tmp_path / "b.jsonl", GOOD + '{"model_a": "a", "model_b": "c", '
                  '"winner": "tie"}\n')
-    with pytest.raises(BattlesFileError, match=r"line 2: unknown model 'c' \(known models: a, b\)"):
+    with pytest.raises(BattlesFileError,
+                       match=r"/b.jsonl:2: unknown model 'c' \(known models: a, b\)"):
         read_battles(path, known_models=["a", "b"])
     assert len(read_battles(path, known_models=["a", "b", "c"])) == 2
 
@@ -120,7 +132,10 @@ def test_cli_json_shape_and_plot(tmp_path: Path) -> None:
                "100", "--plot", str(tmp_path / "r.svg"), "--anchor", "phi-3-mini=800",
                cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)
+    shown = json.loads(done.stdout)
+    assert set(shown) == {"n_battles", "models", "warnings", "robustness"}
+    assert isinstance(shown["warnings"], list) and shown["robustness"]
+    rows = shown["models"]
     assert len(rows) == 6
     for row in rows:
         assert set(row) == {"model", "rating", "lower", "upper", "rank", "rank_lower",
@@ -143,8 +158,8 @@ def test_cli_human_output_and_errors(tmp_path: Path) -> None:
     failed = cli("--battles", str(bad), cwd=tmp_path)
     assert failed.returncode == 2
     assert failed.stderr.strip().splitlines() == [
-        f"error: {bad} line 2 is not valid JSON (Expecting value); each line must be one "
-        "battle object"]
+        f"error: {bad}:2: not valid JSON (Expecting value, column 1); each line must be "
+        "one battle object"]
     assert "Traceback" not in failed.stderr
 
 

@@ -35,7 +35,9 @@ def write(path: Path, text: str) -> Path:
 BAD_INPUT = [
     ("missing-file", None, ["--samples", "nope.jsonl"], "does not exist"),
     ("malformed-json", '{"task_id": "HumanEval/0", "completion": "x"}\n{oops\n', [],
-     "line 2: not valid JSON"),
+     ":2: not valid JSON"),
+    ("unterminated-string", '{"task_id": "HumanEval/0", "completion": "x\n', [],
+     "samples.jsonl:1: not valid JSON (Invalid control character at, column 44)"),
     ("not-an-object", "[1, 2]\n", [], "expected a JSON object"),
     ("unknown-task", '{"task_id": "HumanEval/999", "completion": "x"}\n', [],
      "unknown task id 'HumanEval/999'"),

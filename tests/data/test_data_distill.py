@@ -98,6 +98,11 @@ def test_override_is_recorded_in_every_record_and_the_card(
     croissant = json.loads(card.croissant.read_text())
     assert reason in croissant["rai:dataLimitations"]
     assert "http://mlcommons.org/croissant/RAI/1.0" in croissant["conformsTo"]
+    # A distilled set says nothing about raters or votes, and settings read as JSON.
+    text = json.dumps(croissant)
+    assert "pairwise votes" not in text.lower() and "raters" not in text
+    assert "rai:annotatorDemographics" not in croissant
+    assert "{'" not in text, "a Python repr in the Croissant file"
 
 
 @pytest.mark.slow

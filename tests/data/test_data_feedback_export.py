@@ -163,11 +163,34 @@ def test_bad_input_is_one_sentence_and_writes_nothing(store: Store, feedback_dat
     assert not list(tmp_path.glob("o.*"))
 
 
+def test_verified_only_leaves_out_what_no_test_checked(store: Store, feedback_dataset: str,
+                                                      tmp_path: Path) -> None:
+    """Votes are judged by people, not tests: --verified-only has nothing to export, and
+    says what the dataset holds instead of writing an empty file."""
+    assert export_dataset(store, feedback_dataset, "jsonl", tmp_path / "all.jsonl").rows > 0
+    with pytest.raises(UserInputError, match=r"dataset 'fb' has no kept record to export as "
+                       r"jsonl: it holds \d+ preference.*0 of them checked by tests.*"
+                       r"--verified-only"):
+        export_dataset(store, feedback_dataset, "jsonl", tmp_path / "o.jsonl",
+                       verified_only=True)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_bad_votes_file_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "v.jsonl"
     path.write_text(json.dumps(asdict(vote(0))) + "\n" + '{"prompt": "x"}\n')
     with pytest.raises(UserInputError, match=r"v.jsonl:2: missing or not a string"):
         read_votes(path)
+
+
+@pytest.mark.parametrize(("fastchat", "ours"), [
+    ("model_a", "a"), ("model_b", "b"), ("tie", "tie"), ("tie (bothbad)", "both_bad")])
+def test_votes_accept_fastchat_winner_values(tmp_path: Path, fastchat: str, ours: str) -> None:
+    """The arena export and ratings speak FastChat's winners; import-feedback refused them."""
+    path = tmp_path / "v.jsonl"
+    path.write_text(json.dumps({**asdict(vote(0)), "winner": fastchat}) + "\n")
+    [read] = read_votes(path)
+    assert read.winner == ours
 
 
 def test_list_and_show(store: Store, feedback_dataset: str) -> None:

@@ -168,6 +168,29 @@ def test_an_interrupted_run_keeps_what_it_paid_for(tmp_path: Path) -> None:
     assert len(read_lines(outcome.samples_path)) == 2 * TASKS
 
 
+class DeadBackend:
+    """An endpoint that never answers: every call ends in a ProviderError."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        self.calls += 1
+        await asyncio.sleep(0.01)
+        raise ProviderError("model dead at http://127.0.0.1:9/v1 did not answer")
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_a_dead_endpoint_is_found_by_one_pre_flight_call(tmp_path: Path) -> None:
+    """A large generation once opened `concurrency` calls, each retrying, at a dead endpoint."""
+    dead = DeadBackend()
+    with pytest.raises(ProviderError, match="did not answer"):
+        run_generation(plan(tmp_path, concurrency=16), DictCache(), dead)
+    assert dead.calls == 1
+
+
 def test_a_killed_run_resumes_from_the_samples_file_alone(tmp_path: Path) -> None:
     """Even with another store, answers already in samples.jsonl are not bought again."""
     first = run_generation(plan(tmp_path, n=1), DictCache(), ScriptedBackend())

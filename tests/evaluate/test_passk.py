@@ -109,6 +109,7 @@ def test_estimate_is_the_mean_of_per_task_values() -> None:
     assert p1.estimate == pytest.approx(0.5)
     assert p5.estimate == pytest.approx((0 + exact(10, 5, 5) + 1) / 3)
     assert (p5.tasks, p5.min_samples) == (3, 10)
+    assert p1.lower is not None and p1.upper is not None
     assert 0.0 <= p1.lower <= p1.estimate <= p1.upper <= 1.0
 
 
@@ -143,17 +144,35 @@ def test_bad_ks_or_rounds_are_refused(ks: tuple[int, ...], rounds: int) -> None:
         estimate_pass_at_k({"a": (5, 1)}, ks, rounds=rounds, rng=np.random.default_rng(0))
 
 
-def test_identical_tasks_give_a_zero_width_interval() -> None:
+@pytest.mark.parametrize("c", [0, 10])
+def test_tasks_all_solved_or_all_failed_give_a_zero_width_interval(c: int) -> None:
+    [p] = estimate_pass_at_k(
+        {f"t{i}": (10, c) for i in range(5)}, (1,), rng=np.random.default_rng(0)
+    )
+    assert p.lower == p.estimate == p.upper == pytest.approx(c / 10)
+
+
+def test_sampling_within_tasks_widens_the_interval() -> None:
+    """Five tasks each 3 of 10 once gave [0.30, 0.30]: as if 3/10 were exact."""
     [p] = estimate_pass_at_k(
         {f"t{i}": (10, 3) for i in range(5)}, (1,), rng=np.random.default_rng(0)
     )
-    assert p.lower == p.estimate == p.upper == pytest.approx(0.3)
+    assert p.lower is not None and p.upper is not None
+    assert p.lower < 0.25 and p.upper > 0.35
+
+
+@pytest.mark.parametrize("counts", [{"only": (10, 3)}, {"only": (1, 1)}])
+def test_one_task_gives_no_interval(counts: dict[str, tuple[int, int]]) -> None:
+    """One task has nothing to resample: "n/a", never a point interval like [0.64, 0.64]."""
+    [p] = estimate_pass_at_k(counts, (1,), rng=np.random.default_rng(0))
+    assert (p.lower, p.upper, p.tasks) == (None, None, 1)
 
 
 def test_interval_narrows_with_more_tasks() -> None:
     def width(tasks: int) -> float:
         counts = {f"t{i}": (10, 10 if i % 2 else 0) for i in range(tasks)}
         [p] = estimate_pass_at_k(counts, (1,), rng=np.random.default_rng(7))
+        assert p.lower is not None and p.upper is not None
         return p.upper - p.lower
 
     assert width(400) < width(10)
@@ -171,6 +190,10 @@ def test_bootstrap_is_reproducible_and_holds_the_estimate(
     assert first, "k=1 is always reportable"
     for p in first:
         assert isinstance(p, PassAtK)
+        if len(counts) < 2:
+            assert p.lower is None and p.upper is None
+            continue
+        assert p.lower is not None and p.upper is not None
         assert 0.0 <= p.lower <= p.estimate <= p.upper <= 1.0
         assert p.tasks == len(counts)
     estimates = [p.estimate for p in first]
@@ -195,4 +218,5 @@ def test_bootstrap_drawn_in_blocks_still_brackets_the_estimate(
     monkeypatch.setattr(passk_module, "_BLOCK_ENTRIES", 1000)
     counts = {f"t{i}": (5, i % 6) for i in range(300)}
     [p] = estimate_pass_at_k(counts, (1,), rounds=50, rng=np.random.default_rng(0))
+    assert p.lower is not None and p.upper is not None
     assert p.lower < p.estimate < p.upper

@@ -81,6 +81,7 @@ def test_to_json_has_a_stable_plain_form() -> None:
         "tasks",
         "statuses",
         "pass_at_k",
+        "pass_at_k_interval",
         "seconds",
         "samples_per_second",
         "sandbox",
@@ -215,3 +216,15 @@ def test_render_says_when_no_k_could_be_estimated() -> None:
         summarize("tiny", [], seconds=0.0, sandbox="rlimits", rng=np.random.default_rng(0))
     )
     assert "no k could be estimated" in out
+
+
+def test_one_task_shows_no_interval_and_every_summary_states_the_method() -> None:
+    """One task was shown as "[64.0, 64.0]", an interval of certainty it did not have."""
+    summary = summarize("mine", [("t/0", Status.PASSED), ("t/0", Status.FAILED)],
+                        seconds=1.0, sandbox="bubblewrap", ks=(1,),
+                        rng=np.random.default_rng(0))
+    text = render(summary)
+    assert "n/a" in text and "[50.0, 50.0]" not in text
+    assert "two-level" in text and "two-level" in summary.to_json()["pass_at_k_interval"]
+    again = Summary.from_json(json.loads(json.dumps(summary.to_json())))
+    assert (again.pass_at_k[0].lower, again.pass_at_k[0].upper) == (None, None)

@@ -239,3 +239,26 @@ def test_a_given_client_is_used_and_left_open(fake_openai: FakeOpenAI) -> None:
             return client.closed
 
     assert asyncio.run(go()) is False and fake_openai.calls == 1
+
+
+def test_a_dead_endpoint_logs_one_warning_a_minute_not_one_per_attempt(
+    fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """20 requests x 6 attempts against a failing server once gave 100 warning lines."""
+    fake_openai.fail_next("500", 1000)
+    backend = backend_for(fake_openai, Sleeps())
+    caplog.set_level(logging.WARNING)
+
+    async def go() -> list[BaseException | Completion]:
+        try:
+            return await asyncio.gather(*(backend.complete(CHAT) for _ in range(20)),
+                                        return_exceptions=True)
+        finally:
+            await backend.aclose()
+
+    results = asyncio.run(go())
+    assert all(isinstance(result, ProviderError) for result in results)
+    assert fake_openai.calls == 120
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, caplog.text
+    assert "HTTP 500" in warnings[0].getMessage()

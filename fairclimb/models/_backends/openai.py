@@ -21,7 +21,12 @@ from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
 from fairclimb.errors import ProviderError
-from fairclimb.models._retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from fairclimb.models._retry import (
+    RETRYABLE_STATUS,
+    RetryLog,
+    RetryPolicy,
+    parse_retry_after,
+)
 from fairclimb.models._types import (
     ApiStyle,
     Completion,
@@ -88,6 +93,7 @@ class OpenAIBackend:
             self._proxy, self._proxy_auth = None, None
         self._owns_client = client is None
         self._client = client
+        self._retry_log = RetryLog(spec.name, logger)
 
     def __repr__(self) -> str:  # never show the headers
         return f"OpenAIBackend(name={self.spec.name!r}, url={self._url!r})"
@@ -144,8 +150,7 @@ class OpenAIBackend:
                 if attempt == self.retry.attempts:
                     break
                 wait = self.retry.delay(attempt, failure.retry_after)
-                logger.warning("model %s attempt %d/%d failed (%s); retrying in %.2fs",
-                               self.spec.name, attempt, self.retry.attempts, last, wait)
+                self._retry_log.failed(last, attempt, self.retry.attempts)
                 await self.retry.sleep(wait)
         raise ProviderError(
             f"model {self.spec.name} at {self.spec.base_url} did not answer after "
