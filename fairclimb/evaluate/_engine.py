@@ -14,6 +14,7 @@ no locks.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
 __all__ = ["Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
-           "SampleFeed", "SampleStream", "checkers", "complete_result"]
+           "SampleFeed", "SampleStream", "checkers", "complete_result", "with_perf_seed"]
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
@@ -47,6 +48,9 @@ class EvalOptions:
     node: str = "node"  # Node.js for JavaScript samples: a path or a name on PATH
     #: write private tasks' verdict details (which quote their tests) to results
     include_private: bool = False
+    #: the seed optimize tasks' heavy inputs are drawn from, one per run and recorded
+    #: with it; None: the engine draws a new one (a resumed run passes its recorded one)
+    perf_seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -193,7 +197,9 @@ class Engine:
 
     def __init__(self, suite: Suite, options: EvalOptions, node: str | None) -> None:
         self.suite = suite
-        self.options = options
+        # One seed for every checker of the run, so all of them measure the same inputs
+        # and the run can record it (``self.options.perf_seed`` is never None).
+        self.options = with_perf_seed(options)
         self.node = node
 
     @classmethod
@@ -247,7 +253,8 @@ class Engine:
         options = self.options
         return checkers(tasks if tasks is not None else {t.task_id: t for t in self.suite.tasks},
                         jobs, workers=options.workers, sandbox=options.sandbox,
-                        limits=options.limits, node=self.node, perf_runs=options.perf_runs)
+                        limits=options.limits, node=self.node, perf_runs=options.perf_runs,
+                        perf_seed=options.perf_seed)
 
     @staticmethod
     def _progress(on_progress: ProgressCallback | None, done: int, total: int) -> None:
@@ -255,13 +262,24 @@ class Engine:
             on_progress(done, total)
 
 
+def with_perf_seed(options: EvalOptions) -> EvalOptions:
+    """*options* with a performance-input seed: its own, or a new one drawn from the
+    operating system's randomness (so no one knows the heavy inputs before the run)."""
+    if options.perf_seed is not None:
+        return options
+    return replace(options, perf_seed=secrets.randbits(63))
+
+
 def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str,
-             limits: Limits, node: str | None, perf_runs: int) -> Pool:
+             limits: Limits, node: str | None, perf_runs: int,
+             perf_seed: int | None = None) -> Pool:
     """The judge's checker processes, no more than *jobs* of them: the one place a pool
     is made, so every path gets Node.js and cost measurement the same way (*perf_runs*
-    0: the tests' verdict only, for references and mutants of the adequacy gate)."""
+    0: the tests' verdict only, for references and mutants of the adequacy gate;
+    *perf_seed* the run's performance-input seed, None to draw one)."""
     return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
-                perf_runs=perf_runs)
+                perf_runs=perf_runs,
+                perf_seed=secrets.randbits(63) if perf_seed is None else perf_seed)
 
 
 def _sha256(program: str) -> str:

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fairclimb import __version__
-from fairclimb.evaluate._engine import Engine, EvalOptions, ProgressCallback, SampleFeed
+from fairclimb.evaluate._engine import (
+    Engine,
+    EvalOptions,
+    ProgressCallback,
+    SampleFeed,
+    with_perf_seed,
+)
 from fairclimb.evaluate._evaluation import EvalOutcome, settings_of, summary_of
 from fairclimb.evaluate._generation import (
     CompletionBackend,
@@ -82,6 +88,7 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
                    on_progress: ProgressCallback | None = None) -> ModelEvalOutcome:
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
     refuse_untestable(plan.suite.tasks)
+    options = with_perf_seed(options)  # recorded with the run
     sandbox = select_backend(options.sandbox)
     engine = Engine.for_tasks(plan.suite, options)
     out_dir = plan.out_dir

@@ -123,7 +123,8 @@ def node_for(tasks: Iterable[Task], node: str) -> str | None:
 
 
 def _checker_main(conn: Connection, backend_name: str, limits: Limits,
-                  node: str | None, perf_runs: int = DEFAULT_RUNS) -> None:
+                  node: str | None, perf_runs: int = DEFAULT_RUNS,
+                  perf_seed: int | None = None) -> None:
     """Entry point of a checker process: receives (new tasks, jobs) batches."""
     # Ctrl-C reaches the whole process group; the dispatcher decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -140,7 +141,9 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
     # only when a sample of such a task passes. perf_runs=0: the tests' verdict only
     # (the adequacy gate and debug builds, whose mutants need no cost).
     meter = CostMeter(backend_name, limits, max(1, perf_runs))
-    speed = SpeedJudge(meter) if perf_runs > 0 else None
+    speed = None
+    if perf_runs > 0:
+        speed = SpeedJudge(meter) if perf_seed is None else SpeedJudge(meter, seed=perf_seed)
     with sandbox, contextlib.closing(meter):
         while True:
             try:
@@ -171,13 +174,16 @@ class Pool:
 
     def __init__(self, workers: int, backend_name: str, limits: Limits,
                  tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S,
-                 node: str | None = None, perf_runs: int = DEFAULT_RUNS) -> None:
+                 node: str | None = None, perf_runs: int = DEFAULT_RUNS,
+                 perf_seed: int | None = None) -> None:
         """*node* is Node.js's absolute path, needed when some tasks are JavaScript
         (see :func:`node_for`); *perf_runs* is the runs per cost measurement of optimize
-        tasks, 0 to judge by the tests alone."""
+        tasks, 0 to judge by the tests alone; *perf_seed* the seed every checker draws
+        the heavy inputs from (None: each checker draws its own)."""
         self.workers = workers
         self.node = node
         self.perf_runs = perf_runs
+        self.perf_seed = perf_seed
         self.watchdog_slack_s = watchdog_slack_s
         self.backend_name = backend_name
         self.limits = limits
@@ -311,7 +317,8 @@ class Pool:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_checker_main,
-            args=(theirs, self.backend_name, self.limits, self.node, self.perf_runs),
+            args=(theirs, self.backend_name, self.limits, self.node, self.perf_runs,
+                  self.perf_seed),
             daemon=True,
         )
         process.start()

@@ -65,6 +65,9 @@ class Summary:
     mean_fix_distance: float | None = None
     #: aggregates per split, so a private split is reported without naming its tasks
     splits: list[SplitScore] = field(default_factory=list)
+    #: optimize tasks: the seed the run's heavy inputs were drawn from (each task's is
+    #: derived from it), so the measured inputs can be rebuilt
+    perf_seed: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -93,6 +96,7 @@ class Summary:
             "speed_score": None if self.speed is None else self.speed.to_json(),
             "mean_fix_distance": self.mean_fix_distance,
             "splits": [score.to_json() for score in self.splits],
+            "perf_seed": self.perf_seed,
         }
 
     @classmethod
@@ -125,6 +129,7 @@ class Summary:
                        if data.get("speed_score") else None),
                 mean_fix_distance=_optional_float(data.get("mean_fix_distance")),
                 splits=[SplitScore.from_json(score) for score in data.get("splits", [])],
+                perf_seed=_optional_int(data.get("perf_seed")),
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -145,6 +150,7 @@ def summarize(
     speed_rows: Iterable[tuple[str, float, str]] = (),
     mean_fix_distance: float | None = None,
     split_of: Mapping[str, str] | None = None,
+    perf_seed: int | None = None,
 ) -> Summary:
     """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them
     (also per split when *split_of* gives each task's split).
@@ -175,6 +181,7 @@ def summarize(
         run_id=run_id,
         mean_fix_distance=mean_fix_distance,
         splits=_split_scores(counts, split_of, ks, rounds, rng) if split_of else [],
+        perf_seed=perf_seed,
     )
 
 
@@ -212,6 +219,8 @@ def render_summary(summary: Summary, console: Console) -> None:
     if summary.mean_fix_distance is not None:
         line += (f", mean fix distance of passing answers: "
                  f"{summary.mean_fix_distance:.1f} characters")
+    if summary.perf_seed is not None:
+        line += f", performance inputs drawn with seed {summary.perf_seed}"
     # Text, not a markup string: suite names and warnings may contain square brackets.
     console.print(Text(line))
     if summary.sandbox_warning:
@@ -270,6 +279,10 @@ def _all_statuses(counts: Mapping[str, int]) -> dict[str, int]:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 def _optional_float(value: object) -> float | None:

@@ -90,6 +90,7 @@ def test_to_json_has_a_stable_plain_form() -> None:
         "speed_score",
         "mean_fix_distance",
         "splits",
+        "perf_seed",
     ]
     assert list(data["pass_at_k"][0]) == ["k", "estimate", "lower", "upper", "tasks", "min_samples"]
     assert json.loads(json.dumps(data)) == data
