@@ -35,6 +35,7 @@ from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import file_sha256, read_samples
 from fairclimb.evaluate._store_sink import StoreSink, stored_results
 from fairclimb.evaluate._summary import Summary, summarize
+from fairclimb.evaluate._text import path_text
 from fairclimb.sandbox import Backend, select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import Suite, Task, TaskKind, get_suite, suite_of_task
@@ -127,7 +128,7 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
     previous = Manifest.read(out_dir) if out_dir.is_dir() else None
     if previous is not None:
-        previous.check_matches(Manifest(suite.name, str(samples_path), sha, None,
+        previous.check_matches(Manifest(suite.name, path_text(samples_path), sha, None,
                                         options.include_private), out_dir)
     return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend, node)
 
@@ -141,7 +142,7 @@ def evaluate(plan: EvalPlan, store: Store,
     file is rewritten whole, in input order, from what the store holds.
     """
     suite, samples, out_dir = plan.suite, plan.samples, plan.out_dir
-    run_id = store.find_resumable_run(str(out_dir.resolve()), plan.samples_sha256)
+    run_id = store.find_resumable_run(path_text(out_dir), plan.samples_sha256)
     # A resumed run measures with the seed it was started with, so the costs of its
     # two halves are of the same heavy inputs; a new run draws a new seed.
     options = _resumed_options(store, run_id, plan.options, out_dir)
@@ -156,7 +157,7 @@ def evaluate(plan: EvalPlan, store: Store,
     known.update(from_file)
     known = {i: complete_result(r, samples[i], _task_by_id(suite, samples[i].task_id))
              for i, r in known.items()}
-    Manifest(suite.name, str(plan.samples_path), plan.samples_sha256, run_id,
+    Manifest(suite.name, path_text(plan.samples_path), plan.samples_sha256, run_id,
              options.include_private).write(out_dir)
     started = time.monotonic()
     with StoreSink(store, run_id) as stored, \
@@ -217,8 +218,8 @@ def _rng(seed: int) -> np.random.Generator:
 
 def _new_run(plan: EvalPlan, options: EvalOptions) -> NewRun:
     return NewRun(
-        suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
-        samples_sha256=plan.samples_sha256, out_dir=str(plan.out_dir.resolve()),
+        suite=plan.suite.name, samples_path=path_text(plan.samples_path),
+        samples_sha256=plan.samples_sha256, out_dir=path_text(plan.out_dir),
         settings=settings_of(options), sandbox=plan.backend.name,
         sandbox_warning=plan.backend.warning, fairclimb_version=__version__,
         n_samples=len(plan.samples),

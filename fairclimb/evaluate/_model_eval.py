@@ -34,6 +34,7 @@ from fairclimb.evaluate._output import SUMMARY, ResultsFile, prepare_dir, write_
 from fairclimb.evaluate._private import refuse_untestable
 from fairclimb.evaluate._records import Sample, SampleForm
 from fairclimb.evaluate._store_sink import StoreSink
+from fairclimb.evaluate._text import path_text
 from fairclimb.sandbox import select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import Split
@@ -95,8 +96,8 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
     prepare_dir(out_dir)
     total = len(plan.suite.tasks) * plan.n
     run_id = store.create_run(NewRun(
-        suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
-        samples_sha256=_plan_hash(plan), out_dir=str(out_dir.resolve()),
+        suite=plan.suite.name, samples_path=path_text(plan.samples_path),
+        samples_sha256=_plan_hash(plan), out_dir=path_text(out_dir),
         settings={**settings_of(options), "generation": plan.manifest(), "n": plan.n,
                   **_private_prompts_seen(plan)},
         sandbox=sandbox.name, sandbox_warning=sandbox.warning,
