@@ -24,7 +24,7 @@ from fairclimb.errors import UserInputError
 from fairclimb.evaluate._efficiency import DEFAULT_RUNS
 from fairclimb.evaluate._fix_distance import fix_distance
 from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
-from fairclimb.evaluate._private import withheld
+from fairclimb.evaluate._private import is_withheld, recorded
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import program_of
 from fairclimb.sandbox import Limits
@@ -93,15 +93,17 @@ class EngineRun:
         return len(self.samples) - self.distinct
 
 
-def complete_result(result: Result, sample: Sample, task: Task) -> Result:
-    """*result* with what the sample's program tells (hash, fix distance) filled in, for
-    results read back from a file or from rows stored before those fields were kept."""
+def complete_result(result: Result, sample: Sample, task: Task,
+                    include_private: bool) -> Result:
+    """*result* with what the sample's program tells (hash, fix distance) and whether it
+    is withheld filled in, for results read back from a file or from the store."""
     program = program_of(sample, task)
     sha = result.program_sha256 or _sha256(program)
     distance = result.fix_distance
     if distance is None and task.kind is TaskKind.DEBUG and task.buggy:
         distance = fix_distance(task.buggy, program)
-    return replace(result, program_sha256=sha, fix_distance=distance)
+    return replace(result, program_sha256=sha, fix_distance=distance,
+                   withheld=is_withheld(task, include_private))
 
 
 class SampleFeed(JobQueue):
@@ -184,8 +186,8 @@ class SampleFeed(JobQueue):
         distance = (fix_distance(task.buggy, program)
                     if task.kind is TaskKind.DEBUG and task.buggy else None)
         result = Result(sample.index, task.task_id,
-                        withheld(verdict, task, self._include_private), _sha256(program),
-                        distance)
+                        recorded(verdict, task, self._include_private), _sha256(program),
+                        distance, withheld=is_withheld(task, self._include_private))
         self.results[sample.index] = result
         self._on_result(sample, result)
 

@@ -155,7 +155,8 @@ def evaluate(plan: EvalPlan, store: Store,
         known = stored_results(store, run_id, samples)
     from_file = {i: r for i, r in in_file.items() if i not in known}
     known.update(from_file)
-    known = {i: complete_result(r, samples[i], _task_by_id(suite, samples[i].task_id))
+    known = {i: complete_result(r, samples[i], _task_by_id(suite, samples[i].task_id),
+                                options.include_private)
              for i, r in known.items()}
     Manifest(suite.name, path_text(plan.samples_path), plan.samples_sha256, run_id,
              options.include_private).write(out_dir)
