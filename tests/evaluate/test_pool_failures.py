@@ -16,7 +16,8 @@ from fairclimb.suites import Task, TaskKind
 LIMITS = Limits(wall_s=5.0, memory_bytes=256 << 20)
 PROGRAM = "def f(x):\n    return x\n"
 FINE = Task(task_id="fine/0", suite="fine", prompt="def f(x):\n", entry_point="f",
-            reference="    return x\n", tests="def check(candidate):\n    assert candidate(1) == 1\n")
+            reference="    return x\n",
+            tests="def check(candidate):\n    assert candidate(1) == 1\n")
 BROKEN = {
     "raises": "raise RuntimeError('the suite is broken')\ndef check(candidate):\n    pass\n",
     "syntax": "def check(candidate)\n    pass\n",
