@@ -9,7 +9,12 @@ contamination) decides which are kept and exported.
 
 from fairclimb.data._card import CardOutcome, card_facts, write_card
 from fairclimb.data._curate import CurationOutcome, curate, record_texts
-from fairclimb.data._datasets import dataset_stats, list_datasets, show_dataset
+from fairclimb.data._datasets import (
+    dataset_stats,
+    list_datasets,
+    require_dataset,
+    show_dataset,
+)
 from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate, known_tasks
 from fairclimb.data._dedup import (
     DedupParams,
@@ -93,6 +98,7 @@ __all__ = [
     "record_alias",
     "record_texts",
     "records_from_votes",
+    "require_dataset",
     "show_dataset",
     "terms_gate",
     "write_card",
