@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fairclimb.data import DecontamOptions, RecordText, decontaminate, known_tasks
-from fairclimb.data._datasets import require_dataset
+from fairclimb.data import DecontamOptions, RecordText, decontaminate, known_tasks, require_dataset
 from fairclimb.store import ContaminationRow, DataRepository, MemberRow, Store
 from fairclimb.suites import Task
 

@@ -14,6 +14,7 @@ from fairclimb.data._datasets import (
     dataset_records,
     dataset_stats,
     list_datasets,
+    require_dataset,
     show_dataset,
 )
 from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate, known_tasks
@@ -101,6 +102,7 @@ __all__ = [
     "record_alias",
     "record_texts",
     "records_from_votes",
+    "require_dataset",
     "show_dataset",
     "terms_gate",
     "write_card",

@@ -35,8 +35,15 @@ from fairclimb.errors import FairclimbError, SandboxError
 from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
-from fairclimb.sandbox import Call, CallKind, Limits, Sandbox, select_backend
-from fairclimb.sandbox._codec import decode_value, encode_value
+from fairclimb.sandbox import (
+    Call,
+    CallKind,
+    Limits,
+    Sandbox,
+    decode_value,
+    encode_value,
+    select_backend,
+)
 from fairclimb.suites import Task, TaskKind
 
 if TYPE_CHECKING:

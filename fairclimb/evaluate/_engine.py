@@ -14,6 +14,7 @@ no locks.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,14 +25,14 @@ from fairclimb.errors import UserInputError
 from fairclimb.evaluate._efficiency import DEFAULT_RUNS
 from fairclimb.evaluate._fix_distance import fix_distance
 from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
-from fairclimb.evaluate._private import withheld
+from fairclimb.evaluate._private import is_withheld, recorded
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import program_of
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
 __all__ = ["Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
-           "SampleFeed", "SampleStream", "checkers", "complete_result"]
+           "SampleFeed", "SampleStream", "checkers", "complete_result", "with_perf_seed"]
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
@@ -50,6 +51,9 @@ class EvalOptions:
     include_private: bool = False
     #: a model's training cutoff (ISO date): scores are also split at it, by task dates
     after: str | None = None
+    #: the seed optimize tasks' heavy inputs are drawn from, one per run and recorded
+    #: with it; None: the engine draws a new one (a resumed run passes its recorded one)
+    perf_seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.after is not None:
@@ -98,15 +102,17 @@ class EngineRun:
         return len(self.samples) - self.distinct
 
 
-def complete_result(result: Result, sample: Sample, task: Task) -> Result:
-    """*result* with what the sample's program tells (hash, fix distance) filled in, for
-    results read back from a file or from rows stored before those fields were kept."""
+def complete_result(result: Result, sample: Sample, task: Task,
+                    include_private: bool) -> Result:
+    """*result* with what the sample's program tells (hash, fix distance) and whether it
+    is withheld filled in, for results read back from a file or from the store."""
     program = program_of(sample, task)
     sha = result.program_sha256 or _sha256(program)
     distance = result.fix_distance
     if distance is None and task.kind is TaskKind.DEBUG and task.buggy:
         distance = fix_distance(task.buggy, program)
-    return replace(result, program_sha256=sha, fix_distance=distance)
+    return replace(result, program_sha256=sha, fix_distance=distance,
+                   withheld=is_withheld(task, include_private))
 
 
 class SampleFeed(JobQueue):
@@ -189,8 +195,8 @@ class SampleFeed(JobQueue):
         distance = (fix_distance(task.buggy, program)
                     if task.kind is TaskKind.DEBUG and task.buggy else None)
         result = Result(sample.index, task.task_id,
-                        withheld(verdict, task, self._include_private), _sha256(program),
-                        distance)
+                        recorded(verdict, task, self._include_private), _sha256(program),
+                        distance, withheld=is_withheld(task, self._include_private))
         self.results[sample.index] = result
         self._on_result(sample, result)
 
@@ -202,7 +208,9 @@ class Engine:
 
     def __init__(self, suite: Suite, options: EvalOptions, node: str | None) -> None:
         self.suite = suite
-        self.options = options
+        # One seed for every checker of the run, so all of them measure the same inputs
+        # and the run can record it (``self.options.perf_seed`` is never None).
+        self.options = with_perf_seed(options)
         self.node = node
 
     @classmethod
@@ -256,7 +264,8 @@ class Engine:
         options = self.options
         return checkers(tasks if tasks is not None else {t.task_id: t for t in self.suite.tasks},
                         jobs, workers=options.workers, sandbox=options.sandbox,
-                        limits=options.limits, node=self.node, perf_runs=options.perf_runs)
+                        limits=options.limits, node=self.node, perf_runs=options.perf_runs,
+                        perf_seed=options.perf_seed)
 
     @staticmethod
     def _progress(on_progress: ProgressCallback | None, done: int, total: int) -> None:
@@ -264,13 +273,24 @@ class Engine:
             on_progress(done, total)
 
 
+def with_perf_seed(options: EvalOptions) -> EvalOptions:
+    """*options* with a performance-input seed: its own, or a new one drawn from the
+    operating system's randomness (so no one knows the heavy inputs before the run)."""
+    if options.perf_seed is not None:
+        return options
+    return replace(options, perf_seed=secrets.randbits(63))
+
+
 def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str,
-             limits: Limits, node: str | None, perf_runs: int) -> Pool:
+             limits: Limits, node: str | None, perf_runs: int,
+             perf_seed: int | None = None) -> Pool:
     """The judge's checker processes, no more than *jobs* of them: the one place a pool
     is made, so every path gets Node.js and cost measurement the same way (*perf_runs*
-    0: the tests' verdict only, for references and mutants of the adequacy gate)."""
+    0: the tests' verdict only, for references and mutants of the adequacy gate;
+    *perf_seed* the run's performance-input seed, None to draw one)."""
     return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
-                perf_runs=perf_runs)
+                perf_runs=perf_runs,
+                perf_seed=secrets.randbits(63) if perf_seed is None else perf_seed)
 
 
 def _sha256(program: str) -> str:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate._efficiency import is_measured
 from fairclimb.evaluate._engine import (
     Engine,
     EngineRun,
     EvalOptions,
     ProgressCallback,
     complete_result,
+    with_perf_seed,
 )
 from fairclimb.evaluate._output import (
     SUMMARY,
@@ -33,6 +35,7 @@ from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import file_sha256, read_samples
 from fairclimb.evaluate._store_sink import StoreSink, stored_results
 from fairclimb.evaluate._summary import Summary, summarize
+from fairclimb.evaluate._text import path_text
 from fairclimb.sandbox import Backend, select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import Suite, Task, TaskKind, get_suite, suite_of_task
@@ -126,7 +129,7 @@ def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
     previous = Manifest.read(out_dir) if out_dir.is_dir() else None
     if previous is not None:
-        previous.check_matches(Manifest(suite.name, str(samples_path), sha, None,
+        previous.check_matches(Manifest(suite.name, path_text(samples_path), sha, None,
                                         options.include_private), out_dir)
     return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend, node)
 
@@ -139,22 +142,24 @@ def evaluate(plan: EvalPlan, store: Store,
     the store lacks (a run first made with another database) are added to it, then the
     file is rewritten whole, in input order, from what the store holds.
     """
-    suite, samples, options, out_dir = plan.suite, plan.samples, plan.options, plan.out_dir
-    run_id = store.find_resumable_run(str(out_dir.resolve()), plan.samples_sha256)
-    if run_id is not None:
-        _refuse_other_private(store, run_id, options, out_dir)
+    suite, samples, out_dir = plan.suite, plan.samples, plan.out_dir
+    run_id = store.find_resumable_run(path_text(out_dir), plan.samples_sha256)
+    # A resumed run measures with the seed it was started with, so the costs of its
+    # two halves are of the same heavy inputs; a new run draws a new seed.
+    options = _resumed_options(store, run_id, plan.options, out_dir)
     prepare_dir(out_dir)
     in_file = read_existing(out_dir, samples)
     known: dict[int, Result] = {}
     if run_id is None:
-        run_id = store.create_run(_new_run(plan))
+        run_id = store.create_run(_new_run(plan, options))
     else:
         known = stored_results(store, run_id, samples)
     from_file = {i: r for i, r in in_file.items() if i not in known}
     known.update(from_file)
-    known = {i: complete_result(r, samples[i], _task_by_id(suite, samples[i].task_id))
+    known = {i: complete_result(r, samples[i], _task_by_id(suite, samples[i].task_id),
+                                options.include_private)
              for i, r in known.items()}
-    Manifest(suite.name, str(plan.samples_path), plan.samples_sha256, run_id,
+    Manifest(suite.name, path_text(plan.samples_path), plan.samples_sha256, run_id,
              options.include_private).write(out_dir)
     started = time.monotonic()
     with StoreSink(store, run_id) as stored, \
@@ -175,6 +180,8 @@ def summary_of(suite: Suite, run: EngineRun, options: EvalOptions, *, seconds: f
     ordered = run.in_order()
     distances = [r.fix_distance for _, r in ordered
                  if r.passed and r.fix_distance is not None]
+    measured = any(is_measured(task) for task in suite.tasks
+                   if task.task_id in {r.task_id for _, r in ordered})
     return summarize(
         suite.name, ((r.task_id, r.status) for _, r in ordered),
         seconds=seconds, sandbox=backend.name, sandbox_warning=backend.warning,
@@ -185,6 +192,7 @@ def summary_of(suite: Suite, run: EngineRun, options: EvalOptions, *, seconds: f
         split_of=splits_of(suite),
         created_of={task.task_id: task.created for task in suite.tasks},
         after=options.after,
+        perf_seed=options.perf_seed if measured else None,
     )
 
 
@@ -212,7 +220,7 @@ def settings_of(options: EvalOptions) -> dict[str, object]:
     """The options a run is stored with."""
     return {"workers": options.workers, "limits": options.limits.as_dict(),
             "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
-            "include_private": options.include_private}
+            "include_private": options.include_private, "perf_seed": options.perf_seed}
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -221,21 +229,27 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _new_run(plan: EvalPlan) -> NewRun:
+def _new_run(plan: EvalPlan, options: EvalOptions) -> NewRun:
     return NewRun(
-        suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
-        samples_sha256=plan.samples_sha256, out_dir=str(plan.out_dir.resolve()),
-        settings=settings_of(plan.options), sandbox=plan.backend.name,
+        suite=plan.suite.name, samples_path=path_text(plan.samples_path),
+        samples_sha256=plan.samples_sha256, out_dir=path_text(plan.out_dir),
+        settings=settings_of(options), sandbox=plan.backend.name,
         sandbox_warning=plan.backend.warning, fairclimb_version=__version__,
         n_samples=len(plan.samples),
     )
 
 
-def _refuse_other_private(store: Store, run_id: str, options: EvalOptions,
-                          out_dir: Path) -> None:
-    run = store.get_run(run_id)
-    first = run is not None and bool(run.settings.get("include_private", False))
-    refuse_other_private(first, options.include_private, out_dir)
+def _resumed_options(store: Store, run_id: str | None, options: EvalOptions,
+                     out_dir: Path) -> EvalOptions:
+    """*options* as the run resumes with them: the first attempt's ``--include-private``
+    choice (another is refused) and its performance-input seed (a new run: a new seed)."""
+    run = None if run_id is None else store.get_run(run_id)
+    if run is None:
+        return with_perf_seed(options)
+    refuse_other_private(bool(run.settings.get("include_private", False)),
+                         options.include_private, out_dir)
+    seed = run.settings.get("perf_seed")
+    return with_perf_seed(replace(options, perf_seed=None if seed is None else int(seed)))
 
 
 def _task_by_id(suite: Suite, task_id: str) -> Task:

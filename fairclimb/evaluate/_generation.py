@@ -26,7 +26,7 @@ from fairclimb import __version__
 from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.evaluate._output import prepare_dir, write_json_atomic
 from fairclimb.evaluate._prompts import build_request, sample_line
-from fairclimb.models._types import Completion, CompletionRequest, GenerationParams, ModelSpec
+from fairclimb.models import Completion, CompletionRequest, GenerationParams, ModelSpec
 from fairclimb.suites import Suite, Task, get_suite
 
 if TYPE_CHECKING:

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fairclimb import __version__
-from fairclimb.evaluate._engine import Engine, EvalOptions, ProgressCallback, SampleFeed
+from fairclimb.evaluate._engine import (
+    Engine,
+    EvalOptions,
+    ProgressCallback,
+    SampleFeed,
+    with_perf_seed,
+)
 from fairclimb.evaluate._evaluation import EvalOutcome, refuse_undated, settings_of, summary_of
 from fairclimb.evaluate._generation import (
     CompletionBackend,
@@ -28,6 +34,7 @@ from fairclimb.evaluate._output import SUMMARY, ResultsFile, prepare_dir, write_
 from fairclimb.evaluate._private import refuse_untestable
 from fairclimb.evaluate._records import Sample, SampleForm
 from fairclimb.evaluate._store_sink import StoreSink
+from fairclimb.evaluate._text import path_text
 from fairclimb.sandbox import select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import Split
@@ -83,14 +90,15 @@ def evaluate_model(plan: GenerationPlan, options: EvalOptions, store: Store,
     """Draw ``plan.n`` samples per task from the model and check each as it arrives."""
     refuse_untestable(plan.suite.tasks)
     refuse_undated(plan.suite, options)
+    options = with_perf_seed(options)  # recorded with the run
     sandbox = select_backend(options.sandbox)
     engine = Engine.for_tasks(plan.suite, options)
     out_dir = plan.out_dir
     prepare_dir(out_dir)
     total = len(plan.suite.tasks) * plan.n
     run_id = store.create_run(NewRun(
-        suite=plan.suite.name, samples_path=str(plan.samples_path.resolve()),
-        samples_sha256=_plan_hash(plan), out_dir=str(out_dir.resolve()),
+        suite=plan.suite.name, samples_path=path_text(plan.samples_path),
+        samples_sha256=_plan_hash(plan), out_dir=path_text(out_dir),
         settings={**settings_of(options), "generation": plan.manifest(), "n": plan.n,
                   **_private_prompts_seen(plan)},
         sandbox=sandbox.name, sandbox_warning=sandbox.warning,

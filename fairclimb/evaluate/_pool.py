@@ -32,6 +32,7 @@ from fairclimb.evaluate._efficiency import (
     is_measured,
 )
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Limits, Sandbox, find_node, select_backend
 from fairclimb.suites import Language, Task
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 _IN_FLIGHT = 3  # jobs queued per checker, so none waits on the dispatcher
 _WATCHDOG_SLACK_S = 15.0
 _START_TIMEOUT_S = 60.0
+_DETAIL_LIMIT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +125,13 @@ def node_for(tasks: Iterable[Task], node: str) -> str | None:
 
 
 def _checker_main(conn: Connection, backend_name: str, limits: Limits,
-                  node: str | None, perf_runs: int = DEFAULT_RUNS) -> None:
+                  node: str | None, perf_runs: int = DEFAULT_RUNS,
+                  perf_seed: int | None = None) -> None:
     """Entry point of a checker process: receives (new tasks, jobs) batches."""
     # Ctrl-C reaches the whole process group; the dispatcher decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tasks: dict[str, Task] = {}
-    compiled: dict[str, CompiledTask] = {}
+    compiled: dict[str, CompiledTask | Verdict] = {}
     try:
         sandbox = Sandbox(select_backend(backend_name), limits, node)
         sandbox.start()
@@ -140,7 +143,9 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
     # only when a sample of such a task passes. perf_runs=0: the tests' verdict only
     # (the adequacy gate and debug builds, whose mutants need no cost).
     meter = CostMeter(backend_name, limits, max(1, perf_runs))
-    speed = SpeedJudge(meter) if perf_runs > 0 else None
+    speed = None
+    if perf_runs > 0:
+        speed = SpeedJudge(meter) if perf_seed is None else SpeedJudge(meter, seed=perf_seed)
     with sandbox, contextlib.closing(meter):
         while True:
             try:
@@ -152,18 +157,57 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
             new_tasks, batch = message
             tasks.update((task.task_id, task) for task in new_tasks)
             for job in batch:
-                task = tasks[job.task_id]
-                if job.task_id not in compiled:
-                    compiled[job.task_id] = compile_task(task)
-                try:
-                    verdict = check_program(sandbox, compiled[job.task_id], job.program)
-                    if speed is not None:
-                        verdict = speed.judge(compiled[job.task_id], job.program, verdict)
-                except SandboxError as exc:
-                    verdict = Verdict(Status.CRASHED, f"the sandbox failed: {exc}")
-                except MeasurementError as exc:
-                    verdict = Verdict(Status.CRASHED, f"cannot measure the cost: {exc}")
+                checking = compiled.get(job.task_id)
+                if checking is None:
+                    checking = compiled[job.task_id] = _compiled(tasks[job.task_id])
+                verdict = _judge(sandbox, speed, checking, job.program)
                 conn.send(("verdict", (job.key, verdict)))
+
+
+def _compiled(task: Task) -> CompiledTask | Verdict:
+    """*task* ready to check answers, or, when its own tests cannot be compiled (a
+    broken suite), the verdict of every sample of it: compiled once per checker."""
+    try:
+        return compile_task(task)
+    except (Exception, SystemExit) as exc:  # the suite's code, run at compile time
+        log.warning("the tests of %s cannot be compiled: %s", task.task_id,
+                    type(exc).__name__)
+        return Verdict(Status.CRASHED, _detail(
+            f"the tests of {task.task_id} cannot be compiled (a broken task)", exc))
+
+
+def _judge(sandbox: Sandbox, speed: SpeedJudge | None, checking: CompiledTask | Verdict,
+           program: str) -> Verdict:
+    """The verdict of one job: whatever fails while judging it is that verdict, never the
+    checker's death (its successor would measure the references again, and the next
+    job of a broken task would kill it too)."""
+    if isinstance(checking, Verdict):
+        return checking
+    try:
+        verdict = check_program(sandbox, checking, program)
+        if speed is not None:
+            verdict = speed.judge(checking, program, verdict)
+    except SandboxError as exc:
+        return Verdict(Status.CRASHED, _detail("the sandbox failed", exc))
+    except MeasurementError as exc:
+        return Verdict(Status.CRASHED, _detail("cannot measure the cost", exc))
+    except Exception as exc:
+        log.warning("judging a sample of %s raised %s", checking.task.task_id,
+                    type(exc).__name__)
+        return Verdict(Status.CRASHED, _detail("the trusted checker failed", exc))
+    return verdict
+
+
+def _detail(what: str, exc: BaseException) -> str:
+    """*what* and the exception, bounded and well-formed: its message may quote the
+    sandbox, a sample or a suite's code (lone surrogates, NUL, any length)."""
+    try:
+        text = str(exc)
+    except Exception:  # a message that cannot even be made (a huge int in its args)
+        text = "<its message cannot be shown>"
+    if not isinstance(exc, FairclimbError):
+        text = f"{type(exc).__name__}: {text}"
+    return well_formed(f"{what}: {text}"[:_DETAIL_LIMIT])
 
 
 class Pool:
@@ -171,13 +215,16 @@ class Pool:
 
     def __init__(self, workers: int, backend_name: str, limits: Limits,
                  tasks: Mapping[str, Task], watchdog_slack_s: float = _WATCHDOG_SLACK_S,
-                 node: str | None = None, perf_runs: int = DEFAULT_RUNS) -> None:
+                 node: str | None = None, perf_runs: int = DEFAULT_RUNS,
+                 perf_seed: int | None = None) -> None:
         """*node* is Node.js's absolute path, needed when some tasks are JavaScript
         (see :func:`node_for`); *perf_runs* is the runs per cost measurement of optimize
-        tasks, 0 to judge by the tests alone."""
+        tasks, 0 to judge by the tests alone; *perf_seed* the seed every checker draws
+        the heavy inputs from (None: each checker draws its own)."""
         self.workers = workers
         self.node = node
         self.perf_runs = perf_runs
+        self.perf_seed = perf_seed
         self.watchdog_slack_s = watchdog_slack_s
         self.backend_name = backend_name
         self.limits = limits
@@ -311,7 +358,8 @@ class Pool:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
             target=_checker_main,
-            args=(theirs, self.backend_name, self.limits, self.node, self.perf_runs),
+            args=(theirs, self.backend_name, self.limits, self.node, self.perf_runs,
+                  self.perf_seed),
             daemon=True,
         )
         process.start()

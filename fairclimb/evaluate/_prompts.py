@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from fairclimb.models._types import ApiStyle, CompletionRequest, GenerationParams, Message
+from fairclimb.models import ApiStyle, CompletionRequest, GenerationParams, Message
 from fairclimb.suites import Language, Task, TaskKind
 
 __all__ = [

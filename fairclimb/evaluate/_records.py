@@ -64,8 +64,9 @@ class Verdict:
 @dataclass(frozen=True, slots=True)
 class Result:
     """One sample's outcome, the one shape that goes to ``results.jsonl``, the store and
-    the summary: the verdict as it may be shown (a private task's detail withheld) with
-    the sample it belongs to."""
+    the summary: the verdict as the run keeps it (a private task's detail and times
+    withheld; ``withheld`` also keeps its cost and speed score out of ``results.jsonl``,
+    while the summary's speed aggregate counts them) with the sample it belongs to."""
 
     sample_index: int  # 0-based position among the run's samples
     task_id: str
@@ -73,6 +74,7 @@ class Result:
     program_sha256: str = ""
     fix_distance: int | None = None  # debug tasks: characters changed from the buggy program
     schema_version: int = RESULT_SCHEMA_VERSION
+    withheld: bool = False  # a private task's result: its cost and speed are never shown
 
     @property
     def status(self) -> Status:
@@ -88,7 +90,7 @@ class Result:
         verdict = self.verdict
         row: dict[str, Any] = {"passed": verdict.passed, "status": verdict.status.value,
                                "detail": verdict.detail}
-        if verdict.cost is not None:  # optimize tasks
+        if verdict.cost is not None and not self.withheld:  # optimize tasks
             row.update(cost=verdict.cost, cost_measure=verdict.cost_measure,
                        speed_score=verdict.speed_score)
         if self.fix_distance is not None:

@@ -73,6 +73,9 @@ class Summary:
     #: it and of those created after it (which a model trained up to it cannot have seen)
     cutoff: str | None = None
     by_date: list[SplitScore] = field(default_factory=list)
+    #: optimize tasks: the seed the run's heavy inputs were drawn from (each task's is
+    #: derived from it), so the measured inputs can be rebuilt
+    perf_seed: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict whose key order is fixed, so stored files diff well."""
@@ -104,6 +107,7 @@ class Summary:
             "splits": [score.to_json() for score in self.splits],
             "cutoff": self.cutoff,
             "by_date": [score.to_json() for score in self.by_date],
+            "perf_seed": self.perf_seed,
         }
 
     @classmethod
@@ -138,6 +142,7 @@ class Summary:
                 splits=[SplitScore.from_json(score) for score in data.get("splits", [])],
                 cutoff=_optional_str(data.get("cutoff")),
                 by_date=[SplitScore.from_json(score) for score in data.get("by_date", [])],
+                perf_seed=_optional_int(data.get("perf_seed")),
             )
         except KeyError as missing:
             raise ValueError(f"a run summary lacks the key {missing}") from None
@@ -160,6 +165,7 @@ def summarize(
     split_of: Mapping[str, str] | None = None,
     created_of: Mapping[str, str] | None = None,
     after: str | None = None,
+    perf_seed: int | None = None,
 ) -> Summary:
     """Count the ``(task_id, status)`` rows of a run and estimate pass@k from them
     (also per split when *split_of* gives each task's split, and on each side of the
@@ -194,6 +200,7 @@ def summarize(
         cutoff=after,
         by_date=(_split_scores(counts, _sides(created_of or {}, after), ks, rounds, rng)
                  if after else []),
+        perf_seed=perf_seed,
     )
 
 
@@ -241,6 +248,8 @@ def render_summary(summary: Summary, console: Console) -> None:
     if summary.mean_fix_distance is not None:
         line += (f", mean fix distance of passing answers: "
                  f"{summary.mean_fix_distance:.1f} characters")
+    if summary.perf_seed is not None:
+        line += f", performance inputs drawn with seed {summary.perf_seed}"
     # Text, not a markup string: suite names and warnings may contain square brackets.
     console.print(Text(line))
     if summary.sandbox_warning:
@@ -298,6 +307,10 @@ def _all_statuses(counts: Mapping[str, int]) -> dict[str, int]:
 
 def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 def _optional_float(value: object) -> float | None:

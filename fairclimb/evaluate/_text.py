@@ -9,10 +9,12 @@ the results file, SQLite and PostgreSQL take whatever the reader took.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
-__all__ = ["well_formed", "well_formed_data"]
+__all__ = ["path_text", "well_formed", "well_formed_data"]
 
 REPLACEMENT = "\ufffd"
 # A lone surrogate can only come from escapes; a pair of them stands for one character
@@ -23,6 +25,18 @@ _ILL_FORMED = re.compile("[\ud800-\udfff\x00]")
 def well_formed(text: str) -> str:
     """*text* with every lone surrogate and NUL replaced by U+FFFD."""
     return _ILL_FORMED.sub(REPLACEMENT, text)
+
+
+def path_text(path: Path) -> str:
+    """*path*, absolute, as well-formed text for the store and the output directory.
+
+    A file name need not be UTF-8 (``s\\xff.jsonl``); Python holds its bytes as lone
+    surrogates, which no writer takes. They are written as ``\\xff`` escapes rather
+    than U+FFFD, so that two different paths never become one text (an output
+    directory's text is what a rerun is resumed by).
+    """
+    raw = os.fsencode(path.resolve())
+    return well_formed(raw.decode("utf-8", "backslashreplace"))
 
 
 def well_formed_data(value: Any) -> Any:

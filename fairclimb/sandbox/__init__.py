@@ -11,7 +11,7 @@ from fairclimb.sandbox._backend import (
     bubblewrap_works,
     select_backend,
 )
-from fairclimb.sandbox._codec import CodecError
+from fairclimb.sandbox._codec import MAX_OBJECTS, CodecError, decode_value, encode_value
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
 from fairclimb.sandbox._sandbox import (
@@ -39,11 +39,14 @@ __all__ = [
     "LANGUAGES",
     "Limits",
     "LoadResult",
+    "MAX_OBJECTS",
     "Outcome",
     "RlimitsBackend",
     "Sandbox",
     "SelfCheck",
     "bubblewrap_works",
+    "decode_value",
+    "encode_value",
     "find_node",
     "select_backend",
     "self_check",

@@ -21,6 +21,10 @@ const { types } = require("util");
 
 const CHANNEL = 3;
 const MAX_DEPTH = 100;
+// Values in one answer, counted as _codec.py counts them (MAX_OBJECTS): a scalar or a
+// collection is one, charged by its container; a dict entry is three. An answer the
+// trusted side would refuse is told "too large" here, before any of it is built.
+const MAX_OBJECTS = 500000;
 const INT_LIMIT = 1n << 63n;
 const apply = Reflect.apply;
 const ownKeys = Reflect.ownKeys;
@@ -118,8 +122,16 @@ function encodeNumber(value) {
   return stringify(value);
 }
 
+// Charges *count* values to *budget*; throws Unencodable beyond MAX_OBJECTS.
+function take(budget, count) {
+  budget.left -= count;
+  if (budget.left < 0) throw new Unencodable(`value too large: more than ${MAX_OBJECTS} objects`);
+}
+
 // JSON text of *value* in the codec's form; throws Unencodable for anything else.
-function encode(value, depth, seen) {
+// *budget* holds the values it may still hold ({left}); the value itself is charged by
+// its container (or by the caller, for the answer itself).
+function encode(value, depth, seen, budget) {
   if (depth > MAX_DEPTH) throw new Unencodable(`value nested deeper than ${MAX_DEPTH} levels`);
   switch (typeof value) {
     case "undefined":
@@ -144,9 +156,9 @@ function encode(value, depth, seen) {
   seen.add(value);
   let text;
   if (isArray(value) && proto === ArrayPrototype) {
-    text = encodeArray(value, depth, seen);
+    text = encodeArray(value, depth, seen, budget);
   } else if (proto === ObjectPrototype || proto === null) {
-    text = encodeObject(value, depth, seen);
+    text = encodeObject(value, depth, seen, budget);
   } else {
     throw new Unencodable("an object that is not a plain object or array is not plain data");
   }
@@ -162,8 +174,9 @@ function dataOf(object, key) {
   return descriptor.value;
 }
 
-function encodeArray(array, depth, seen) {
+function encodeArray(array, depth, seen, budget) {
   const length = dataOf(array, "length");
+  take(budget, length); // before the loop: a sparse array of 10**9 holes is refused at once
   const parts = [];
   for (let index = 0; index < length; index++) {
     const descriptor = getOwnPropertyDescriptor(array, index);
@@ -172,7 +185,7 @@ function encodeArray(array, depth, seen) {
     } else if (!("value" in descriptor)) {
       throw new Unencodable(`element ${index} is a getter, not plain data`);
     } else {
-      parts[index] = encode(descriptor.value, depth + 1, seen);
+      parts[index] = encode(descriptor.value, depth + 1, seen, budget);
     }
   }
   for (const key of ownKeys(array)) {
@@ -181,13 +194,14 @@ function encodeArray(array, depth, seen) {
   return "[" + parts.join(",") + "]";
 }
 
-function encodeObject(object, depth, seen) {
+function encodeObject(object, depth, seen, budget) {
   const pairs = [];
   for (const key of ownKeys(object)) {
     if (typeof key === "symbol") throw new Unencodable("a symbol key is not plain data");
     const descriptor = getOwnPropertyDescriptor(object, key);
     if (!descriptor.enumerable) continue;
-    pairs.push("[" + stringify(key) + "," + encode(dataOf(object, key), depth + 1, seen) + "]");
+    take(budget, 3);
+    pairs.push("[" + stringify(key) + "," + encode(dataOf(object, key), depth + 1, seen, budget) + "]");
   }
   return '{"d":[' + pairs.join(",") + "]}";
 }
@@ -299,7 +313,9 @@ function answer(fn, seq, args, kwargs) {
   }
   let encoded;
   try {
-    encoded = encode(result, 0, new Set());
+    const budget = { left: MAX_OBJECTS };
+    take(budget, 1);
+    encoded = encode(result, 0, new Set(), budget);
   } catch (error) {
     const message = error instanceof Unencodable ? error.message
       : `a value that cannot be read as plain data (${describe(error).join(": ")})`;

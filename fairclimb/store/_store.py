@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairclimb.errors import StoreError, UnknownModelError, UserInputError
-from fairclimb.models._types import ApiStyle, ModelSpec, Terms
+from fairclimb.models import ApiStyle, ModelSpec, Terms
 from fairclimb.store._db import WRITE, open_engine, reason
 from fairclimb.store._models import Base, EvalResult, EvalRun, Generation, RegisteredModel
 from fairclimb.store._records import NewRun, ResultRow, RunRecord

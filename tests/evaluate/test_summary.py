@@ -93,6 +93,7 @@ def test_to_json_has_a_stable_plain_form() -> None:
         "splits",
         "cutoff",
         "by_date",
+        "perf_seed",
     ]
     assert list(data["pass_at_k"][0]) == ["k", "estimate", "lower", "upper", "tasks", "min_samples"]
     assert json.loads(json.dumps(data)) == data
