@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,11 +19,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from fairclimb.evaluate import EvalOptions
+from fairclimb.evaluate import EvalOptions, require_references_pass
 from fairclimb.models import Device
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
+from fairclimb.suites import Selection, Split, Suite, choose_suite
 
 DbOption = Annotated[
     str | None,
@@ -106,3 +108,39 @@ def suite_store(db: str) -> Iterator[Store | None]:
         return
     with Store.open(db) as store:
         yield store
+
+
+TasksOption = Annotated[
+    Path | None,
+    typer.Option("--tasks", help="Your own tasks: a JSONL file, one task a line "
+                 "({prompt, tests?, entry_point?, reference?, language?, kind?, id?}); "
+                 "used instead of --suite. Given references must pass their tests."),
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option("--limit", min=1, help="Only the first N tasks of the suite."),
+]
+TaskIdsOption = Annotated[
+    str | None,
+    typer.Option("--task-ids", help="Only these tasks: ids separated by commas."),
+]
+SplitOption = Annotated[
+    Split | None,
+    typer.Option("--split", help="Only the tasks of this split."),
+]
+
+
+def selection(limit: int | None, task_ids: str | None, split: Split | None) -> Selection:
+    """The tasks selection the --limit, --task-ids and --split options name."""
+    ids = tuple(part.strip() for part in (task_ids or "").split(",") if part.strip())
+    return Selection(limit=limit, task_ids=ids, split=split)
+
+
+def load_suite(name: str, tasks: Path | None, chosen: Selection, settings: Settings) -> Suite:
+    """The suite a command works on: --tasks FILE (its references checked in the
+    sandbox) or --suite NAME, narrowed to the selection."""
+    with suite_store(settings.db) as store:
+        suite = choose_suite(name, tasks, chosen, store)
+    if tasks is not None:
+        require_references_pass(suite, eval_options(settings))
+    return suite

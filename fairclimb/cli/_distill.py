@@ -22,18 +22,23 @@ from rich.progress import (
 
 from fairclimb.cli._common import (
     DbOption,
+    LimitOption,
     SandboxOption,
+    SplitOption,
+    TaskIdsOption,
+    TasksOption,
     TimeoutOption,
     WorkersOption,
     eval_options,
-    suite_store,
+    load_suite,
+    selection,
 )
 from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
 from fairclimb.errors import UserInputError
 from fairclimb.models import GenerationParams, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
-from fairclimb.suites import get_suite
+from fairclimb.suites import select_tasks
 
 
 def distill_command(
@@ -43,6 +48,10 @@ def distill_command(
     prompts: Annotated[Path | None, typer.Option(
         "--prompts", help="JSONL of {prompt, tests?, entry_point?}; without tests an "
         "answer cannot be checked and is kept as 'unverified'.")] = None,
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    task_ids: TaskIdsOption = None,
+    split: SplitOption = None,
     n: Annotated[int, typer.Option("-n", help="Answers drawn per prompt.")] = 8,
     override_terms: Annotated[bool, typer.Option(
         "--override-terms", help="Distil even though the teacher's terms forbid it "
@@ -66,15 +75,14 @@ def distill_command(
     db: DbOption = None,
 ) -> None:
     """Distil training records from a teacher: sample, execute, keep the passing ones."""
-    if (suite is None) == (prompts is None):
-        raise UserInputError("give exactly one of --suite NAME or --prompts FILE")
-    suite = suite or ""
+    files = [path for path in (prompts, tasks) if path is not None]
+    if (suite is None) == (not files) or len(files) > 1:
+        raise UserInputError("give exactly one of --suite NAME or --prompts FILE "
+                             "(--tasks FILE is the same as --prompts FILE)")
     settings = load_settings(db=db, workers=workers, timeout=timeout, sandbox=sandbox)
-    if prompts is not None:
-        source = read_prompts(prompts)
-    else:
-        with suite_store(settings.db) as lookup:  # built suites live in the store
-            source = get_suite(suite, lookup)
+    chosen = selection(limit, task_ids, split)
+    source = (select_tasks(read_prompts(files[0]), chosen) if files
+              else load_suite(suite or "", None, chosen, settings))
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
     with Store.open(settings.db) as store:
         spec = store.require_model(teacher)

@@ -15,11 +15,17 @@ from fairclimb.cli._common import (
     BatchSizeOption,
     DbOption,
     DeviceOption,
+    LimitOption,
     SandboxOption,
+    SplitOption,
+    TaskIdsOption,
+    TasksOption,
     TimeoutOption,
     WorkersOption,
     eval_options,
+    load_suite,
     progress_bar,
+    selection,
     suite_store,
 )
 from fairclimb.errors import UserInputError
@@ -37,10 +43,15 @@ from fairclimb.evaluate import (
 from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
+from fairclimb.suites import Suite
 
 
 def eval_command(
     suite: Annotated[str, typer.Option("--suite", "-s", help="Suite name.")] = "humaneval",
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    task_ids: TaskIdsOption = None,
+    split: SplitOption = None,
     samples: Annotated[Path | None, typer.Option(
         "--samples", help="Samples JSONL: task_id plus completion or solution.")] = None,
     out: Annotated[Path | None, typer.Option(
@@ -77,10 +88,11 @@ def eval_command(
     options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs,
                                   include_private=include_private)
     console = Console(stderr=as_json)
+    chosen = selection(limit, task_ids, split)
     if check_refs:
-        with suite_store(settings.db) as store, \
-                progress_bar(Console(stderr=True), f"{suite} references") as update:
-            report = check_references(suite, options, update, store)
+        chosen_suite = load_suite(suite, tasks, chosen, settings)
+        with progress_bar(Console(stderr=True), f"{chosen_suite.name} references") as update:
+            report = check_references(chosen_suite, options, update)
         _print_reference_check(report, console, as_json)
         if (report.failures or report.buggy_passing
                 or not all(r.ranked for r in report.rankings)):
@@ -91,26 +103,28 @@ def eval_command(
                              "(or --check-references)")
     if model is not None:
         params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
-        summary = _eval_model(model, suite, n, params, concurrency, out, options, settings.db,
+        summary = _eval_model(model, load_suite(suite, tasks, chosen, settings), n, params,
+                              concurrency, out, options, settings.db,
                               LocalOptions(device, batch_size))
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
+    whole = load_suite(suite, tasks, selection(None, None, None), settings)
     with suite_store(settings.db) as lookup:  # built suites live in the store
-        plan = plan_evaluation(suite, samples, out, options, lookup)
+        plan = plan_evaluation(whole, samples, out, options, lookup, chosen)
     with Store.open(settings.db) as store, \
-            progress_bar(Console(stderr=True), suite) as update:
+            progress_bar(Console(stderr=True), whole.name) as update:
         outcome = evaluate(plan, store, update)
     _print_summary(outcome.summary, outcome.resumed, out, console, as_json)
 
 
-def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concurrency: int,
+def _eval_model(model: str, suite: Suite, n: int, params: GenerationParams, concurrency: int,
                 out: Path, options: EvalOptions, db: str, local: LocalOptions) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
         plan = plan_generation(spec, suite, n, params, concurrency, out, store)
         backend = open_backend(spec, os.environ, RetryPolicy(), local)
-        with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
+        with progress_bar(Console(stderr=True), f"{spec.name} on {suite.name}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)
         from fairclimb.train import trained_on  # light: TRL is imported by trainers only
 

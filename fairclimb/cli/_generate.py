@@ -10,7 +10,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fairclimb.cli._common import BatchSizeOption, DbOption, DeviceOption, progress_bar
+from fairclimb.cli._common import (
+    BatchSizeOption,
+    DbOption,
+    DeviceOption,
+    LimitOption,
+    SplitOption,
+    TaskIdsOption,
+    TasksOption,
+    load_suite,
+    progress_bar,
+    selection,
+)
 from fairclimb.evaluate import GenerationOutcome, plan_generation, run_generation
 from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
@@ -22,6 +33,10 @@ def generate_command(
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Output directory (samples.jsonl); reruns resume from the cache.")],
     suite: Annotated[str, typer.Option("--suite", "-s", help="Suite name.")] = "humaneval",
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    task_ids: TaskIdsOption = None,
+    split: SplitOption = None,
     n: Annotated[int, typer.Option("-n", help="Samples per task.")] = 10,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
@@ -38,11 +53,12 @@ def generate_command(
     settings = load_settings(db=db)
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
                               seed=seed)
+    chosen = load_suite(suite, tasks, selection(limit, task_ids, split), settings)
     with Store.open(settings.db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
+        plan = plan_generation(spec, chosen, n, params, concurrency, out, store)
         backend = open_backend(spec, os.environ, RetryPolicy(), LocalOptions(device, batch_size))
-        with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
+        with progress_bar(Console(stderr=True), f"{spec.name} on {chosen.name}") as update:
             outcome = run_generation(plan, store, backend, update)
     if as_json:
         typer.echo(json.dumps(outcome.to_json(), indent=2))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,13 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from fairclimb.data._gate import Candidate, ModelOutput, admit, unknown_terms_warning
-from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
     MemberStatus,
     Origin,
     RecordKind,
     TrainingRecord,
-    content_hash,
     transformation,
 )
 from fairclimb.errors import UserInputError
@@ -47,7 +44,7 @@ from fairclimb.evaluate import (
 )
 from fairclimb.models import GenerationParams, ModelSpec, Terms
 from fairclimb.store import Store
-from fairclimb.suites import Split, Suite, Task
+from fairclimb.suites import Split, Suite, Task, read_tasks
 
 __all__ = ["DistillOutcome", "DistillPlan", "distill", "plan_distill", "read_prompts",
            "terms_gate"]
@@ -119,40 +116,9 @@ def terms_gate(teacher: ModelSpec, override: bool, reason: str | None) -> dict[s
 
 
 def read_prompts(path: Path) -> Suite:
-    """A prompts file (JSONL: ``prompt``, optional ``tests`` and ``entry_point``) as a
+    """A prompts file (the tasks file format of ``fairclimb.suites.read_tasks``) as a
     suite; the first bad line raises one sentence naming it."""
-    tasks = [_prompt_task(path, lineno, line)
-             for lineno, line in jsonl_lines(path, "prompts", "prompts")]
-    ids = [t.task_id for t in tasks]
-    if len(set(ids)) != len(ids):
-        raise UserInputError(f"prompts file {str(path)!r} repeats a prompt (or an id); "
-                             "each line must ask something different")
-    return Suite(f"prompts:{path.name}", f"prompts from {path}", str(path), tuple(tasks))
-
-
-def _prompt_task(path: Path, lineno: int, line: str) -> Task:
-    where = f"{path}:{lineno}"
-    try:
-        row = json.loads(line)
-    except ValueError:
-        raise UserInputError(f"{where}: not a JSON object; each line must be "
-                             '{"prompt": ..., "tests": ..., "entry_point": ...}') from None
-    if not isinstance(row, dict) or not isinstance(row.get("prompt"), str) \
-            or not row["prompt"].strip():
-        raise UserInputError(f"{where}: needs a non-empty string \"prompt\"")
-    tests = row.get("tests", "")
-    entry = row.get("entry_point", "")
-    if not isinstance(tests, str) or not isinstance(entry, str):
-        raise UserInputError(f"{where}: \"tests\" and \"entry_point\" must be strings")
-    if tests and not entry:
-        raise UserInputError(f"{where}: has \"tests\" but no \"entry_point\" naming the "
-                             "function they call")
-    if tests and "def check" not in tests:
-        raise UserInputError(f"{where}: \"tests\" must define check(candidate)")
-    task_id = str(row.get("id") or "prompt/" + content_hash(row["prompt"])[:12])
-    return Task(task_id=task_id, suite=f"prompts:{path.name}", prompt=row["prompt"],
-                entry_point=entry, reference="", tests=tests,
-                licence=str(row.get("licence", "")), origin=str(path))
+    return read_tasks(path, f"prompts:{path.name}")
 
 
 def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,

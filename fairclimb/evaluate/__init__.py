@@ -42,6 +42,7 @@ from fairclimb.evaluate._evaluation import (
     check_references,
     evaluate,
     plan_evaluation,
+    require_references_pass,
 )
 from fairclimb.evaluate._fix_distance import fix_distance
 from fairclimb.evaluate._generation import (
@@ -138,6 +139,7 @@ __all__ = [
     "program_of",
     "read_samples",
     "render_summary",
+    "require_references_pass",
     "run_generation",
     "run_programs",
     "sample_line",

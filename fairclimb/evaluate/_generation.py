@@ -106,12 +106,13 @@ class GenerationOutcome:
         return data
 
 
-def plan_generation(spec: ModelSpec, suite_name: str, n: int, params: GenerationParams,
+def plan_generation(spec: ModelSpec, suite_name: str | Suite, n: int,
+                    params: GenerationParams,
                     concurrency: int, out_dir: Path,
                     store: Store | None = None) -> GenerationPlan:
     """Validate everything about a generation run before anything is written (*store*,
     when given, is where suites built by fairclimb, such as debug suites, are found)."""
-    suite = get_suite(suite_name, store)
+    suite = suite_name if isinstance(suite_name, Suite) else get_suite(suite_name, store)
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per task), not {n}")
     if concurrency < 1:

@@ -1,11 +1,13 @@
 """Suites: tasks with prompts, reference solutions and trusted tests. Never runs code."""
 
 from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
+from fairclimb.suites._file import Selection, choose_suite, read_tasks, select_tasks
 from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
 from fairclimb.suites._registry import (
     Suite,
     SuiteInfo,
     SuiteSummary,
+    add_suite,
     describe_suites,
     find_task,
     get_suite,
@@ -19,12 +21,15 @@ __all__ = [
     "BugClass",
     "Language",
     "Mutant",
+    "Selection",
     "Split",
     "Suite",
     "SuiteInfo",
     "SuiteSummary",
     "Task",
     "TaskKind",
+    "add_suite",
+    "choose_suite",
     "debug_origin",
     "debug_suite_name",
     "debug_task",
@@ -34,6 +39,8 @@ __all__ = [
     "list_suites",
     "mutants_for",
     "python_mutants",
+    "read_tasks",
+    "select_tasks",
     "suite_of_task",
     "task_from_fields",
     "task_to_fields",
