@@ -128,9 +128,10 @@ def plan_evaluation(suite_name: str | Suite, samples_path: Path, out_dir: Path,
     suite = select_tasks(whole, selection or Selection())
     if suite.tasks and all(task.kind is TaskKind.WEBDEV for task in suite.tasks):
         refuse_untestable(suite.tasks)
-    samples = [sample for sample in read_samples(
-                   samples_path, whole, lambda task_id: suite_of_task(task_id, store))
-               if suite.get(sample.task_id) is not None]
+    every = read_samples(samples_path, whole, lambda task_id: suite_of_task(task_id, store))
+    # the chosen tasks' samples, numbered afresh: results.jsonl is written in index order
+    samples = [dataclasses.replace(sample, index=index) for index, sample in enumerate(
+        s for s in every if suite.get(s.task_id) is not None)]
     refuse_untestable(_task_by_id(suite, sample.task_id) for sample in samples)
     backend = select_backend(options.sandbox)
     node = node_for((_task_by_id(suite, s.task_id) for s in samples), options.node)
