@@ -22,15 +22,22 @@ from rich.progress import (
 
 from fairclimb.cli._common import (
     DbOption,
+    ExtraBodyOption,
     LimitOption,
+    RawOption,
     SandboxOption,
     SplitOption,
+    SystemOption,
     TaskIdsOption,
     TasksOption,
+    TemplateOption,
     TimeoutOption,
+    TopPOption,
     WorkersOption,
     eval_options,
+    extra_body,
     load_suite,
+    prompt_control,
     selection,
 )
 from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
@@ -65,6 +72,11 @@ def distill_command(
         "--pairs/--no-pairs", help="Also store pass/fail preference pairs.")] = True,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    top_p: TopPOption = 0.95,
+    system: SystemOption = None,
+    template: TemplateOption = None,
+    raw: RawOption = False,
+    extra: ExtraBodyOption = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c")] = 16,
     licence: Annotated[str, typer.Option("--licence", help="Licence of the records.")] = "",
@@ -83,13 +95,15 @@ def distill_command(
     chosen = selection(limit, task_ids, split)
     source = (select_tasks(read_prompts(files[0]), chosen) if files
               else load_suite(suite or "", None, chosen, settings))
-    params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+    params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
+                              seed=seed, extra_body=extra_body(extra))
+    control = prompt_control(system, template, raw)
     with Store.open(settings.db) as store:
         spec = store.require_model(teacher)
         plan = plan_distill(spec, source, n, dataset, params, override_terms=override_terms,
                             reason=reason, include_private=include_private,
                             options=eval_options(settings), concurrency=concurrency,
-                            pairs=pairs, licence=licence)
+                            pairs=pairs, licence=licence, prompt=control)
         err = Console(stderr=True)
         if plan.gate["warning"]:
             err.print(f"[yellow]warning:[/] {plan.gate['warning']}", highlight=False)

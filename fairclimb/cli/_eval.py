@@ -15,22 +15,30 @@ from fairclimb.cli._common import (
     BatchSizeOption,
     DbOption,
     DeviceOption,
+    ExtraBodyOption,
     LimitOption,
+    RawOption,
     SandboxOption,
     SplitOption,
+    SystemOption,
     TaskIdsOption,
     TasksOption,
+    TemplateOption,
     TimeoutOption,
+    TopPOption,
     WorkersOption,
     eval_options,
+    extra_body,
     load_suite,
     progress_bar,
+    prompt_control,
     selection,
     suite_store,
 )
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
     EvalOptions,
+    PromptControl,
     ReferenceCheck,
     Summary,
     check_references,
@@ -67,6 +75,11 @@ def eval_command(
     n: Annotated[int, typer.Option("-n", help="With --model: samples per task.")] = 10,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    top_p: TopPOption = 0.95,
+    system: SystemOption = None,
+    template: TemplateOption = None,
+    raw: RawOption = False,
+    extra: ExtraBodyOption = None,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
@@ -102,10 +115,12 @@ def eval_command(
         raise UserInputError("eval needs --out DIR and either --samples FILE or --model NAME "
                              "(or --check-references)")
     if model is not None:
-        params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+        params = GenerationParams(temperature=temperature, max_tokens=max_tokens,
+                                  top_p=top_p, seed=seed, extra_body=extra_body(extra))
+        control = prompt_control(system, template, raw)
         summary = _eval_model(model, load_suite(suite, tasks, chosen, settings), n, params,
                               concurrency, out, options, settings.db,
-                              LocalOptions(device, batch_size))
+                              LocalOptions(device, batch_size), control)
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
@@ -119,10 +134,11 @@ def eval_command(
 
 
 def _eval_model(model: str, suite: Suite, n: int, params: GenerationParams, concurrency: int,
-                out: Path, options: EvalOptions, db: str, local: LocalOptions) -> Summary:
+                out: Path, options: EvalOptions, db: str, local: LocalOptions,
+                control: PromptControl) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
+        plan = plan_generation(spec, suite, n, params, concurrency, out, store, control)
         backend = open_backend(spec, os.environ, RetryPolicy(), local)
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite.name}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)

@@ -36,6 +36,7 @@ from fairclimb.evaluate import (
     Engine,
     EvalOptions,
     GenerationPlan,
+    PromptControl,
     Sample,
     SampleForm,
     Verdict,
@@ -66,6 +67,7 @@ class DistillPlan:
     concurrency: int = 16
     pairs: bool = True  # also store execution preference pairs
     licence: str = ""
+    prompt: PromptControl = field(default_factory=PromptControl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
                  params: GenerationParams, *, override_terms: bool = False,
                  reason: str | None = None, include_private: bool = False,
                  options: EvalOptions | None = None, concurrency: int = 16,
-                 pairs: bool = True, licence: str = "") -> DistillPlan:
+                 pairs: bool = True, licence: str = "",
+                 prompt: PromptControl | None = None) -> DistillPlan:
     """Validate a distillation (terms gate, private tasks, numbers) before any call."""
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per prompt), not {n}")
@@ -141,7 +144,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
             "distil from them anyway (their records are never exported by default)")
     gate = terms_gate(teacher, override_terms, reason)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
-                       options or EvalOptions(), concurrency, pairs, licence)
+                       options or EvalOptions(), concurrency, pairs, licence,
+                       prompt or PromptControl())
 
 
 def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
@@ -152,7 +156,7 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     rows: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="fairclimb-distill-") as work:
         gen_plan = GenerationPlan(plan.teacher, plan.suite, plan.n, plan.params,
-                                  plan.concurrency, Path(work))
+                                  plan.concurrency, Path(work), plan.prompt)
         generated = run_generation(
             gen_plan, store, backend,
             on_progress=None if on_progress is None
@@ -242,7 +246,7 @@ def _offers(plan: DistillPlan, rows: dict[int, dict[str, Any]],
 
 
 def _messages(plan: DistillPlan, task: Task, answer: str) -> list[dict[str, str]]:
-    request = build_request(task, plan.teacher.style, plan.params, 0)
+    request = build_request(task, plan.teacher.style, plan.params, 0, plan.prompt)
     if request.messages:
         asked = [{"role": m.role, "content": m.content} for m in request.messages]
     else:

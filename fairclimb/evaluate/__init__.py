@@ -60,6 +60,7 @@ from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
 from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
+    PromptControl,
     build_request,
     extract_code,
     sample_line,
@@ -102,6 +103,7 @@ __all__ = [
     "PairedComparison",
     "PassAtK",
     "RESULT_SCHEMA_VERSION",
+    "PromptControl",
     "ReferenceCheck",
     "ReferenceRanking",
     "Result",
