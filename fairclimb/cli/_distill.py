@@ -42,6 +42,7 @@ from fairclimb.cli._common import (
 )
 from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate import require_references_pass
 from fairclimb.models import GenerationParams, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
@@ -95,6 +96,8 @@ def distill_command(
     chosen = selection(limit, task_ids, split)
     source = (select_tasks(read_prompts(files[0]), chosen) if files
               else load_suite(suite or "", None, chosen, settings))
+    if files:  # a tasks file is checked like a suite: its given references must pass
+        require_references_pass(source, eval_options(settings))
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
                               seed=seed, extra_body=extra_body(extra))
     control = prompt_control(system, template, raw)

@@ -56,6 +56,9 @@ def test_a_failing_reference_refuses_the_file_and_stores_nothing(tmp_path: Path)
     one_line_error(result, "the reference of task 'mine/1' fails its own tests")
     added = run(["suites", "add", "mine", "--from", "t.jsonl", "--db", "s.db"], tmp_path)
     one_line_error(added, "the reference of task 'mine/1' fails its own tests")
+    distilled = run(["distill", "--teacher", "t", "--dataset", "d", "--tasks", "t.jsonl",
+                     "--db", "s.db"], tmp_path)
+    one_line_error(distilled, "the reference of task 'mine/1' fails its own tests")
     assert not (tmp_path / "o").exists() and not (tmp_path / "s.db").exists()
 
 
