@@ -16,9 +16,43 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from fairclimb.errors import UserInputError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["STORE_FILE", "Settings", "default_store_path", "find_project", "load_settings"]
 
 DEFAULT_CONFIG_FILE = "fairclimb.toml"
+STORE_FILE = "fairclimb.db"
+
+
+def find_project(start: Path | None = None) -> Path | None:
+    """The nearest directory at or above *start* (the current directory) holding a
+    ``fairclimb.db`` or a ``fairclimb.toml``, as git finds its repository."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / STORE_FILE).is_file() or (directory / DEFAULT_CONFIG_FILE).is_file():
+            return directory
+    return None
+
+
+def _user_data_dir() -> Path:
+    try:
+        import platformdirs  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # the XDG default platformdirs gives on Linux
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "fairclimb"
+    return Path(platformdirs.user_data_dir("fairclimb", appauthor=False))
+
+
+def default_store_path(start: Path | None = None) -> Path:
+    """Where the store is when none is named: the project's ``fairclimb.db`` (see
+    :func:`find_project`), else ``fairclimb.db`` in the per-user data directory."""
+    project = find_project(start)
+    return (project if project is not None else _user_data_dir()) / STORE_FILE
+
+
+def _default_db() -> str:
+    path = default_store_path()
+    # the per-user directory may not exist yet; an empty folder is no store
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
 
 
 class Settings(BaseSettings):
@@ -27,8 +61,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FAIRCLIMB_", extra="forbid")
 
     db: str = Field(
-        default="sqlite:///fairclimb.db",
-        description="SQLAlchemy URL of the store (a bare path means a SQLite file).",
+        default_factory=_default_db,
+        description="SQLAlchemy URL of the store (a bare path means a SQLite file); "
+        "default: fairclimb.db in the nearest directory at or above the current one that "
+        "holds a fairclimb.db or a fairclimb.toml, else in the per-user data directory.",
     )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
@@ -66,7 +102,11 @@ class Settings(BaseSettings):
 
 
 def _config_file() -> Path:
-    return Path(os.environ.get("FAIRCLIMB_CONFIG", DEFAULT_CONFIG_FILE))
+    named = os.environ.get("FAIRCLIMB_CONFIG")
+    if named:
+        return Path(named)
+    project = find_project()
+    return (project or Path.cwd()) / DEFAULT_CONFIG_FILE
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fake_openai import FakeOpenAI
@@ -21,3 +22,14 @@ def fake_openai(fake_openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
     fake_openai_server.reset()
     yield fake_openai_server
     fake_openai_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def _own_user_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+                       ) -> Path:
+    """Each test its own per-user data directory (where a store no --db names and no
+    fairclimb.db or fairclimb.toml above the current directory finds lives), inherited
+    by the commands it runs: no test reads or writes the real user's store."""
+    data = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    return data

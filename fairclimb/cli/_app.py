@@ -20,6 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from fairclimb import __version__
 from fairclimb.errors import FairclimbError
+from fairclimb.settings import default_store_path
 
 __all__ = ["app", "friendly_errors", "main"]
 
@@ -79,18 +80,44 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        announce = _NewStore()
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
         except FairclimbError as exc:
+            announce()
             # escaped: a message may hold brackets ("pip install 'fairclimb[train]'")
             Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}",
                                        highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
+            announce()
             Console(stderr=True).print("interrupted; rerun the same command to resume")
             raise typer.Exit(130) from None
+        except typer.Exit:
+            announce()
+            raise
+        announce()
+        return result
 
     return wrapper
+
+
+class _NewStore:
+    """Says in one line on stderr that the command created the store no --db named
+    (the project's, found upwards, or the per-user one): a store appearing where nobody
+    looked is how a run gets lost."""
+
+    def __init__(self) -> None:
+        self._path = default_store_path()
+        self._existed = self._path.exists()
+
+    def __call__(self) -> None:
+        if not self._existed and self._path.exists():
+            self._existed = True
+            Console(stderr=True).print(
+                f"created a new store at {self._path} (fairclimb looks for fairclimb.db "
+                "or fairclimb.toml here and in the directories above; --db names another)",
+                highlight=False, soft_wrap=True, markup=False)
 
 
 def _register_commands() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,11 +22,12 @@ from rich.progress import (
 from rich.table import Table
 
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate import EvalOptions
+from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
 from fairclimb.models import Device
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
+from fairclimb.suites import Selection, Split, Suite, choose_suite
 
 DbOption = Annotated[
     str | None,
@@ -136,3 +139,96 @@ def suite_store(db: str) -> Iterator[Store | None]:
         return
     with Store.open(db) as store:
         yield store
+
+
+TasksOption = Annotated[
+    Path | None,
+    typer.Option("--tasks", help="Your own tasks: a JSONL file, one task a line "
+                 "({prompt, tests?, entry_point?, reference?, language?, kind?, id?}); "
+                 "used instead of --suite. Given references must pass their tests."),
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option("--limit", min=1, help="Only the first N tasks of the suite."),
+]
+TaskIdsOption = Annotated[
+    str | None,
+    typer.Option("--task-ids", help="Only these tasks: ids separated by commas."),
+]
+SplitOption = Annotated[
+    Split | None,
+    typer.Option("--split", help="Only the tasks of this split."),
+]
+
+
+def selection(limit: int | None, task_ids: str | None, split: Split | None) -> Selection:
+    """The tasks selection the --limit, --task-ids and --split options name."""
+    ids = tuple(part.strip() for part in (task_ids or "").split(",") if part.strip())
+    return Selection(limit=limit, task_ids=ids, split=split)
+
+
+def load_suite(name: str, tasks: Path | None, chosen: Selection, settings: Settings) -> Suite:
+    """The suite a command works on: --tasks FILE (its references checked in the
+    sandbox) or --suite NAME, narrowed to the selection."""
+    with suite_store(settings.db) as store:
+        suite = choose_suite(name, tasks, chosen, store)
+    if tasks is not None:
+        require_references_pass(suite, eval_options(settings))
+    return suite
+
+
+SystemOption = Annotated[
+    str | None,
+    typer.Option("--system", help="The system message instead of fairclimb's: TEXT, or "
+                 "@FILE to read it from a file."),
+]
+TemplateOption = Annotated[
+    Path | None,
+    typer.Option("--template", help="A Jinja template of the user message (completion "
+                 "models: the prompt), filled with the task's fields: {{ prompt }}, "
+                 "{{ entry_point }}, {{ language }}, {{ kind }}, {{ task_id }}…"),
+]
+RawOption = Annotated[
+    bool,
+    typer.Option("--raw", help="Send each task's prompt as written (no system message "
+                 "unless --system, no instruction around it)."),
+]
+TopPOption = Annotated[float, typer.Option("--top-p", min=0.0, max=1.0,
+                                           help="Nucleus sampling.")]
+ExtraBodyOption = Annotated[
+    str | None,
+    typer.Option("--extra-body", help="A JSON object added to every request body as it "
+                 "is, e.g. '{\"top_k\": 20, \"chat_template_kwargs\": "
+                 "{\"enable_thinking\": false}}' for vLLM."),
+]
+
+
+def prompt_control(system: str | None, template: Path | None, raw: bool) -> PromptControl:
+    """The prompt control the --system, --template and --raw options name."""
+    if raw and template is not None:
+        raise UserInputError("give --raw or --template, not both: --raw sends the prompt "
+                             "as written, --template rewrites it")
+    if system is not None and system.startswith("@"):
+        system = _read_text(Path(system[1:]), "--system")
+    text = None if template is None else _read_text(template, "--template")
+    return PromptControl(system=system, template=text, raw=raw)
+
+
+def _read_text(path: Path, option: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"{option}: cannot read {str(path)!r} ({exc})") from None
+
+
+def extra_body(text: str | None) -> dict[str, Any]:
+    """The --extra-body JSON object."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UserInputError(f"--extra-body is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise UserInputError("--extra-body must be a JSON object, e.g. '{\"top_k\": 20}'")
+    return value

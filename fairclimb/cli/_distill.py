@@ -22,18 +22,31 @@ from rich.progress import (
 
 from fairclimb.cli._common import (
     DbOption,
+    ExtraBodyOption,
+    LimitOption,
+    RawOption,
     SandboxOption,
+    SplitOption,
+    SystemOption,
+    TaskIdsOption,
+    TasksOption,
+    TemplateOption,
     TimeoutOption,
+    TopPOption,
     WorkersOption,
     eval_options,
-    suite_store,
+    extra_body,
+    load_suite,
+    prompt_control,
+    selection,
 )
 from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate import require_references_pass
 from fairclimb.models import GenerationParams, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
-from fairclimb.suites import get_suite
+from fairclimb.suites import select_tasks
 
 
 def distill_command(
@@ -43,6 +56,10 @@ def distill_command(
     prompts: Annotated[Path | None, typer.Option(
         "--prompts", help="JSONL of {prompt, tests?, entry_point?}; without tests an "
         "answer cannot be checked and is kept as 'unverified'.")] = None,
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    task_ids: TaskIdsOption = None,
+    split: SplitOption = None,
     n: Annotated[int, typer.Option("-n", help="Answers drawn per prompt.")] = 8,
     override_terms: Annotated[bool, typer.Option(
         "--override-terms", help="Distil even though the teacher's terms forbid it "
@@ -56,6 +73,11 @@ def distill_command(
         "--pairs/--no-pairs", help="Also store pass/fail preference pairs.")] = True,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    top_p: TopPOption = 0.95,
+    system: SystemOption = None,
+    template: TemplateOption = None,
+    raw: RawOption = False,
+    extra: ExtraBodyOption = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c")] = 16,
     licence: Annotated[str, typer.Option("--licence", help="Licence of the records.")] = "",
@@ -66,22 +88,25 @@ def distill_command(
     db: DbOption = None,
 ) -> None:
     """Distil training records from a teacher: sample, execute, keep the passing ones."""
-    if (suite is None) == (prompts is None):
-        raise UserInputError("give exactly one of --suite NAME or --prompts FILE")
-    suite = suite or ""
+    files = [path for path in (prompts, tasks) if path is not None]
+    if (suite is None) == (not files) or len(files) > 1:
+        raise UserInputError("give exactly one of --suite NAME or --prompts FILE "
+                             "(--tasks FILE is the same as --prompts FILE)")
     settings = load_settings(db=db, workers=workers, timeout=timeout, sandbox=sandbox)
-    if prompts is not None:
-        source = read_prompts(prompts)
-    else:
-        with suite_store(settings.db) as lookup:  # built suites live in the store
-            source = get_suite(suite, lookup)
-    params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+    chosen = selection(limit, task_ids, split)
+    source = (select_tasks(read_prompts(files[0]), chosen) if files
+              else load_suite(suite or "", None, chosen, settings))
+    if files:  # a tasks file is checked like a suite: its given references must pass
+        require_references_pass(source, eval_options(settings))
+    params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
+                              seed=seed, extra_body=extra_body(extra))
+    control = prompt_control(system, template, raw)
     with Store.open(settings.db) as store:
         spec = store.require_model(teacher)
         plan = plan_distill(spec, source, n, dataset, params, override_terms=override_terms,
                             reason=reason, include_private=include_private,
                             options=eval_options(settings), concurrency=concurrency,
-                            pairs=pairs, licence=licence)
+                            pairs=pairs, licence=licence, prompt=control)
         err = Console(stderr=True)
         if plan.gate["warning"]:
             err.print(f"[yellow]warning:[/] {plan.gate['warning']}", highlight=False)

@@ -15,18 +15,32 @@ from fairclimb.cli._common import (
     BatchSizeOption,
     DbOption,
     DeviceOption,
+    ExtraBodyOption,
     KsOption,
+    LimitOption,
+    RawOption,
     SandboxOption,
+    SplitOption,
+    SystemOption,
+    TaskIdsOption,
+    TasksOption,
+    TemplateOption,
     TimeoutOption,
+    TopPOption,
     WorkersOption,
     eval_options,
+    extra_body,
+    load_suite,
     parse_ks,
     progress_bar,
+    prompt_control,
+    selection,
     suite_store,
 )
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
     EvalOptions,
+    PromptControl,
     ReferenceCheck,
     Summary,
     check_references,
@@ -39,10 +53,15 @@ from fairclimb.evaluate import (
 from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
+from fairclimb.suites import Suite
 
 
 def eval_command(
     suite: Annotated[str, typer.Option("--suite", "-s", help="Suite name.")] = "humaneval",
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    task_ids: TaskIdsOption = None,
+    split: SplitOption = None,
     samples: Annotated[Path | None, typer.Option(
         "--samples", help="Samples JSONL: task_id plus completion or solution.")] = None,
     out: Annotated[Path | None, typer.Option(
@@ -58,6 +77,11 @@ def eval_command(
     n: Annotated[int, typer.Option("-n", help="With --model: samples per task.")] = 10,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
+    top_p: TopPOption = 0.95,
+    system: SystemOption = None,
+    template: TemplateOption = None,
+    raw: RawOption = False,
+    extra: ExtraBodyOption = None,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
@@ -84,10 +108,11 @@ def eval_command(
                                   include_private=include_private, after=after,
                                   ks=parse_ks(k))
     console = Console(stderr=as_json)
+    chosen = selection(limit, task_ids, split)
     if check_refs:
-        with suite_store(settings.db) as store, \
-                progress_bar(Console(stderr=True), f"{suite} references") as update:
-            report = check_references(suite, options, update, store)
+        chosen_suite = load_suite(suite, tasks, chosen, settings)
+        with progress_bar(Console(stderr=True), f"{chosen_suite.name} references") as update:
+            report = check_references(chosen_suite, options, update)
         _print_reference_check(report, console, as_json)
         if (report.failures or report.buggy_passing
                 or not all(r.ranked for r in report.rankings)):
@@ -100,27 +125,32 @@ def eval_command(
         raise UserInputError("eval needs --out DIR and either --samples FILE or --model NAME "
                              "(or --check-references)")
     if model is not None:
-        params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
-        summary = _eval_model(model, suite, n, params, concurrency, out, options, settings.db,
-                              LocalOptions(device, batch_size))
+        params = GenerationParams(temperature=temperature, max_tokens=max_tokens,
+                                  top_p=top_p, seed=seed, extra_body=extra_body(extra))
+        control = prompt_control(system, template, raw)
+        summary = _eval_model(model, load_suite(suite, tasks, chosen, settings), n, params,
+                              concurrency, out, options, settings.db,
+                              LocalOptions(device, batch_size), control)
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
+    whole = load_suite(suite, tasks, selection(None, None, None), settings)
     with suite_store(settings.db) as lookup:  # built suites live in the store
-        plan = plan_evaluation(suite, samples, out, options, lookup)
+        plan = plan_evaluation(whole, samples, out, options, lookup, chosen)
     with Store.open(settings.db) as store, \
-            progress_bar(Console(stderr=True), suite) as update:
+            progress_bar(Console(stderr=True), whole.name) as update:
         outcome = evaluate(plan, store, update)
     _print_summary(outcome.summary, outcome.resumed, out, console, as_json)
 
 
-def _eval_model(model: str, suite: str, n: int, params: GenerationParams, concurrency: int,
-                out: Path, options: EvalOptions, db: str, local: LocalOptions) -> Summary:
+def _eval_model(model: str, suite: Suite, n: int, params: GenerationParams, concurrency: int,
+                out: Path, options: EvalOptions, db: str, local: LocalOptions,
+                control: PromptControl) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
+        plan = plan_generation(spec, suite, n, params, concurrency, out, store, control)
         backend = open_backend(spec, os.environ, RetryPolicy(), local)
-        with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
+        with progress_bar(Console(stderr=True), f"{spec.name} on {suite.name}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)
         from fairclimb.train import trained_on  # light: TRL is imported by trainers only
 

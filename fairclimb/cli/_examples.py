@@ -24,6 +24,7 @@ EXAMPLES: dict[str, str] = {
     "arena import-generations": "fairclimb arena import-generations",
     "arena export-votes": "fairclimb arena export-votes -o battles.json",
     "suites build": "fairclimb suites build debug --from humaneval --seed 0",
+    "suites add": "fairclimb suites add mine --from my-tasks.jsonl",
     "suites check": "fairclimb suites check humaneval",
     "suites show": "fairclimb suites show HumanEval/0 --json",
     "data list": "fairclimb data list",

@@ -10,7 +10,25 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fairclimb.cli._common import BatchSizeOption, DbOption, DeviceOption, progress_bar
+from fairclimb.cli._common import (
+    BatchSizeOption,
+    DbOption,
+    DeviceOption,
+    ExtraBodyOption,
+    LimitOption,
+    RawOption,
+    SplitOption,
+    SystemOption,
+    TaskIdsOption,
+    TasksOption,
+    TemplateOption,
+    TopPOption,
+    extra_body,
+    load_suite,
+    progress_bar,
+    prompt_control,
+    selection,
+)
 from fairclimb.evaluate import GenerationOutcome, plan_generation, run_generation
 from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
@@ -22,10 +40,18 @@ def generate_command(
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Output directory (samples.jsonl); reruns resume from the cache.")],
     suite: Annotated[str, typer.Option("--suite", "-s", help="Suite name.")] = "humaneval",
+    tasks: TasksOption = None,
+    limit: LimitOption = None,
+    task_ids: TaskIdsOption = None,
+    split: SplitOption = None,
     n: Annotated[int, typer.Option("-n", help="Samples per task.")] = 10,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.8,
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 512,
-    top_p: Annotated[float, typer.Option("--top-p")] = 0.95,
+    top_p: TopPOption = 0.95,
+    system: SystemOption = None,
+    template: TemplateOption = None,
+    raw: RawOption = False,
+    extra: ExtraBodyOption = None,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="Requests in flight at most.")] = 32,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
@@ -37,12 +63,14 @@ def generate_command(
     """Draw samples from a model into DIR/samples.jsonl, with provenance on every line."""
     settings = load_settings(db=db)
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
-                              seed=seed)
+                              seed=seed, extra_body=extra_body(extra))
+    control = prompt_control(system, template, raw)
+    chosen = load_suite(suite, tasks, selection(limit, task_ids, split), settings)
     with Store.open(settings.db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out, store)
+        plan = plan_generation(spec, chosen, n, params, concurrency, out, store, control)
         backend = open_backend(spec, os.environ, RetryPolicy(), LocalOptions(device, batch_size))
-        with progress_bar(Console(stderr=True), f"{spec.name} on {suite}") as update:
+        with progress_bar(Console(stderr=True), f"{spec.name} on {chosen.name}") as update:
             outcome = run_generation(plan, store, backend, update)
     if as_json:
         typer.echo(json.dumps(outcome.to_json(), indent=2))

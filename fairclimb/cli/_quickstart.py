@@ -11,7 +11,7 @@ from rich.console import Console
 from fairclimb.cli._common import DbOption, WorkersOption, eval_options, progress_bar
 from fairclimb.evaluate import render_summary
 from fairclimb.quickstart import run_quickstart
-from fairclimb.settings import load_settings
+from fairclimb.settings import STORE_FILE, find_project, load_settings
 
 
 def quickstart_command(
@@ -24,6 +24,8 @@ def quickstart_command(
     port: Annotated[int, typer.Option("--port", help="Port of the demo arena.")] = 8000,
 ) -> None:
     """Check the harness on HumanEval's references, then evaluate the shipped examples."""
+    if db is None and find_project() is None:
+        db = STORE_FILE  # like git init: the quickstart makes this directory a project
     settings = load_settings(workers=workers, db=db)
     console = Console()
     with progress_bar(console, "quickstart") as update:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,10 +29,22 @@ from fairclimb.evaluate import (
     build_debug_suite,
     build_perturbed_suite,
     check_adequacy,
+    require_references_pass,
 )
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
-from fairclimb.suites import Split, describe_suites, find_task, task_to_fields
+from fairclimb.suites import (
+    Split,
+    Suite,
+    Task,
+    add_suite,
+    describe_suites,
+    find_task,
+    get_suite,
+    list_suites,
+    read_tasks,
+    task_to_fields,
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -177,16 +190,61 @@ def _render_check(report: AdequacyReport, console: Console) -> None:
         console.print(Text(f"{report.suite} fails the test adequacy gate", style="red"))
 
 
+def add_command(
+    name: Annotated[str, typer.Argument(help="The new suite's name.")],
+    source: Annotated[Path, typer.Option("--from", help="Tasks JSONL (the format of "
+                                         "eval --tasks).")],
+    private: Annotated[bool, typer.Option(
+        "--private", help="Every task is in the private split (its text stays in the "
+        "store).")] = False,
+    workers: WorkersOption = None, timeout: TimeoutOption = None,
+    sandbox: SandboxOption = None, db: DbOption = None,
+) -> None:
+    """Store your own tasks file as a named suite (its references must pass its tests)."""
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    suite = read_tasks(source, name, split=Split.PRIVATE if private else None)
+    require_references_pass(suite, eval_options(settings))
+    with Store.open(settings.db) as store:
+        add_suite(suite, store, {"kind": "file", "from": str(source), "private": private})
+    Console().print(Text(f"{name}: {len(suite)} tasks from {source}; stored in "
+                         f"{settings.db}"))
+
+
 def show_command(
-    task_id: Annotated[str, typer.Argument(help="The task, e.g. HumanEval/0.")],
+    name: Annotated[str, typer.Argument(help="A suite (lists its task ids) or a task, "
+                                        "e.g. HumanEval/0.")],
     as_json: JsonOption = False,
     include_private: Annotated[bool, typer.Option(
         "--include-private", help="Show a task of the private split too.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Print one task: prompt, entry point, kind, origin, reference and tests."""
+    """List a suite's task ids, or print one task: prompt, entry point, kind, origin,
+    reference and tests."""
     with suite_store(load_settings(db=db).db) as store:
-        task = find_task(task_id, store)
+        known = {info.name for info in list_suites(store)}
+        if name in known:
+            _show_suite(get_suite(name, store), as_json)
+            return
+        task = find_task(name, store)
+    _show_task(task, as_json, include_private)
+
+
+def _show_suite(suite: Suite, as_json: bool) -> None:
+    rows = [{"task_id": t.task_id, "kind": t.kind.value, "language": t.language.value,
+             "split": t.split.value, "entry_point": t.entry_point} for t in suite.tasks]
+    if as_json:
+        typer.echo(json.dumps({"suite": suite.name, "tasks": rows}, indent=2))
+        return
+    table = Table(title=Text(f"{suite.name}: {len(rows)} tasks"))
+    for header in ("task_id", "kind", "language", "split", "entry_point"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(row[key]) for key in row))
+    Console().print(table)
+
+
+def _show_task(task: Task, as_json: bool, include_private: bool) -> None:
+    task_id = task.task_id
     if task.split is Split.PRIVATE and not include_private:
         raise UserInputError(
             f"{task_id} is a private task: its text and tests stay in the store; add "
@@ -205,7 +263,8 @@ def show_command(
         console.print(Text(fields[key].rstrip("\n")), soft_wrap=True)
 
 
-app = typer.Typer(name="suites", help="Suites: list, build, check and show tasks.",
+app = typer.Typer(name="suites", help="Suites: list, add your own, build, check and show tasks.",
                   no_args_is_help=False)
 CALLBACK = suites_command
-COMMANDS = {"build": build_command, "check": check_command, "show": show_command}
+COMMANDS = {"add": add_command, "build": build_command, "check": check_command,
+            "show": show_command}

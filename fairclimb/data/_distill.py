@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,13 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from fairclimb.data._gate import Candidate, ModelOutput, admit, unknown_terms_warning
-from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
     MemberStatus,
     Origin,
     RecordKind,
     TrainingRecord,
-    content_hash,
     transformation,
 )
 from fairclimb.errors import UserInputError
@@ -39,6 +36,7 @@ from fairclimb.evaluate import (
     Engine,
     EvalOptions,
     GenerationPlan,
+    PromptControl,
     Sample,
     SampleForm,
     Verdict,
@@ -47,7 +45,7 @@ from fairclimb.evaluate import (
 )
 from fairclimb.models import GenerationParams, ModelSpec, Terms
 from fairclimb.store import Store
-from fairclimb.suites import Split, Suite, Task
+from fairclimb.suites import Split, Suite, Task, read_tasks
 
 __all__ = ["DistillOutcome", "DistillPlan", "distill", "plan_distill", "read_prompts",
            "terms_gate"]
@@ -69,6 +67,7 @@ class DistillPlan:
     concurrency: int = 16
     pairs: bool = True  # also store execution preference pairs
     licence: str = ""
+    prompt: PromptControl = field(default_factory=PromptControl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,47 +118,17 @@ def terms_gate(teacher: ModelSpec, override: bool, reason: str | None) -> dict[s
 
 
 def read_prompts(path: Path) -> Suite:
-    """A prompts file (JSONL: ``prompt``, optional ``tests`` and ``entry_point``) as a
+    """A prompts file (the tasks file format of ``fairclimb.suites.read_tasks``) as a
     suite; the first bad line raises one sentence naming it."""
-    tasks = [_prompt_task(path, lineno, line)
-             for lineno, line in jsonl_lines(path, "prompts", "prompts")]
-    ids = [t.task_id for t in tasks]
-    if len(set(ids)) != len(ids):
-        raise UserInputError(f"prompts file {str(path)!r} repeats a prompt (or an id); "
-                             "each line must ask something different")
-    return Suite(f"prompts:{path.name}", f"prompts from {path}", str(path), tuple(tasks))
-
-
-def _prompt_task(path: Path, lineno: int, line: str) -> Task:
-    where = f"{path}:{lineno}"
-    try:
-        row = json.loads(line)
-    except ValueError:
-        raise UserInputError(f"{where}: not a JSON object; each line must be "
-                             '{"prompt": ..., "tests": ..., "entry_point": ...}') from None
-    if not isinstance(row, dict) or not isinstance(row.get("prompt"), str) \
-            or not row["prompt"].strip():
-        raise UserInputError(f"{where}: needs a non-empty string \"prompt\"")
-    tests = row.get("tests", "")
-    entry = row.get("entry_point", "")
-    if not isinstance(tests, str) or not isinstance(entry, str):
-        raise UserInputError(f"{where}: \"tests\" and \"entry_point\" must be strings")
-    if tests and not entry:
-        raise UserInputError(f"{where}: has \"tests\" but no \"entry_point\" naming the "
-                             "function they call")
-    if tests and "def check" not in tests:
-        raise UserInputError(f"{where}: \"tests\" must define check(candidate)")
-    task_id = str(row.get("id") or "prompt/" + content_hash(row["prompt"])[:12])
-    return Task(task_id=task_id, suite=f"prompts:{path.name}", prompt=row["prompt"],
-                entry_point=entry, reference="", tests=tests,
-                licence=str(row.get("licence", "")), origin=str(path))
+    return read_tasks(path, f"prompts:{path.name}")
 
 
 def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
                  params: GenerationParams, *, override_terms: bool = False,
                  reason: str | None = None, include_private: bool = False,
                  options: EvalOptions | None = None, concurrency: int = 16,
-                 pairs: bool = True, licence: str = "") -> DistillPlan:
+                 pairs: bool = True, licence: str = "",
+                 prompt: PromptControl | None = None) -> DistillPlan:
     """Validate a distillation (terms gate, private tasks, numbers) before any call."""
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per prompt), not {n}")
@@ -175,7 +144,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
             "distil from them anyway (their records are never exported by default)")
     gate = terms_gate(teacher, override_terms, reason)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
-                       options or EvalOptions(), concurrency, pairs, licence)
+                       options or EvalOptions(), concurrency, pairs, licence,
+                       prompt or PromptControl())
 
 
 def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
@@ -186,7 +156,7 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     rows: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="fairclimb-distill-") as work:
         gen_plan = GenerationPlan(plan.teacher, plan.suite, plan.n, plan.params,
-                                  plan.concurrency, Path(work))
+                                  plan.concurrency, Path(work), plan.prompt)
         generated = run_generation(
             gen_plan, store, backend,
             on_progress=None if on_progress is None
@@ -276,7 +246,7 @@ def _offers(plan: DistillPlan, rows: dict[int, dict[str, Any]],
 
 
 def _messages(plan: DistillPlan, task: Task, answer: str) -> list[dict[str, str]]:
-    request = build_request(task, plan.teacher.style, plan.params, 0)
+    request = build_request(task, plan.teacher.style, plan.params, 0, plan.prompt)
     if request.messages:
         asked = [{"role": m.role, "content": m.content} for m in request.messages]
     else:

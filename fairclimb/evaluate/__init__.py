@@ -43,6 +43,7 @@ from fairclimb.evaluate._evaluation import (
     check_references,
     evaluate,
     plan_evaluation,
+    require_references_pass,
 )
 from fairclimb.evaluate._fix_distance import fix_distance
 from fairclimb.evaluate._generation import (
@@ -61,6 +62,7 @@ from fairclimb.evaluate._perturb_build import PerturbBuild, build_perturbed_suit
 from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._prompts import (
     COMPLETION_STOPS,
+    PromptControl,
     build_request,
     extract_code,
     sample_line,
@@ -115,6 +117,7 @@ __all__ = [
     "PairedComparison",
     "PassAtK",
     "PerturbBuild",
+    "PromptControl",
     "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
     "ReferenceRanking",
@@ -160,6 +163,7 @@ __all__ = [
     "program_of",
     "read_samples",
     "render_summary",
+    "require_references_pass",
     "resolve_run",
     "run_generation",
     "run_model",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable
@@ -38,7 +39,15 @@ from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.evaluate._text import path_text
 from fairclimb.sandbox import Backend, select_backend
 from fairclimb.store import NewRun, Store
-from fairclimb.suites import Suite, Task, TaskKind, get_suite, suite_of_task
+from fairclimb.suites import (
+    Selection,
+    Suite,
+    Task,
+    TaskKind,
+    get_suite,
+    select_tasks,
+    suite_of_task,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -112,15 +121,21 @@ class EvalPlan:
     node: str | None = None  # Node.js's path, when some samples are JavaScript
 
 
-def plan_evaluation(suite_name: str, samples_path: Path, out_dir: Path,
-                    options: EvalOptions, store: Store | None = None) -> EvalPlan:
+def plan_evaluation(suite_name: str | Suite, samples_path: Path, out_dir: Path,
+                    options: EvalOptions, store: Store | None = None,
+                    selection: Selection | None = None) -> EvalPlan:
     """Validate everything about an evaluation before anything is written (*store*,
-    when given, is where suites built by fairclimb are looked up)."""
-    suite = get_suite(suite_name, store)
+    when given, is where suites built by fairclimb are looked up). With a *selection*
+    only the samples of the tasks it names are checked."""
+    whole = suite_name if isinstance(suite_name, Suite) else get_suite(suite_name, store)
+    suite = select_tasks(whole, selection or Selection())
     refuse_undated(suite, options)
     if suite.tasks and all(task.kind is TaskKind.WEBDEV for task in suite.tasks):
         refuse_untestable(suite.tasks)
-    samples = read_samples(samples_path, suite, lambda task_id: suite_of_task(task_id, store))
+    every = read_samples(samples_path, whole, lambda task_id: suite_of_task(task_id, store))
+    # the chosen tasks' samples, numbered afresh: results.jsonl is written in index order
+    samples = [dataclasses.replace(sample, index=index) for index, sample in enumerate(
+        s for s in every if suite.get(s.task_id) is not None)]
     refuse_untestable(_task_by_id(suite, sample.task_id) for sample in samples)
     backend = select_backend(options.sandbox)
     node = node_for((_task_by_id(suite, s.task_id) for s in samples), options.node)
@@ -259,7 +274,7 @@ def _task_by_id(suite: Suite, task_id: str) -> Task:
     return task
 
 
-def check_references(suite_name: str, options: EvalOptions,
+def check_references(suite_name: str | Suite, options: EvalOptions,
                      on_progress: ProgressCallback | None = None,
                      store: Store | None = None) -> ReferenceCheck:
     """Run every task's reference solution against its own tests (a harness self-check).
@@ -268,7 +283,7 @@ def check_references(suite_name: str, options: EvalOptions,
     heavy input as any sample would be, so the report shows how they rank. Debug tasks
     also run their buggy program, which must fail its tests.
     """
-    suite = get_suite(suite_name, store)
+    suite = suite_name if isinstance(suite_name, Suite) else get_suite(suite_name, store)
     backend = select_backend(options.sandbox)
     engine = Engine.for_tasks(suite, options)
     testable = [t for t in suite.tasks if t.kind is not TaskKind.WEBDEV]
@@ -316,3 +331,18 @@ def _reported_failure(task: Task, verdict: Verdict,
     if shown is verdict:
         return task.task_id, verdict
     return "a private task (rerun with --include-private to name it)", shown
+
+
+def require_references_pass(suite: Suite, options: EvalOptions) -> None:
+    """Refuse a tasks file whose given references fail their own tests (checked in the
+    sandbox by the run engine, like any suite's): its tests would grade nobody fairly."""
+    with_reference = tuple(t for t in suite.tasks if t.reference and t.tests)
+    if not with_reference:
+        return
+    report = check_references(dataclasses.replace(suite, tasks=with_reference), options)
+    if report.failures:
+        task_id, verdict = report.failures[0]
+        raise UserInputError(
+            f"{suite.origin}: the reference of task {task_id!r} fails its own tests "
+            f"({verdict.status.value}: {verdict.detail}); fix the task or drop its "
+            f"reference ({len(report.failures)} of {report.total} references fail)")

@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from fairclimb import __version__
 from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.evaluate._output import prepare_dir, write_json_atomic
-from fairclimb.evaluate._prompts import build_request, sample_line
+from fairclimb.evaluate._prompts import PromptControl, build_request, sample_line
 from fairclimb.models import Completion, CompletionRequest, GenerationParams, ModelSpec
 from fairclimb.suites import Suite, Task, get_suite
 
@@ -78,15 +78,19 @@ class GenerationPlan:
     params: GenerationParams
     concurrency: int
     out_dir: Path
+    prompt: PromptControl = field(default_factory=PromptControl)
 
     @property
     def samples_path(self) -> Path:
         return self.out_dir / SAMPLES
 
     def manifest(self) -> dict[str, Any]:
-        return {"model": self.spec.name, "model_id": self.spec.model_id,
-                "endpoint": self.spec.endpoint, "style": self.spec.style.value,
-                "suite": self.suite.name, "params": self.params.as_dict()}
+        manifest = {"model": self.spec.name, "model_id": self.spec.model_id,
+                    "endpoint": self.spec.endpoint, "style": self.spec.style.value,
+                    "suite": self.suite.name, "params": self.params.as_dict()}
+        if self.prompt.digest:  # absent for our own prompts: older runs still resume
+            manifest["prompt_template"] = self.prompt.digest
+        return manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +110,13 @@ class GenerationOutcome:
         return data
 
 
-def plan_generation(spec: ModelSpec, suite_name: str, n: int, params: GenerationParams,
-                    concurrency: int, out_dir: Path,
-                    store: Store | None = None) -> GenerationPlan:
+def plan_generation(spec: ModelSpec, suite_name: str | Suite, n: int,
+                    params: GenerationParams,
+                    concurrency: int, out_dir: Path, store: Store | None = None,
+                    prompt: PromptControl | None = None) -> GenerationPlan:
     """Validate everything about a generation run before anything is written (*store*,
     when given, is where suites built by fairclimb, such as debug suites, are found)."""
-    suite = get_suite(suite_name, store)
+    suite = suite_name if isinstance(suite_name, Suite) else get_suite(suite_name, store)
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per task), not {n}")
     if concurrency < 1:
@@ -120,7 +125,11 @@ def plan_generation(spec: ModelSpec, suite_name: str, n: int, params: Generation
         raise UserInputError(f"--max-tokens must be at least 1, not {params.max_tokens}")
     if params.temperature < 0:
         raise UserInputError(f"--temperature must not be negative, not {params.temperature}")
-    plan = GenerationPlan(spec, suite, n, params, concurrency, out_dir)
+    plan = GenerationPlan(spec, suite, n, params, concurrency, out_dir,
+                          prompt or PromptControl())
+    if plan.prompt.template is not None:
+        for task in suite.tasks:  # a template naming an unknown field fails before any call
+            plan.prompt.render(task)
     _check_out_dir(plan)
     return plan
 
@@ -282,7 +291,7 @@ def _jobs(plan: GenerationPlan) -> list[_Job]:
     jobs: list[_Job] = []
     for task in plan.suite.tasks:
         for index in range(plan.n):
-            request = build_request(task, plan.spec.style, plan.params, index)
+            request = build_request(task, plan.spec.style, plan.params, index, plan.prompt)
             jobs.append(_Job(len(jobs), task, request, request.cache_key(plan.spec)))
     return jobs
 

@@ -17,16 +17,22 @@ closing fence. Either way the sample is a ``solution``.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+import jinja2
+
+from fairclimb.errors import UserInputError
 from fairclimb.models import ApiStyle, CompletionRequest, GenerationParams, Message
-from fairclimb.suites import Language, Task, TaskKind
+from fairclimb.suites import Language, Task, TaskKind, task_to_fields
 
 __all__ = [
     "COMPLETION_STOPS",
     "JS_COMPLETION_STOPS",
+    "PromptControl",
     "build_request",
     "extract_code",
     "sample_line",
@@ -52,14 +58,15 @@ _WEBDEV_USER = ("{prompt}\n\nReturn the whole page as one HTML document in one `
 
 _ASK = ("Return the complete function `{entry}` (with the imports it needs) in one "
         "```python block.")
+_CODE_ASK = "Return the complete code (with the imports it needs) in one ```{fence} block."
 _USER_TEMPLATES: dict[TaskKind, str] = {
-    TaskKind.IMPLEMENT: "Complete the following Python function.\n\n{code}\n\n" + _ASK,
+    TaskKind.IMPLEMENT: "Complete the following Python function.\n\n{code}\n\n{ask}",
     TaskKind.DEBUG: ("The following Python code has a bug. Find it and fix it.\n\n{code}\n\n"
-                     + _ASK),
+                     "{ask}"),
     TaskKind.OPTIMIZE: ("Make the following Python function as fast as you can without "
-                        "changing what it returns.\n\n{code}\n\n" + _ASK),
+                        "changing what it returns.\n\n{code}\n\n{ask}"),
     TaskKind.EXPLAIN: ("Explain briefly how to solve the following task, then write the "
-                       "code.\n\n{code}\n\n" + _ASK),
+                       "code.\n\n{code}\n\n{ask}"),
 }
 
 # JavaScript tasks ask for JavaScript, with the same structure.
@@ -72,14 +79,16 @@ JS_SYSTEM_PROMPT = (
 _JS_ASK = ("Return the complete function `{entry}` (with any helpers it needs, no "
            "imports) in one ```javascript block.")
 _JS_USER_TEMPLATES: dict[TaskKind, str] = {
-    TaskKind.IMPLEMENT: "Complete the following JavaScript function.\n\n{code}\n\n" + _JS_ASK,
+    TaskKind.IMPLEMENT: "Complete the following JavaScript function.\n\n{code}\n\n{ask}",
     TaskKind.DEBUG: ("The following JavaScript code has a bug. Find it and fix it.\n\n"
-                     "{code}\n\n" + _JS_ASK),
+                     "{code}\n\n{ask}"),
     TaskKind.OPTIMIZE: ("Make the following JavaScript function as fast as you can without "
-                        "changing what it returns.\n\n{code}\n\n" + _JS_ASK),
+                        "changing what it returns.\n\n{code}\n\n{ask}"),
     TaskKind.EXPLAIN: ("Explain briefly how to solve the following task, then write the "
-                       "code.\n\n{code}\n\n" + _JS_ASK),
+                       "code.\n\n{code}\n\n{ask}"),
 }
+_JS_CODE = re.compile(r"^\s*(?:export\s+)?(?:async\s+)?function\b|=>|^\s*(?:const|let|var)\s"
+                      r"|^\s*/\*\*", re.MULTILINE)
 _JS_LANGS = {"javascript", "js", "node", "jsx", "mjs", "cjs"}
 
 # Whole-program tasks (debug, optimize): the prompt already shows the code and asks.
@@ -96,9 +105,69 @@ _PYTHON_LANGS = {"python", "py", "python3"}
 _HTML_LANGS = {"html", "htm"}
 
 
+@dataclass(frozen=True, slots=True)
+class PromptControl:
+    """What the user changed of the prompts: a system message instead of ours, a Jinja
+    template of the user message (or completion prompt) with the task's fields, or the
+    task's prompt sent as written (*raw*)."""
+
+    system: str | None = None
+    template: str | None = None
+    raw: bool = False
+
+    @property
+    def digest(self) -> str:
+        """A hash of this control, empty for fairclimb's own prompts; it goes into the
+        cache key and the provenance, so a changed template never reuses an answer."""
+        if self == PromptControl():
+            return ""
+        material = json.dumps([self.system, self.template, self.raw])
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def render(self, task: Task) -> str:
+        """The template filled with the task's fields (``prompt``, ``entry_point``,
+        ``language``, ``kind``, ``task_id``…); an undefined name is an error."""
+        assert self.template is not None
+        environment = jinja2.Environment(undefined=jinja2.StrictUndefined,
+                                         keep_trailing_newline=True, autoescape=False)
+        try:
+            return environment.from_string(self.template).render(task_to_fields(task))
+        except jinja2.TemplateError as exc:
+            raise UserInputError(f"--template: {exc} (the template sees the task's "
+                                 f"fields: {', '.join(task_to_fields(task))})") from None
+
+
 def build_request(task: Task, style: ApiStyle, params: GenerationParams,
-                  sample_index: int) -> CompletionRequest:
+                  sample_index: int,
+                  control: PromptControl | None = None) -> CompletionRequest:
     """The call that draws sample *sample_index* of *task* in *style*."""
+    control = control or PromptControl()
+    if control.digest:
+        params = replace(params, prompt_template=control.digest)
+    default = _default_request(task, style, params, sample_index)
+    if control == PromptControl():
+        return default
+    if control.template is not None:
+        user = control.render(task)
+    elif control.raw:
+        user = task.prompt
+    else:
+        user = default.messages[-1].content if default.messages else default.prompt
+    if style is ApiStyle.COMPLETION:
+        stop = params.stop if control.raw or control.template is not None else (
+            default.params.stop)
+        return CompletionRequest(params=replace(params, stop=stop), prompt=user,
+                                 sample_index=sample_index)
+    ours = default.messages[0].content if default.messages else None
+    system = control.system if control.system is not None else (None if control.raw
+                                                                 else ours)
+    messages = ((Message("system", system),) if system else ()) + (Message("user", user),)
+    return CompletionRequest(params=params, messages=messages, sample_index=sample_index)
+
+
+def _default_request(task: Task, style: ApiStyle, params: GenerationParams,
+                     sample_index: int) -> CompletionRequest:
+    """fairclimb's own prompts (see the module's docstring and docs/data.md)."""
     javascript = task.language is Language.JAVASCRIPT
     if whole_program(task):
         return _whole_request(task, style, params, sample_index)
@@ -112,16 +181,40 @@ def build_request(task: Task, style: ApiStyle, params: GenerationParams,
             params=params, sample_index=sample_index,
             messages=(Message("system", WEBDEV_SYSTEM_PROMPT),
                       Message("user", _WEBDEV_USER.format(prompt=task.prompt.strip()))))
-    templates, fence, system = ((_JS_USER_TEMPLATES, "javascript", JS_SYSTEM_PROMPT)
-                                if javascript else (_USER_TEMPLATES, "python", SYSTEM_PROMPT))
-    template = templates.get(task.kind, templates[TaskKind.IMPLEMENT])
-    user = template.format(code=f"```{fence}\n{task.prompt.strip()}\n```",
-                           entry=task.entry_point)
+    fence, system = (("javascript", JS_SYSTEM_PROMPT) if javascript
+                     else ("python", SYSTEM_PROMPT))
     return CompletionRequest(
         params=params,
-        messages=(Message("system", system), Message("user", user)),
+        messages=(Message("system", system), Message("user", _user_message(task, fence))),
         sample_index=sample_index,
     )
+
+
+def _user_message(task: Task, fence: str) -> str:
+    """Code is shown fenced, under an instruction of its kind; a natural-language prompt
+    is sent as written. Either way the ask names the function only when there is one."""
+    javascript = fence == "javascript"
+    if task.entry_point:
+        ask = (_JS_ASK if javascript else _ASK).format(entry=task.entry_point)
+    else:
+        ask = _CODE_ASK.format(fence=fence)
+    if not _is_code(task):
+        return f"{task.prompt.strip()}\n\n{ask}"
+    templates = _JS_USER_TEMPLATES if javascript else _USER_TEMPLATES
+    template = templates.get(task.kind, templates[TaskKind.IMPLEMENT])
+    return template.format(code=f"```{fence}\n{task.prompt.strip()}\n```", ask=ask)
+
+
+def _is_code(task: Task) -> bool:
+    """Whether the prompt is code (a stub to complete) rather than a request in words."""
+    if task.language is Language.JAVASCRIPT:
+        return bool(_JS_CODE.search(task.prompt))
+    try:
+        tree = ast.parse(task.prompt)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                          | ast.Import | ast.ImportFrom) for node in tree.body)
 
 
 def whole_program(task: Task) -> bool:

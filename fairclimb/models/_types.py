@@ -92,10 +92,20 @@ class GenerationParams:
     top_p: float = 0.95
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    #: passed through into the request body as it is (vLLM sampling options such as
+    #: ``top_k`` or ``repetition_penalty``, ``chat_template_kwargs``…)
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    #: the hash of the prompt control used (system prompt, template, raw), empty for
+    #: fairclimb's own prompts; never sent, but part of the cache key and provenance
+    prompt_template: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["stop"] = list(self.stop)
+        # absent when unused, so that the cache keys of earlier runs stay valid
+        for key in ("extra_body", "prompt_template"):
+            if not data[key]:
+                del data[key]
         return data
 
 

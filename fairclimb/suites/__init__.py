@@ -1,6 +1,7 @@
 """Suites: tasks with prompts, reference solutions and trusted tests. Never runs code."""
 
 from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
+from fairclimb.suites._file import Selection, choose_suite, read_tasks, select_tasks
 from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
 from fairclimb.suites._perturb import (
     SkipReason,
@@ -14,6 +15,7 @@ from fairclimb.suites._registry import (
     Suite,
     SuiteInfo,
     SuiteSummary,
+    add_suite,
     describe_suites,
     find_task,
     get_suite,
@@ -27,6 +29,7 @@ __all__ = [
     "BugClass",
     "Language",
     "Mutant",
+    "Selection",
     "SkipReason",
     "Split",
     "Suite",
@@ -35,6 +38,8 @@ __all__ = [
     "Task",
     "TaskKind",
     "VariantPlan",
+    "add_suite",
+    "choose_suite",
     "debug_origin",
     "debug_suite_name",
     "debug_task",
@@ -47,6 +52,8 @@ __all__ = [
     "perturbed_suite_name",
     "plan_variant",
     "python_mutants",
+    "read_tasks",
+    "select_tasks",
     "source_task_id",
     "suite_of_task",
     "task_from_fields",

@@ -25,6 +25,7 @@ __all__ = [
     "Suite",
     "SuiteInfo",
     "SuiteSummary",
+    "add_suite",
     "describe_suites",
     "find_task",
     "get_suite",
@@ -188,3 +189,23 @@ def _summary(name: str, description: str, origin: str, tasks: Sequence[Task]) ->
         splits=sorted({t.split.value for t in tasks}),
     )
 
+
+
+def add_suite(suite: Suite, store: Store, build: dict[str, object]) -> None:
+    """Keep *suite* (your own tasks) in *store* under its name, replacing an older one
+    of the same name; a shipped suite's name, or a task id another suite already has,
+    is refused in one sentence (a task id must name one task)."""
+    if any(info.name == suite.name for info in _SUITES):
+        raise UserInputError(f"{suite.name!r} is a suite shipped with fairclimb; choose "
+                             "another name")
+    for task in suite.tasks:
+        home = suite_of_task(task.task_id, store)
+        if home not in (None, suite.name):
+            raise UserInputError(f"task id {task.task_id!r} is already a task of the suite "
+                                 f"{home}; give your task another \"id\"")
+    from fairclimb.store import StoredSuite, SuiteRepository
+    from fairclimb.suites._stored import task_to_fields
+
+    SuiteRepository(store).put(StoredSuite(
+        name=suite.name, description=suite.description, origin=suite.origin,
+        build=dict(build), tasks=[task_to_fields(task) for task in suite.tasks]))

@@ -214,6 +214,7 @@ def request_body(spec: ModelSpec, request: CompletionRequest) -> dict[str, Any]:
         body["seed"] = params.seed + request.sample_index
     if params.stop:
         body["stop"] = list(params.stop)
+    body.update(params.extra_body)  # the user's own options win over ours
     if spec.style is ApiStyle.CHAT:
         body["messages"] = [{"role": m.role, "content": m.content} for m in request.messages]
     else:
