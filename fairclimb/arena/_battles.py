@@ -18,7 +18,15 @@ from fairclimb.arena._accounts import Accounts, SignedIn
 from fairclimb.arena._battle_io import Battle, Winner
 from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._briefing import Briefing, BriefingText
+from fairclimb.arena._executed import (
+    ExecutionOptions,
+    ExecutionReport,
+    TestAgreement,
+    execute_answers,
+    test_agreement,
+)
 from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._pay import PayRow, pay_rows
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._ratings import RatingOptions
 from fairclimb.arena._records import (
@@ -36,10 +44,12 @@ from fairclimb.arena._sampling import (
     draw_battle,
     pair_stats,
     sampling_report,
+    supply_warnings,
 )
 from fairclimb.errors import UserInputError
 from fairclimb.store import (
     ArenaStore,
+    ArenaVerdicts,
     BattleRecord,
     BattleView,
     NewBattle,
@@ -71,18 +81,6 @@ class VoteResult:
     flag: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PayRow:
-    username: str
-    pseudonym: str
-    role: str
-    briefing_version: int | None
-    tasks: int
-    seconds: float
-    owed: float
-    currency: str
-
-
 class Arena:
     def __init__(self, store: Store, options: ArenaOptions | None = None,
                  rng: np.random.Generator | None = None) -> None:
@@ -90,6 +88,7 @@ class Arena:
         self.data = ArenaStore(store)
         self.accounts = Accounts(self.data, self.options)
         self.briefing = Briefing(self.data)
+        self.verdicts = ArenaVerdicts(store)
         self._rng = rng if rng is not None else np.random.default_rng()
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
         self._votes = RateLimiter(self.options.votes_per_minute)
@@ -116,18 +115,26 @@ class Arena:
         if not self._battles.allow(rater.account.id):
             raise RateLimited("too many new tasks in a minute; wait a little")
         with self._draw_lock:
-            pool = Pool.of(self.data.sample_pool(), self.data.answer_hashes())
+            pool = self._unseen_pool(rater.account.id)
             stats = pair_stats(self.data.pair_outcomes())
             draw = draw_battle(pool, stats, self.data.battles_per_model(), self._rng,
                                self.gold_rate())
             if draw is None:
-                raise NoBattleAvailable("no two models have answered a common prompt yet; "
-                                        "the admin must import samples first")
+                raise NoBattleAvailable("there is no task left that you have not seen; "
+                                        "thank you — the admin must import more answers "
+                                        "before you can go on")
             return self.data.add_battle(NewBattle(
                 rater_id=rater.account.id, prompt_id=draw.prompt_id, sample_a=draw.sample_a,
                 sample_b=draw.sample_b, model_a=draw.model_a, model_b=draw.model_b,
                 probability=draw.probability, gold_winner=draw.gold_winner,
                 served_at=_now()))
+
+    def _unseen_pool(self, rater_id: int) -> Pool:
+        """The answers this rater was never shown: once a vote reveals the models, a
+        repeated answer would tell the rater whose it is."""
+        seen = self.data.seen_samples(rater_id)
+        return Pool.of([row for row in self.data.sample_pool() if row[0] not in seen],
+                       self.data.answer_hashes())
 
     def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
         """A battle its rater (or an admin) may see; names only once it is voted."""
@@ -141,7 +148,7 @@ class Arena:
              labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
              correction: str = "") -> VoteResult:
         vote = _checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
-                             comment, correction)
+                             comment, correction, rater.account.briefing_version)
         self.require_briefed(rater)
         if not self._votes.allow(rater.account.id):
             raise RateLimited("too many votes in a minute; slow down and read the answers")
@@ -194,6 +201,30 @@ class Arena:
                                         origin="generation"))
         return self.import_samples(samples)
 
+    def execute_answers(self, options: ExecutionOptions | None = None) -> ExecutionReport:
+        """Run every answer to a suite task that has no verdict yet against the task's
+        tests (in the sandbox, through the evaluate part) and store the verdicts: gold
+        checks then come from them."""
+        passed, report = execute_answers(self.data.store, self.verdicts.unjudged(),
+                                         options or ExecutionOptions())
+        self.verdicts.set_verdicts(passed)
+        return report
+
+    def shown_verdicts(self, viewer: SignedIn, battle_id: int
+                       ) -> tuple[bool | None, bool | None] | None:
+        """The tests' verdicts on a battle's answers (A, B), once it is voted: shown
+        before, they would decide the vote for the rater."""
+        if self.battle(viewer, battle_id).winner is None:
+            return None
+        return self.verdicts.battle_verdicts(battle_id).get(battle_id, (None, None))
+
+    def test_agreement(self) -> TestAgreement:
+        return test_agreement(self.data.votes(), self.verdicts.battle_verdicts())
+
+    def pass_rates(self) -> dict[str, tuple[int, int]]:
+        """Each model's (answers passed, answers executed)."""
+        return self.verdicts.model_verdicts()
+
     def battle_records(self) -> list[BattleRecord]:
         """Every vote as a FastChat-format battle record, exclusions marked."""
         votes = self.data.votes()
@@ -214,25 +245,24 @@ class Arena:
                       key=lambda q: q.judge)
 
     def sampling(self) -> SamplingReport:
-        return sampling_report(Pool.of(self.data.sample_pool(), self.data.answer_hashes()),
-                               pair_stats(self.data.pair_outcomes()),
-                               self.data.battles_per_model(), self.gold_rate())
+        pool = Pool.of(self.data.sample_pool(), self.data.answer_hashes())
+        report = sampling_report(pool, pair_stats(self.data.pair_outcomes()),
+                                 self.data.battles_per_model(), self.gold_rate())
+        report.warnings.extend(supply_warnings(pool, self.options.votes_wanted_per_rater))
+        return report
 
     def pay(self) -> list[PayRow]:
-        """Each account's tasks, time and pay owed at the rate in force."""
-        briefing = self.briefing.current()
-        rate = briefing.pay_per_hour if briefing else 0.0
-        currency = briefing.currency if briefing else ""
-        return [PayRow(a.username, a.pseudonym, a.role, a.briefing_version, a.votes,
-                       a.seconds, round(a.seconds / 3600 * rate, 2), currency)
-                for a in self.data.rater_activity()]
+        """Each account's tasks, paid time (the union of its task intervals) and pay
+        owed at the rate and currency in force when each task was done."""
+        return pay_rows(self.data.rater_activity(), self.data.votes())
 
     def current_briefing(self) -> BriefingText | None:
         return self.briefing.current()
 
 
 def _checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence[str],
-                  labels_b: Sequence[str], comment: str, correction: str) -> NewVote:
+                  labels_b: Sequence[str], comment: str, correction: str,
+                  briefing_version: int | None) -> NewVote:
     if winner not in {w.value for w in Winner}:
         raise UserInputError("choose A, B, tie or both bad")
     unknown = sorted((set(labels_a) | set(labels_b)) - set(LABELS))
@@ -242,7 +272,7 @@ def _checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence
         raise UserInputError(f"the comment is limited to {_MAX_COMMENT} characters and the "
                              f"correction to {_MAX_CODE}")
     return NewVote(battle_id, rater_id, winner, sorted(set(labels_a)), sorted(set(labels_b)),
-                   comment.strip(), correction)
+                   comment.strip(), correction, briefing_version)
 
 
 def _prompt_of(request: dict[str, object]) -> str:

@@ -44,6 +44,12 @@ class ArenaOptions:
     gold_rate: float = 0.1
     min_votes_for_flags: int = 20
     secure_cookies: bool = False
+    votes_wanted_per_rater: int = 50  # the admin is warned when answers run short of it
+    public_url: str | None = None  # absolute links (invites) use this, never the Host header
+    signin_window_minutes: float = 15.0
+    signin_failures_per_account: int = 10  # within the window, then locked until it passes
+    signin_failures_per_address: int = 50
+    hash_concurrency: int = 2  # argon2 hashes at once (each takes ~64 MiB and a core)
 
 
 class NotSignedIn(FairclimbError):

@@ -12,6 +12,7 @@ from fairclimb.store._arena_records import (
     BattleRecord,
     BattleView,
     BriefingRecord,
+    CredentialRow,
     NewBattle,
     NewVote,
     PromptRecord,
@@ -20,6 +21,7 @@ from fairclimb.store._arena_records import (
     SessionRecord,
     VoteRow,
 )
+from fairclimb.store._arena_verdicts import ArenaVerdicts, UnjudgedAnswer
 from fairclimb.store._data import (
     GATE_SCHEMA_VERSION,
     ContaminationRow,
@@ -36,9 +38,11 @@ from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 __all__ = [
     "AccountRecord",
     "ArenaStore",
+    "ArenaVerdicts",
     "BattleRecord",
     "BattleView",
     "BriefingRecord",
+    "CredentialRow",
     "ContaminationRow",
     "DataRepository",
     "DatasetInfo",
@@ -58,6 +62,7 @@ __all__ = [
     "StoredRecord",
     "StoredSuite",
     "SuiteRepository",
+    "UnjudgedAnswer",
     "VoteRefused",
     "VoteRow",
     "store_exists",
