@@ -33,7 +33,7 @@ document.getElementById("p").textContent = "ran:" + got;
 
 def samples() -> list[SampleIn]:
     rows = []
-    for i in range(4):
+    for i in range(24):  # a rater never sees an answer twice: enough for 21 tasks each
         prompt = f"def add{i}(a, b):\n    \"\"\"Return a + b + {i}.\"\"\"\n"
         rows.append(SampleIn("model-good", prompt, f"    return a + b + {i}\n", passed=True))
         rows.append(SampleIn("model-bad", prompt, f"    return a - b + {i}\n", passed=False))

@@ -18,6 +18,7 @@ from fairclimb.errors import FairclimbError, StoreError, UserInputError
 from fairclimb.store import Store
 from fairclimb.web import _admin, _api, _pages
 from fairclimb.web._common import render
+from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
 
 __all__ = ["create_app", "serve"]
@@ -29,7 +30,8 @@ def create_app(arena: Arena) -> FastAPI:
     """The web app over ``arena``; the caller owns (and closes) its store."""
     app = FastAPI(title="fairclimb arena", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.arena = arena
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimits)
+    app.add_middleware(SecurityHeaders)  # outermost: on refusals too
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     for module in (_pages, _admin, _api):
         app.include_router(module.router)

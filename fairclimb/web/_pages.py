@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from fairclimb.arena import NotSignedIn, render_ratings_svg
 from fairclimb.web._common import (
@@ -18,6 +19,7 @@ from fairclimb.web._common import (
     set_session_cookie,
     signed_in,
 )
+from fairclimb.web._limits import UnsupportedBody
 from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE
 
 router = APIRouter()
@@ -28,25 +30,24 @@ FormText = Annotated[str, Form()]
 
 @router.post("/battles/{battle_id}/vote")
 async def vote(request: Request, battle_id: int) -> Response:
-    """The hot path: on the event loop, no thread hop; the arena does two indexed
-    statements in one transaction (see benchmarks/arena_load.py)."""
-    form = await _form(request)
-    user = signed_in(request)
+    """The hot path. The session is checked before the body is read (here and in
+    BodyLimits, which also caps it); parsing and the write run in worker threads, so a
+    vote waiting for the database never stops the event loop."""
+    user = await run_in_threadpool(signed_in, request)
+    if not request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"):
+        raise UnsupportedBody("send the vote as the page's form does (urlencoded)")
+    form = await run_in_threadpool(_parse, await request.body())
     user.check_csrf(_one(form, "csrf"))
-    arena_of(request).vote(user, battle_id, _one(form, "winner"), form.get("labels_a", []),
-                           form.get("labels_b", []), _one(form, "comment"),
-                           _one(form, "correction"))
+    await run_in_threadpool(
+        arena_of(request).vote, user, battle_id, _one(form, "winner"),
+        form.get("labels_a", []), form.get("labels_b", []), _one(form, "comment"),
+        _one(form, "correction"))
     return RedirectResponse(f"/battles/{battle_id}", status_code=303)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The submitted fields; a plain urlencoded body (what the page's form sends) is
-    parsed directly, anything else by Starlette."""
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        body = (await request.body()).decode("utf-8", errors="replace")
-        return parse_qs(body, keep_blank_values=True)
-    form = await request.form()
-    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+def _parse(body: bytes) -> dict[str, list[str]]:
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
 def _one(form: dict[str, list[str]], key: str) -> str:
