@@ -18,6 +18,7 @@ from fairclimb.arena._battles import Arena, BriefingRequired, PayRow, VoteResult
 from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
+from fairclimb.arena._executed import ExecutionReport, TestAgreement
 from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
@@ -79,6 +80,7 @@ __all__ = [
     "DEMO_REFERENCE",
     "DemoArena",
     "Draw",
+    "ExecutionReport",
     "LABELS",
     "Leaderboard",
     "ModelRating",
@@ -100,6 +102,7 @@ __all__ = [
     "ShareRow",
     "SignedIn",
     "StyleCoefficient",
+    "TestAgreement",
     "VoteResult",
     "Winner",
     "arena_feedback_votes",

@@ -19,7 +19,6 @@ from fairclimb.arena._battle_io import Battle, Winner
 from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._briefing import Briefing, BriefingText
 from fairclimb.arena._executed import (
-    ExecutionOptions,
     ExecutionReport,
     TestAgreement,
     execute_answers,
@@ -47,6 +46,7 @@ from fairclimb.arena._sampling import (
     supply_warnings,
 )
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate import EvalOptions
 from fairclimb.store import (
     ArenaStore,
     ArenaVerdicts,
@@ -201,12 +201,12 @@ class Arena:
                                         origin="generation"))
         return self.import_samples(samples)
 
-    def execute_answers(self, options: ExecutionOptions | None = None) -> ExecutionReport:
+    def execute_answers(self, options: EvalOptions | None = None) -> ExecutionReport:
         """Run every answer to a suite task that has no verdict yet against the task's
         tests (in the sandbox, through the evaluate part) and store the verdicts: gold
         checks then come from them."""
         passed, report = execute_answers(self.data.store, self.verdicts.unjudged(),
-                                         options or ExecutionOptions())
+                                         options or EvalOptions())
         self.verdicts.set_verdicts(passed)
         return report
 
