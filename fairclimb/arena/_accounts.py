@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from fairclimb.arena._records import ArenaDenied, ArenaOptions, NotSignedIn, Role
+from fairclimb.arena._records import ArenaDenied, ArenaOptions, NotSignedIn, RateLimited, Role
 from fairclimb.errors import UserInputError
 from fairclimb.store import AccountRecord, ArenaStore
 
@@ -66,10 +68,13 @@ class Accounts:
         self._store = store
         self._options = options
         self._hasher = PasswordHasher()  # argon2id with the library's current defaults
+        # Each hash takes ~64 MiB and a core: a burst of sign-ins waits for a slot
+        # (in its worker thread) instead of exhausting the server's memory.
+        self._slots = threading.BoundedSemaphore(max(1, options.hash_concurrency))
         self._dummy = self._hasher.hash(_DUMMY_PASSWORD)
 
     def create(self, username: str, password: str, role: Role) -> AccountRecord:
-        _check_username(username)
+        username = self._new_username(username)
         return self._store.create_account(username, _pseudonym(), role.value,
                                           self._hash(password), _now())
 
@@ -85,7 +90,7 @@ class Accounts:
         return self._store.invite_role(token_hash(token), _now()) is not None
 
     def redeem(self, token: str, username: str, password: str) -> AccountRecord:
-        _check_username(username)
+        username = self._new_username(username)
         hashed = self._hash(password)
         account = self._store.redeem_invite(token_hash(token), username, _pseudonym(),
                                             hashed, _now())
@@ -94,18 +99,41 @@ class Accounts:
                                  "admin for a new one")
         return account
 
-    def login(self, username: str, password: str) -> tuple[str, SignedIn]:
-        """Check the password and start a session; returns its token (for the cookie)."""
+    def login(self, username: str, password: str,
+              address: str | None = None) -> tuple[str, SignedIn]:
+        """Check the password and start a session; returns its token (for the cookie).
+
+        Failed sign-ins are counted in the database per account and per address (so the
+        lockout holds across server processes); past the limit, sign-in is refused
+        without hashing until the window has passed."""
+        username = unicodedata.normalize("NFKC", username)
+        keys = [f"account:{username}"[:300]] + ([f"address:{address}"] if address else [])
+        self._check_lockout(keys)
         account = self._store.account(username=username)
         try:
-            self._hasher.verify(account.password_hash if account else self._dummy, password)
+            with self._slots:
+                self._hasher.verify(account.password_hash if account else self._dummy,
+                                    password)
         except (VerificationError, InvalidHashError):
             account = None
-        if account is None:
+        if account is None or account.disabled_at is not None:
+            window = timedelta(minutes=self._options.signin_window_minutes)
+            self._store.add_signin_failure(keys, _now(), _now() - window)
             raise NotSignedIn("wrong username or password")
+        self._store.clear_signin_failures(keys[0])
         if self._hasher.check_needs_rehash(account.password_hash):
-            self._store.set_password(account.id, self._hasher.hash(password))
+            self._store.set_password(account.id, self._hash(password))
         return self.start_session(account)
+
+    def _check_lockout(self, keys: list[str]) -> None:
+        minutes = self._options.signin_window_minutes
+        failures = self._store.signin_failures(keys, _now() - timedelta(minutes=minutes))
+        limits = (self._options.signin_failures_per_account,
+                  self._options.signin_failures_per_address)
+        if any(failures.get(key, 0) >= limit for key, limit in zip(keys, limits, strict=False)):
+            raise RateLimited(f"too many failed sign-ins for this account or from this "
+                              f"address; wait {minutes:g} minutes, or ask the admin to reset "
+                              "the password")
 
     def start_session(self, account: AccountRecord) -> tuple[str, SignedIn]:
         token, csrf, now = new_token(), new_token(), _now()
@@ -144,14 +172,32 @@ class Accounts:
         if len(password) < _MIN_PASSWORD:
             raise UserInputError(f"the password is too short; use at least {_MIN_PASSWORD} "
                                  "characters")
-        return self._hasher.hash(password)
+        with self._slots:
+            return self._hasher.hash(password)
+
+    def _new_username(self, username: str) -> str:
+        """The NFKC form of a new username; refused if it mixes scripts or differs
+        from an existing one only in case or width (a look-alike)."""
+        username = _check_username(username)
+        skeleton = username.casefold()
+        if any(unicodedata.normalize("NFKC", other).casefold() == skeleton
+               for other in self._store.usernames()):
+            raise UserInputError(f"the username {username!r} is taken (or looks like one "
+                                 "that is); choose another one")
+        return username
 
 
-def _check_username(username: str) -> None:
+def _check_username(username: str) -> str:
+    username = unicodedata.normalize("NFKC", username)
     if not username or len(username) > _MAX_NAME or not username.isprintable() \
             or username != username.strip():
         raise UserInputError(f"a username needs 1 to {_MAX_NAME} printable characters, "
                              "without spaces at either end")
+    scripts = {unicodedata.name(c, "?").split()[0] for c in username if c.isalpha()}
+    if len(scripts) > 1:  # a Latin "a" next to a Cyrillic one: a name made to look alike
+        raise UserInputError("a username must use letters of one script only (no look-"
+                             "alike characters from another alphabet)")
+    return username
 
 
 def _pseudonym() -> str:

@@ -74,7 +74,8 @@ def login(request: Request, username: FormText = "", password: FormText = "",
           csrf: FormText = "") -> Response:
     check_pre_csrf(request, csrf)
     try:
-        token, _ = arena_of(request).accounts.login(username, password)
+        address = request.client.host if request.client else None
+        token, _ = arena_of(request).accounts.login(username, password, address)
     except NotSignedIn as exc:
         page = render(request, "login.html", {"message": str(exc), "csrf": csrf}, status=401)
         return page
@@ -156,8 +157,10 @@ def new_battle(request: Request, csrf: FormText = "") -> Response:
 @router.get("/battles/{battle_id}", response_class=HTMLResponse)
 def battle_page(request: Request, battle_id: int) -> Response:
     user = signed_in(request)
-    battle = arena_of(request).battle(user, battle_id)
-    return render(request, "battle.html", {"battle": battle}, user=user)
+    arena = arena_of(request)
+    battle = arena.battle(user, battle_id)
+    return render(request, "battle.html", {
+        "battle": battle, "verdicts": arena.shown_verdicts(user, battle_id)}, user=user)
 
 
 @router.get("/battles/{battle_id}/render/{side}")
@@ -179,8 +182,9 @@ def leaderboard(request: Request, language: str = "", kind: str = "") -> Respons
     user = signed_in(request)
     board = arena_of(request).leaderboard(*_filters(language, kind))
     plot = "/leaderboard.svg?" + urlencode({"language": language, "kind": kind})
-    return render(request, "leaderboard.html", {"board": board, "language": language,
-                                                "kind": kind, "plot": plot}, user=user)
+    return render(request, "leaderboard.html", {
+        "board": board, "language": language, "kind": kind, "plot": plot,
+        "pass_rates": arena_of(request).pass_rates()}, user=user)
 
 
 @router.get("/leaderboard.svg")
