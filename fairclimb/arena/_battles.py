@@ -41,6 +41,7 @@ from fairclimb.arena._sampling import (
     Pool,
     SamplingReport,
     draw_battle,
+    gold_candidates,
     pair_stats,
     sampling_report,
     supply_warnings,
@@ -220,6 +221,12 @@ class Arena:
 
     def test_agreement(self) -> TestAgreement:
         return test_agreement(self.data.votes(), self.verdicts.battle_verdicts())
+
+    def gold_possible(self) -> bool:
+        """Whether some prompt has a passing and a failing answer (a gold check needs
+        both): the admin page says so when the gold rate cannot be met."""
+        return bool(gold_candidates(Pool.of(self.data.sample_pool(),
+                                            self.data.answer_hashes())))
 
     def pass_rates(self) -> dict[str, tuple[int, int]]:
         """Each model's (answers passed, answers executed)."""

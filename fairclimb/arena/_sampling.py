@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["POLICY", "Draw", "PairStats", "Pool", "SamplingReport", "ShareRow",
-           "draw_battle", "pair_probabilities", "pair_stats", "sampling_report"]
+           "draw_battle", "gold_candidates", "pair_probabilities", "pair_stats",
+           "sampling_report"]
 
 SETTLED = 0.25
 _Z95 = 1.959963984540054
@@ -134,7 +135,7 @@ def draw_battle(pool: Pool, stats: dict[tuple[str, str], PairStats],
                 gold_rate: float = 0.0) -> Draw | None:
     """A battle under the policy (or a gold check, at ``gold_rate``); None if no two
     models answered a common prompt."""
-    gold = _gold_candidates(pool)
+    gold = gold_candidates(pool)
     if gold and rng.random() < gold_rate:
         return _draw_gold(pool, gold, rng, gold_rate)
     probabilities = pair_probabilities(pool, stats, battles)
@@ -212,7 +213,7 @@ def _key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _gold_candidates(pool: Pool) -> list[tuple[int, int, int, str, str]]:
+def gold_candidates(pool: Pool) -> list[tuple[int, int, int, str, str]]:
     """(prompt, passing sample, failing sample, its model, failing model) combinations."""
     combos: list[tuple[int, int, int, str, str]] = []
     by_prompt: dict[int, list[tuple[int, str]]] = {}

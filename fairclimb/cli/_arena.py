@@ -10,7 +10,13 @@ import typer
 from rich.console import Console
 
 from fairclimb.arena import Arena, ArenaOptions, Role
-from fairclimb.cli._common import DbOption
+from fairclimb.cli._common import (
+    DbOption,
+    SandboxOption,
+    TimeoutOption,
+    WorkersOption,
+    eval_options,
+)
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -90,6 +96,24 @@ def import_generations_command(db: DbOption = None) -> None:
     Console().print(f"imported {added} new answers", highlight=False)
 
 
+def run_tests_command(
+    workers: WorkersOption = None,
+    timeout: TimeoutOption = None,
+    sandbox: SandboxOption = None,
+    db: DbOption = None,
+) -> None:
+    """Run answers to suite tasks (Python, JavaScript) against the tasks' tests in the
+    sandbox and store the verdicts: raters see them after the vote, gold checks use them."""
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    with Store.open(settings.db) as store:
+        report = Arena(store).execute_answers(eval_options(settings))
+    console = Console()
+    for line in report.skipped:
+        console.print(f"[yellow]skipped {line}[/]", highlight=False)
+    console.print(f"ran {report.executed} answers: {report.passed} passed, "
+                  f"{report.executed - report.passed} failed", highlight=False)
+
+
 def export_votes_command(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write here instead of standard output.")] = None,
@@ -121,4 +145,5 @@ app = typer.Typer(name="arena", help="The arena: raters vote between two anonymo
 COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
             "add-rater": add_rater_command, "briefing": briefing_command,
             "import-generations": import_generations_command,
+            "run-tests": run_tests_command,
             "export-votes": export_votes_command}

@@ -29,7 +29,8 @@ def admin_page(request: Request) -> Response:
     return render(request, "admin.html", {
         "pay": arena.pay(), "quality": arena.quality(), "briefing": arena.briefing.current(),
         "gold_rate": arena.gold_rate(), "prompts": len(arena.data.prompts()),
-        "sampling": arena.sampling(), "shown": {}}, user=user)
+        "sampling": arena.sampling(), "shown": {}, "agreement": arena.test_agreement(),
+        "gold_possible": arena.gold_possible()}, user=user)
 
 
 @router.get("/sampling", response_class=HTMLResponse)
