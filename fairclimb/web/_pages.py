@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairclimb.arena import NotSignedIn, render_ratings_svg
+from fairclimb.arena import ArenaDenied, NotSignedIn, render_ratings_svg
 from fairclimb.web._common import (
     arena_of,
     check_pre_csrf,
@@ -20,7 +20,7 @@ from fairclimb.web._common import (
     signed_in,
 )
 from fairclimb.web._limits import UnsupportedBody
-from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE
+from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE, guarded_answer
 
 router = APIRouter()
 _LOGIN_MESSAGES = {"expired": "your session expired; please sign in again",
@@ -165,12 +165,19 @@ def battle_page(request: Request, battle_id: int) -> Response:
 
 @router.get("/battles/{battle_id}/render/{side}")
 def render_answer(request: Request, battle_id: int, side: str) -> Response:
-    """A webdev answer as its own document, for a sandboxed iframe (see FRAME_CSP)."""
+    """A webdev answer as its own document, only inside the battle page's sandboxed
+    frame (see FRAME_CSP and FRAME_GUARD). Opened alone it would be the tab's top
+    document, free to navigate the tab anywhere: the browser's Sec-Fetch-Dest says
+    where it goes, and anything but a frame gets a page pointing to the task."""
     user = signed_in(request)
     battle = arena_of(request).battle(user, battle_id)
+    if request.headers.get("sec-fetch-dest") != "iframe":
+        raise ArenaDenied(f"an answer is shown only inside its task page; open "
+                          f"/battles/{battle_id}")
     answer = battle.answer_a if side == "a" else battle.answer_b
-    return HTMLResponse(answer, headers={"content-security-policy": FRAME_CSP,
-                                         "cache-control": "no-store"})
+    return HTMLResponse(guarded_answer(answer),
+                        headers={"content-security-policy": FRAME_CSP,
+                                 "cache-control": "no-store"})
 
 
 def _filters(language: str, kind: str) -> tuple[str | None, str | None]:
