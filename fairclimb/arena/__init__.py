@@ -20,6 +20,7 @@ from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
 from fairclimb.arena._executed import ExecutionReport, TestAgreement
 from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
+from fairclimb.arena._generations import GenerationFilter, GenerationImport
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._ratings import (
@@ -47,6 +48,7 @@ from fairclimb.arena._records import (
     RateLimited,
     Role,
 )
+from fairclimb.arena._samples_file import read_samples_file
 from fairclimb.arena._sampling import (
     POLICY,
     Draw,
@@ -81,6 +83,8 @@ __all__ = [
     "DemoArena",
     "Draw",
     "ExecutionReport",
+    "GenerationFilter",
+    "GenerationImport",
     "LABELS",
     "Leaderboard",
     "ModelRating",
@@ -120,6 +124,7 @@ __all__ = [
     "rater_quality",
     "ratings_from_store",
     "read_battles",
+    "read_samples_file",
     "render_ratings_svg",
     "sampling_report",
     "write_battles",

@@ -7,8 +7,9 @@ random generator, rate limiters), never global state.
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,7 +25,14 @@ from fairclimb.arena._executed import (
     execute_answers,
     test_agreement,
 )
+from fairclimb.arena._generations import (
+    GenerationFilter,
+    GenerationImport,
+    generation_samples,
+    run_cache_keys,
+)
 from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._live import LiveAnswer, LiveModels, check_prompt, draw_live_pair
 from fairclimb.arena._pay import PayRow, pay_rows
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._ratings import RatingOptions
@@ -59,6 +67,7 @@ from fairclimb.store import (
     Store,
     VoteRefused,
 )
+from fairclimb.suites import get_suite, list_suites
 
 __all__ = ["Arena", "BriefingRequired", "PayRow", "VoteResult"]
 
@@ -84,12 +93,14 @@ class VoteResult:
 
 class Arena:
     def __init__(self, store: Store, options: ArenaOptions | None = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.options = options or ArenaOptions()
         self.data = ArenaStore(store)
         self.accounts = Accounts(self.data, self.options)
         self.briefing = Briefing(self.data)
         self.verdicts = ArenaVerdicts(store)
+        self.live = LiveModels(store, self.data, environ)  # environ: the models' API keys
         self._rng = rng if rng is not None else np.random.default_rng()
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
         self._votes = RateLimiter(self.options.votes_per_minute)
@@ -129,6 +140,49 @@ class Arena:
                 sample_b=draw.sample_b, model_a=draw.model_a, model_b=draw.model_b,
                 probability=draw.probability, gold_winner=draw.gold_winner,
                 served_at=_now()))
+
+    def start_live(self, rater: SignedIn, prompt: str, language: str = "python",
+                   kind: str = "implement") -> int:
+        """A live battle: two enabled models drawn by the sampling policy answer the
+        rater's own prompt now (through the registry and the generation cache)."""
+        self.require_briefed(rater)
+        if self.data.open_battle(rater.account.id) is not None:
+            raise ArenaDenied("finish your open task first")
+        if kind not in _KINDS:
+            raise UserInputError(f"unknown task kind {kind!r}; use one of {', '.join(_KINDS)}")
+        check_prompt(prompt)
+        if not self._battles.allow(rater.account.id):
+            raise RateLimited("too many new tasks in a minute; wait a little")
+        specs = {spec.name: spec for spec in self.live.specs()}
+        with self._draw_lock:
+            first, second, probability = draw_live_pair(
+                list(specs), pair_stats(self.data.pair_outcomes()),
+                self.data.battles_per_model(), self._rng)
+        answers = self.live.answer([specs[first], specs[second]], prompt)
+        return self._add_live_battle(rater, prompt, language, kind, answers, probability)
+
+    def _add_live_battle(self, rater: SignedIn, prompt: str, language: str, kind: str,
+                         answers: Sequence[LiveAnswer], probability: float) -> int:
+        if answers[0].text == answers[1].text:
+            raise NoBattleAvailable("both models gave the same answer, so there is "
+                                    "nothing to compare; try another prompt")
+        self.data.add_samples([SampleIn(a.model, prompt, a.text, language=language,
+                                        kind=kind, origin="live") for a in answers], _now())
+        prompt_id = self.data.add_prompt(prompt, language, kind, _now())
+        hashes = self.data.answer_hashes()
+        ids = []
+        for answer in answers:
+            wanted = hashlib.sha256(answer.text.encode()).hexdigest()
+            ids.append(next(row[0] for row in self.data.sample_pool()
+                            if row[1] == prompt_id and row[2] == answer.model
+                            and hashes.get(row[0]) == wanted))
+        if set(ids) & self.data.seen_samples(rater.account.id):
+            raise NoBattleAvailable("you have seen these answers to this prompt before "
+                                    "(and whose they were); write another prompt")
+        return self.data.add_battle(NewBattle(
+            rater_id=rater.account.id, prompt_id=prompt_id, sample_a=ids[0],
+            sample_b=ids[1], model_a=answers[0].model, model_b=answers[1].model,
+            probability=probability, gold_winner=None, served_at=_now()))
 
     def _unseen_pool(self, rater_id: int) -> Pool:
         """The answers this rater was never shown: once a vote reveals the models, a
@@ -191,16 +245,15 @@ class Arena:
                                      f"one of {', '.join(_KINDS)}")
         return self.data.add_samples(samples, _now())
 
-    def import_generations(self) -> int:
-        """Answers from the store's generation cache (``fairclimb generate``)."""
-        samples = []
-        for model, request, completion in self.data.generations():
-            prompt = _prompt_of(request)
-            text = completion.get("text")
-            if prompt and isinstance(text, str) and text.strip():
-                samples.append(SampleIn(model=model, prompt=prompt, answer=text,
-                                        origin="generation"))
-        return self.import_samples(samples)
+    def import_generations(self, chosen: GenerationFilter | None = None) -> GenerationImport:
+        """Answers from the store's generation cache (``fairclimb generate``) of one
+        model, suite or run if given, shown as the task's prompt and the extracted code."""
+        chosen = chosen or GenerationFilter()
+        names = [chosen.suite] if chosen.suite else [s.name for s in list_suites(self.data.store)]
+        suites = [get_suite(name, self.data.store) for name in names]
+        keys = run_cache_keys(chosen.run) if chosen.run else None
+        samples, unmatched = generation_samples(self.data.generations(), suites, chosen, keys)
+        return GenerationImport(self.import_samples(samples), len(samples), unmatched)
 
     def execute_answers(self, options: EvalOptions | None = None) -> ExecutionReport:
         """Run every answer to a suite task that has no verdict yet against the task's
@@ -280,16 +333,6 @@ def _checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence
                              f"correction to {_MAX_CODE}")
     return NewVote(battle_id, rater_id, winner, sorted(set(labels_a)), sorted(set(labels_b)),
                    comment.strip(), correction, briefing_version)
-
-
-def _prompt_of(request: dict[str, object]) -> str:
-    messages = request.get("messages")
-    if isinstance(messages, list):
-        for message in reversed(messages):
-            if isinstance(message, dict) and message.get("role") == "user":
-                return str(message.get("content", ""))
-    prompt = request.get("prompt")
-    return prompt if isinstance(prompt, str) else ""
 
 
 def _now() -> datetime:

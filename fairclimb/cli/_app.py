@@ -75,6 +75,10 @@ def _register_commands() -> None:
     for group in (_models, _arena, _suites, _data, _audit):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
+        for sub_app, commands in getattr(group, "SUBGROUPS", ()):  # `arena token create`
+            for name, command in commands.items():
+                sub_app.command(name)(friendly_errors(command))
+            group.app.add_typer(sub_app)
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)
             group.app.callback(invoke_without_command=True)(friendly_errors(group.CALLBACK))
         app.add_typer(group.app)

@@ -1,15 +1,16 @@
-"""fairclimb arena serve|add-admin|add-rater|briefing|import-generations."""
+"""fairclimb arena serve|add-admin|add-rater|briefing|import|import-generations|token …."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from fairclimb.arena import Arena, ArenaOptions, Role
+from fairclimb.arena import Arena, ArenaOptions, GenerationFilter, Role, read_samples_file
 from fairclimb.cli._common import (
     DbOption,
     SandboxOption,
@@ -43,7 +44,8 @@ def serve_command(
     Console().print(f"arena on http://{host}:{port} (store {settings.db}); Ctrl-C stops it",
                     highlight=False)
     serve(settings.db, host, port, ArenaOptions(secure_cookies=secure_cookies,
-                                                votes_per_minute=votes_per_minute))
+                                                votes_per_minute=votes_per_minute),
+          environ=os.environ)  # the API keys of models enabled for live battles
 
 
 def add_admin_command(
@@ -89,11 +91,52 @@ def briefing_command(
     Console().print(f"published briefing version {version}", highlight=False)
 
 
-def import_generations_command(db: DbOption = None) -> None:
-    """Make the store's generations (fairclimb generate) answers the arena can show."""
+def import_generations_command(
+    model: Annotated[str | None, typer.Option("--model", "-m",
+                                              help="Only this model's answers.")] = None,
+    suite: Annotated[str | None, typer.Option("--suite", "-s",
+                                              help="Only answers to this suite's tasks.")] = None,
+    run: Annotated[Path | None, typer.Option(
+        "--run", help="Only the answers of this 'fairclimb generate' output directory.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Make the store's generations (fairclimb generate) answers the arena can show:
+    raters see the task's prompt and the extracted code, not our instruction and the
+    raw reply."""
     with Store.open(load_settings(db=db).db) as store:
-        added = Arena(store).import_generations()
-    Console().print(f"imported {added} new answers", highlight=False)
+        done = Arena(store).import_generations(GenerationFilter(model, suite, run))
+    Console().print(f"imported {done.added} new answers ({done.matched} matched a task; "
+                    f"{done.unmatched} calls matched no task and were left out)",
+                    highlight=False)
+
+
+def import_command(
+    file: Annotated[Path, typer.Argument(
+        help="JSONL, one answer a line: model, prompt, answer; optional suite, task_id, "
+        "language, kind, passed.")],
+    db: DbOption = None,
+) -> None:
+    """Import answers to compare from a JSONL file (all or none; repeats are skipped)."""
+    samples = read_samples_file(file)
+    with Store.open(load_settings(db=db).db) as store:
+        added = Arena(store).import_samples(samples)
+    Console().print(f"imported {added} new answers of {len(samples)} in {file}",
+                    highlight=False)
+
+
+def token_create_command(
+    name: Annotated[str, typer.Argument(help="Who or what uses the token (a label).")],
+    db: DbOption = None,
+) -> None:
+    """Create an API token for scripts (POST /api/samples, GET /api/votes); it is
+    printed once and stored only as a hash."""
+    if not name.strip():
+        raise typer.BadParameter("give the token a NAME, e.g. the script that uses it")
+    with Store.open(load_settings(db=db).db) as store:
+        token = Arena(store).accounts.api_token(name.strip())
+    Console(stderr=True).print(f"API token {name.strip()!r} (shown once; send it as "
+                               "'Authorization: Bearer TOKEN'):", highlight=False)
+    typer.echo(token)
 
 
 def run_tests_command(
@@ -112,6 +155,19 @@ def run_tests_command(
         console.print(f"[yellow]skipped {line}[/]", highlight=False)
     console.print(f"ran {report.executed} answers: {report.passed} passed, "
                   f"{report.executed - report.passed} failed", highlight=False)
+
+
+def enable_model_command(
+    name: Annotated[str, typer.Argument(help="A registered model (fairclimb models add).")],
+    disable: Annotated[bool, typer.Option(
+        "--disable", help="Take the model out of live battles instead.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Let a registered model answer raters' prompts in live battles (or stop it)."""
+    with Store.open(load_settings(db=db).db) as store:
+        enabled = Arena(store).live.set_enabled(name, not disable)
+    Console().print(f"models in live battles: {', '.join(enabled) or 'none'}",
+                    highlight=False)
 
 
 def export_votes_command(
@@ -140,10 +196,15 @@ def _add(username: str, password: str | None, role: Role, db: str | None) -> Non
     Console().print(f"created {role.value} {username}", highlight=False)
 
 
+token_app = typer.Typer(name="token", help="API tokens for scripts.", no_args_is_help=True)
+
 app = typer.Typer(name="arena", help="The arena: raters vote between two anonymous answers.",
                   no_args_is_help=True)
 COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
             "add-rater": add_rater_command, "briefing": briefing_command,
+            "import": import_command,
             "import-generations": import_generations_command,
             "run-tests": run_tests_command,
+            "enable-model": enable_model_command,
             "export-votes": export_votes_command}
+SUBGROUPS = ((token_app, {"create": token_create_command}),)

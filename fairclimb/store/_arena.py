@@ -429,12 +429,14 @@ class ArenaStore(CredentialStore):
         with self.store.transaction("counting outcomes") as session:
             return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(query)]
 
-    def generations(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """The generation cache as (model, request, completion), oldest first."""
-        query = select(Generation.model_name, Generation.request, Generation.completion
+    def generations(self) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+        """The generation cache as (cache key, model, request, completion), oldest
+        first."""
+        query = select(Generation.cache_key, Generation.model_name, Generation.request,
+                       Generation.completion
                        ).order_by(Generation.created_at, Generation.cache_key)
         with self.store.transaction("reading generations") as session:
-            return [(r[0], r[1], r[2]) for r in session.execute(query)]
+            return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
     def count_votes(self) -> int:
         with self.store.transaction("counting votes") as session:

@@ -7,6 +7,7 @@ turns them into a page, a redirect to sign in, or JSON for the API.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import uvicorn
@@ -18,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fairclimb.arena import Arena, ArenaOptions, BriefingRequired, NotSignedIn
 from fairclimb.errors import FairclimbError, StoreError, UserInputError
 from fairclimb.store import Store
-from fairclimb.web import _admin, _api, _pages
+from fairclimb.web import _admin, _api, _live, _pages
 from fairclimb.web._common import render
 from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
@@ -41,7 +42,7 @@ def create_app(arena: Arena) -> FastAPI:
     app.add_middleware(BodyLimits)
     app.add_middleware(SecurityHeaders)  # outermost: on refusals too
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
-    for module in (_pages, _admin, _api):
+    for module in (_pages, _live, _admin, _api):
         app.include_router(module.router)
     app.add_exception_handler(FairclimbError, _on_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_invalid)  # type: ignore[arg-type]
@@ -95,8 +96,10 @@ async def _on_error(request: Request, exc: FairclimbError) -> Response:
 
 
 def serve(db: str, host: str = "127.0.0.1", port: int = 8000,
-          options: ArenaOptions | None = None) -> None:
-    """Run the arena on ``db`` until interrupted (uvicorn, one process)."""
+          options: ArenaOptions | None = None,
+          environ: Mapping[str, str] | None = None) -> None:
+    """Run the arena on ``db`` until interrupted (uvicorn, one process); *environ*
+    holds the API keys of the models enabled for live battles."""
     with Store.open(db) as store:
-        app = create_app(Arena(store, options))
+        app = create_app(Arena(store, options, environ=environ))
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

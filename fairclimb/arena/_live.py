@@ -1,0 +1,142 @@
+"""Live battles: a rater writes a prompt, two models the admin enabled answer it now.
+
+The pair is drawn by the same sampling policy as stored battles (pair probabilities
+over the enabled models, sides by a coin), so live votes can be reweighted like any
+other. Every call goes through the model registry (the spec, its endpoint and terms)
+and the generation cache (content-addressed: a repeated call is never paid twice, and
+its request, terms and what the provider reported are kept as provenance).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fairclimb.arena._sampling import PairStats, Pool, pair_probabilities
+from fairclimb.errors import UnknownModelError, UserInputError
+from fairclimb.models import (
+    CompletionRequest,
+    GenerationParams,
+    Message,
+    ModelSpec,
+    open_backend,
+)
+from fairclimb.store import ArenaStore, Store
+
+__all__ = ["LIVE_PARAMS", "LiveAnswer", "LiveModels", "draw_live_pair"]
+
+LIVE_PARAMS = GenerationParams(temperature=0.7, max_tokens=1024)
+_ENABLED_KEY = "live_models"
+_MAX_PROMPT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAnswer:
+    model: str
+    text: str
+    cached: bool
+
+
+class LiveModels:
+    """Which registered models may answer raters live, and asking them."""
+
+    def __init__(self, store: Store, data: ArenaStore,
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.store = store
+        self.data = data
+        self.environ: Mapping[str, str] = environ or {}
+
+    def enabled(self) -> list[str]:
+        names = self.data.config().get(_ENABLED_KEY, [])
+        return sorted(str(n) for n in names) if isinstance(names, list) else []
+
+    def set_enabled(self, name: str, enabled: bool) -> list[str]:
+        """Enable (or disable) a registered model for live battles; an unregistered one
+        is refused, so raters are never shown a model nobody vetted."""
+        if enabled and self.store.get_model(name) is None:
+            raise UnknownModelError(name, [spec.name for spec in self.store.list_models()])
+        names = set(self.enabled())
+        names = names | {name} if enabled else names - {name}
+        self.data.set_config(_ENABLED_KEY, sorted(names))
+        return sorted(names)
+
+    def specs(self) -> list[ModelSpec]:
+        """The enabled models that are still registered."""
+        specs = [self.store.get_model(name) for name in self.enabled()]
+        return [spec for spec in specs if spec is not None]
+
+    def answer(self, specs: Sequence[ModelSpec], prompt: str) -> list[LiveAnswer]:
+        """Each model's answer to *prompt*, asked concurrently, through the cache."""
+        check_prompt(prompt)
+        calls = _answer_all(self.store, specs, prompt, self.environ)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(calls)
+        # Called from a thread that runs an event loop (a notebook, a test browser):
+        # the calls get a loop of their own in a worker thread.
+        with ThreadPoolExecutor(1) as worker:
+            return worker.submit(asyncio.run, calls).result()
+
+
+def check_prompt(prompt: str) -> None:
+    if not prompt.strip():
+        raise UserInputError("write a prompt for the two models to answer")
+    if len(prompt) > _MAX_PROMPT:
+        raise UserInputError(f"the prompt is limited to {_MAX_PROMPT} characters")
+
+
+def draw_live_pair(models: Sequence[str], stats: dict[tuple[str, str], PairStats],
+                   battles: dict[str, int], rng: np.random.Generator
+                   ) -> tuple[str, str, float]:
+    """Two of *models* under the sampling policy, sides by a coin, and the pair's
+    probability (what the battle stores, so votes can be reweighted)."""
+    if len(set(models)) < 2:
+        raise UserInputError("live battles need two models enabled for the arena; an "
+                             "admin enables them with 'fairclimb arena enable-model NAME'")
+    pool = Pool.of((i + 1, 0, model, None) for i, model in enumerate(sorted(set(models))))
+    probabilities = pair_probabilities(pool, stats, battles)
+    pairs = sorted(probabilities)
+    weights = np.array([probabilities[p] for p in pairs])
+    pair = pairs[int(rng.choice(len(pairs), p=weights / weights.sum()))]
+    first, second = pair if rng.random() < 0.5 else (pair[1], pair[0])
+    return first, second, probabilities[pair]
+
+
+async def _answer_all(store: Store, specs: Sequence[ModelSpec], prompt: str,
+                      environ: Mapping[str, str]) -> list[LiveAnswer]:
+    return list(await asyncio.gather(*(_answer(store, spec, prompt, environ)
+                                       for spec in specs)))
+
+
+async def _answer(store: Store, spec: ModelSpec, prompt: str,
+                  environ: Mapping[str, str]) -> LiveAnswer:
+    request = CompletionRequest(params=LIVE_PARAMS, messages=(Message("user", prompt),))
+    key = request.cache_key(spec)
+    stored = store.get_generation(key)
+    if stored is not None and isinstance(stored.get("text"), str):
+        return LiveAnswer(spec.name, stored["text"], cached=True)
+    backend = open_backend(spec, environ)
+    try:
+        completion = await backend.complete(request)
+    finally:
+        await backend.aclose()
+    store.put_generation(key, spec.name, _request_record(request, spec), {
+        "text": completion.text, "finish_reason": completion.finish_reason,
+        "served_model": completion.served_model, "response_id": completion.response_id,
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens})
+    return LiveAnswer(spec.name, completion.text, cached=False)
+
+
+def _request_record(request: CompletionRequest, spec: ModelSpec) -> dict[str, Any]:
+    """What was asked, of whom, under which terms: the provenance a record needs."""
+    return {"messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "params": request.params.as_dict(), "origin": "arena-live",
+            "model_id": spec.model_id, "endpoint": spec.endpoint,
+            "terms": spec.terms.value}

@@ -1,0 +1,108 @@
+"""Live battles end to end in a real browser (Debian's chromium) against the local
+OpenAI-protocol server: a rater writes a prompt, two enabled registered models answer
+it through the registry and the generation cache, the rater votes and sees who."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from arena_seed import PASSWORD, Running
+from fake_openai import FakeOpenAI
+
+from fairclimb.arena import Role
+from fairclimb.errors import UnknownModelError
+from fairclimb.models import ModelSpec, Terms
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+LIVE = ("live-alpha", "live-beta", "live-gamma")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(server: Running, fake_openai: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    """Three registered models on the local server, two of them enabled."""
+    fake_openai.set_responder(lambda r: f"```python\ndef answer():\n    return "
+                                        f"{r['model']!r}  # {len(str(r))}\n```")
+    store = server.arena.data.store
+    for name in LIVE:
+        if store.get_model(name) is None:  # the server (and its store) is per module
+            store.add_model(ModelSpec(name=name, base_url=fake_openai.base_url,
+                                      model_id=f"{name}-id", terms=Terms.ALLOW))
+    server.arena.live.set_enabled("live-alpha", True)
+    server.arena.live.set_enabled("live-beta", True)
+    yield fake_openai
+    for name in LIVE:
+        server.arena.live.set_enabled(name, False)
+
+
+def _join(page: Any, server: Running, username: str) -> None:
+    token = server.arena.accounts.invite(Role.RATER)
+    page.goto(f"/invite/{token}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/briefing")
+    page.click("#accept")
+    page.wait_for_url(re.compile(r".*/battle$"))
+
+
+def test_a_live_battle_end_to_end(browser: Any, server: Running, live: FakeOpenAI) -> None:
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        _join(page, server, "live-rita")
+        page.fill("#live-form textarea[name=prompt]", "Write a function that says hello.")
+        page.click("#start-live")
+        page.wait_for_url(re.compile(r".*/battles/\d+$"))
+        page.wait_for_selector("#vote-form")
+        answers = page.inner_text("#answer-a") + page.inner_text("#answer-b")
+        assert "Write a function that says hello." in page.inner_text(".prompt")
+        assert "live-alpha-id" in answers and "live-beta-id" in answers  # both answered
+        assert page.locator("#model-a").count() == 0  # anonymous until the vote
+        page.check("input[name=winner][value=model_a]")
+        page.click("#submit-vote")
+        page.wait_for_selector("#result")
+        shown = {page.inner_text("#model-a"), page.inner_text("#model-b")}
+        assert shown == {"live-alpha", "live-beta"}  # never the model not enabled
+    finally:
+        context.close()
+    assert live.calls == 2
+    # (model, request, completion): the row's last three fields
+    stored = [r[-3:] for r in server.arena.data.generations()
+              if r[-2].get("origin") == "arena-live"]
+    assert {model for model, _, _ in stored} == {"live-alpha", "live-beta"}
+    assert all(request["terms"] == "allow" and request["model_id"] == f"{model}-id"
+               and completion["text"] for model, request, completion in stored)
+
+
+def test_only_enabled_registered_models_answer(server: Running, live: FakeOpenAI) -> None:
+    with pytest.raises(UnknownModelError):
+        server.arena.live.set_enabled("never-registered", True)
+    server.arena.live.set_enabled("live-beta", False)
+    server.arena.live.set_enabled("live-gamma", True)
+    assert server.arena.live.enabled() == ["live-alpha", "live-gamma"]
+    account = server.arena.accounts.create("live-sam", PASSWORD, Role.RATER)
+    server.arena.briefing.accept(account, server.arena.briefing.current().version)
+    refreshed = server.arena.data.account(username="live-sam")
+    assert refreshed is not None
+    rater = server.arena.accounts.session(server.arena.accounts.start_session(refreshed)[0])
+    battle_id = server.arena.start_live(rater, "Reverse a string.")
+    battle = server.arena.battle(rater, battle_id)
+    assert {battle.model_a, battle.model_b} == {"live-alpha", "live-gamma"}
+    assert 0 < battle.probability <= 1
