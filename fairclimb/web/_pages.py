@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -26,10 +26,12 @@ router = APIRouter()
 _LOGIN_MESSAGES = {"expired": "your session expired; please sign in again",
                    "signin": "please sign in", "out": "you are signed out"}
 FormText = Annotated[str, Form()]
+# An id the database can hold: anything else is "no such page", not an overflow error.
+BattleId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.post("/battles/{battle_id}/vote")
-async def vote(request: Request, battle_id: int) -> Response:
+async def vote(request: Request, battle_id: BattleId) -> Response:
     """The hot path. The session is checked before the body is read (here and in
     BodyLimits, which also caps it); parsing and the write run in worker threads, so a
     vote waiting for the database never stops the event loop."""
@@ -143,7 +145,7 @@ def battle_home(request: Request) -> Response:
     open_id = arena.data.open_battle(user.account.id)
     if open_id is not None:
         return RedirectResponse(f"/battles/{open_id}", status_code=303)
-    return render(request, "ready.html", {"live": len(arena.live.specs()) >= 2}, user=user)
+    return render(request, "ready.html", {}, user=user)
 
 
 @router.post("/battle/new")
@@ -155,7 +157,7 @@ def new_battle(request: Request, csrf: FormText = "") -> Response:
 
 
 @router.get("/battles/{battle_id}", response_class=HTMLResponse)
-def battle_page(request: Request, battle_id: int) -> Response:
+def battle_page(request: Request, battle_id: BattleId) -> Response:
     user = signed_in(request)
     arena = arena_of(request)
     battle = arena.battle(user, battle_id)
@@ -164,7 +166,7 @@ def battle_page(request: Request, battle_id: int) -> Response:
 
 
 @router.get("/battles/{battle_id}/render/{side}")
-def render_answer(request: Request, battle_id: int, side: str) -> Response:
+def render_answer(request: Request, battle_id: BattleId, side: str) -> Response:
     """A webdev answer as its own document, only inside the battle page's sandboxed
     frame (see FRAME_CSP and FRAME_GUARD). Opened alone it would be the tab's top
     document, free to navigate the tab anywhere: the browser's Sec-Fetch-Dest says
