@@ -13,7 +13,7 @@ import uvicorn
 
 from fairclimb.arena import Arena, Role
 from fairclimb.store import SampleIn
-from fairclimb.web import create_app
+from fairclimb.web import create_app, server_config
 
 ADMIN = ("admin", "admin-password-1")
 PASSWORD = "rater-password-1"
@@ -67,8 +67,7 @@ def free_port() -> int:
 def running(arena: Arena) -> Iterator[Running]:
     """The app on a real uvicorn server in a thread, on a free loopback port."""
     port = free_port()
-    config = uvicorn.Config(create_app(arena), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)
+    config = server_config(create_app(arena), "127.0.0.1", port)  # as `arena serve` runs
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

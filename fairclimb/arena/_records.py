@@ -50,6 +50,9 @@ class ArenaOptions:
     signin_failures_per_account: int = 10  # within the window, then locked until it passes
     signin_failures_per_address: int = 50
     hash_concurrency: int = 2  # argon2 hashes at once (each takes ~64 MiB and a core)
+    header_timeout_seconds: float = 10.0  # a request's headers must arrive within this
+    keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
+    max_connections: int = 1000  # connections and requests at once; beyond, 503
 
 
 class NotSignedIn(FairclimbError):

@@ -5,5 +5,6 @@ file; there is no JavaScript build step and no CDN.
 """
 
 from fairclimb.web._app import create_app, serve
+from fairclimb.web._server import server_config
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "serve", "server_config"]

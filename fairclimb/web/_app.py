@@ -23,6 +23,7 @@ from fairclimb.web import _admin, _api, _live, _pages
 from fairclimb.web._common import render
 from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
+from fairclimb.web._server import server_config
 
 __all__ = ["create_app", "serve"]
 
@@ -102,4 +103,4 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8000,
     holds the API keys of the models enabled for live battles."""
     with Store.open(db) as store:
         app = create_app(Arena(store, options, environ=environ))
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Server(server_config(app, host, port)).run()
