@@ -19,6 +19,7 @@ from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
 from fairclimb.arena._executed import ExecutionReport, TestAgreement
+from fairclimb.arena._export import ExportOptions
 from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
 from fairclimb.arena._generations import GenerationFilter, GenerationImport
 from fairclimb.arena._limits import RateLimiter
@@ -83,6 +84,7 @@ __all__ = [
     "DemoArena",
     "Draw",
     "ExecutionReport",
+    "ExportOptions",
     "GenerationFilter",
     "GenerationImport",
     "LABELS",

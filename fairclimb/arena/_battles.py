@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from fairclimb.arena._executed import (
     execute_answers,
     test_agreement,
 )
+from fairclimb.arena._export import ExportOptions, fastchat_rows
 from fairclimb.arena._generations import (
     GenerationFilter,
     GenerationImport,
@@ -289,6 +291,15 @@ class Arena:
         """Every vote as a FastChat-format battle record, exclusions marked."""
         votes = self.data.votes()
         return battle_records(votes, rater_quality(votes, self.options))
+
+    def export_votes(self, options: ExportOptions | None = None) -> list[dict[str, Any]]:
+        """Votes as FastChat battle rows (counted ones unless asked; the rich export
+        with labels, comment and correction)."""
+        votes = self.data.votes()
+        quality = rater_quality(votes, self.options)
+        informed = {b for q in quality.values() for b in q.informed}
+        return fastchat_rows(votes, battle_records(votes, quality), self.data.vote_texts(),
+                             informed, options or ExportOptions())
 
     def rating_battles(self) -> list[Battle]:
         """Every vote as a battle, flagged ones marked excluded (a ``BattleSource``)."""

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fairclimb.arena import Arena, ArenaOptions, GenerationFilter, Role, read_samples_file
+from fairclimb.arena import (
+    Arena,
+    ArenaOptions,
+    ExportOptions,
+    GenerationFilter,
+    Role,
+    read_samples_file,
+)
 from fairclimb.cli._common import (
     DbOption,
     SandboxOption,
@@ -173,18 +180,21 @@ def enable_model_command(
 def export_votes_command(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write here instead of standard output.")] = None,
-    counted_only: Annotated[bool, typer.Option(
-        "--counted-only", help="Leave out votes excluded by quality control.")] = False,
+    include_excluded: Annotated[bool, typer.Option(
+        "--all", help="Also the votes quality control excluded (marked, with the reason).")
+    ] = False,
+    rich: Annotated[bool, typer.Option(
+        "--rich", help="Add each vote's error labels, comment and correction.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Votes as a JSON list in the FastChat battle format (for fairclimb ratings)."""
+    """Counted votes as a JSON list in the battle format FastChat's analysis reads
+    (question_id, turn, anony, conversation_a/b); fairclimb ratings reads it too."""
     with Store.open(load_settings(db=db).db) as store:
-        records = Arena(store).battle_records()
-    rows = [r.to_json() for r in records if not (counted_only and r.excluded)]
+        rows = Arena(store).export_votes(ExportOptions(include_excluded, rich))
     if out is None:
-        typer.echo(json.dumps(rows, indent=1))
+        typer.echo(json.dumps(rows, indent=1, ensure_ascii=False))
     else:
-        out.write_text(json.dumps(rows, indent=1) + "\n")
+        out.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         Console(stderr=True).print(f"wrote {len(rows)} votes to {out}", highlight=False)
 
 

@@ -33,6 +33,9 @@ def test_arena_commands(tmp_path: Path) -> None:
     assert taken.returncode == 2 and "taken" in taken.stderr
     exported = run(["arena", "export-votes", "--db", db], tmp_path)
     assert exported.returncode == 0 and json.loads(exported.stdout) == []
+    rich = run(["arena", "export-votes", "--all", "--rich", "-o", "v.json", "--db", db],
+               tmp_path)
+    assert rich.returncode == 0 and json.loads((tmp_path / "v.json").read_text()) == []
     with Store.open(db) as store:
         arena = Arena(store)
         token = invite.stdout.strip().rsplit("/", 1)[1]
