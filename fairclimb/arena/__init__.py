@@ -6,6 +6,7 @@ The web app (``fairclimb.web``) and the CLI only translate requests into calls o
 """
 
 from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._agreement import Agreement, PairKappa, agreement, cohen_kappa, fleiss_kappa
 from fairclimb.arena._battle_io import (
     Battle,
     BattlesFileError,
@@ -66,6 +67,7 @@ from fairclimb.arena._svg import render_ratings_svg
 
 __all__ = [
     "Accounts",
+    "Agreement",
     "AlreadyVoted",
     "Arena",
     "ArenaDenied",
@@ -93,6 +95,7 @@ __all__ = [
     "NoBattleAvailable",
     "NotSignedIn",
     "POLICY",
+    "PairKappa",
     "PairStats",
     "PayRow",
     "Pool",
@@ -111,12 +114,15 @@ __all__ = [
     "TestAgreement",
     "VoteResult",
     "Winner",
+    "agreement",
     "arena_feedback_votes",
     "battle_records",
     "build_demo_arena",
     "code_features",
+    "cohen_kappa",
     "compute_ratings",
     "draw_battle",
+    "fleiss_kappa",
     "import_arena_feedback",
     "mutate",
     "pair_probabilities",
