@@ -20,11 +20,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from fairclimb.arena._records import ArenaDenied, ArenaOptions, NotSignedIn, RateLimited, Role
 from fairclimb.errors import UserInputError
-from fairclimb.store import AccountRecord, ArenaStore
+from fairclimb.store import AccountRecord, ArenaStore, CredentialRow
 
 __all__ = ["Accounts", "SignedIn", "new_token", "token_hash"]
 
 _MIN_PASSWORD = 10
+_MIN_REF = 6
 _MAX_NAME = 64
 # A fixed hash to verify against when the username is unknown, so that a login for an
 # unknown name costs as long as one with a wrong password (no user enumeration by timing).
@@ -167,6 +168,44 @@ class Accounts:
         if name is None:
             raise NotSignedIn("a valid API token is needed (Authorization: Bearer TOKEN)")
         return name
+
+    # -- the credential lifecycle (CLI: fairclimb arena credentials|revoke|disable|...) --
+
+    def credentials(self) -> list[CredentialRow]:
+        """Every invite and API token, named by the first characters of its hash."""
+        return self._store.credentials()
+
+    def revoke(self, ref: str) -> int:
+        """Revoke the unused invites and API tokens named by ``ref`` (as listed)."""
+        ref = ref.strip().lower()
+        if len(ref) < _MIN_REF or any(c not in "0123456789abcdef" for c in ref):
+            raise UserInputError(f"give at least {_MIN_REF} characters of a credential's "
+                                 "reference, as 'fairclimb arena credentials' lists it")
+        revoked = self._store.revoke(ref)
+        if not revoked:
+            raise UserInputError(f"no unused invite or API token starts with {ref!r}; "
+                                 "list them with 'fairclimb arena credentials'")
+        return revoked
+
+    def set_disabled(self, username: str, disabled: bool) -> AccountRecord:
+        """Disable an account (its sessions end, it cannot sign in) or enable it."""
+        account = self._existing(username)
+        self._store.set_disabled(account.id, _now() if disabled else None)
+        return account
+
+    def reset_password(self, username: str, password: str) -> AccountRecord:
+        """A new password; every session of the account ends and its lockout clears."""
+        account = self._existing(username)
+        self._store.set_password(account.id, self._hash(password))
+        self._store.end_sessions(account.id)
+        self._store.clear_signin_failures(f"account:{account.username}")
+        return account
+
+    def _existing(self, username: str) -> AccountRecord:
+        account = self._store.account(username=unicodedata.normalize("NFKC", username))
+        if account is None:
+            raise UserInputError(f"there is no account {username!r}")
+        return account
 
     def _hash(self, password: str) -> str:
         if len(password) < _MIN_PASSWORD:

@@ -53,6 +53,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
 def _register_commands() -> None:
     from fairclimb.cli import (
         _arena,
+        _arena_access,
         _audit,
         _config,
         _data,
@@ -72,6 +73,8 @@ def _register_commands() -> None:
     for module in (_ratings,):
         for name, command in module.COMMANDS.items():
             app.command(name)(friendly_errors(command))
+    for name, command in _arena_access.COMMANDS.items():  # `arena disable` and friends
+        _arena.app.command(name)(friendly_errors(command))
     for group in (_models, _arena, _suites, _data, _audit):
         for name, command in group.COMMANDS.items():
             group.app.command(name)(friendly_errors(command))
