@@ -25,6 +25,7 @@ from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedbac
 from fairclimb.arena._generations import GenerationFilter, GenerationImport
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
+from fairclimb.arena._rankings import RankingTasks, ranking_pairs
 from fairclimb.arena._ratings import (
     BattleSource,
     BattleTable,
@@ -99,6 +100,7 @@ __all__ = [
     "PairStats",
     "PayRow",
     "Pool",
+    "RankingTasks",
     "RateLimited",
     "RateLimiter",
     "RaterQuality",
@@ -128,6 +130,7 @@ __all__ = [
     "pair_probabilities",
     "pair_stats",
     "parse_anchor",
+    "ranking_pairs",
     "rate_table",
     "rater_quality",
     "ratings_from_store",

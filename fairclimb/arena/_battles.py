@@ -37,6 +37,7 @@ from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._live import LiveAnswer, LiveModels, check_prompt, draw_live_pair
 from fairclimb.arena._pay import PayRow, pay_rows
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
+from fairclimb.arena._rankings import RankingTasks
 from fairclimb.arena._ratings import RatingOptions
 from fairclimb.arena._records import (
     LABELS,
@@ -105,6 +106,8 @@ class Arena:
         self.live = LiveModels(store, self.data, environ)  # environ: the models' API keys
         self._rng = rng if rng is not None else np.random.default_rng()
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
+        self.rankings = RankingTasks(store, self.data, self.options, self._rng,
+                                     self._draw_lock)
         self._votes = RateLimiter(self.options.votes_per_minute)
         self._battles = RateLimiter(self.options.battles_per_minute)
 
@@ -302,14 +305,19 @@ class Arena:
                              informed, options or ExportOptions())
 
     def rating_battles(self) -> list[Battle]:
-        """Every vote as a battle, flagged ones marked excluded (a ``BattleSource``)."""
-        return [to_battle(record) for record in self.battle_records()]
+        """Every vote (and every pair of every ranking) as a battle, flagged ones marked
+        excluded (a ``BattleSource``)."""
+        return [to_battle(record) for record in self.rated_records()]
+
+    def rated_records(self) -> list[BattleRecord]:
+        """What the ratings count: the votes, and the pairs the rankings imply."""
+        return self.battle_records() + self.rankings.records()
 
     def leaderboard(self, language: str | None = None, kind: str | None = None,
                     options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
         """Ratings with intervals and rank ranges over the votes that count (of one
         language or task kind, if given), and the excluded votes by reason."""
-        return build_leaderboard(self.battle_records(), language, kind, options)
+        return build_leaderboard(self.rated_records(), language, kind, options)
 
     def quality(self) -> list[RaterQuality]:
         return sorted(rater_quality(self.data.votes(), self.options).values(),

@@ -43,6 +43,9 @@ def serve_command(
         "--secure-cookies", help="Mark cookies Secure (serve behind https).")] = False,
     votes_per_minute: Annotated[int, typer.Option(
         "--votes-per-minute", min=1, help="Per-rater vote limit.")] = 30,
+    public_url: Annotated[str | None, typer.Option(
+        "--public-url", help="Where raters reach the arena (https://arena.example.org), "
+        "for invite links; the Host header is never trusted.")] = None,
 ) -> None:
     """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db)."""
     from fairclimb.web import serve
@@ -51,7 +54,8 @@ def serve_command(
     Console().print(f"arena on http://{host}:{port} (store {settings.db}); Ctrl-C stops it",
                     highlight=False)
     serve(settings.db, host, port, ArenaOptions(secure_cookies=secure_cookies,
-                                                votes_per_minute=votes_per_minute),
+                                                votes_per_minute=votes_per_minute,
+                                                public_url=public_url),
           environ=os.environ)  # the API keys of models enabled for live battles
 
 

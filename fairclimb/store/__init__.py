@@ -7,6 +7,7 @@ logic: what a status means or when a run may resume is decided by its callers.
 """
 
 from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
     BattleRecord,
@@ -37,6 +38,7 @@ from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 
 __all__ = [
     "AccountRecord",
+    "ArenaRankings",
     "ArenaStore",
     "ArenaVerdicts",
     "BattleRecord",
@@ -54,6 +56,7 @@ __all__ = [
     "Offer",
     "PromptRecord",
     "RaterActivity",
+    "RankingView",
     "ResultRow",
     "RunRecord",
     "SampleIn",

@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 # Imported for their side effect: each module adds its tables to Base.metadata.
-from fairclimb.store import _arena_tables, _data_tables, _suite_tables  # noqa: F401
+from fairclimb.store import (  # noqa: F401
+    _arena_rank_tables,
+    _arena_tables,
+    _data_tables,
+    _suite_tables,
+)
 from fairclimb.store._models import Base
 
 __all__ = ["metadata"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairclimb.arena import Role, SignedIn
-from fairclimb.web._common import arena_of, render, signed_in
+from fairclimb.web._common import arena_of, public_base, render, signed_in
 
 router = APIRouter(prefix="/admin")
 FormText = Annotated[str, Form()]
@@ -46,7 +46,7 @@ def create_invite(request: Request, csrf: FormText = "", role: FormText = "rater
     user = _admin(request, csrf)
     token = arena_of(request).accounts.invite(Role(role) if role in ("admin", "rater")
                                               else Role.RATER)
-    link = str(request.base_url).rstrip("/") + f"/invite/{token}"
+    link = public_base(request) + f"/invite/{token}"
     return render(request, "shown_once.html", {"what": "Invite link (single use)",
                                                "value": link}, user=user)
 

@@ -65,3 +65,16 @@ def test_a_locked_database_neither_freezes_nor_leaks_its_path(server: Running) -
     page = client.get(f"/battles/{battle_id}")  # nothing was lost: vote again
     assert client.post(f"/battles/{battle_id}/vote", data={
         "csrf": csrf_of(page.text), "winner": "tie"}).status_code == 303
+
+
+def test_invite_links_never_trust_the_host_header(server: Running) -> None:
+    from arena_seed import ADMIN
+    from helpers import login_client
+
+    admin = login_client(server, *ADMIN)
+    csrf = csrf_of(admin.get("/admin").text)
+    made = admin.post("/admin/invites", data={"csrf": csrf},
+                      headers={"host": "evil.example"})
+    assert made.status_code == 200
+    assert "evil.example" not in made.text
+    assert f"{server.url}/invite/" in made.text
