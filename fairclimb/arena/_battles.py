@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._agreement import Agreement, agreement
 from fairclimb.arena._battle_io import Battle, Winner
 from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._briefing import Briefing, BriefingText
@@ -48,6 +49,7 @@ from fairclimb.arena._records import (
     RateLimited,
     Role,
 )
+from fairclimb.arena._review import Overrule, ReviewRow, Reviews
 from fairclimb.arena._sampling import (
     Pool,
     SamplingReport,
@@ -69,6 +71,7 @@ from fairclimb.store import (
     SampleIn,
     Store,
     VoteRefused,
+    VoteRow,
 )
 from fairclimb.suites import get_suite, list_suites
 
@@ -110,6 +113,7 @@ class Arena:
                                      self._draw_lock)
         self._votes = RateLimiter(self.options.votes_per_minute)
         self._battles = RateLimiter(self.options.battles_per_minute)
+        self.reviews = Reviews(self.data)
 
     # -- raters ------------------------------------------------------------------------
 
@@ -132,6 +136,10 @@ class Arena:
         if not self._battles.allow(rater.account.id):
             raise RateLimited("too many new tasks in a minute; wait a little")
         with self._draw_lock:
+            repeat = self.reviews.repeat_for(rater.account.id,
+                                             self.data.seen_samples(rater.account.id))
+            if repeat is not None:  # the admin asked for more raters on this pair
+                return self.data.add_battle(repeat)
             pool = self._unseen_pool(rater.account.id)
             stats = pair_stats(self.data.pair_outcomes())
             draw = draw_battle(pool, stats, self.data.battles_per_model(), self._rng,
@@ -292,8 +300,32 @@ class Arena:
 
     def battle_records(self) -> list[BattleRecord]:
         """Every vote as a FastChat-format battle record, exclusions marked."""
+        return self._records(self.data.votes())
+
+    def _records(self, votes: Sequence[VoteRow]) -> list[BattleRecord]:
+        """One record per vote, in order: quality control's exclusions, less those an
+        admin overruled."""
+        return self.reviews.apply(votes, battle_records(votes, rater_quality(votes,
+                                                                             self.options)))
+
+    def review(self) -> list[ReviewRow]:
+        """Every vote with its labels, comment, correction and standing, newest first."""
         votes = self.data.votes()
-        return battle_records(votes, rater_quality(votes, self.options))
+        overrules, wanted = self.reviews.overrules(), self.reviews.wanted()
+        rows = [ReviewRow(v, r, overrules.get(v.battle_id), wanted.get(v.battle_id, 1))
+                for v, r in zip(votes, self._records(votes), strict=True)]
+        return sorted(rows, key=lambda row: row.vote.battle_id, reverse=True)
+
+    def overrule(self, admin: SignedIn, battle_id: int, why: str) -> Overrule:
+        """Count a vote quality control excluded; the admin's name and reason are kept."""
+        admin.require_admin()
+        votes = self.data.votes()
+        records = {v.battle_id: r for v, r in zip(votes, self._records(votes), strict=True)}
+        return self.reviews.overrule(admin, battle_id, why, records)
+
+    def rater_agreement(self) -> Agreement:
+        """Cohen's and Fleiss' kappa over the battles several raters judged."""
+        return agreement(self.data.votes())
 
     def export_votes(self, options: ExportOptions | None = None) -> list[dict[str, Any]]:
         """Votes as FastChat battle rows (counted ones unless asked; the rich export
@@ -301,7 +333,7 @@ class Arena:
         votes = self.data.votes()
         quality = rater_quality(votes, self.options)
         informed = {b for q in quality.values() for b in q.informed}
-        return fastchat_rows(votes, battle_records(votes, quality), self.data.vote_texts(),
+        return fastchat_rows(votes, self._records(votes), self.data.vote_texts(),
                              informed, options or ExportOptions())
 
     def rating_battles(self) -> list[Battle]:

@@ -334,6 +334,17 @@ class ArenaStore(CredentialStore):
         with self.store.transaction("reading what a rater has seen") as session:
             return {int(s) for row in session.execute(query) for s in row}
 
+    def battle_pairs(self) -> dict[int, NewBattle]:
+        """Every battle as it was started (rater, prompt, both answers and models), by
+        id: what a repeat for another rater copies."""
+        query = select(ArenaBattle).order_by(ArenaBattle.id)
+        with self.store.transaction("reading battles") as session:
+            return {row.id: NewBattle(
+                rater_id=row.rater_id, prompt_id=row.prompt_id, sample_a=row.sample_a,
+                sample_b=row.sample_b, model_a=row.model_a, model_b=row.model_b,
+                probability=row.probability, gold_winner=row.gold_winner,
+                served_at=row.served_at) for row in session.scalars(query)}
+
     def add_battles(self, battles: Sequence[NewBattle]) -> None:
         """Many battles in one transaction (benchmarks and bulk set-up)."""
         rows = [{name: getattr(b, name) for name in NewBattle.__dataclass_fields__}
