@@ -24,6 +24,7 @@ from fairclimb.arena._export import ExportOptions
 from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
 from fairclimb.arena._generations import GenerationFilter, GenerationImport
 from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._live import LiveJob
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._rankings import RankingTasks, ranking_pairs
 from fairclimb.arena._ratings import (
@@ -92,6 +93,7 @@ __all__ = [
     "GenerationImport",
     "LABELS",
     "Leaderboard",
+    "LiveJob",
     "ModelRating",
     "NoBattleAvailable",
     "NotSignedIn",

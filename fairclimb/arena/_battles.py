@@ -8,6 +8,7 @@ random generator, rate limiters), never global state.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ from fairclimb.arena._generations import (
     run_cache_keys,
 )
 from fairclimb.arena._limits import RateLimiter
-from fairclimb.arena._live import LiveAnswer, LiveModels, check_prompt, draw_live_pair
+from fairclimb.arena._live import (
+    LiveAnswer,
+    LiveJob,
+    LiveJobs,
+    LiveModels,
+    check_prompt,
+    draw_live_pair,
+)
 from fairclimb.arena._pay import PayRow, pay_rows
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._rankings import RankingTasks
@@ -59,8 +67,9 @@ from fairclimb.arena._sampling import (
     sampling_report,
     supply_warnings,
 )
-from fairclimb.errors import UserInputError
+from fairclimb.errors import FairclimbError, UserInputError
 from fairclimb.evaluate import EvalOptions
+from fairclimb.models import ModelSpec
 from fairclimb.store import (
     ArenaStore,
     ArenaVerdicts,
@@ -76,6 +85,8 @@ from fairclimb.store import (
 from fairclimb.suites import get_suite, list_suites
 
 __all__ = ["Arena", "BriefingRequired", "PayRow", "VoteResult"]
+
+logger = logging.getLogger(__name__)
 
 _MAX_COMMENT = 5_000
 _MAX_CODE = 100_000
@@ -107,6 +118,7 @@ class Arena:
         self.briefing = Briefing(self.data)
         self.verdicts = ArenaVerdicts(store)
         self.live = LiveModels(store, self.data, environ)  # environ: the models' API keys
+        self.live_jobs = LiveJobs()
         self._rng = rng if rng is not None else np.random.default_rng()
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
         self.rankings = RankingTasks(store, self.data, self.options, self._rng,
@@ -158,6 +170,35 @@ class Arena:
                    kind: str = "implement") -> int:
         """A live battle: two enabled models drawn by the sampling policy answer the
         rater's own prompt now (through the registry and the generation cache)."""
+        specs, probability = self._draw_live(rater, prompt, kind)
+        answers = self.live.answer(specs, prompt)
+        return self._add_live_battle(rater, prompt, language, kind, answers, probability)
+
+    def begin_live(self, rater: SignedIn, prompt: str, language: str = "python",
+                   kind: str = "implement") -> LiveJob:
+        """:meth:`start_live` in a worker thread: the page streams each answer as it
+        arrives (from the returned job) and then links to the battle."""
+        specs, probability = self._draw_live(rater, prompt, kind)
+        job = self.live_jobs.new(rater.account.id, language, kind)
+
+        def run() -> None:
+            try:
+                answers = self.live.answer(specs, prompt, job.answers.__setitem__)
+                job.battle_id = self._add_live_battle(rater, prompt, language, kind,
+                                                      answers, probability)
+            except FairclimbError as exc:
+                job.error = str(exc)
+            except Exception:  # the rater gets a sentence, the log the traceback
+                logger.exception("live battle %s failed", job.id)
+                job.error = "the models could not answer just now; try again later"
+            finally:
+                job.done.set()
+
+        threading.Thread(target=run, name=f"live-{job.id[:6]}", daemon=True).start()
+        return job
+
+    def _draw_live(self, rater: SignedIn, prompt: str, kind: str
+                   ) -> tuple[list[ModelSpec], float]:
         self.require_briefed(rater)
         if self.data.open_battle(rater.account.id) is not None:
             raise ArenaDenied("finish your open task first")
@@ -171,8 +212,7 @@ class Arena:
             first, second, probability = draw_live_pair(
                 list(specs), pair_stats(self.data.pair_outcomes()),
                 self.data.battles_per_model(), self._rng)
-        answers = self.live.answer([specs[first], specs[second]], prompt)
-        return self._add_live_battle(rater, prompt, language, kind, answers, probability)
+        return [specs[first], specs[second]], probability
 
     def _add_live_battle(self, rater: SignedIn, prompt: str, language: str, kind: str,
                          answers: Sequence[LiveAnswer], probability: float) -> int:

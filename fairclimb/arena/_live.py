@@ -10,13 +10,17 @@ its request, terms and what the provider reported are kept as provenance).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from fairclimb.arena._records import ArenaDenied
 from fairclimb.arena._sampling import PairStats, Pool, pair_probabilities
 from fairclimb.errors import UnknownModelError, UserInputError
 from fairclimb.models import (
@@ -28,7 +32,8 @@ from fairclimb.models import (
 )
 from fairclimb.store import ArenaStore, Store
 
-__all__ = ["LIVE_PARAMS", "LiveAnswer", "LiveModels", "draw_live_pair"]
+__all__ = ["LIVE_PARAMS", "LiveAnswer", "LiveJob", "LiveJobs", "LiveModels",
+           "draw_live_pair"]
 
 LIVE_PARAMS = GenerationParams(temperature=0.7, max_tokens=1024)
 _ENABLED_KEY = "live_models"
@@ -40,6 +45,48 @@ class LiveAnswer:
     model: str
     text: str
     cached: bool
+
+
+@dataclass
+class LiveJob:
+    """A live battle being answered: what has arrived so far, then its battle (or why
+    there is none). Read by the page's event stream while a worker thread fills it."""
+
+    id: str
+    rater_id: int
+    language: str
+    kind: str
+    answers: dict[int, LiveAnswer] = field(default_factory=dict)  # side (0 = A) -> answer
+    battle_id: int | None = None
+    error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+
+
+class LiveJobs:
+    """The live battles of this server process (a job lives for an hour)."""
+
+    _TTL_S = 3600.0
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, LiveJob] = {}
+        self._lock = threading.Lock()
+
+    def new(self, rater_id: int, language: str, kind: str) -> LiveJob:
+        job = LiveJob(secrets.token_urlsafe(16), rater_id, language, kind)
+        with self._lock:
+            now = time.monotonic()
+            for old in [k for k, j in self._jobs.items() if now - j.started > self._TTL_S]:
+                del self._jobs[old]
+            self._jobs[job.id] = job
+        return job
+
+    def get(self, rater_id: int, job_id: str) -> LiveJob:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None or job.rater_id != rater_id:
+            raise ArenaDenied("this live task is not yours, or it has expired")
+        return job
 
 
 class LiveModels:
@@ -70,10 +117,13 @@ class LiveModels:
         specs = [self.store.get_model(name) for name in self.enabled()]
         return [spec for spec in specs if spec is not None]
 
-    def answer(self, specs: Sequence[ModelSpec], prompt: str) -> list[LiveAnswer]:
-        """Each model's answer to *prompt*, asked concurrently, through the cache."""
+    def answer(self, specs: Sequence[ModelSpec], prompt: str,
+               on_answer: Callable[[int, LiveAnswer], None] | None = None
+               ) -> list[LiveAnswer]:
+        """Each model's answer to *prompt*, asked concurrently, through the cache;
+        *on_answer* is told (index, answer) as each arrives."""
         check_prompt(prompt)
-        calls = _answer_all(self.store, specs, prompt, self.environ)
+        calls = _answer_all(self.store, specs, prompt, self.environ, on_answer)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -109,9 +159,16 @@ def draw_live_pair(models: Sequence[str], stats: dict[tuple[str, str], PairStats
 
 
 async def _answer_all(store: Store, specs: Sequence[ModelSpec], prompt: str,
-                      environ: Mapping[str, str]) -> list[LiveAnswer]:
-    return list(await asyncio.gather(*(_answer(store, spec, prompt, environ)
-                                       for spec in specs)))
+                      environ: Mapping[str, str],
+                      on_answer: Callable[[int, LiveAnswer], None] | None
+                      ) -> list[LiveAnswer]:
+    async def one(index: int, spec: ModelSpec) -> LiveAnswer:
+        answer = await _answer(store, spec, prompt, environ)
+        if on_answer is not None:
+            on_answer(index, answer)
+        return answer
+
+    return list(await asyncio.gather(*(one(i, spec) for i, spec in enumerate(specs))))
 
 
 async def _answer(store: Store, spec: ModelSpec, prompt: str,

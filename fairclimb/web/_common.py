@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from fairclimb.arena import LABELS, Arena, ArenaDenied, SignedIn
 from fairclimb.errors import FairclimbError
 from fairclimb.web._render import highlighted
-from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE
+from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE, SIGNED_IN
 
 __all__ = ["arena_of", "check_pre_csrf", "public_base", "render", "set_session_cookie",
            "signed_in"]
@@ -32,7 +32,11 @@ def arena_of(request: Request) -> Arena:
 
 
 def signed_in(request: Request) -> SignedIn:
-    """The session of the request's cookie, or NotSignedIn (a redirect to sign in)."""
+    """The session of the request's cookie, or NotSignedIn (a redirect to sign in);
+    read once per request (BodyLimits may have read it before the body)."""
+    checked = request.scope.get("state", {}).get(SIGNED_IN)
+    if isinstance(checked, SignedIn):
+        return checked
     return arena_of(request).accounts.session(request.cookies.get(SESSION_COOKIE))
 
 

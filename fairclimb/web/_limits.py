@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairclimb.errors import FairclimbError, UserInputError
-from fairclimb.web._security import SESSION_COOKIE
+from fairclimb.web._security import SESSION_COOKIE, SIGNED_IN
 
 __all__ = ["API_CAP", "BodyLimits", "FORM_CAP", "UnsupportedBody", "VOTE_CAP"]
 
@@ -124,8 +124,9 @@ def _unauthenticated(scope: Scope, headers: dict[str, str]) -> _Refusal | None:
             scheme, _, token = headers.get("authorization", "").partition(" ")
             arena.accounts.check_api_token(token.strip() if scheme.lower() == "bearer"
                                            else None)
-        else:
-            arena.accounts.session(_cookie(headers.get("cookie", "")))
+        else:  # kept for the route: one session lookup per request, not two
+            scope.setdefault("state", {})[SIGNED_IN] = arena.accounts.session(
+                _cookie(headers.get("cookie", "")))
     except FairclimbError as exc:
         if scope["path"].startswith("/api/"):
             return _Refusal(401, str(exc))

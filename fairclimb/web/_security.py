@@ -8,6 +8,7 @@ __all__ = ["APP_CSP", "FRAME_CSP", "FRAME_GUARD", "SESSION_COOKIE", "SecurityHea
            "guarded_answer"]
 
 SESSION_COOKIE = "fc_session"
+SIGNED_IN = "fairclimb_signed_in"  # request state: the session BodyLimits checked
 PRE_CSRF_COOKIE = "fc_csrf"  # double-submit token of the forms shown before signing in
 
 # App pages: only our own files, no inline script or style, no plug-ins, no framing.

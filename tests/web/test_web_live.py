@@ -67,8 +67,14 @@ def test_a_live_battle_end_to_end(browser: Any, server: Running, live: FakeOpenA
     page.set_default_timeout(15_000)
     try:
         _join(page, server, "live-rita")
+        live.set_delay(1.5)  # long enough to see the page before the answers
         page.fill("#live-form textarea[name=prompt]", "Write a function that says hello.")
         page.click("#start-live")
+        page.wait_for_url(re.compile(r".*/live/[\w-]+$"))
+        assert "Waiting" in page.inner_text("#live-a")  # the page came first
+        page.wait_for_selector("#live-a .highlight, #live-a pre")  # swapped in by SSE
+        assert "live-" in page.inner_text("#live-a") + page.inner_text("#live-b")
+        page.click("#go-vote")
         page.wait_for_url(re.compile(r".*/battles/\d+$"))
         page.wait_for_selector("#vote-form")
         answers = page.inner_text("#answer-a") + page.inner_text("#answer-b")
