@@ -18,6 +18,7 @@ from fairclimb.arena._battle_io import (
 from fairclimb.arena._battles import Arena, BriefingRequired, PayRow, VoteResult
 from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
+from fairclimb.arena._controls import pay_csv
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
 from fairclimb.arena._executed import ExecutionReport, TestAgreement
 from fairclimb.arena._export import ExportOptions
@@ -132,6 +133,7 @@ __all__ = [
     "pair_probabilities",
     "pair_stats",
     "parse_anchor",
+    "pay_csv",
     "ranking_pairs",
     "rate_table",
     "rater_quality",

@@ -187,6 +187,10 @@ class Accounts:
                                  "list them with 'fairclimb arena credentials'")
         return revoked
 
+    def account_states(self) -> list[tuple[str, str, bool]]:
+        """Every account as (username, role, disabled)."""
+        return self._store.account_states()
+
     def set_disabled(self, username: str, disabled: bool) -> AccountRecord:
         """Disable an account (its sessions end, it cannot sign in) or enable it."""
         account = self._existing(username)

@@ -22,6 +22,7 @@ from fairclimb.arena._agreement import Agreement, agreement
 from fairclimb.arena._battle_io import Battle, Winner
 from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._briefing import Briefing, BriefingText
+from fairclimb.arena._controls import Controls
 from fairclimb.arena._executed import (
     ExecutionReport,
     TestAgreement,
@@ -126,6 +127,7 @@ class Arena:
         self._votes = RateLimiter(self.options.votes_per_minute)
         self._battles = RateLimiter(self.options.battles_per_minute)
         self.reviews = Reviews(self.data)
+        self.controls = Controls(self.data)
 
     # -- raters ------------------------------------------------------------------------
 
@@ -145,6 +147,7 @@ class Arena:
         open_id = self.data.open_battle(rater.account.id)
         if open_id is not None:
             return open_id
+        self.require_open()
         if not self._battles.allow(rater.account.id):
             raise RateLimited("too many new tasks in a minute; wait a little")
         with self._draw_lock:
@@ -241,7 +244,8 @@ class Arena:
         """The answers this rater was never shown: once a vote reveals the models, a
         repeated answer would tell the rater whose it is."""
         seen = self.data.seen_samples(rater_id)
-        return Pool.of([row for row in self.data.sample_pool() if row[0] not in seen],
+        return Pool.of([row for row in self.controls.drawable(self.data.sample_pool())
+                        if row[0] not in seen],
                        self.data.answer_hashes())
 
     def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
@@ -402,10 +406,29 @@ class Arena:
         report.warnings.extend(supply_warnings(pool, self.options.votes_wanted_per_rater))
         return report
 
-    def pay(self) -> list[PayRow]:
+    def pay(self, start: datetime | None = None, end: datetime | None = None
+            ) -> list[PayRow]:
         """Each account's tasks, paid time (the union of its task intervals) and pay
-        owed at the rate and currency in force when each task was done."""
-        return pay_rows(self.data.rater_activity(), self.data.votes())
+        owed at the rate and currency in force when each task was done; with a period,
+        only the tasks whose vote fell in [start, end)."""
+        if start is not None and end is not None and start >= end:
+            raise UserInputError("the pay period must end after it starts")
+        votes = [v for v in self.data.votes() if (start is None or v.created_at >= start)
+                 and (end is None or v.created_at < end)]
+        return pay_rows(self.data.rater_activity(), votes)
+
+    def require_open(self) -> None:
+        """New tasks only while the admin has not paused the arena."""
+        if self.controls.paused():
+            raise ArenaDenied("the admin has paused the arena; your votes so far are saved "
+                              "and paid — come back when it reopens")
+
+    def require_leaderboard(self, viewer: SignedIn) -> None:
+        """In a private study only admins see the leaderboard (raters would learn which
+        model is ahead, and vote with it)."""
+        if self.controls.private() and viewer.account.role != Role.ADMIN:
+            raise ArenaDenied("the leaderboard of this study is private; the admin will "
+                              "share the results")
 
     def current_briefing(self) -> BriefingText | None:
         return self.briefing.current()

@@ -46,7 +46,8 @@ def pay_rows(activity: Sequence[RaterActivity], votes: Sequence[VoteRow]) -> lis
     for account in activity:
         seconds, owed = _paid(by_rater.get(account.account_id, []))
         rows.append(PayRow(account.username, account.pseudonym, account.role,
-                           account.briefing_version, account.votes, seconds,
+                           account.briefing_version, len(by_rater.get(account.account_id, [])),
+                           seconds,
                            tuple(sorted((c, round(a, 2)) for c, a in owed.items()))))
     return rows
 

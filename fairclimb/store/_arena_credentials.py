@@ -61,6 +61,13 @@ class CredentialStore:
                 session.execute(delete(ArenaSession).where(
                     ArenaSession.account_id == account_id))
 
+    def account_states(self) -> list[tuple[str, str, bool]]:
+        """Every account as (username, role, disabled), by username."""
+        query = select(ArenaAccount.username, ArenaAccount.role, ArenaAccount.disabled_at
+                       ).order_by(ArenaAccount.username)
+        with self.store.transaction("listing accounts") as session:
+            return [(str(u), str(r), d is not None) for u, r, d in session.execute(query)]
+
     def end_sessions(self, account_id: int) -> None:
         with self.store.transaction("ending sessions", write=True) as session:
             session.execute(delete(ArenaSession).where(ArenaSession.account_id == account_id))

@@ -30,7 +30,7 @@ def admin_page(request: Request) -> Response:
         "pay": arena.pay(), "quality": arena.quality(), "briefing": arena.briefing.current(),
         "gold_rate": arena.gold_rate(), "prompts": len(arena.data.prompts()),
         "sampling": arena.sampling(), "shown": {}, "agreement": arena.test_agreement(),
-        "gold_possible": arena.gold_possible()}, user=user)
+        "gold_possible": arena.gold_possible(), "controls": arena.controls}, user=user)
 
 
 @router.get("/sampling", response_class=HTMLResponse)

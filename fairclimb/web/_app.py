@@ -19,8 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from fairclimb.arena import Arena, ArenaOptions, BriefingRequired, NotSignedIn
 from fairclimb.errors import FairclimbError, StoreError, UserInputError
 from fairclimb.store import Store
-from fairclimb.web import _admin, _api, _live, _pages, _rank, _review
+from fairclimb.web import _admin, _api, _controls, _live, _pages, _rank, _review
 from fairclimb.web._common import render
+from fairclimb.web._head import HeadAsGet
 from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
 from fairclimb.web._server import server_config
@@ -40,10 +41,11 @@ def create_app(arena: Arena) -> FastAPI:
     """The web app over ``arena``; the caller owns (and closes) its store."""
     app = FastAPI(title="fairclimb arena", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.arena = arena
+    app.add_middleware(HeadAsGet)  # innermost: the limits and headers see a HEAD as sent
     app.add_middleware(BodyLimits)
     app.add_middleware(SecurityHeaders)  # outermost: on refusals too
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
-    for module in (_pages, _live, _rank, _admin, _review, _api):
+    for module in (_pages, _live, _rank, _admin, _controls, _review, _api):
         app.include_router(module.router)
     app.add_exception_handler(FairclimbError, _on_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_invalid)  # type: ignore[arg-type]

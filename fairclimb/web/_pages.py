@@ -189,6 +189,7 @@ def _filters(language: str, kind: str) -> tuple[str | None, str | None]:
 @router.get("/leaderboard", response_class=HTMLResponse)
 def leaderboard(request: Request, language: str = "", kind: str = "") -> Response:
     user = signed_in(request)
+    arena_of(request).require_leaderboard(user)
     board = arena_of(request).leaderboard(*_filters(language, kind))
     plot = "/leaderboard.svg?" + urlencode({"language": language, "kind": kind})
     return render(request, "leaderboard.html", {
@@ -199,7 +200,7 @@ def leaderboard(request: Request, language: str = "", kind: str = "") -> Respons
 @router.get("/leaderboard.svg")
 def leaderboard_plot(request: Request, language: str = "", kind: str = "") -> Response:
     """The ratings plot as its own document: the page's CSP allows images from 'self'."""
-    signed_in(request)
+    arena_of(request).require_leaderboard(signed_in(request))
     board = arena_of(request).leaderboard(*_filters(language, kind))
     models = board.ratings.models if board.ratings else ()
     return Response(render_ratings_svg(models), media_type="image/svg+xml",

@@ -78,3 +78,25 @@ def test_invite_links_never_trust_the_host_header(server: Running) -> None:
     assert made.status_code == 200
     assert "evil.example" not in made.text
     assert f"{server.url}/invite/" in made.text
+
+
+def test_the_access_page_revokes_tokens_and_disables_accounts(server: Running) -> None:
+    from arena_seed import ADMIN
+    from helpers import login_client
+
+    token = server.arena.accounts.api_token("page-token")
+    rater = invited_client(server, "access-victim")
+    admin = login_client(server, *ADMIN)
+    page = admin.get("/admin/access")
+    assert page.status_code == 200 and "page-token" in page.text and token not in page.text
+    ref = next(r.ref for r in server.arena.accounts.credentials() if r.label == "page-token")
+    assert admin.post("/admin/access/revoke", data={
+        "csrf": csrf_of(page.text), "ref": ref}).status_code == 303
+    assert httpx.get(f"{server.url}/api/votes",
+                     headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert admin.post("/admin/access/account", data={
+        "csrf": csrf_of(page.text), "username": "access-victim",
+        "action": "disable"}).status_code == 303
+    assert rater.get("/battle").status_code == 303  # signed out: to the sign-in page
+    assert "disabled" in admin.get("/admin/access").text
+    assert rater.get("/admin/access").status_code in (303, 403)

@@ -81,3 +81,29 @@ def test_raters_cannot_see_the_review(server: Running) -> None:
     rater.close()
     anonymous = httpx.get(f"{server.url}/admin/review", follow_redirects=False)
     assert anonymous.status_code in (303, 401)
+
+
+def test_the_admin_pauses_and_reopens_in_the_browser(browser: Any, server: Running) -> None:
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/login")
+    page.fill("input[name=username]", ADMIN[0])
+    page.fill("input[name=password]", ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto("/admin")
+    _submit(page, "#pause")
+    assert page.inner_text("#state").startswith("paused")
+    assert server.arena.controls.paused()
+    _submit(page, "#private")
+    assert page.inner_text("#visibility").startswith("private")
+    _submit(page, "#pause")
+    _submit(page, "#private")
+    context.close()
+    assert not server.arena.controls.paused() and not server.arena.controls.private()
+
+
+def _submit(page: Any, button: str) -> None:
+    with page.expect_navigation():
+        page.click(button)
