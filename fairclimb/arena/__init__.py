@@ -26,6 +26,7 @@ from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedbac
 from fairclimb.arena._generations import GenerationFilter, GenerationImport
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._live import LiveJob
+from fairclimb.arena._pay import pay_rows
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
 from fairclimb.arena._rankings import RankingTasks, ranking_pairs
 from fairclimb.arena._ratings import (
@@ -134,6 +135,7 @@ __all__ = [
     "pair_stats",
     "parse_anchor",
     "pay_csv",
+    "pay_rows",
     "ranking_pairs",
     "rate_table",
     "rater_quality",

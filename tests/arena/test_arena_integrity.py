@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import itertools
 import threading
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pg import fresh_database
 from sqlalchemy import func, select, update
 
 from fairclimb.arena import (
@@ -18,10 +23,11 @@ from fairclimb.arena import (
     Role,
     SignedIn,
     battle_records,
+    pay_rows,
     rater_quality,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.store import SampleIn, Store, VoteRow
+from fairclimb.store import RaterActivity, SampleIn, Store, VoteRow
 from fairclimb.store._arena_tables import ArenaBattle, ArenaVote
 
 _FAST = ArenaOptions(votes_per_minute=10_000, battles_per_minute=10_000,
@@ -49,9 +55,16 @@ def _open_battles(store: Store, rater_id: int) -> int:
             ArenaBattle.rater_id == rater_id, ArenaBattle.voted.is_(False))) or 0)
 
 
-def test_concurrent_starts_give_one_open_task(tmp_path: Path) -> None:
-    """Two server processes (two Arena objects on one file), eight threads each."""
-    db = str(tmp_path / "a.db")
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_concurrent_starts_give_one_open_task(tmp_path: Path, kind: str) -> None:
+    """Two server processes (two Arena objects on one database), eight threads each."""
+    with ExitStack() as stack:
+        db = (stack.enter_context(fresh_database()) if kind == "postgres"
+              else str(tmp_path / "a.db"))
+        _race(db)
+
+
+def _race(db: str) -> None:
     with Store.open(db) as one, Store.open(db) as two:
         arenas = [Arena(one, _FAST, np.random.default_rng(1)),
                   Arena(two, _FAST, np.random.default_rng(2))]
@@ -169,3 +182,24 @@ def test_informed_partisan_votes_are_excluded_and_flagged() -> None:
     records = battle_records(votes, quality)
     assert all("had seen one of these answers" in r.reason for r in records[1:7])
     assert "had seen" not in records[0].reason
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 1800)), max_size=30))
+def test_paid_time_is_the_measure_of_the_union(spans: list[tuple[int, int]]) -> None:
+    """Whatever the overlaps: paid seconds = the union's length, never more."""
+    votes = [_row(1, "tie", "m1", "m2", 2 * i + 1, 2 * i + 2, seconds=float(length),
+                  minute=0) for i, (_, length) in enumerate(spans)]
+    votes = [replace(v, created_at=_T0 + timedelta(seconds=end + length))
+             for v, (end, length) in zip(votes, spans, strict=True)]
+    activity = [RaterActivity(1, "r", "rater-1", "rater", 1, len(votes),
+                              sum(v.seconds for v in votes))]
+    (row,) = pay_rows(activity, votes)
+    merged: list[list[int]] = []
+    for start, stop in sorted((end, end + length) for end, length in spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    assert row.seconds == pytest.approx(sum(b - a for a, b in merged))
+    owed = dict(row.owed).get("USD", 0.0)  # 60 an hour: a cent a minute, rounded
+    assert owed == pytest.approx(row.seconds / 60, abs=0.01)
