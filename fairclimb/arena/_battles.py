@@ -169,6 +169,21 @@ class Arena:
                 probability=draw.probability, gold_winner=draw.gold_winner,
                 served_at=_now()))
 
+    def skip(self, rater: SignedIn, battle_id: int) -> None:
+        """"Can't judge": the open task closes without a vote (unpaid: pay is per vote)
+        and its answers are not shown to this rater again."""
+        if not self.data.skip_battle(battle_id, rater.account.id):
+            raise ArenaDenied("this task is not yours or it is already closed")
+
+    def task_number(self, battle: BattleView) -> int:
+        """Tasks are numbered per rater: a global id would tell them the study's size."""
+        return self.data.task_number(battle.id, battle.rater_id)
+
+    def own_pay(self, rater: SignedIn) -> PayRow | None:
+        """The rater's own tasks, paid time and earnings."""
+        return next((row for row in self.pay() if row.username == rater.account.username),
+                    None)
+
     def start_live(self, rater: SignedIn, prompt: str, language: str = "python",
                    kind: str = "implement") -> int:
         """A live battle: two enabled models drawn by the sampling policy answer the

@@ -309,6 +309,23 @@ class ArenaStore(CredentialStore):
         with self.store.transaction("finding an open battle") as session:
             return session.scalar(query)
 
+    def skip_battle(self, battle_id: int, rater_id: int) -> bool:
+        """Close the rater's open battle without a vote ("can't judge"); False if it is
+        not theirs or not open. Its answers stay seen: never shown to them again."""
+        query = (update(ArenaBattle).where(ArenaBattle.id == battle_id,
+                                           ArenaBattle.rater_id == rater_id,
+                                           ArenaBattle.voted.is_(False))
+                 .values(voted=True))
+        with self.store.transaction("skipping a battle", write=True) as session:
+            return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+    def task_number(self, battle_id: int, rater_id: int) -> int:
+        """The battle's place among its rater's tasks (1 for their first)."""
+        query = select(func.count()).select_from(ArenaBattle).where(
+            ArenaBattle.rater_id == rater_id, ArenaBattle.id <= battle_id)
+        with self.store.transaction("numbering a task") as session:
+            return int(session.scalar(query) or 0)
+
     def add_battle(self, battle: NewBattle) -> int:
         """Open the battle, or return the rater's open one: the database holds at most
         one open battle per rater (a partial unique index), so concurrent requests from

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fairclimb.arena import Arena, ArenaOptions, BriefingRequired, NotSignedIn
 from fairclimb.errors import FairclimbError, StoreError, UserInputError
 from fairclimb.store import Store
-from fairclimb.web import _access, _admin, _api, _controls, _live, _pages, _rank, _review
+from fairclimb.web import _access, _admin, _api, _controls, _live, _pages, _rank, _rater, _review
 from fairclimb.web._common import render
 from fairclimb.web._head import HeadAsGet
 from fairclimb.web._limits import BodyLimits
@@ -45,7 +45,7 @@ def create_app(arena: Arena) -> FastAPI:
     app.add_middleware(BodyLimits)
     app.add_middleware(SecurityHeaders)  # outermost: on refusals too
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
-    for module in (_pages, _live, _rank, _admin, _controls, _access, _review, _api):
+    for module in (_pages, _rater, _live, _rank, _admin, _controls, _access, _review, _api):
         app.include_router(module.router)
     app.add_exception_handler(FairclimbError, _on_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_invalid)  # type: ignore[arg-type]

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fairclimb.arena import ArenaDenied, NotSignedIn, render_ratings_svg
+from fairclimb.arena import (
+    AlreadyVoted,
+    ArenaDenied,
+    NotSignedIn,
+    RateLimited,
+    render_ratings_svg,
+)
+from fairclimb.errors import UserInputError
 from fairclimb.web._common import (
     arena_of,
     check_pre_csrf,
@@ -41,11 +48,33 @@ async def vote(request: Request, battle_id: BattleId) -> Response:
         raise UnsupportedBody("send the vote as the page's form does (urlencoded)")
     form = await run_in_threadpool(_parse, await request.body())
     user.check_csrf(_one(form, "csrf"))
-    await run_in_threadpool(
-        arena_of(request).vote, user, battle_id, _one(form, "winner"),
-        form.get("labels_a", []), form.get("labels_b", []), _one(form, "comment"),
-        _one(form, "correction"))
+    winner, comment, correction = (_one(form, "winner"), _one(form, "comment"),
+                                   _one(form, "correction"))
+    labels_a, labels_b = form.get("labels_a", []), form.get("labels_b", [])
+    try:
+        await run_in_threadpool(arena_of(request).vote, user, battle_id, winner, labels_a,
+                                labels_b, comment, correction)
+    except AlreadyVoted:
+        raise  # the first vote stands: nothing entered to keep
+    except (UserInputError, RateLimited) as refused:
+        entered: dict[str, object] = {"winner": winner, "labels_a": labels_a,
+                                      "labels_b": labels_b, "comment": comment,
+                                      "correction": correction}
+        # the page again, with what the rater wrote and why it was not taken
+        return await run_in_threadpool(_battle_again, request, battle_id, entered,
+                                       str(refused), 429 if isinstance(refused, RateLimited)
+                                       else 400)
     return RedirectResponse(f"/battles/{battle_id}", status_code=303)
+
+
+def _battle_again(request: Request, battle_id: int, entered: dict[str, object],
+                  error: str, status: int) -> Response:
+    user = signed_in(request)
+    arena = arena_of(request)
+    battle = arena.battle(user, battle_id)
+    return render(request, "battle.html", {
+        "battle": battle, "verdicts": None, "entered": entered, "error": error,
+        "number": arena.task_number(battle)}, status=status, user=user)
 
 
 def _parse(body: bytes) -> dict[str, list[str]]:
@@ -162,7 +191,8 @@ def battle_page(request: Request, battle_id: BattleId) -> Response:
     arena = arena_of(request)
     battle = arena.battle(user, battle_id)
     return render(request, "battle.html", {
-        "battle": battle, "verdicts": arena.shown_verdicts(user, battle_id)}, user=user)
+        "battle": battle, "verdicts": arena.shown_verdicts(user, battle_id),
+        "entered": {}, "error": None, "number": arena.task_number(battle)}, user=user)
 
 
 @router.get("/battles/{battle_id}/render/{side}")
