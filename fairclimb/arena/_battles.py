@@ -220,6 +220,7 @@ class Arena:
         self.require_briefed(rater)
         if self.data.open_battle(rater.account.id) is not None:
             raise ArenaDenied("finish your open task first")
+        self.require_open()
         if kind not in _KINDS:
             raise UserInputError(f"unknown task kind {kind!r}; use one of {', '.join(_KINDS)}")
         check_prompt(prompt)
