@@ -64,10 +64,10 @@ def _join(page: Any, server: Running, username: str) -> None:
 def test_a_live_battle_end_to_end(browser: Any, server: Running, live: FakeOpenAI) -> None:
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # the machine is shared: generous, not tight
     try:
         _join(page, server, "live-rita")
-        live.set_delay(1.5)  # long enough to see the page before the answers
+        live.set_delay(2.5)  # long enough to see the page before the answers
         page.fill("#live-form textarea[name=prompt]", "Write a function that says hello.")
         page.click("#start-live")
         page.wait_for_url(re.compile(r".*/live/[\w-]+$"))
