@@ -87,3 +87,17 @@ def test_several_raters_on_one_battle_when_the_admin_asks(tmp_path: Path) -> Non
         assert (found.battles, found.ratings) == (1, 3)
         [row] = [r for r in arena.review() if r.vote.battle_id == battle]
         assert row.raters_wanted == 3
+
+
+def test_pay_csv_quotes_what_a_spreadsheet_would_run() -> None:
+    from datetime import UTC, datetime
+
+    from fairclimb.arena import PayRow, pay_csv
+
+    rows = [PayRow("=HYPERLINK(1)", "rater-1", "rater", 1, 2, 90.0, (("EUR", 0.75),)),
+            PayRow("ann", "rater-2", "rater", 1, 0, 0.0, ())]
+    text = pay_csv(rows, datetime(2026, 12, 1, tzinfo=UTC), None)
+    lines = text.splitlines()
+    assert lines[0].startswith("period_start,period_end,username")
+    assert lines[1] == "2026-12-01T00:00:00+00:00,,'=HYPERLINK(1),rater-1,rater,2,1.50,EUR,0.75"
+    assert lines[2].endswith("ann,rater-2,rater,0,0.00,,0.00")
