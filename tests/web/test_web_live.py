@@ -112,3 +112,26 @@ def test_only_enabled_registered_models_answer(server: Running, live: FakeOpenAI
     battle = server.arena.battle(rater, battle_id)
     assert {battle.model_a, battle.model_b} == {"live-alpha", "live-gamma"}
     assert 0 < battle.probability <= 1
+
+
+def test_a_live_webdev_answer_runs_in_the_sandboxed_frame(browser: Any, server: Running,
+                                                          live: FakeOpenAI) -> None:
+    live.set_responder(lambda r: '<p id="p">static</p><script>document.getElementById('
+                                 f'"p").textContent = "ran:" + {r["model"]!r};</script>')
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        _join(page, server, "live-webdev")
+        page.fill("#live-form textarea[name=prompt]", "A page that says which model made it.")
+        page.select_option("#live-form select[name=language]", "html")
+        page.select_option("#live-form select[name=kind]", "webdev")
+        page.click("#start-live")
+        page.click("#go-vote")
+        page.wait_for_url(re.compile(r".*/battles/\d+$"))
+        for side in ("a", "b"):
+            frame = page.frame_locator(f"#answer-{side} iframe")
+            assert frame.locator("#p").inner_text().startswith("ran:live-")  # live, sandboxed
+            assert page.get_attribute(f"#answer-{side} iframe", "sandbox") == "allow-scripts"
+    finally:
+        context.close()
