@@ -40,7 +40,7 @@ def ranking_records(views: Sequence[RankingView], fast_seconds: float) -> list[B
     for view in views:
         if view.ranks is None or view.ranked_at is None:
             continue
-        fast = view.seconds is not None and view.seconds < fast_seconds * len(view.ranks)
+        fast = _fast(view, fast_seconds)
         weight = 1.0 / (len(view.ranks) - 1)
         for i, j, winner in ranking_pairs(view.ranks):
             out.append(BattleRecord(
@@ -57,7 +57,7 @@ def ranking_votes(views: Sequence[RankingView], fast_seconds: float) -> list[Vot
     for view in views:
         if view.ranks is None or view.ranked_at is None:
             continue
-        fast = view.seconds is not None and view.seconds < fast_seconds * len(view.ranks)
+        fast = _fast(view, fast_seconds)
         for i, j, winner in ranking_pairs(view.ranks):
             out.append(Vote(
                 prompt=view.prompt, answer_a=view.answers[i], answer_b=view.answers[j],
@@ -139,9 +139,18 @@ class RankingTasks:
         return ranking_votes(self.rankings.submitted(), self.options.fast_vote_seconds)
 
     def explanation_scores(self) -> dict[str, tuple[float, int]]:
-        """Each model's mean explanation score (1-5) and how many answers were scored."""
+        """Each model's mean explanation score (1-5) and how many answers were scored
+        (rankings done too fast to have read the answers are left out)."""
         scores: dict[str, list[int]] = defaultdict(list)
         for view in self.rankings.submitted():
+            if _fast(view, self.options.fast_vote_seconds):
+                continue
             for model, score in zip(view.models, view.explanation or (), strict=False):
                 scores[model].append(score)
         return {m: (float(np.mean(s)), len(s)) for m, s in sorted(scores.items())}
+
+
+def _fast(view: RankingView, fast_seconds: float) -> bool:
+    """Faster than the fast-vote time per answer: not read, so not counted."""
+    return (view.seconds is not None and view.ranks is not None
+            and view.seconds < fast_seconds * len(view.ranks))

@@ -224,7 +224,8 @@ def leaderboard(request: Request, language: str = "", kind: str = "") -> Respons
     plot = "/leaderboard.svg?" + urlencode({"language": language, "kind": kind})
     return render(request, "leaderboard.html", {
         "board": board, "language": language, "kind": kind, "plot": plot,
-        "pass_rates": arena_of(request).pass_rates()}, user=user)
+        "pass_rates": arena_of(request).pass_rates(),
+        "explanations": arena_of(request).rankings.explanation_scores()}, user=user)
 
 
 @router.get("/leaderboard.svg")

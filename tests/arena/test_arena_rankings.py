@@ -124,6 +124,7 @@ def test_a_ranking_done_in_no_time_is_flagged_and_left_out(arena: Arena) -> None
     strict = Arena(arena.data.store)  # the default fast-vote threshold
     assert all(r.excluded and r.reason.startswith("fast ranking")
                for r in strict.rankings.records())
+    assert strict.rankings.explanation_scores() == {}  # not read, so not scored
     counts = import_arena_feedback(arena.data.store, "ranked")
     assert (counts["flagged_left_out"], counts["added"]) == (3, 0)
 

@@ -67,3 +67,16 @@ def test_rank_three_answers_in_the_browser(browser: Any, server: Running) -> Non
         context.close()
     pairs = [r for r in server.arena.rankings.records() if r.judge == task.judge]
     assert len(pairs) == 3
+    admin_view = browser.new_context(base_url=server.url)
+    try:
+        board = admin_view.new_page()
+        token = server.arena.accounts.invite(Role.RATER)
+        board.goto(f"/invite/{token}")
+        board.fill("input[name=username]", "rank-viewer")
+        board.fill("input[name=password]", PASSWORD)
+        board.click("button[type=submit]")
+        board.goto("/leaderboard")
+        text = board.inner_text("#leaderboard")
+        assert "Explanation (1-5)" in text
+    finally:
+        admin_view.close()
