@@ -13,6 +13,7 @@ from rich.console import Console
 from fairclimb.arena import (
     Arena,
     ArenaOptions,
+    ExecutionReport,
     ExportOptions,
     GenerationFilter,
     Role,
@@ -109,16 +110,24 @@ def import_generations_command(
                                               help="Only answers to this suite's tasks.")] = None,
     run: Annotated[Path | None, typer.Option(
         "--run", help="Only the answers of this 'fairclimb generate' output directory.")] = None,
+    run_tests: Annotated[bool, typer.Option(
+        "--run-tests/--no-run-tests",
+        help="Then run the answers against their tasks' tests (verdicts for raters "
+        "after the vote, and for gold checks).")] = True,
     db: DbOption = None,
 ) -> None:
     """Make the store's generations (fairclimb generate) answers the arena can show:
     raters see the task's prompt and the extracted code, not our instruction and the
     raw reply."""
-    with Store.open(load_settings(db=db).db) as store:
-        done = Arena(store).import_generations(GenerationFilter(model, suite, run))
-    Console().print(f"imported {done.added} new answers ({done.matched} matched a task; "
-                    f"{done.unmatched} calls matched no task and were left out)",
-                    highlight=False)
+    settings = load_settings(db=db)
+    with Store.open(settings.db) as store:
+        arena = Arena(store)
+        done = arena.import_generations(GenerationFilter(model, suite, run))
+        Console().print(f"imported {done.added} new answers ({done.matched} matched a "
+                        f"task; {done.unmatched} calls matched no task and were left out)",
+                        highlight=False)
+        if run_tests:
+            _print_tests(arena.execute_answers(eval_options(settings)))
 
 
 def import_command(
@@ -160,7 +169,10 @@ def run_tests_command(
     sandbox and store the verdicts: raters see them after the vote, gold checks use them."""
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     with Store.open(settings.db) as store:
-        report = Arena(store).execute_answers(eval_options(settings))
+        _print_tests(Arena(store).execute_answers(eval_options(settings)))
+
+
+def _print_tests(report: ExecutionReport) -> None:
     console = Console()
     for line in report.skipped:
         console.print(f"[yellow]skipped {line}[/]", highlight=False)
