@@ -53,6 +53,10 @@ class ArenaOptions:
     header_timeout_seconds: float = 10.0  # a request's headers must arrive within this
     keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
     max_connections: int = 1000  # connections and requests at once; beyond, 503
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated addresses):
+    # behind one, every client would otherwise share the proxy's address, and the
+    # per-address sign-in limit would lock everyone out at once.
+    forwarded_allow_ips: str | None = None
 
 
 class NotSignedIn(FairclimbError):

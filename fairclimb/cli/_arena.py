@@ -47,6 +47,9 @@ def serve_command(
     public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Where raters reach the arena (https://arena.example.org), "
         "for invite links; the Host header is never trusted.")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="The reverse proxy's address(es), comma-separated: "
+        "their X-Forwarded-For names the client (sign-in limits per address).")] = None,
 ) -> None:
     """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db)."""
     from fairclimb.web import serve
@@ -56,7 +59,8 @@ def serve_command(
                     highlight=False)
     serve(settings.db, host, port, ArenaOptions(secure_cookies=secure_cookies,
                                                 votes_per_minute=votes_per_minute,
-                                                public_url=public_url),
+                                                public_url=public_url,
+                                                forwarded_allow_ips=forwarded_allow_ips),
           environ=os.environ)  # the API keys of models enabled for live battles
 
 

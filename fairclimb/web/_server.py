@@ -32,7 +32,9 @@ def server_config(app: Any, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                           http=protocol, timeout_keep_alive=options.keep_alive_seconds,
                           limit_concurrency=options.max_connections,
-                          h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+                          h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                          proxy_headers=options.forwarded_allow_ips is not None,
+                          forwarded_allow_ips=options.forwarded_allow_ips or "")
 
 
 class _HeaderTimeoutH11(H11Protocol):

@@ -98,3 +98,24 @@ def test_argon2_runs_a_bounded_number_at_once(tmp_path: Path) -> None:
 def test_look_alike_usernames_are_refused(signin_server: Running, name: str) -> None:
     with pytest.raises(UserInputError):
         signin_server.arena.accounts.create(name, "a-password-123", Role.RATER)
+
+
+def test_behind_a_proxy_the_limit_is_per_client(tmp_path: Path) -> None:
+    """With the proxy's address trusted, X-Forwarded-For names the client: one client's
+    failures do not lock out the others (all of whom come from the proxy)."""
+    options = ArenaOptions(gold_rate=0.0, signin_failures_per_address=3,
+                           forwarded_allow_ips="127.0.0.1")
+    with Store.open(str(tmp_path / "a.db")) as store:
+        arena = Arena(store, options, np.random.default_rng(1))
+        seed(arena)
+        with running(arena) as server:
+            def attempt(client: str, username: str, password: str) -> int:
+                http = httpx.Client(base_url=server.url, timeout=30,
+                                    headers={"x-forwarded-for": client})
+                page = http.get("/login")
+                return http.post("/login", data={"username": username, "password": password,
+                                                 "csrf": csrf_of(page.text)}).status_code
+
+            assert [attempt("10.0.0.1", f"guess-{i}", "wrong-password")
+                    for i in range(4)] == [401, 401, 401, 429]
+            assert attempt("10.0.0.2", *ADMIN) == 303
