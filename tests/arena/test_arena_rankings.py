@@ -4,6 +4,7 @@ pairwise outcomes for the ratings and preferences for data (through the record g
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pg import fresh_database
 
 from fairclimb.arena import (
     AlreadyVoted,
@@ -49,9 +51,16 @@ def test_pairs_agree_with_the_places(ranks: list[int]) -> None:
                           "model_a" if ranks[i] < ranks[j] else "model_b")
 
 
-@pytest.fixture
-def arena(tmp_path: Path) -> Arena:
-    store = Store.open(str(tmp_path / "rank.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def arena(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Arena]:
+    if request.param == "sqlite":
+        yield _filled(Store.open(str(tmp_path / "rank.db")))
+    else:
+        with fresh_database() as url, Store.open(url) as store:
+            yield _filled(store)
+
+
+def _filled(store: Store) -> Arena:
     arena = Arena(store, _OPTIONS, np.random.default_rng(0))
     arena.briefing.publish(20.0, "USD", "the test team")
     arena.import_samples([
