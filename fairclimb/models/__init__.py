@@ -10,6 +10,7 @@ from fairclimb.errors import UnknownModelError
 from fairclimb.models._backend import ModelBackend, known_backends, open_backend, validate_spec
 from fairclimb.models._backends.openai import OpenAIBackend
 from fairclimb.models._retry import RetryPolicy, parse_retry_after
+from fairclimb.models._stream import StreamingBackend, TextSink
 from fairclimb.models._types import (
     ApiStyle,
     Completion,
@@ -30,7 +31,9 @@ __all__ = [
     "ModelSpec",
     "OpenAIBackend",
     "RetryPolicy",
+    "StreamingBackend",
     "Terms",
+    "TextSink",
     "UnknownModelError",
     "known_backends",
     "open_backend",

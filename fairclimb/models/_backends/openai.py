@@ -1,10 +1,12 @@
 """Any OpenAI-compatible HTTP endpoint (vLLM, Ollama, llama.cpp server, OpenAI, LiteLLM…).
 
 Chat models get ``POST {base_url}/chat/completions``, completion models
-``POST {base_url}/completions``. 429, 5xx, timeouts, connection failures and answers
-that are not the expected JSON are retried under the :class:`RetryPolicy`; other
-4xx answers are final. The API key travels only in the Authorization header and is
-scrubbed from every message this module writes.
+``POST {base_url}/completions``; :meth:`OpenAIBackend.stream` asks for ``stream: true``
+and reads the server-sent ``data:`` chunks up to ``data: [DONE]``. 429, 5xx, timeouts,
+connection failures and answers that are not the expected JSON are retried under the
+:class:`RetryPolicy` (a stream only before its first piece); other 4xx answers are
+final. The API key travels only in the Authorization header and is scrubbed from every
+message this module writes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from yarl import URL
 
 from fairclimb.errors import ProviderError
 from fairclimb.models._retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from fairclimb.models._stream import StreamState, TextSink
 from fairclimb.models._types import ApiStyle, Completion, CompletionRequest, ModelSpec
 
 __all__ = ["OpenAIBackend", "create"]
@@ -96,17 +99,37 @@ class OpenAIBackend:
         return self._client
 
     async def complete(self, request: CompletionRequest) -> Completion:
+        return await self._attempts(request, None)
+
+    async def stream(self, request: CompletionRequest, on_text: TextSink) -> Completion:
+        """The answer piece by piece to *on_text*, then whole; retried only until the
+        first piece arrived (see :class:`~fairclimb.models.StreamingBackend`)."""
+        return await self._attempts(request, on_text)
+
+    async def _attempts(self, request: CompletionRequest, on_text: TextSink | None
+                        ) -> Completion:
+        payload = request_body(self.spec, request)
+        if on_text is not None:  # usage too, so a streamed record is a whole one
+            payload |= {"stream": True, "stream_options": {"include_usage": True}}
         # Serialised once for all attempts, as compactly as httpx did.
-        body = json.dumps(request_body(self.spec, request), ensure_ascii=False,
-                          separators=(",", ":"), allow_nan=False).encode()
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode()
         last = "no attempt was made"
         for attempt in range(1, self.retry.attempts + 1):
             started = time.perf_counter()
+            shown: list[str] = []
             try:
-                data = await self._post(body)
-                return parse_completion(self.spec, data, time.perf_counter() - started, attempt)
+                if on_text is None:
+                    data = await self._post(body)
+                    return parse_completion(self.spec, data, time.perf_counter() - started,
+                                            attempt)
+                state = await self._post_stream(body, _Told(on_text, shown))
+                return state.completion(time.perf_counter() - started, attempt)
             except _Retryable as failure:
                 last = self._redact(str(failure))
+                if shown:
+                    raise ProviderError(f"model {self.spec.name} at {self.spec.base_url} "
+                                        f"broke off its answer: {last}") from None
                 if attempt == self.retry.attempts:
                     break
                 wait = self.retry.delay(attempt, failure.retry_after)
@@ -117,6 +140,35 @@ class OpenAIBackend:
             f"model {self.spec.name} at {self.spec.base_url} did not answer after "
             f"{self.retry.attempts} attempts: {last}"
         )
+
+    async def _post_stream(self, body: bytes, on_text: TextSink) -> StreamState:
+        """One streamed attempt: the chunks to *on_text*, the whole answer's state."""
+        state = StreamState(self.spec.style)
+        try:
+            async with self._session().post(
+                    self._url, data=body, headers=self._headers, timeout=self._timeout,
+                    proxy=self._proxy, proxy_auth=self._proxy_auth,
+                    allow_redirects=False) as response:
+                if response.status != 200:
+                    self._check_status(response.status, await response.read(),
+                                       response.headers.get("Retry-After"))
+                async for line in response.content:
+                    data = line.strip()
+                    if not data.startswith(b"data:"):
+                        continue  # blank separators, comments, event names
+                    data = data[5:].strip()
+                    if data == b"[DONE]":
+                        return state
+                    piece = state.add(_chunk(data))
+                    if piece:
+                        on_text(piece)
+        except TimeoutError:
+            raise _Retryable(f"no answer within {self.retry.timeout_s:g}s") from None
+        except aiohttp.ClientError as exc:
+            raise _Retryable(f"cannot connect ({type(exc).__name__}: {exc})") from None
+        except ValueError:  # a line longer than aiohttp's limit
+            raise _Retryable("the stream sent a line too long to read") from None
+        raise _Retryable("the stream ended before data: [DONE]")
 
     async def _post(self, body: bytes) -> dict[str, Any]:
         """One attempt: the decoded JSON body, or :class:`_Retryable`, or a final error."""
@@ -133,6 +185,16 @@ class OpenAIBackend:
             raise _Retryable(f"no answer within {self.retry.timeout_s:g}s") from None
         except aiohttp.ClientError as exc:
             raise _Retryable(f"cannot connect ({type(exc).__name__}: {exc})") from None
+        self._check_status(status, raw, retry_after)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise _Retryable(f"the answer is not JSON: {_snippet(_text(raw))}") from None
+        if not isinstance(data, dict):
+            raise _Retryable(f"the answer is not a JSON object: {_snippet(_text(raw))}")
+        return data
+
+    def _check_status(self, status: int, raw: bytes, retry_after: str | None) -> None:
         if status in RETRYABLE_STATUS or status >= 500:
             raise _Retryable(f"HTTP {status} {_snippet(_text(raw))}".rstrip(),
                              parse_retry_after(retry_after))
@@ -143,17 +205,32 @@ class OpenAIBackend:
                 f"model {self.spec.name} at {self.spec.base_url} refused the request: "
                 f"HTTP {status} {_snippet(_text(raw))}{hint}"
             ))
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise _Retryable(f"the answer is not JSON: {_snippet(_text(raw))}") from None
-        if not isinstance(data, dict):
-            raise _Retryable(f"the answer is not a JSON object: {_snippet(_text(raw))}")
-        return data
 
     def _redact(self, text: str) -> str:
         text = _BEARER.sub(r"\1***", text)
         return text.replace(self._secret, "***") if self._secret else text
+
+
+class _Told:
+    """*on_text*, remembering that something was shown (no retry after that)."""
+
+    def __init__(self, on_text: TextSink, shown: list[str]) -> None:
+        self._on_text = on_text
+        self._shown = shown
+
+    def __call__(self, text: str) -> None:
+        self._shown.append(text)
+        self._on_text(text)
+
+
+def _chunk(data: bytes) -> dict[str, Any]:
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise _Retryable(f"a stream chunk is not JSON: {_snippet(_text(data))}") from None
+    if not isinstance(chunk, dict):
+        raise _Retryable(f"a stream chunk is not a JSON object: {_snippet(_text(data))}")
+    return chunk
 
 
 def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy) -> OpenAIBackend:
