@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ from fairclimb.models import (
     GenerationParams,
     Message,
     ModelSpec,
+    StreamingBackend,
+    TextSink,
     open_backend,
 )
 from fairclimb.store import ArenaStore, Store
@@ -57,10 +60,15 @@ class LiveJob:
     language: str
     kind: str
     answers: dict[int, LiveAnswer] = field(default_factory=dict)  # side (0 = A) -> answer
+    partial: dict[int, str] = field(default_factory=dict)  # side -> the text so far
     battle_id: int | None = None
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
+
+    def add_text(self, side: int, piece: str) -> None:
+        """One streamed piece of a side's answer (the page shows the text so far)."""
+        self.partial[side] = self.partial.get(side, "") + piece
 
 
 class LiveJobs:
@@ -118,12 +126,13 @@ class LiveModels:
         return [spec for spec in specs if spec is not None]
 
     def answer(self, specs: Sequence[ModelSpec], prompt: str,
-               on_answer: Callable[[int, LiveAnswer], None] | None = None
-               ) -> list[LiveAnswer]:
+               on_answer: Callable[[int, LiveAnswer], None] | None = None,
+               on_text: Callable[[int, str], None] | None = None) -> list[LiveAnswer]:
         """Each model's answer to *prompt*, asked concurrently, through the cache;
-        *on_answer* is told (index, answer) as each arrives."""
+        *on_answer* is told (index, answer) as each arrives and *on_text* (index,
+        piece) each piece a streaming backend sends before that."""
         check_prompt(prompt)
-        calls = _answer_all(self.store, specs, prompt, self.environ, on_answer)
+        calls = _answer_all(self.store, specs, prompt, self.environ, on_answer, on_text)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -160,10 +169,11 @@ def draw_live_pair(models: Sequence[str], stats: dict[tuple[str, str], PairStats
 
 async def _answer_all(store: Store, specs: Sequence[ModelSpec], prompt: str,
                       environ: Mapping[str, str],
-                      on_answer: Callable[[int, LiveAnswer], None] | None
-                      ) -> list[LiveAnswer]:
+                      on_answer: Callable[[int, LiveAnswer], None] | None,
+                      on_text: Callable[[int, str], None] | None) -> list[LiveAnswer]:
     async def one(index: int, spec: ModelSpec) -> LiveAnswer:
-        answer = await _answer(store, spec, prompt, environ)
+        sink = None if on_text is None else partial(on_text, index)
+        answer = await _answer(store, spec, prompt, environ, sink)
         if on_answer is not None:
             on_answer(index, answer)
         return answer
@@ -172,7 +182,7 @@ async def _answer_all(store: Store, specs: Sequence[ModelSpec], prompt: str,
 
 
 async def _answer(store: Store, spec: ModelSpec, prompt: str,
-                  environ: Mapping[str, str]) -> LiveAnswer:
+                  environ: Mapping[str, str], on_text: TextSink | None) -> LiveAnswer:
     request = CompletionRequest(params=LIVE_PARAMS, messages=(Message("user", prompt),))
     key = request.cache_key(spec)
     stored = store.get_generation(key)
@@ -180,7 +190,11 @@ async def _answer(store: Store, spec: ModelSpec, prompt: str,
         return LiveAnswer(spec.name, stored["text"], cached=True)
     backend = open_backend(spec, environ)
     try:
-        completion = await backend.complete(request)
+        # Streamed or not, the cache gets the same whole answer and provenance.
+        if on_text is not None and isinstance(backend, StreamingBackend):
+            completion = await backend.stream(request, on_text)
+        else:
+            completion = await backend.complete(request)
     finally:
         await backend.aclose()
     store.put_generation(key, spec.name, _request_record(request, spec), {

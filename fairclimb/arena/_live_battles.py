@@ -62,7 +62,8 @@ class LiveBattles:
 
         def run() -> None:
             try:
-                answers = self.models.answer(specs, prompt, job.answers.__setitem__)
+                answers = self.models.answer(specs, prompt, job.answers.__setitem__,
+                                             job.add_text)
                 job.battle_id = self._add_battle(rater, prompt, language, kind, answers,
                                                  probability)
             except FairclimbError as exc:

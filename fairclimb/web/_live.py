@@ -1,5 +1,6 @@
 """Live battles: the rater's own prompt, answered now by two enabled models, each
-answer streamed to the page as it arrives (server-sent events, HTMX's sse extension)."""
+answer streamed to the page as the model writes it (server-sent events, HTMX's sse
+extension), then shown whole and highlighted."""
 
 from __future__ import annotations
 
@@ -58,11 +59,18 @@ async def live_events(request: Request, job_id: str) -> Response:
 
 
 async def _events(request: Request, job: LiveJob) -> AsyncIterator[str]:
-    """Each answer once, as it arrives (no model names: they come after the vote),
-    then ``done`` with the link to vote, or what went wrong."""
+    """Each answer's text so far as the model streams it, then the whole answer once
+    (no model names: they come after the vote), then ``done`` with the link to vote, or
+    what went wrong."""
     sent: set[int] = set()
+    shown = dict.fromkeys(range(len(_SIDES)), 0)  # side -> characters of partial text sent
     deadline = time.monotonic() + _STREAM_LIMIT_S
     while time.monotonic() < deadline and not await request.is_disconnected():
+        for side, text in sorted(job.partial.items()):
+            if side not in job.answers and len(text) > shown[side]:
+                shown[side] = len(text)
+                yield _event(f"answer-{_SIDES[side]}",
+                             f'<pre class="partial">{escape(text)}</pre>')
         for side, answer in sorted(job.answers.items()):
             if side not in sent:
                 sent.add(side)

@@ -135,3 +135,35 @@ def test_a_live_webdev_answer_runs_in_the_sandboxed_frame(browser: Any, server: 
             assert page.get_attribute(f"#answer-{side} iframe", "sandbox") == "allow-scripts"
     finally:
         context.close()
+
+
+def test_a_live_answer_streams_token_by_token(browser: Any, server: Running,
+                                              live: FakeOpenAI) -> None:
+    """The page shows part of an answer before the whole: the models stream (SSE from
+    the local server, a word per chunk) and the page gets the text so far."""
+    words = " ".join(f"word{i}" for i in range(24))
+    live.set_responder(lambda r: f"{r['model']} says {words}")
+    live.set_chunk_delay(0.25)  # 26 chunks: about 6.5 s for a whole answer
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        _join(page, server, "live-stream")
+        page.fill("#live-form textarea[name=prompt]", "Stream me twenty-four words.")
+        page.click("#start-live")
+        page.wait_for_url(re.compile(r".*/live/[\w-]+$"))
+        page.wait_for_selector("#live .partial")
+        partial = page.inner_text("#live .partial")
+        assert partial.strip() and "word23" not in partial  # a part, not the whole
+        assert page.locator("#go-vote").count() == 0
+        page.wait_for_selector("#go-vote")
+        whole = page.inner_text("#live-a") + page.inner_text("#live-b")
+        assert whole.count("word23") == 2 and page.locator("#live .partial").count() == 0
+    finally:
+        context.close()
+    assert all(r.body is not None and r.body.get("stream") is True for r in live.received)
+    # the cache holds the whole answer, as a call that did not stream would have stored
+    stored = [r[-1] for r in server.arena.data.generations()
+              if "twenty-four" in str(r[-2].get("messages"))]
+    assert len(stored) == 2 and all(c["text"].endswith("word23") for c in stored)
+    assert all(c["completion_tokens"] > 0 and c["finish_reason"] == "stop" for c in stored)
