@@ -25,6 +25,7 @@ from fairclimb.arena._generations import (
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._live import LiveJob, LiveJobs, LiveModels
 from fairclimb.arena._live_battles import LiveBattles
+from fairclimb.arena._live_tasks import LiveSuites
 from fairclimb.arena._pay import PayRow
 from fairclimb.arena._rankings import RankingTasks
 from fairclimb.arena._records import (
@@ -89,6 +90,7 @@ class Arena(ArenaReports):
                                  self._battles, self.require_briefed, self.require_open)
         self.live: LiveModels = self._live.models  # environ: the models' API keys
         self.live_jobs: LiveJobs = self._live.jobs
+        self.live_suites: LiveSuites = self._live.suites  # suites raters draw tasks from
 
     # -- raters ------------------------------------------------------------------------
 
@@ -156,6 +158,20 @@ class Arena(ArenaReports):
         """:meth:`start_live` in a worker thread: the page streams each answer as it
         arrives (from the returned job) and then links to the battle."""
         return self._live.begin(rater, prompt, language, kind)
+
+    def start_live_task(self, rater: SignedIn) -> int:
+        """A live battle on a task drawn from a suite the admin enabled: the models
+        answer it live, the answers are run against its tests (verdicts after the
+        vote, as for imported answers)."""
+        task = self._live.draw_task(rater)
+        return self._live.start(rater, task.task.prompt, task.task.language.value,
+                                task.task.kind.value, task)
+
+    def begin_live_task(self, rater: SignedIn) -> LiveJob:
+        """:meth:`start_live_task` in a worker thread, streamed as :meth:`begin_live`."""
+        task = self._live.draw_task(rater)
+        return self._live.begin(rater, task.task.prompt, task.task.language.value,
+                                task.task.kind.value, task)
 
     def _unseen_pool(self, rater_id: int) -> Pool:
         """The answers this rater was never shown: once a vote reveals the models, a

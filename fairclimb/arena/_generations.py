@@ -23,7 +23,7 @@ from fairclimb.store import SampleIn
 from fairclimb.suites import Suite, Task
 
 __all__ = ["CachedCall", "GenerationFilter", "GenerationImport", "generation_samples",
-           "run_cache_keys"]
+           "run_cache_keys", "shown_code"]
 
 CachedCall = tuple[str, str, dict[str, Any], dict[str, Any]]  # key, model, request, reply
 
@@ -86,7 +86,7 @@ def generation_samples(generations: Iterable[CachedCall], suites: Sequence[Suite
             continue
         suite, task, style = found
         samples.append(SampleIn(
-            model=model, prompt=task.prompt, answer=_code(task, style, text),
+            model=model, prompt=task.prompt, answer=shown_code(task, style, text),
             suite=suite, task_id=task.task_id, language=task.language.value,
             kind=task.kind.value, origin="generation"))
     return samples, unmatched
@@ -104,7 +104,7 @@ def _tasks_by_prompt_hash(suites: Sequence[Suite]) -> dict[str, tuple[str, Task,
     return found
 
 
-def _code(task: Task, style: ApiStyle, text: str) -> str:
+def shown_code(task: Task, style: ApiStyle, text: str) -> str:
     """The code evaluation would run: a completion continues the task's prompt."""
     line = sample_line(task, style, text)
     if "completion" in line:

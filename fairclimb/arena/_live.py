@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from fairclimb.arena._generations import shown_code
 from fairclimb.arena._records import ArenaDenied
 from fairclimb.arena._sampling import PairStats, Pool, pair_probabilities
 from fairclimb.errors import UnknownModelError, UserInputError
+from fairclimb.evaluate import build_request
 from fairclimb.models import (
     CompletionRequest,
     GenerationParams,
@@ -34,6 +36,7 @@ from fairclimb.models import (
     open_backend,
 )
 from fairclimb.store import ArenaStore, Store
+from fairclimb.suites import Task
 
 __all__ = ["LIVE_PARAMS", "LiveAnswer", "LiveJob", "LiveJobs", "LiveModels",
            "draw_live_pair"]
@@ -127,12 +130,15 @@ class LiveModels:
 
     def answer(self, specs: Sequence[ModelSpec], prompt: str,
                on_answer: Callable[[int, LiveAnswer], None] | None = None,
-               on_text: Callable[[int, str], None] | None = None) -> list[LiveAnswer]:
+               on_text: Callable[[int, str], None] | None = None,
+               task: Task | None = None) -> list[LiveAnswer]:
         """Each model's answer to *prompt*, asked concurrently, through the cache;
         *on_answer* is told (index, answer) as each arrives and *on_text* (index,
-        piece) each piece a streaming backend sends before that."""
+        piece) each piece a streaming backend sends before that. For a suite *task*
+        the models get the request evaluation makes, and the answer is its code."""
         check_prompt(prompt)
-        calls = _answer_all(self.store, specs, prompt, self.environ, on_answer, on_text)
+        calls = _answer_all(self.store, specs, prompt, self.environ, on_answer, on_text,
+                            task)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -170,10 +176,11 @@ def draw_live_pair(models: Sequence[str], stats: dict[tuple[str, str], PairStats
 async def _answer_all(store: Store, specs: Sequence[ModelSpec], prompt: str,
                       environ: Mapping[str, str],
                       on_answer: Callable[[int, LiveAnswer], None] | None,
-                      on_text: Callable[[int, str], None] | None) -> list[LiveAnswer]:
+                      on_text: Callable[[int, str], None] | None,
+                      task: Task | None) -> list[LiveAnswer]:
     async def one(index: int, spec: ModelSpec) -> LiveAnswer:
         sink = None if on_text is None else partial(on_text, index)
-        answer = await _answer(store, spec, prompt, environ, sink)
+        answer = await _answer(store, spec, prompt, environ, sink, task)
         if on_answer is not None:
             on_answer(index, answer)
         return answer
@@ -182,12 +189,14 @@ async def _answer_all(store: Store, specs: Sequence[ModelSpec], prompt: str,
 
 
 async def _answer(store: Store, spec: ModelSpec, prompt: str,
-                  environ: Mapping[str, str], on_text: TextSink | None) -> LiveAnswer:
-    request = CompletionRequest(params=LIVE_PARAMS, messages=(Message("user", prompt),))
+                  environ: Mapping[str, str], on_text: TextSink | None,
+                  task: Task | None) -> LiveAnswer:
+    request = (build_request(task, spec.style, LIVE_PARAMS, 0) if task is not None else
+               CompletionRequest(params=LIVE_PARAMS, messages=(Message("user", prompt),)))
     key = request.cache_key(spec)
     stored = store.get_generation(key)
     if stored is not None and isinstance(stored.get("text"), str):
-        return LiveAnswer(spec.name, stored["text"], cached=True)
+        return LiveAnswer(spec.name, _shown(task, spec, stored["text"]), cached=True)
     backend = open_backend(spec, environ)
     try:
         # Streamed or not, the cache gets the same whole answer and provenance.
@@ -197,17 +206,28 @@ async def _answer(store: Store, spec: ModelSpec, prompt: str,
             completion = await backend.complete(request)
     finally:
         await backend.aclose()
-    store.put_generation(key, spec.name, _request_record(request, spec), {
+    store.put_generation(key, spec.name, _request_record(request, spec, task), {
         "text": completion.text, "finish_reason": completion.finish_reason,
         "served_model": completion.served_model, "response_id": completion.response_id,
         "prompt_tokens": completion.prompt_tokens,
         "completion_tokens": completion.completion_tokens})
-    return LiveAnswer(spec.name, completion.text, cached=False)
+    return LiveAnswer(spec.name, _shown(task, spec, completion.text), cached=False)
 
 
-def _request_record(request: CompletionRequest, spec: ModelSpec) -> dict[str, Any]:
+def _shown(task: Task | None, spec: ModelSpec, text: str) -> str:
+    """What the rater judges: for a suite task the code evaluation would run (as for
+    imported generations), not the reply around it."""
+    return text if task is None else shown_code(task, spec.style, text)
+
+
+def _request_record(request: CompletionRequest, spec: ModelSpec, task: Task | None
+                    ) -> dict[str, Any]:
     """What was asked, of whom, under which terms: the provenance a record needs."""
-    return {"messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "params": request.params.as_dict(), "origin": "arena-live",
-            "model_id": spec.model_id, "endpoint": spec.endpoint,
-            "terms": spec.terms.value}
+    record = {"messages": [{"role": m.role, "content": m.content} for m in request.messages],
+              "params": request.params.as_dict(), "origin": "arena-live",
+              "model_id": spec.model_id, "endpoint": spec.endpoint,
+              "terms": spec.terms.value}
+    if task is not None:  # the prompt hash import-generations matches tasks by
+        record |= {"prompt": request.prompt, "prompt_hash": request.prompt_hash,
+                   "task_id": task.task_id}
+    return record

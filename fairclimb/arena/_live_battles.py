@@ -1,5 +1,7 @@
 """Live battles: two enabled models, drawn by the sampling policy, answer a rater's own
-prompt now, through the model registry and the generation cache."""
+prompt (or a task drawn from a suite the admin enabled) now, through the model registry
+and the generation cache; answers to a suite task are run against its tests before the
+battle is served, so their verdicts are there to show after the vote."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from fairclimb.arena._accounts import SignedIn
+from fairclimb.arena._executed import execute_answers
 from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._live import (
     LiveAnswer,
@@ -20,12 +23,14 @@ from fairclimb.arena._live import (
     check_prompt,
     draw_live_pair,
 )
+from fairclimb.arena._live_tasks import LiveSuites, LiveTask
 from fairclimb.arena._records import ArenaDenied, NoBattleAvailable, RateLimited
 from fairclimb.arena._sampling import pair_stats
 from fairclimb.arena._task_input import check_kind, now
 from fairclimb.errors import FairclimbError
+from fairclimb.evaluate import EvalOptions
 from fairclimb.models import ModelSpec
-from fairclimb.store import ArenaStore, NewBattle, SampleIn, Store
+from fairclimb.store import ArenaStore, ArenaVerdicts, NewBattle, SampleIn, Store
 
 __all__ = ["LiveBattles"]
 
@@ -43,6 +48,9 @@ class LiveBattles:
                  battles: RateLimiter, require_briefed: Gate, require_open: Callable[[], None]
                  ) -> None:
         self.models = LiveModels(store, data, environ)  # environ: the models' API keys
+        self.suites = LiveSuites(store, data)
+        self.verdicts = ArenaVerdicts(store)
+        self.eval_options = EvalOptions()
         self.jobs = LiveJobs()
         self.data = data
         self._rng = rng
@@ -51,21 +59,30 @@ class LiveBattles:
         self._require_briefed = require_briefed
         self._require_open = require_open
 
-    def start(self, rater: SignedIn, prompt: str, language: str, kind: str) -> int:
-        specs, probability = self._draw(rater, prompt, kind)
-        answers = self.models.answer(specs, prompt)
-        return self._add_battle(rater, prompt, language, kind, answers, probability)
+    def draw_task(self, rater: SignedIn) -> LiveTask:
+        """A suite task for a live battle (the gates first: no task is drawn for a rater
+        who may not start one)."""
+        self._require_briefed(rater)
+        with self._draw_lock:
+            return self.suites.draw(rater.account.id, self._rng)
 
-    def begin(self, rater: SignedIn, prompt: str, language: str, kind: str) -> LiveJob:
+    def start(self, rater: SignedIn, prompt: str, language: str, kind: str,
+              task: LiveTask | None = None) -> int:
+        specs, probability = self._draw(rater, prompt, kind)
+        answers = self.models.answer(specs, prompt, task=task.task if task else None)
+        return self._add_battle(rater, prompt, language, kind, answers, probability, task)
+
+    def begin(self, rater: SignedIn, prompt: str, language: str, kind: str,
+              task: LiveTask | None = None) -> LiveJob:
         specs, probability = self._draw(rater, prompt, kind)
         job = self.jobs.new(rater.account.id, language, kind)
 
         def run() -> None:
             try:
                 answers = self.models.answer(specs, prompt, job.answers.__setitem__,
-                                             job.add_text)
+                                             job.add_text, task.task if task else None)
                 job.battle_id = self._add_battle(rater, prompt, language, kind, answers,
-                                                 probability)
+                                                 probability, task)
             except FairclimbError as exc:
                 job.error = str(exc)
             except Exception:  # the rater gets a sentence, the log the traceback
@@ -95,13 +112,16 @@ class LiveBattles:
         return [specs[first], specs[second]], probability
 
     def _add_battle(self, rater: SignedIn, prompt: str, language: str, kind: str,
-                    answers: Sequence[LiveAnswer], probability: float) -> int:
+                    answers: Sequence[LiveAnswer], probability: float,
+                    task: LiveTask | None) -> int:
         if answers[0].text == answers[1].text:
             raise NoBattleAvailable("both models gave the same answer, so there is "
                                     "nothing to compare; try another prompt")
-        self.data.add_samples([SampleIn(a.model, prompt, a.text, language=language,
-                                        kind=kind, origin="live") for a in answers], now())
-        prompt_id = self.data.add_prompt(prompt, language, kind, now())
+        suite, task_id = (task.suite, task.task.task_id) if task else (None, None)
+        self.data.add_samples([SampleIn(a.model, prompt, a.text, suite=suite,
+                                        task_id=task_id, language=language, kind=kind,
+                                        origin="live") for a in answers], now())
+        prompt_id = self.data.add_prompt(prompt, language, kind, now(), suite, task_id)
         hashes = self.data.answer_hashes()
         ids = []
         for answer in answers:
@@ -112,7 +132,17 @@ class LiveBattles:
         if set(ids) & self.data.seen_samples(rater.account.id):
             raise NoBattleAvailable("you have seen these answers to this prompt before "
                                     "(and whose they were); write another prompt")
+        if task is not None:
+            self._judge(set(ids))
         return self.data.add_battle(NewBattle(
             rater_id=rater.account.id, prompt_id=prompt_id, sample_a=ids[0],
             sample_b=ids[1], model_a=answers[0].model, model_b=answers[1].model,
             probability=probability, gold_winner=None, served_at=now()))
+
+    def _judge(self, sample_ids: set[int]) -> None:
+        """Run the answers to a suite task against its tests (the evaluate part's run
+        engine, in the sandbox) and store their verdicts, before the battle exists."""
+        unjudged = [a for a in self.verdicts.unjudged() if a.sample_id in sample_ids]
+        if unjudged:
+            passed, _ = execute_answers(self.data.store, unjudged, self.eval_options)
+            self.verdicts.set_verdicts(passed)

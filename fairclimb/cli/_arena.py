@@ -197,6 +197,20 @@ def enable_model_command(
                     highlight=False)
 
 
+def enable_suite_command(
+    name: Annotated[str, typer.Argument(help="A suite (fairclimb suites list).")],
+    disable: Annotated[bool, typer.Option(
+        "--disable", help="Stop drawing live tasks from it instead.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Let raters draw live tasks from a suite (answered live by the enabled models and
+    run against the task's tests), or stop it."""
+    with Store.open(load_settings(db=db).db) as store:
+        enabled = Arena(store).live_suites.set_enabled(name, not disable)
+    Console().print(f"suites for drawn live tasks: {', '.join(enabled) or 'none'}",
+                    highlight=False)
+
+
 def export_votes_command(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write here instead of standard output.")] = None,
@@ -236,5 +250,6 @@ COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
             "import-generations": import_generations_command,
             "run-tests": run_tests_command,
             "enable-model": enable_model_command,
+            "enable-suite": enable_suite_command,
             "export-votes": export_votes_command}
 SUBGROUPS = ((token_app, {"create": token_create_command}),)

@@ -36,9 +36,13 @@ async def start_live(request: Request) -> Response:
     form = await run_in_threadpool(parse_qs, (await request.body()).decode(
         "utf-8", errors="replace"), True)
     user.check_csrf(_one(form, "csrf"))
-    job = await run_in_threadpool(
-        arena_of(request).begin_live, user, _one(form, "prompt"),
-        _one(form, "language") or "python", _one(form, "kind") or "implement")
+    arena = arena_of(request)
+    if _one(form, "draw") == "task":  # a task from a suite the admin enabled
+        job = await run_in_threadpool(arena.begin_live_task, user)
+    else:
+        job = await run_in_threadpool(
+            arena.begin_live, user, _one(form, "prompt"),
+            _one(form, "language") or "python", _one(form, "kind") or "implement")
     return RedirectResponse(f"/live/{job.id}", status_code=303)
 
 

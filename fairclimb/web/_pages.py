@@ -174,7 +174,9 @@ def battle_home(request: Request) -> Response:
     open_id = arena.data.open_battle(user.account.id)
     if open_id is not None:
         return RedirectResponse(f"/battles/{open_id}", status_code=303)
-    return render(request, "ready.html", {"live": len(arena.live.specs()) >= 2}, user=user)
+    live = len(arena.live.specs()) >= 2
+    return render(request, "ready.html", {
+        "live": live, "live_tasks": live and bool(arena.live_suites.enabled())}, user=user)
 
 
 @router.post("/battle/new")

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from arena_seed import PASSWORD, Running
-from fake_openai import FakeOpenAI
+from fake_openai import FakeOpenAI, prompt_text
 
 from fairclimb.arena import Role
 from fairclimb.errors import UnknownModelError
 from fairclimb.models import ModelSpec, Terms
+from fairclimb.suites import get_suite
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
@@ -167,3 +168,38 @@ def test_a_live_answer_streams_token_by_token(browser: Any, server: Running,
               if "twenty-four" in str(r[-2].get("messages"))]
     assert len(stored) == 2 and all(c["text"].endswith("word23") for c in stored)
     assert all(c["completion_tokens"] > 0 and c["finish_reason"] == "stop" for c in stored)
+
+
+def test_a_drawn_suite_task_is_answered_live_then_its_verdicts_shown(
+        browser: Any, server: Running, live: FakeOpenAI) -> None:
+    """"Draw a task": a task of a suite the admin enabled, answered live by the enabled
+    models, run against its tests; the verdicts appear after the vote."""
+    tasks = get_suite("humaneval").tasks
+
+    def respond(request: dict[str, Any]) -> str:
+        task = next(t for t in tasks if t.prompt.strip() in prompt_text(request))
+        if request["model"] == "live-alpha-id":
+            return f"```python\n{task.prompt}{task.reference}```\n"
+        return f"```python\ndef {task.entry_point}(*args, **kwargs):\n    return None\n```"
+
+    live.set_responder(respond)
+    server.arena.live_suites.set_enabled("humaneval", True)
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(60_000)  # the answers are executed in the sandbox first
+    try:
+        _join(page, server, "live-drawer")
+        page.click("#draw-task")
+        page.wait_for_url(re.compile(r".*/live/[\w-]+$"))
+        page.click("#go-vote")
+        page.wait_for_url(re.compile(r".*/battles/\d+$"))
+        assert page.locator("#verdicts").count() == 0  # the tests would decide the vote
+        page.check("input[name=winner][value=tie]")
+        page.click("#submit-vote")
+        page.wait_for_selector("#result")
+        shown = {page.inner_text("#model-a"): page.inner_text("#verdict-a"),
+                 page.inner_text("#model-b"): page.inner_text("#verdict-b")}
+        assert shown == {"live-alpha": "passed", "live-beta": "failed"}
+    finally:
+        context.close()
+        server.arena.live_suites.set_enabled("humaneval", False)
