@@ -20,7 +20,7 @@ from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
 from fairclimb.arena._controls import pay_csv
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
-from fairclimb.arena._executed import ExecutionReport, TestAgreement
+from fairclimb.arena._executed import ExecutionReport, ShownVerdict, TestAgreement
 from fairclimb.arena._export import ExportOptions
 from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
 from fairclimb.arena._generations import GenerationFilter, GenerationImport
@@ -115,6 +115,7 @@ __all__ = [
     "Role",
     "SamplingReport",
     "ShareRow",
+    "ShownVerdict",
     "SignedIn",
     "StyleCoefficient",
     "TestAgreement",

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from fairclimb.errors import UnknownSuiteError
 from fairclimb.evaluate import EvalOptions, Status, extract_code, run_programs, solution_program
 from fairclimb.sandbox import find_node
-from fairclimb.store import Store, UnjudgedAnswer, VoteRow
+from fairclimb.store import AnswerVerdict, Store, UnjudgedAnswer, VoteRow
 from fairclimb.suites import Language, Task, get_suite
 
-__all__ = ["EXECUTABLE", "ExecutionReport", "TestAgreement",
-           "execute_answers", "test_agreement"]
+__all__ = ["EXECUTABLE", "ExecutionReport", "ShownVerdict", "TestAgreement",
+           "execute_answers", "shown_verdict", "test_agreement"]
 
 EXECUTABLE = frozenset({Language.PYTHON.value, Language.JAVASCRIPT.value})
 
@@ -31,6 +31,26 @@ class ExecutionReport:
     executed: int
     passed: int
     skipped: tuple[str, ...]  # why an answer could not be run, one line each
+
+
+@dataclass(frozen=True, slots=True)
+class ShownVerdict:
+    """What a rater is shown about an answer after the vote: passed or not, why
+    (the evaluate part's status: failed, timeout, crashed…) and the tests' detail."""
+
+    passed: bool
+    status: Status
+    detail: str
+
+
+def shown_verdict(stored: AnswerVerdict | None) -> ShownVerdict | None:
+    if stored is None:
+        return None
+    try:
+        status = Status(stored.status)
+    except ValueError:  # a status this version does not know: say only what held
+        status = Status.PASSED if stored.passed else Status.FAILED
+    return ShownVerdict(stored.passed, status, stored.detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +69,9 @@ class TestAgreement:
 
 
 def execute_answers(store: Store, answers: Sequence[UnjudgedAnswer],
-                    options: EvalOptions) -> tuple[dict[int, bool], ExecutionReport]:
-    """Each runnable answer's verdict (sample id -> passed) and a report of the run."""
+                    options: EvalOptions) -> tuple[dict[int, AnswerVerdict], ExecutionReport]:
+    """Each runnable answer's verdict (by sample id: passed, status, detail) and a
+    report of the run."""
     skipped: list[str] = []
     tasks: dict[tuple[str, str], Task | None] = {}
     jobs: list[tuple[int, Task, str]] = []
@@ -69,9 +90,11 @@ def execute_answers(store: Store, answers: Sequence[UnjudgedAnswer],
                             workers=options.workers, sandbox=options.sandbox,
                             limits=options.limits,
                             node=find_node(options.node) if needs_node else None)
-    passed = {sample_id: verdict.status is Status.PASSED
+    stored = {sample_id: AnswerVerdict(verdict.status is Status.PASSED,
+                                       verdict.status.value, verdict.detail)
               for (sample_id, _, _), verdict in zip(jobs, verdicts, strict=True)}
-    return passed, ExecutionReport(len(passed), sum(passed.values()), tuple(skipped))
+    return stored, ExecutionReport(len(stored), sum(v.passed for v in stored.values()),
+                                   tuple(skipped))
 
 
 def program_for(task: Task, answer: str) -> str:

@@ -144,5 +144,5 @@ class LiveBattles:
         engine, in the sandbox) and store their verdicts, before the battle exists."""
         unjudged = [a for a in self.verdicts.unjudged() if a.sample_id in sample_ids]
         if unjudged:
-            passed, _ = execute_answers(self.data.store, unjudged, self.eval_options)
-            self.verdicts.set_verdicts(passed)
+            verdicts, _ = execute_answers(self.data.store, unjudged, self.eval_options)
+            self.verdicts.set_verdicts(verdicts)

@@ -13,8 +13,10 @@ from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._executed import (
     ExecutionReport,
+    ShownVerdict,
     TestAgreement,
     execute_answers,
+    shown_verdict,
     test_agreement,
 )
 from fairclimb.arena._export import ExportOptions, fastchat_rows
@@ -66,18 +68,20 @@ class ArenaReports:
         """Run every answer to a suite task that has no verdict yet against the task's
         tests (in the sandbox, through the evaluate part) and store the verdicts: gold
         checks then come from them."""
-        passed, report = execute_answers(self.data.store, self.verdicts.unjudged(),
-                                         options or EvalOptions())
-        self.verdicts.set_verdicts(passed)
+        verdicts, report = execute_answers(self.data.store, self.verdicts.unjudged(),
+                                           options or EvalOptions())
+        self.verdicts.set_verdicts(verdicts)
         return report
 
     def shown_verdicts(self, viewer: SignedIn, battle_id: int
-                       ) -> tuple[bool | None, bool | None] | None:
-        """The tests' verdicts on a battle's answers (A, B), once it is voted: shown
-        before, they would decide the vote for the rater."""
+                       ) -> tuple[ShownVerdict | None, ShownVerdict | None] | None:
+        """The tests' verdicts on a battle's answers (A, B), with their status and
+        detail (timeout, crashed…), once it is voted: shown before, they would decide
+        the vote for the rater."""
         if self.battle(viewer, battle_id).winner is None:
             return None
-        return self.verdicts.battle_verdicts(battle_id).get(battle_id, (None, None))
+        side_a, side_b = self.verdicts.answer_verdicts(battle_id)
+        return shown_verdict(side_a), shown_verdict(side_b)
 
     def test_agreement(self) -> TestAgreement:
         return test_agreement(self.data.votes(), self.verdicts.battle_verdicts())

@@ -22,7 +22,7 @@ from fairclimb.store._arena_records import (
     SessionRecord,
     VoteRow,
 )
-from fairclimb.store._arena_verdicts import ArenaVerdicts, UnjudgedAnswer
+from fairclimb.store._arena_verdicts import AnswerVerdict, ArenaVerdicts, UnjudgedAnswer
 from fairclimb.store._data import (
     GATE_SCHEMA_VERSION,
     ContaminationRow,
@@ -38,6 +38,7 @@ from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 
 __all__ = [
     "AccountRecord",
+    "AnswerVerdict",
     "ArenaRankings",
     "ArenaStore",
     "ArenaVerdicts",

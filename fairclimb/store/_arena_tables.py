@@ -133,6 +133,9 @@ class ArenaSample(Base):
     answer: Mapped[str] = mapped_column(Text)
     answer_hash: Mapped[str] = mapped_column(String(SHA256_LEN))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # the verdict's status (passed, failed, timeout, crashed…) and what the tests said
+    verdict_status: Mapped[str | None] = mapped_column(String(20))
+    verdict_detail: Mapped[str | None] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -16,7 +16,19 @@ from sqlalchemy.orm import aliased
 from fairclimb.store._arena_tables import ArenaBattle, ArenaPrompt, ArenaSample
 from fairclimb.store._store import Store
 
-__all__ = ["ArenaVerdicts", "UnjudgedAnswer"]
+__all__ = ["AnswerVerdict", "ArenaVerdicts", "UnjudgedAnswer"]
+
+_MAX_DETAIL = 2_000  # what a rater reads after the vote; the run's own record has it all
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerVerdict:
+    """An answer's verdict as stored: passed, the evaluate part's status value (passed,
+    failed, timeout, crashed…) and its detail."""
+
+    passed: bool
+    status: str
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +59,31 @@ class ArenaVerdicts:
             return [UnjudgedAnswer(int(r[0]), r[1], r[2], str(r[3]), str(r[4]), r[5])
                     for r in session.execute(query)]
 
-    def set_verdicts(self, passed: Mapping[int, bool]) -> None:
-        """Store each answer's verdict (sample id -> passed) in one transaction."""
+    def set_verdicts(self, verdicts: Mapping[int, AnswerVerdict]) -> None:
+        """Store each answer's verdict (by sample id) in one transaction."""
         with self.store.transaction("storing test verdicts") as session:
-            for sample_id, ok in passed.items():
+            for sample_id, verdict in verdicts.items():
                 session.execute(update(ArenaSample).where(ArenaSample.id == sample_id)
-                                .values(passed=ok))
+                                .values(passed=verdict.passed, verdict_status=verdict.status,
+                                        verdict_detail=verdict.detail[:_MAX_DETAIL]))
+
+    def answer_verdicts(self, battle_id: int
+                        ) -> tuple[AnswerVerdict | None, AnswerVerdict | None]:
+        """A battle's two answers' verdicts (A, B) with status and detail; None where
+        an answer has none. A verdict stored before statuses were kept reads as passed
+        or failed."""
+        side_a, side_b = aliased(ArenaSample), aliased(ArenaSample)
+        query = (select(side_a.passed, side_a.verdict_status, side_a.verdict_detail,
+                        side_b.passed, side_b.verdict_status, side_b.verdict_detail)
+                 .select_from(ArenaBattle)
+                 .join(side_a, side_a.id == ArenaBattle.sample_a)
+                 .join(side_b, side_b.id == ArenaBattle.sample_b)
+                 .where(ArenaBattle.id == battle_id))
+        with self.store.transaction("reading a battle's verdicts") as session:
+            row = session.execute(query).first()
+        if row is None:
+            return None, None
+        return _verdict(row[0], row[1], row[2]), _verdict(row[3], row[4], row[5])
 
     def battle_verdicts(self, battle_id: int | None = None
                         ) -> dict[int, tuple[bool | None, bool | None]]:
@@ -76,3 +107,11 @@ class ArenaVerdicts:
                 passed, total = counts.get(model, (0, 0))
                 counts[model] = (passed + int(bool(ok)), total + 1)
         return counts
+
+
+def _verdict(passed: bool | None, status: str | None, detail: str | None
+             ) -> AnswerVerdict | None:
+    if passed is None:
+        return None
+    return AnswerVerdict(bool(passed), status or ("passed" if passed else "failed"),
+                         detail or "")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fairclimb.arena import Arena, ArenaOptions, Role, SignedIn
-from fairclimb.evaluate import EvalOptions
+from fairclimb.evaluate import EvalOptions, Status
 from fairclimb.sandbox import Limits
 from fairclimb.store import SampleIn, Store
 from fairclimb.suites import get_suite
@@ -116,3 +116,30 @@ def test_votes_that_prefer_the_failing_answer_are_counted(arena: Arena) -> None:
     agreement = arena.test_agreement()
     assert (agreement.agree, agreement.disagree) == (expected_agree, expected_disagree)
     assert agreement.decided == expected_agree + expected_disagree > 0
+
+
+def test_a_verdict_keeps_its_status_and_detail(tmp_path: Path) -> None:
+    """Not only passed/failed: an answer that never returns is shown as a timeout, with
+    what the tests said, after the vote."""
+    task = get_suite("humaneval").get("HumanEval/53")
+    assert task is not None
+    store = Store.open(str(tmp_path / "status.db"))
+    arena = Arena(store, ArenaOptions(fast_vote_seconds=0.0, gold_rate=0.0),
+                  np.random.default_rng(0))
+    arena.briefing.publish(20.0, "USD", "the test team")
+    arena.import_samples([
+        SampleIn(model, task.prompt, answer, suite="humaneval", task_id=task.task_id)
+        for model, answer in (("m-right", _RIGHT),
+                              ("m-loops", "def add(x, y):\n    while True:\n        pass\n"))])
+    arena.execute_answers(EvalOptions(workers=1, sandbox="rlimits",
+                                      limits=Limits(wall_s=2.0)))
+    rater = _rater(arena, "dee")
+    battle_id = arena.next_battle(rater)
+    arena.vote(rater, battle_id, "tie")
+    battle = arena.battle(rater, battle_id)
+    shown = dict(zip((battle.model_a, battle.model_b),
+                     arena.shown_verdicts(rater, battle_id) or (), strict=True))
+    right, loops = shown["m-right"], shown["m-loops"]
+    assert right is not None and right.passed and right.status is Status.PASSED
+    assert loops is not None and not loops.passed and loops.status is Status.TIMEOUT
+    assert loops.detail  # what the run said, not only that it failed

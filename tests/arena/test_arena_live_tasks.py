@@ -68,9 +68,11 @@ def test_a_drawn_task_is_answered_live_and_its_verdicts_shown_after_the_vote(
     assert prompt.suite == "humaneval" and prompt.task_id in {t.task_id for t in _TASKS}
     assert arena.shown_verdicts(rater, battle_id) is None  # not before the vote
     arena.vote(rater, battle_id, "tie")
-    passed = dict(zip((battle.model_a, battle.model_b),
-                      arena.shown_verdicts(rater, battle_id) or (None, None), strict=True))
-    assert passed == {"right": True, "wrong": False}
+    shown = arena.shown_verdicts(rater, battle_id)
+    assert shown is not None and None not in shown
+    passed = {model: (v.passed, v.status.value) for model, v in
+              zip((battle.model_a, battle.model_b), shown, strict=True) if v is not None}
+    assert passed == {"right": (True, "passed"), "wrong": (False, "failed")}
     # the models were asked what evaluation asks, and the cache knows the task
     stored = [r[-2] for r in arena.data.generations() if r[-2].get("origin") == "arena-live"]
     assert {r["task_id"] for r in stored} == {prompt.task_id} and len(stored) == 2
