@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from fairclimb.arena._battle_io import Winner
 from fairclimb.errors import UnknownSuiteError
 from fairclimb.evaluate import EvalOptions, Status, extract_code, run_programs, solution_program
 from fairclimb.sandbox import find_node
@@ -55,17 +56,35 @@ def shown_verdict(stored: AnswerVerdict | None) -> ShownVerdict | None:
 
 @dataclass(frozen=True, slots=True)
 class TestAgreement:
-    """Counted votes on battles whose two answers got different verdicts."""
+    """Counted votes on battles whose two answers got different verdicts (one passed,
+    one did not). The tests say one answer is better, so a tie or "both bad" goes
+    against them as much as preferring the answer that failed."""
 
     __test__ = False  # not a pytest class, despite the name
 
-    decided: int  # such battles with a decisive vote (A or B)
     agree: int  # the rater preferred the answer that passed
     disagree: int  # the rater preferred the answer that failed
+    ties: int = 0  # the rater called them equal
+    both_bad: int = 0  # the rater called both bad, though one passed
+
+    @property
+    def decided(self) -> int:
+        """Such votes that chose a side (A or B)."""
+        return self.agree + self.disagree
+
+    @property
+    def split(self) -> int:
+        """All counted votes on battles whose tests split."""
+        return self.decided + self.ties + self.both_bad
+
+    @property
+    def against_tests(self) -> int:
+        return self.disagree + self.ties + self.both_bad
 
     @property
     def disagree_share(self) -> float | None:
-        return self.disagree / self.decided if self.decided else None
+        """The share of votes on split battles that went against the tests."""
+        return self.against_tests / self.split if self.split else None
 
 
 def execute_answers(store: Store, answers: Sequence[UnjudgedAnswer],
@@ -108,20 +127,24 @@ def program_for(task: Task, answer: str) -> str:
 
 def test_agreement(votes: Sequence[VoteRow],
                    verdicts: Mapping[int, tuple[bool | None, bool | None]]) -> TestAgreement:
-    """How often raters preferred the answer that passed its tests over one that failed
-    (counted votes only: gold checks and flagged votes are not opinions on the models)."""
-    agree = disagree = 0
+    """How raters voted on battles whose answers split on their tests: for the answer
+    that passed, for the one that failed, a tie or both bad (counted votes only: gold
+    checks and flagged votes are not opinions on the models)."""
+    counts = dict.fromkeys(("agree", "disagree", "ties", "both_bad"), 0)
     for vote in votes:
         passed_a, passed_b = verdicts.get(vote.battle_id, (None, None))
         if passed_a is None or passed_b is None or passed_a == passed_b:
             continue
         if vote.flag or vote.gold_winner is not None:
             continue
-        if vote.winner == "model_a":
-            agree, disagree = (agree + 1, disagree) if passed_a else (agree, disagree + 1)
-        elif vote.winner == "model_b":
-            agree, disagree = (agree + 1, disagree) if passed_b else (agree, disagree + 1)
-    return TestAgreement(agree + disagree, agree, disagree)
+        if vote.winner == Winner.TIE.value:
+            counts["ties"] += 1
+        elif vote.winner == Winner.TIE_BOTHBAD.value:
+            counts["both_bad"] += 1
+        elif vote.winner in (Winner.MODEL_A.value, Winner.MODEL_B.value):
+            chose_passing = passed_a if vote.winner == Winner.MODEL_A.value else passed_b
+            counts["agree" if chose_passing else "disagree"] += 1
+    return TestAgreement(**counts)
 
 
 def _task(store: Store, answer: UnjudgedAnswer,

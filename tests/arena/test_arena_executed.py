@@ -4,6 +4,7 @@ the votes, used for gold checks and shown next to the ratings."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from fairclimb.arena import Arena, ArenaOptions, Role, SignedIn
 from fairclimb.evaluate import EvalOptions, Status
 from fairclimb.sandbox import Limits
-from fairclimb.store import SampleIn, Store
+from fairclimb.store import NewBattle, SampleIn, Store
 from fairclimb.suites import get_suite
 
 _RIGHT = "def add(x, y):\n    return x + y\n"
@@ -143,3 +144,25 @@ def test_a_verdict_keeps_its_status_and_detail(tmp_path: Path) -> None:
     assert right is not None and right.passed and right.status is Status.PASSED
     assert loops is not None and not loops.passed and loops.status is Status.TIMEOUT
     assert loops.detail  # what the run said, not only that it failed
+
+
+
+def test_ties_and_both_bad_on_split_battles_count_against_the_tests(arena: Arena) -> None:
+    """When one answer passed and the other did not, the tests say which is better: a
+    tie or "both bad" goes against them as much as preferring the failing answer."""
+    arena.execute_answers(_OPTIONS)
+    pool = arena.data.sample_pool()
+    wrong = next(r for r in pool if r[2] == "m-wrong")
+    right = next(r for r in pool if r[2] == "m-right" and r[1] == wrong[1])
+    for name, winner in (("w1", "model_a"), ("w2", "model_b"), ("w3", "tie"),
+                         ("w4", "tie (bothbad)")):
+        rater = _rater(arena, name)
+        battle_id = arena.data.add_battle(NewBattle(  # A passed, B failed
+            rater.account.id, right[1], right[0], wrong[0], "m-right", "m-wrong", 1.0, None,
+            datetime.now(UTC) - timedelta(seconds=60)))
+        arena.vote(rater, battle_id, winner)
+    agreement = arena.test_agreement()
+    assert (agreement.agree, agreement.disagree, agreement.ties, agreement.both_bad) == \
+        (1, 1, 1, 1)
+    assert (agreement.decided, agreement.split, agreement.against_tests) == (2, 4, 3)
+    assert agreement.disagree_share == 0.75

@@ -91,7 +91,7 @@ def test_verdicts_after_the_vote_disagreement_and_pass_rates(page: Any,
         admin_page.click("button[type=submit]")
         admin_page.wait_for_url("**/admin")
         assert admin_page.inner_text("#test-disagree") == "1"
-        assert "1 decided" in admin_page.inner_text("#test-agreement")
+        assert "1 counted votes, 1 decided" in admin_page.inner_text("#test-agreement")
         assert admin_page.locator("#gold-impossible").count() == 0
     finally:
         admin.close()
