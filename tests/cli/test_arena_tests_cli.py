@@ -28,3 +28,16 @@ def test_import_generations_runs_the_tests_and_run_tests_runs_only_new_answers(
     assert "ran 0 answers" in again.stdout  # verdicts are kept, never recomputed
     skipped = run(["arena", "import-generations", "--no-run-tests", "--db", db], tmp_path)
     assert skipped.returncode == 0 and "ran " not in skipped.stdout
+
+
+def test_enable_suite_for_drawn_live_tasks(tmp_path: Path) -> None:
+    db = str(tmp_path / "arena.db")
+    enabled = run(["arena", "enable-suite", "humaneval", "--db", db], tmp_path)
+    assert enabled.returncode == 0, enabled.stderr
+    assert "suites for drawn live tasks: humaneval" in enabled.stdout
+    unknown = run(["arena", "enable-suite", "no-such-suite", "--db", db], tmp_path)
+    assert unknown.returncode != 0 and "Traceback" not in unknown.stderr
+    disabled = run(["arena", "enable-suite", "humaneval", "--disable", "--db", db], tmp_path)
+    assert "suites for drawn live tasks: none" in disabled.stdout
+    with Store.open(db) as store:
+        assert Arena(store).live_suites.enabled() == []
