@@ -13,7 +13,7 @@ import uvicorn
 
 from fairclimb.arena import Arena, Role
 from fairclimb.store import SampleIn
-from fairclimb.web import create_app
+from fairclimb.web import create_app, server_config
 
 ADMIN = ("admin", "admin-password-1")
 PASSWORD = "rater-password-1"
@@ -33,7 +33,7 @@ document.getElementById("p").textContent = "ran:" + got;
 
 def samples() -> list[SampleIn]:
     rows = []
-    for i in range(4):
+    for i in range(24):  # a rater never sees an answer twice: enough for 21 tasks each
         prompt = f"def add{i}(a, b):\n    \"\"\"Return a + b + {i}.\"\"\"\n"
         rows.append(SampleIn("model-good", prompt, f"    return a + b + {i}\n", passed=True))
         rows.append(SampleIn("model-bad", prompt, f"    return a - b + {i}\n", passed=False))
@@ -67,8 +67,7 @@ def free_port() -> int:
 def running(arena: Arena) -> Iterator[Running]:
     """The app on a real uvicorn server in a thread, on a free loopback port."""
     port = free_port()
-    config = uvicorn.Config(create_app(arena), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)
+    config = server_config(create_app(arena), "127.0.0.1", port)  # as `arena serve` runs
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

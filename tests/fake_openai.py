@@ -5,6 +5,10 @@ thread with its own asyncio loop. Answers are deterministic: ``responder(request
 gives the text (by default a Python code block defining the first function named in
 the prompt). Knobs make the next requests fail (429 with Retry-After, 500, malformed
 JSON, no choices), delay every answer, or require an API key; counters say what came.
+A request with ``"stream": true`` is answered as the real protocol does: server-sent
+``data: {chunk}`` events (one a word, ``set_chunk_delay`` apart, over chunked transfer
+encoding), the usage chunk if ``stream_options.include_usage``, then ``data: [DONE]``;
+``break_stream_next`` makes the next stream stop after its first word.
 
     with FakeOpenAI() as server:
         server.fail_next("429", 2, retry_after="3")
@@ -72,6 +76,8 @@ class _Knobs:
     api_key: str | None = None
     failures: deque[tuple[str, str | None]] = field(default_factory=deque)
     scorer: Scorer | None = None  # None: prompt logprobs are not returned
+    chunk_delay_s: float = 0.0
+    break_streams: int = 0
 
 
 class FakeOpenAI:
@@ -107,6 +113,14 @@ class FakeOpenAI:
     def set_delay(self, seconds: float) -> None:
         with self._lock:
             self._knobs.delay_s = seconds
+
+    def set_chunk_delay(self, seconds: float) -> None:
+        with self._lock:
+            self._knobs.chunk_delay_s = seconds
+
+    def break_stream_next(self, n: int = 1) -> None:
+        with self._lock:
+            self._knobs.break_streams += n
 
     def require_api_key(self, key: str | None) -> None:
         with self._lock:
@@ -186,6 +200,9 @@ class FakeOpenAI:
                         headers[key.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 status, extra, payload = await self._answer(method, path, headers, body)
+                if isinstance(payload, list):
+                    await self._stream(writer, payload)
+                    continue
                 head_out = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
                             "Content-Type: application/json",
                             f"Content-Length: {len(payload)}", *extra]
@@ -199,8 +216,26 @@ class FakeOpenAI:
             self._writers.discard(writer)
             writer.close()
 
+    async def _stream(self, writer: asyncio.StreamWriter, events: list[bytes]) -> None:
+        """Server-sent events, one HTTP chunk each, ``chunk_delay_s`` apart."""
+        with self._lock:
+            delay, broken = self._knobs.chunk_delay_s, self._knobs.break_streams > 0
+            self._knobs.break_streams -= broken
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for number, event in enumerate(events):
+            if broken and number == 2:  # the role chunk and one word, then silence
+                writer.close()
+                return
+            writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+            await writer.drain()
+            if delay:
+                await asyncio.sleep(delay)
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
     async def _answer(self, method: str, path: str, headers: dict[str, str],
-                      raw: bytes) -> tuple[int, list[str], bytes]:
+                      raw: bytes) -> tuple[int, list[str], bytes | list[bytes]]:
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -222,6 +257,8 @@ class FakeOpenAI:
             return 400, [], _json({"error": {"message": "the body is not a JSON object"}})
         if failure is not None:
             return _failure(*failure)
+        if body.get("stream") is True:
+            return 200, [], _events(path, body, knobs.responder(body))
         answer = _completion(path, body, knobs.responder(body))
         if body.get("echo") and body.get("logprobs") is not None and knobs.scorer is not None:
             answer["choices"][0].update(_echoed(str(body.get("prompt", "")), knobs.scorer))
@@ -267,6 +304,33 @@ def _completion(path: str, body: dict[str, Any], text: str) -> dict[str, Any]:
                   "completion_tokens": len(text.split()),
                   "total_tokens": len(prompt_text(body).split()) + len(text.split())},
     }
+
+
+def _events(path: str, body: dict[str, Any], text: str) -> list[bytes]:
+    """The streamed answer: ``chat.completion.chunk`` (``delta``) or ``text_completion``
+    chunks, a word each, the last with ``finish_reason``; usage if asked; ``[DONE]``."""
+    whole = _completion(path, body, text)
+    chat = path.endswith("chat/completions")
+    head = {k: whole[k] for k in ("id", "created", "model", "system_fingerprint")}
+    head["object"] = "chat.completion.chunk" if chat else "text_completion"
+
+    def chunk(piece: str | None, finish: str | None = None, role: bool = False) -> bytes:
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish}
+        if chat:
+            choice["delta"] = ({"role": "assistant", "content": ""} if role
+                               else {} if piece is None else {"content": piece})
+        else:
+            choice["text"] = piece or ""
+        return b"data: " + _json({**head, "choices": [choice]}) + b"\n\n"
+
+    events = [chunk(None, role=True)]
+    events += [chunk(piece) for piece in re.findall(r"\s*\S+\s*|\s+", text)]
+    events.append(chunk(None, "stop"))
+    options = body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage"):
+        events.append(b"data: " + _json({**head, "choices": [], "usage": whole["usage"]})
+                      + b"\n\n")
+    return [*events, b"data: [DONE]\n\n"]
 
 
 def _json(data: Any) -> bytes:

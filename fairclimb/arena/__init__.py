@@ -6,6 +6,7 @@ The web app (``fairclimb.web``) and the CLI only translate requests into calls o
 """
 
 from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._agreement import Agreement, PairKappa, agreement, cohen_kappa, fleiss_kappa
 from fairclimb.arena._battle_io import (
     Battle,
     BattlesFileError,
@@ -17,10 +18,17 @@ from fairclimb.arena._battle_io import (
 from fairclimb.arena._battles import Arena, BriefingRequired, PayRow, VoteResult
 from fairclimb.arena._board import Leaderboard
 from fairclimb.arena._briefing import DEFAULT_BRIEFING, Briefing, BriefingText
+from fairclimb.arena._controls import pay_csv
 from fairclimb.arena._demo import DEMO_MUTANT, DEMO_REFERENCE, DemoArena, build_demo_arena, mutate
+from fairclimb.arena._executed import ExecutionReport, ShownVerdict, TestAgreement
+from fairclimb.arena._export import ExportOptions
 from fairclimb.arena._feedback import arena_feedback_votes, import_arena_feedback
+from fairclimb.arena._generations import GenerationFilter, GenerationImport
 from fairclimb.arena._limits import RateLimiter
+from fairclimb.arena._live import LiveJob
+from fairclimb.arena._pay import pay_rows
 from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
+from fairclimb.arena._rankings import RankingTasks, ranking_pairs
 from fairclimb.arena._ratings import (
     BattleSource,
     BattleTable,
@@ -46,6 +54,7 @@ from fairclimb.arena._records import (
     RateLimited,
     Role,
 )
+from fairclimb.arena._samples_file import read_samples_file
 from fairclimb.arena._sampling import (
     POLICY,
     Draw,
@@ -62,6 +71,7 @@ from fairclimb.arena._svg import render_ratings_svg
 
 __all__ = [
     "Accounts",
+    "Agreement",
     "AlreadyVoted",
     "Arena",
     "ArenaDenied",
@@ -79,15 +89,22 @@ __all__ = [
     "DEMO_REFERENCE",
     "DemoArena",
     "Draw",
+    "ExecutionReport",
+    "ExportOptions",
+    "GenerationFilter",
+    "GenerationImport",
     "LABELS",
     "Leaderboard",
+    "LiveJob",
     "ModelRating",
     "NoBattleAvailable",
     "NotSignedIn",
     "POLICY",
+    "PairKappa",
     "PairStats",
     "PayRow",
     "Pool",
+    "RankingTasks",
     "RateLimited",
     "RateLimiter",
     "RaterQuality",
@@ -98,25 +115,34 @@ __all__ = [
     "Role",
     "SamplingReport",
     "ShareRow",
+    "ShownVerdict",
     "SignedIn",
     "StyleCoefficient",
+    "TestAgreement",
     "VoteResult",
     "Winner",
+    "agreement",
     "arena_feedback_votes",
     "battle_records",
     "build_demo_arena",
     "code_features",
+    "cohen_kappa",
     "compute_ratings",
     "draw_battle",
+    "fleiss_kappa",
     "import_arena_feedback",
     "mutate",
     "pair_probabilities",
     "pair_stats",
     "parse_anchor",
+    "pay_csv",
+    "pay_rows",
+    "ranking_pairs",
     "rate_table",
     "rater_quality",
     "ratings_from_store",
     "read_battles",
+    "read_samples_file",
     "render_ratings_svg",
     "sampling_report",
     "write_battles",

@@ -8,21 +8,27 @@ random generator, rate limiters), never global state.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
 from fairclimb.arena._accounts import Accounts, SignedIn
-from fairclimb.arena._battle_io import Battle, Winner
-from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
 from fairclimb.arena._briefing import Briefing, BriefingText
+from fairclimb.arena._controls import Controls
+from fairclimb.arena._generations import (
+    GenerationFilter,
+    GenerationImport,
+    generation_samples,
+    run_cache_keys,
+)
 from fairclimb.arena._limits import RateLimiter
-from fairclimb.arena._quality import RaterQuality, battle_records, rater_quality
-from fairclimb.arena._ratings import RatingOptions
+from fairclimb.arena._live import LiveJob, LiveJobs, LiveModels
+from fairclimb.arena._live_battles import LiveBattles
+from fairclimb.arena._live_tasks import LiveSuites
+from fairclimb.arena._pay import PayRow
+from fairclimb.arena._rankings import RankingTasks
 from fairclimb.arena._records import (
-    LABELS,
     AlreadyVoted,
     ArenaDenied,
     ArenaOptions,
@@ -30,31 +36,23 @@ from fairclimb.arena._records import (
     RateLimited,
     Role,
 )
-from fairclimb.arena._sampling import (
-    Pool,
-    SamplingReport,
-    draw_battle,
-    pair_stats,
-    sampling_report,
-)
+from fairclimb.arena._reports import ArenaReports
+from fairclimb.arena._review import Reviews
+from fairclimb.arena._sampling import Pool, draw_battle, pair_stats
+from fairclimb.arena._task_input import KINDS, check_kind, checked_vote, now
 from fairclimb.errors import UserInputError
 from fairclimb.store import (
     ArenaStore,
-    BattleRecord,
+    ArenaVerdicts,
     BattleView,
     NewBattle,
-    NewVote,
     SampleIn,
     Store,
     VoteRefused,
 )
+from fairclimb.suites import get_suite, list_suites
 
 __all__ = ["Arena", "BriefingRequired", "PayRow", "VoteResult"]
-
-_MAX_COMMENT = 5_000
-_MAX_CODE = 100_000
-_KINDS = ("implement", "debug", "optimize", "explain", "webdev")
-_GOLD_RATE_KEY = "gold_rate"
 
 
 class BriefingRequired(ArenaDenied):
@@ -71,29 +69,28 @@ class VoteResult:
     flag: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PayRow:
-    username: str
-    pseudonym: str
-    role: str
-    briefing_version: int | None
-    tasks: int
-    seconds: float
-    owed: float
-    currency: str
-
-
-class Arena:
+class Arena(ArenaReports):
     def __init__(self, store: Store, options: ArenaOptions | None = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.options = options or ArenaOptions()
         self.data = ArenaStore(store)
         self.accounts = Accounts(self.data, self.options)
         self.briefing = Briefing(self.data)
+        self.verdicts = ArenaVerdicts(store)
         self._rng = rng if rng is not None else np.random.default_rng()
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
+        self.rankings = RankingTasks(store, self.data, self.options, self._rng,
+                                     self._draw_lock)
         self._votes = RateLimiter(self.options.votes_per_minute)
         self._battles = RateLimiter(self.options.battles_per_minute)
+        self.reviews = Reviews(self.data)
+        self.controls = Controls(self.data)
+        self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
+                                 self._battles, self.require_briefed, self.require_open)
+        self.live: LiveModels = self._live.models  # environ: the models' API keys
+        self.live_jobs: LiveJobs = self._live.jobs
+        self.live_suites: LiveSuites = self._live.suites  # suites raters draw tasks from
 
     # -- raters ------------------------------------------------------------------------
 
@@ -113,21 +110,76 @@ class Arena:
         open_id = self.data.open_battle(rater.account.id)
         if open_id is not None:
             return open_id
+        self.require_open()
         if not self._battles.allow(rater.account.id):
             raise RateLimited("too many new tasks in a minute; wait a little")
         with self._draw_lock:
-            pool = Pool.of(self.data.sample_pool(), self.data.answer_hashes())
+            repeat = self.reviews.repeat_for(rater.account.id,
+                                             self.data.seen_samples(rater.account.id))
+            if repeat is not None:  # the admin asked for more raters on this pair
+                return self.data.add_battle(repeat)
+            pool = self._unseen_pool(rater.account.id)
             stats = pair_stats(self.data.pair_outcomes())
             draw = draw_battle(pool, stats, self.data.battles_per_model(), self._rng,
                                self.gold_rate())
             if draw is None:
-                raise NoBattleAvailable("no two models have answered a common prompt yet; "
-                                        "the admin must import samples first")
+                raise NoBattleAvailable("there is no task left that you have not seen; "
+                                        "thank you — the admin must import more answers "
+                                        "before you can go on")
             return self.data.add_battle(NewBattle(
                 rater_id=rater.account.id, prompt_id=draw.prompt_id, sample_a=draw.sample_a,
                 sample_b=draw.sample_b, model_a=draw.model_a, model_b=draw.model_b,
                 probability=draw.probability, gold_winner=draw.gold_winner,
-                served_at=_now()))
+                served_at=now()))
+
+    def skip(self, rater: SignedIn, battle_id: int) -> None:
+        """"Can't judge": the open task closes without a vote (unpaid: pay is per vote)
+        and its answers are not shown to this rater again."""
+        if not self.data.skip_battle(battle_id, rater.account.id):
+            raise ArenaDenied("this task is not yours or it is already closed")
+
+    def task_number(self, battle: BattleView) -> int:
+        """Tasks are numbered per rater: a global id would tell them the study's size."""
+        return self.data.task_number(battle.id, battle.rater_id)
+
+    def own_pay(self, rater: SignedIn) -> PayRow | None:
+        """The rater's own tasks, paid time and earnings."""
+        return next((row for row in self.pay() if row.username == rater.account.username),
+                    None)
+
+    def start_live(self, rater: SignedIn, prompt: str, language: str = "python",
+                   kind: str = "implement") -> int:
+        """A live battle: two enabled models drawn by the sampling policy answer the
+        rater's own prompt now (through the registry and the generation cache)."""
+        return self._live.start(rater, prompt, language, kind)
+
+    def begin_live(self, rater: SignedIn, prompt: str, language: str = "python",
+                   kind: str = "implement") -> LiveJob:
+        """:meth:`start_live` in a worker thread: the page streams each answer as it
+        arrives (from the returned job) and then links to the battle."""
+        return self._live.begin(rater, prompt, language, kind)
+
+    def start_live_task(self, rater: SignedIn) -> int:
+        """A live battle on a task drawn from a suite the admin enabled: the models
+        answer it live, the answers are run against its tests (verdicts after the
+        vote, as for imported answers)."""
+        task = self._live.draw_task(rater)
+        return self._live.start(rater, task.task.prompt, task.task.language.value,
+                                task.task.kind.value, task)
+
+    def begin_live_task(self, rater: SignedIn) -> LiveJob:
+        """:meth:`start_live_task` in a worker thread, streamed as :meth:`begin_live`."""
+        task = self._live.draw_task(rater)
+        return self._live.begin(rater, task.task.prompt, task.task.language.value,
+                                task.task.kind.value, task)
+
+    def _unseen_pool(self, rater_id: int) -> Pool:
+        """The answers this rater was never shown: once a vote reveals the models, a
+        repeated answer would tell the rater whose it is."""
+        seen = self.data.seen_samples(rater_id)
+        return Pool.of([row for row in self.controls.drawable(self.data.sample_pool())
+                        if row[0] not in seen],
+                       self.data.answer_hashes())
 
     def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
         """A battle its rater (or an admin) may see; names only once it is voted."""
@@ -140,13 +192,13 @@ class Arena:
     def vote(self, rater: SignedIn, battle_id: int, winner: str,
              labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
              correction: str = "") -> VoteResult:
-        vote = _checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
-                             comment, correction)
+        vote = checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
+                             comment, correction, rater.account.briefing_version)
         self.require_briefed(rater)
         if not self._votes.allow(rater.account.id):
             raise RateLimited("too many votes in a minute; slow down and read the answers")
         try:
-            stored = self.data.add_vote(vote, _now(), self.options.max_task_seconds,
+            stored = self.data.add_vote(vote, now(), self.options.max_task_seconds,
                                         self.options.fast_vote_seconds)
         except VoteRefused as refused:
             if refused.reason == "voted":
@@ -158,102 +210,45 @@ class Arena:
 
     # -- admins ------------------------------------------------------------------------
 
-    def gold_rate(self) -> float:
-        return float(self.data.config().get(_GOLD_RATE_KEY, self.options.gold_rate))
-
-    def set_gold_rate(self, rate: float) -> None:
-        if not 0.0 <= rate <= 0.5:
-            raise UserInputError("the gold rate is a share of battles between 0 and 0.5")
-        self.data.set_config(_GOLD_RATE_KEY, rate)
-
     def add_prompt(self, text: str, language: str = "python", kind: str = "implement") -> int:
         if not text.strip():
             raise UserInputError("the prompt is empty; write the task raters will judge")
-        if kind not in _KINDS:
-            raise UserInputError(f"unknown task kind {kind!r}; use one of {', '.join(_KINDS)}")
-        return self.data.add_prompt(text, language, kind, _now())
+        check_kind(kind)
+        return self.data.add_prompt(text, language, kind, now())
 
     def import_samples(self, samples: Sequence[SampleIn]) -> int:
         """Store answers to compare (all or none); returns how many were new."""
         for number, sample in enumerate(samples, 1):
             if not sample.model.strip() or not sample.prompt.strip() or not sample.answer:
                 raise UserInputError(f"sample {number} needs a model, a prompt and an answer")
-            if sample.kind not in _KINDS:
+            if sample.kind not in KINDS:
                 raise UserInputError(f"sample {number} has unknown kind {sample.kind!r}; use "
-                                     f"one of {', '.join(_KINDS)}")
-        return self.data.add_samples(samples, _now())
+                                     f"one of {', '.join(KINDS)}")
+        return self.data.add_samples(samples, now())
 
-    def import_generations(self) -> int:
-        """Answers from the store's generation cache (``fairclimb generate``)."""
-        samples = []
-        for model, request, completion in self.data.generations():
-            prompt = _prompt_of(request)
-            text = completion.get("text")
-            if prompt and isinstance(text, str) and text.strip():
-                samples.append(SampleIn(model=model, prompt=prompt, answer=text,
-                                        origin="generation"))
-        return self.import_samples(samples)
+    def import_generations(self, chosen: GenerationFilter | None = None) -> GenerationImport:
+        """Answers from the store's generation cache (``fairclimb generate``) of one
+        model, suite or run if given, shown as the task's prompt and the extracted code."""
+        chosen = chosen or GenerationFilter()
+        names = [chosen.suite] if chosen.suite else [s.name for s in list_suites(self.data.store)]
+        suites = [get_suite(name, self.data.store) for name in names]
+        keys = run_cache_keys(chosen.run) if chosen.run else None
+        samples, unmatched = generation_samples(self.data.generations(), suites, chosen, keys)
+        return GenerationImport(self.import_samples(samples), len(samples), unmatched)
 
-    def battle_records(self) -> list[BattleRecord]:
-        """Every vote as a FastChat-format battle record, exclusions marked."""
-        votes = self.data.votes()
-        return battle_records(votes, rater_quality(votes, self.options))
+    def require_open(self) -> None:
+        """New tasks only while the admin has not paused the arena."""
+        if self.controls.paused():
+            raise ArenaDenied("the admin has paused the arena; your votes so far are saved "
+                              "and paid — come back when it reopens")
 
-    def rating_battles(self) -> list[Battle]:
-        """Every vote as a battle, flagged ones marked excluded (a ``BattleSource``)."""
-        return [to_battle(record) for record in self.battle_records()]
-
-    def leaderboard(self, language: str | None = None, kind: str | None = None,
-                    options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
-        """Ratings with intervals and rank ranges over the votes that count (of one
-        language or task kind, if given), and the excluded votes by reason."""
-        return build_leaderboard(self.battle_records(), language, kind, options)
-
-    def quality(self) -> list[RaterQuality]:
-        return sorted(rater_quality(self.data.votes(), self.options).values(),
-                      key=lambda q: q.judge)
-
-    def sampling(self) -> SamplingReport:
-        return sampling_report(Pool.of(self.data.sample_pool(), self.data.answer_hashes()),
-                               pair_stats(self.data.pair_outcomes()),
-                               self.data.battles_per_model(), self.gold_rate())
-
-    def pay(self) -> list[PayRow]:
-        """Each account's tasks, time and pay owed at the rate in force."""
-        briefing = self.briefing.current()
-        rate = briefing.pay_per_hour if briefing else 0.0
-        currency = briefing.currency if briefing else ""
-        return [PayRow(a.username, a.pseudonym, a.role, a.briefing_version, a.votes,
-                       a.seconds, round(a.seconds / 3600 * rate, 2), currency)
-                for a in self.data.rater_activity()]
+    def require_leaderboard(self, viewer: SignedIn) -> None:
+        """In a private study only admins see the leaderboard (raters would learn which
+        model is ahead, and vote with it)."""
+        if self.controls.private() and viewer.account.role != Role.ADMIN:
+            raise ArenaDenied("the leaderboard of this study is private; the admin will "
+                              "share the results")
 
     def current_briefing(self) -> BriefingText | None:
         return self.briefing.current()
 
-
-def _checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence[str],
-                  labels_b: Sequence[str], comment: str, correction: str) -> NewVote:
-    if winner not in {w.value for w in Winner}:
-        raise UserInputError("choose A, B, tie or both bad")
-    unknown = sorted((set(labels_a) | set(labels_b)) - set(LABELS))
-    if unknown:
-        raise UserInputError(f"unknown error label {unknown[0]!r}; use {', '.join(LABELS)}")
-    if len(comment) > _MAX_COMMENT or len(correction) > _MAX_CODE:
-        raise UserInputError(f"the comment is limited to {_MAX_COMMENT} characters and the "
-                             f"correction to {_MAX_CODE}")
-    return NewVote(battle_id, rater_id, winner, sorted(set(labels_a)), sorted(set(labels_b)),
-                   comment.strip(), correction)
-
-
-def _prompt_of(request: dict[str, object]) -> str:
-    messages = request.get("messages")
-    if isinstance(messages, list):
-        for message in reversed(messages):
-            if isinstance(message, dict) and message.get("role") == "user":
-                return str(message.get("content", ""))
-    prompt = request.get("prompt")
-    return prompt if isinstance(prompt, str) else ""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from fairclimb.errors import UserInputError
 from fairclimb.store import AccountRecord, ArenaStore, BriefingRecord
 
-__all__ = ["DEFAULT_BRIEFING", "DEFAULT_RECIPIENTS", "Briefing", "BriefingText"]
+__all__ = ["DEFAULT_BRIEFING", "DEFAULT_RECIPIENTS", "MAX_PAY_PER_HOUR", "Briefing",
+           "BriefingText"]
 
+MAX_PAY_PER_HOUR = 1000.0
 DEFAULT_RECIPIENTS = "the team that runs this arena, and the people who train the models"
 DEFAULT_BRIEFING = """\
 You will compare two anonymous answers to the same programming task and say which is
@@ -62,8 +64,9 @@ class Briefing:
             recipients = previous.recipients if previous else DEFAULT_RECIPIENTS
         if text is None:
             text = previous.text if previous else DEFAULT_BRIEFING
-        if pay_per_hour < 0:
-            raise UserInputError("the pay rate cannot be negative")
+        if not 0 <= pay_per_hour <= MAX_PAY_PER_HOUR:  # a typo must not owe a fortune
+            raise UserInputError(f"the pay rate is per hour, between 0 and "
+                                 f"{MAX_PAY_PER_HOUR:g}")
         if not currency.strip() or len(currency) > 10:
             raise UserInputError("give the currency as a short code such as USD or EUR")
         if not text.strip():

@@ -26,7 +26,8 @@ _GOLD_REASON = "gold check battle"
 
 def arena_feedback_votes(arena: Arena) -> list[Vote]:
     """Every stored vote as a :class:`fairclimb.data.Vote` (``vote_id`` is
-    ``arena:<battle id>``, so importing again adds nothing twice)."""
+    ``arena:<battle id>``, so importing again adds nothing twice), then every pair of
+    every submitted ranking (``arena-rank:<id>:<i>-<j>``)."""
     votes = arena.data.votes()
     texts = arena.data.vote_texts()
     records = battle_records(votes, rater_quality(votes, arena.options))
@@ -47,7 +48,7 @@ def arena_feedback_votes(arena: Arena) -> list[Vote]:
             comment=vote.comment, correction=vote.correction, flagged="; ".join(reasons),
             tstamp=vote.created_at.isoformat(), vote_id=f"arena:{vote.battle_id}",
             pay_usd=None if usd_rate is None else round(vote.seconds / 3600 * usd_rate, 4)))
-    return out
+    return out + arena.rankings.votes()
 
 
 def import_arena_feedback(store: Store, dataset: str,

@@ -13,6 +13,12 @@ Flagged votes are never deleted: they stay in the store and in exports, marked
   appears in (at least ``min_votes_for_flags / 2`` of them) while the other raters give it
   at most 65%: the rater is voting for a style or a name, not the content.
 - **Low gold accuracy**: below 60% on at least 5 gold checks.
+- **Informed votes**: a vote on an answer the rater had already seen revealed (its model
+  named after an earlier vote) is not anonymous; it is excluded, and a rater whose
+  informed votes favour one model (at least 90% of at least 5) is flagged. The arena no
+  longer serves a rater an answer twice; this catches older data and imports.
+- **Overlapping tasks**: a vote whose task began before the rater's previous one ended
+  (concurrent tabs); its time is paid once (see ``_pay``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fairclimb.arena._battle_io import Winner
+from fairclimb.arena._pay import overlapping_votes
 from fairclimb.arena._records import ArenaOptions
 from fairclimb.store import BattleRecord, VoteRow
 
@@ -33,6 +40,9 @@ _FOLLOW_OTHERS_MAX = 0.65
 _GOLD_MIN = 5
 _GOLD_ACCURACY_MIN = 0.6
 _DECISIVE = (Winner.MODEL_A.value, Winner.MODEL_B.value)
+_INFORMED_MIN = 5
+_INFORMED_SHARE = 0.9
+INFORMED = "the rater had seen one of these answers with its model named"
 
 
 @dataclass
@@ -46,6 +56,7 @@ class RaterQuality:
     decisive: int = 0
     fast_votes: int = 0
     flags: list[str] = field(default_factory=list)
+    informed: set[int] = field(default_factory=set)  # battle ids of informed votes
 
     @property
     def gold_accuracy(self) -> float | None:
@@ -72,6 +83,15 @@ def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, 
                 and accuracy < _GOLD_ACCURACY_MIN:
             quality.flags.append(f"gold accuracy {accuracy:.0%} on {quality.gold_votes} "
                                  "checks")
+    by_rater: dict[int, list[VoteRow]] = {}
+    for vote in votes:
+        by_rater.setdefault(vote.rater_id, []).append(vote)
+    for rater_id, own in by_rater.items():
+        _informed(raters[rater_id], own)
+        overlaps = overlapping_votes(own)
+        if overlaps:
+            raters[rater_id].flags.append(f"{overlaps} tasks overlapped an earlier one "
+                                          "(their time is paid once)")
     for rater_id, model, share, others in _followers(votes, options):
         raters[rater_id].flags.append(
             f"follows {model}: it won {share:.0%} of this rater's votes it appeared in, "
@@ -90,6 +110,8 @@ def battle_records(votes: Sequence[VoteRow],
         if vote.flag:
             reasons.append(vote.flag)
         rater = quality.get(vote.rater_id)
+        if rater is not None and vote.battle_id in rater.informed:
+            reasons.append(INFORMED)
         if rater is not None:
             reasons.extend(f"rater flagged: {flag}" for flag in rater.flags)
         records.append(BattleRecord(
@@ -139,3 +161,25 @@ def _followers(votes: Sequence[VoteRow],
         if others <= _FOLLOW_OTHERS_MAX:
             flagged.append((rater_id, model, won / seen, others))
     return flagged
+
+
+def _informed(quality: RaterQuality, votes: Sequence[VoteRow]) -> None:
+    """Mark the rater's votes on answers already revealed to them, and flag a rater
+    whose such votes favour one model."""
+    revealed: set[int] = set()
+    wins: dict[str, list[int]] = {}  # model -> [wins, appearances] in informed votes
+    for vote in sorted(votes, key=lambda v: (v.created_at, v.battle_id)):
+        shown = {vote.sample_a, vote.sample_b} - {0}
+        if shown & revealed:
+            quality.informed.add(vote.battle_id)
+            if vote.winner in _DECISIVE:
+                winner = vote.model_a if vote.winner == Winner.MODEL_A else vote.model_b
+                for model in (vote.model_a, vote.model_b):
+                    entry = wins.setdefault(model, [0, 0])
+                    entry[0] += model == winner
+                    entry[1] += 1
+        revealed |= shown
+    for model, (won, seen) in sorted(wins.items()):
+        if seen >= _INFORMED_MIN and won / seen >= _INFORMED_SHARE:
+            quality.flags.append(f"favours {model} when it can tell who wrote an answer: "
+                                 f"it won {won} of {seen} such votes")

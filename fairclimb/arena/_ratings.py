@@ -24,8 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Protocol
 
@@ -35,7 +34,6 @@ from threadpoolctl import threadpool_limits
 
 from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._bt import (
-    FASTCHAT_RIDGE,
     POINTS,
     Cells,
     aggregate,
@@ -45,6 +43,15 @@ from fairclimb.arena._bt import (
     information,
     score_variance,
     unbeaten_or_winless,
+)
+from fairclimb.arena._rating_records import (
+    CiMethod,
+    ModelRating,
+    RatingOptions,
+    Ratings,
+    Regularize,
+    Robustness,
+    StyleCoefficient,
 )
 from fairclimb.errors import UserInputError
 
@@ -69,99 +76,6 @@ Floats = NDArray[Any]  # float64 throughout; numpy's stubs widen results
 # bounded (a prior of sd ~1 log-odds unit, ~174 points); a warning says it was used.
 DEGENERATE_RIDGE = 1.0
 _CHUNK_CELLS = 4_000_000  # rounds x K^2 per batched chunk: bounds memory (~32 MB)
-
-
-class CiMethod(StrEnum):
-    BOOTSTRAP = "bootstrap"
-    SANDWICH = "sandwich"
-
-
-class Regularize(StrEnum):
-    FASTCHAT = "fastchat"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class RatingOptions:
-    """How to rate: interval method and size, filters, anchor, thresholds, seed."""
-
-    bootstrap: int = 1000
-    ci: CiMethod = CiMethod.BOOTSTRAP
-    category: str | None = None
-    language: str | None = None
-    anchor: tuple[str, float] | None = None
-    min_votes: int = 50
-    seed: int = 0
-    regularize: Regularize = Regularize.FASTCHAT
-    weighted: bool = False
-    style: bool = False
-    robustness: bool = True
-    level: float = 0.95
-
-    @property
-    def ridge(self) -> float:
-        return FASTCHAT_RIDGE if self.regularize is Regularize.FASTCHAT else 0.0
-
-
-@dataclass(frozen=True)
-class ModelRating:
-    model: str
-    rating: float
-    lower: float
-    upper: float
-    rank: int
-    rank_lower: int
-    rank_upper: int
-    battles: int
-    provisional: bool
-
-
-@dataclass(frozen=True)
-class StyleCoefficient:
-    """Rating points gained per standard deviation of a feature's difference (A minus B)."""
-
-    feature: str
-    coefficient: float
-    lower: float
-    upper: float
-
-
-@dataclass(frozen=True)
-class Robustness:
-    """Whether dropping the votes that most favour the leader would dethrone it."""
-
-    top: str
-    budget: int  # how many votes we allowed ourselves to drop (1% of the battles)
-    dropped: int  # the fewest that change the top model, or ``budget`` when none do
-    changes_top: bool
-    new_top: str
-    gap: float
-    gap_after: float
-
-    @property
-    def sentence(self) -> str:
-        if self.changes_top:
-            return (f"fragile: dropping the {self.dropped} most influential of the votes "
-                    f"(budget {self.budget}) makes {self.new_top} rank first instead of "
-                    f"{self.top}")
-        return (f"robust: dropping the {self.budget} most influential votes keeps {self.top} "
-                f"first (lead {self.gap:.0f} -> {self.gap_after:.0f} points)")
-
-
-@dataclass(frozen=True)
-class Ratings:
-    models: tuple[ModelRating, ...]
-    n_battles: int
-    warnings: tuple[str, ...] = ()
-    style: tuple[StyleCoefficient, ...] = ()
-    robustness: Robustness | None = None
-    options: RatingOptions = field(default_factory=RatingOptions)
-
-    def to_json(self) -> dict[str, Any]:
-        """What ``ratings --json`` prints: the models with the warnings and robustness."""
-        return {"n_battles": self.n_battles, "models": [asdict(m) for m in self.models],
-                "warnings": list(self.warnings),
-                "robustness": self.robustness.sentence if self.robustness else None}
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,19 @@ class ArenaOptions:
     gold_rate: float = 0.1
     min_votes_for_flags: int = 20
     secure_cookies: bool = False
+    votes_wanted_per_rater: int = 50  # the admin is warned when answers run short of it
+    public_url: str | None = None  # absolute links (invites) use this, never the Host header
+    signin_window_minutes: float = 15.0
+    signin_failures_per_account: int = 10  # within the window, then locked until it passes
+    signin_failures_per_address: int = 50
+    hash_concurrency: int = 2  # argon2 hashes at once (each takes ~64 MiB and a core)
+    header_timeout_seconds: float = 10.0  # a request's headers must arrive within this
+    keep_alive_seconds: int = 5  # an idle keep-alive connection is closed after this
+    max_connections: int = 1000  # connections and requests at once; beyond, 503
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated addresses):
+    # behind one, every client would otherwise share the proxy's address, and the
+    # per-address sign-in limit would lock everyone out at once.
+    forwarded_allow_ips: str | None = None
 
 
 class NotSignedIn(FairclimbError):

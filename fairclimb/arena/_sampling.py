@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["POLICY", "Draw", "PairStats", "Pool", "SamplingReport", "ShareRow",
-           "draw_battle", "pair_probabilities", "pair_stats", "sampling_report"]
+           "draw_battle", "gold_candidates", "pair_probabilities", "pair_stats",
+           "sampling_report"]
 
 SETTLED = 0.25
 _Z95 = 1.959963984540054
@@ -134,7 +135,7 @@ def draw_battle(pool: Pool, stats: dict[tuple[str, str], PairStats],
                 gold_rate: float = 0.0) -> Draw | None:
     """A battle under the policy (or a gold check, at ``gold_rate``); None if no two
     models answered a common prompt."""
-    gold = _gold_candidates(pool)
+    gold = gold_candidates(pool)
     if gold and rng.random() < gold_rate:
         return _draw_gold(pool, gold, rng, gold_rate)
     probabilities = pair_probabilities(pool, stats, battles)
@@ -171,6 +172,7 @@ class SamplingReport:
     gold_rate: float
     shares: list[ShareRow]
     pairs: list[tuple[str, str, float, float, bool]]  # a, b, votes, probability, uncertain
+    warnings: list[str] = field(default_factory=list)
 
 
 def sampling_report(pool: Pool, stats: dict[tuple[str, str], PairStats],
@@ -211,7 +213,7 @@ def _key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _gold_candidates(pool: Pool) -> list[tuple[int, int, int, str, str]]:
+def gold_candidates(pool: Pool) -> list[tuple[int, int, int, str, str]]:
     """(prompt, passing sample, failing sample, its model, failing model) combinations."""
     combos: list[tuple[int, int, int, str, str]] = []
     by_prompt: dict[int, list[tuple[int, str]]] = {}
@@ -234,3 +236,31 @@ def _draw_gold(pool: Pool, gold: Sequence[tuple[int, int, int, str, str]],
     if rng.random() < 0.5:
         return Draw(prompt, good, bad, good_model, bad_model, probability, "model_a")
     return Draw(prompt, bad, good, bad_model, good_model, probability, "model_b")
+
+
+def battles_available(pool: Pool) -> int:
+    """How many battles one new rater can be served before an answer would repeat:
+    per prompt, pairs of different models' answers, each answer used once."""
+    per_prompt: dict[int, list[int]] = {}
+    for prompts in pool.answers.values():
+        for prompt, samples in prompts.items():
+            per_prompt.setdefault(prompt, []).append(len(samples))
+    total = 0
+    for counts in per_prompt.values():
+        answers = sum(counts)
+        total += min(answers // 2, answers - max(counts))
+    return total
+
+
+def supply_warnings(pool: Pool, votes_wanted: int) -> list[str]:
+    """What the admin must import before raters run out of unseen answers."""
+    available = battles_available(pool)
+    if available >= votes_wanted:
+        return []
+    models = len(pool.answers) or 1
+    prompts = len({p for answers in pool.answers.values() for p in answers}) or 1
+    per = sum(len(s) for a in pool.answers.values() for s in a.values()) / models / prompts
+    return [f"each rater can be served only {available} battles before an answer would "
+            f"repeat (about {per:.1f} answers per model per prompt, {prompts} prompts), "
+            f"fewer than the {votes_wanted} votes wanted per rater: import more prompts "
+            "or more answers per model per prompt"]

@@ -123,6 +123,7 @@ class _NewStore:
 def _register_commands() -> None:
     from fairclimb.cli import (
         _arena,
+        _arena_access,
         _audit,
         _climb,
         _config,
@@ -144,12 +145,22 @@ def _register_commands() -> None:
     for module in (_eval, _generate, _quickstart, _config, _distill, _ratings, _view):
         for name, command in module.COMMANDS.items():
             app.command(name, cls=_Command, epilog=_example(name))(friendly_errors(command))
+    for name, command in _arena_access.COMMANDS.items():  # `arena disable` and friends
+        _arena.app.command(name, cls=_Command, epilog=_example(f"arena {name}"))(
+            friendly_errors(command))
     for group in (_models, _arena, _suites, _data, _audit, _sandbox, _climb, _train,
                   _ladder, _runs):
         group.app.info.cls = _Group
         for name, command in group.COMMANDS.items():
             group.app.command(name, cls=_Command, epilog=_example(
                 f"{group.app.info.name} {name}"))(friendly_errors(command))
+        for sub_app, commands in getattr(group, "SUBGROUPS", ()):  # `arena token create`
+            sub_app.info.cls = _Group
+            for name, command in commands.items():
+                sub_app.command(name, cls=_Command, epilog=_example(
+                    f"{group.app.info.name} {sub_app.info.name} {name}"))(
+                    friendly_errors(command))
+            group.app.add_typer(sub_app)
         if hasattr(group, "CALLBACK"):  # the group's own command (`fairclimb suites`)
             group.app.callback(invoke_without_command=True)(friendly_errors(group.CALLBACK))
         app.add_typer(group.app)

@@ -16,6 +16,7 @@ from fairclimb.models._backend import (
 )
 from fairclimb.models._backends.openai import OpenAIBackend
 from fairclimb.models._retry import RetryPolicy, parse_retry_after
+from fairclimb.models._stream import StreamingBackend, TextSink
 from fairclimb.models._types import (
     ApiStyle,
     Completion,
@@ -41,7 +42,9 @@ __all__ = [
     "OpenAIBackend",
     "PromptScorer",
     "RetryPolicy",
+    "StreamingBackend",
     "Terms",
+    "TextSink",
     "UnknownModelError",
     "known_backends",
     "open_backend",

@@ -7,11 +7,13 @@ logic: what a status means or when a run may resume is decided by its callers.
 """
 
 from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
     BattleRecord,
     BattleView,
     BriefingRecord,
+    CredentialRow,
     NewBattle,
     NewVote,
     PromptRecord,
@@ -20,6 +22,7 @@ from fairclimb.store._arena_records import (
     SessionRecord,
     VoteRow,
 )
+from fairclimb.store._arena_verdicts import AnswerVerdict, ArenaVerdicts, UnjudgedAnswer
 from fairclimb.store._data import (
     GATE_SCHEMA_VERSION,
     ContaminationRow,
@@ -41,11 +44,15 @@ from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 
 __all__ = [
     "AccountRecord",
+    "AnswerVerdict",
+    "ArenaRankings",
     "ArenaStore",
+    "ArenaVerdicts",
     "BattleRecord",
     "BattleView",
     "BriefingRecord",
     "ContaminationRow",
+    "CredentialRow",
     "DataRepository",
     "DatasetInfo",
     "GATE_SCHEMA_VERSION",
@@ -59,6 +66,7 @@ __all__ = [
     "NewVote",
     "Offer",
     "PromptRecord",
+    "RankingView",
     "RaterActivity",
     "ResultRow",
     "RunRecord",
@@ -68,6 +76,7 @@ __all__ = [
     "StoredRecord",
     "StoredSuite",
     "SuiteRepository",
+    "UnjudgedAnswer",
     "VoteRefused",
     "VoteRow",
     "store_exists",

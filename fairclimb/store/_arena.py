@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from fairclimb.errors import UserInputError
+from fairclimb.store._arena_credentials import CredentialStore
 from fairclimb.store._arena_records import (
     AccountRecord,
     BattleView,
@@ -49,7 +51,7 @@ __all__ = ["ArenaStore", "VoteRefused", "VoteStored"]
 _ACCOUNT_COLUMNS = (ArenaAccount.id, ArenaAccount.username, ArenaAccount.pseudonym,
                     ArenaAccount.role, ArenaAccount.password_hash,
                     ArenaAccount.briefing_version, ArenaAccount.briefing_accepted_at,
-                    ArenaAccount.created_at)
+                    ArenaAccount.created_at, ArenaAccount.disabled_at)
 
 
 # The hot path (every request checks a session, every vote claims a battle) uses
@@ -58,13 +60,15 @@ _ACCOUNTS = cast(Table, ArenaAccount.__table__)
 _SESSIONS = cast(Table, ArenaSession.__table__)
 _BATTLES = cast(Table, ArenaBattle.__table__)
 _VOTES = cast(Table, ArenaVote.__table__)
+_BRIEFINGS = cast(Table, ArenaBriefing.__table__)
 _SESSION_QUERY = (
     select(*(_ACCOUNTS.c[c.key] for c in _ACCOUNT_COLUMNS), _SESSIONS.c.csrf_token,
            _SESSIONS.c.expires_at,
            select(func.max(ArenaBriefing.__table__.c.version)).scalar_subquery()
            .label("current_briefing"))
     .join_from(_SESSIONS, _ACCOUNTS, _ACCOUNTS.c.id == _SESSIONS.c.account_id)
-    .where(_SESSIONS.c.token_hash == bindparam("token_hash")))
+    .where(_SESSIONS.c.token_hash == bindparam("token_hash"),
+           _ACCOUNTS.c.disabled_at.is_(None)))
 _CLAIM_BATTLE = (
     update(_BATTLES)
     .where(_BATTLES.c.id == bindparam("battle"), _BATTLES.c.rater_id == bindparam("rater"),
@@ -100,7 +104,10 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class ArenaStore:
+_IMPORT_BATCH = 500  # answers per transaction: a big import never holds the lock long
+
+
+class ArenaStore(CredentialStore):
     """The arena's tables in a :class:`Store`; every method is one transaction."""
 
     def __init__(self, store: Store) -> None:
@@ -121,6 +128,10 @@ class ArenaStore:
         with self.store.transaction("reading an account") as session:
             row = session.execute(query).first()
             return None if row is None else _account(row)
+
+    def usernames(self) -> list[str]:
+        with self.store.transaction("listing accounts") as session:
+            return [str(name) for name in session.scalars(select(ArenaAccount.username))]
 
     def count_accounts(self, role: str) -> int:
         query = select(func.count()).select_from(ArenaAccount).where(ArenaAccount.role == role)
@@ -241,8 +252,14 @@ class ArenaStore:
             return _prompt_id(session, text, language, kind, suite, task_id, now)
 
     def add_samples(self, samples: Sequence[SampleIn], now: datetime) -> int:
-        """Store answers, all or none; an answer already stored for the same prompt and
-        model is skipped. Returns how many were new."""
+        """Store answers in batches of a few hundred, each its own short transaction (a
+        vote waits for one batch, never for the whole import); an answer already stored
+        for the same prompt and model is skipped, so an interrupted import is finished
+        by running it again. Returns how many were new."""
+        return sum(self._add_batch(samples[start:start + _IMPORT_BATCH], now)
+                   for start in range(0, len(samples), _IMPORT_BATCH))
+
+    def _add_batch(self, samples: Sequence[SampleIn], now: datetime) -> int:
         added = 0
         with self.store.transaction("importing samples", write=True) as session:
             prompts: dict[str, int] = {}
@@ -292,12 +309,58 @@ class ArenaStore:
         with self.store.transaction("finding an open battle") as session:
             return session.scalar(query)
 
+    def skip_battle(self, battle_id: int, rater_id: int) -> bool:
+        """Close the rater's open battle without a vote ("can't judge"); False if it is
+        not theirs or not open. Its answers stay seen: never shown to them again."""
+        query = (update(ArenaBattle).where(ArenaBattle.id == battle_id,
+                                           ArenaBattle.rater_id == rater_id,
+                                           ArenaBattle.voted.is_(False))
+                 .values(voted=True))
+        with self.store.transaction("skipping a battle", write=True) as session:
+            return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+    def task_number(self, battle_id: int, rater_id: int) -> int:
+        """The battle's place among its rater's tasks (1 for their first)."""
+        query = select(func.count()).select_from(ArenaBattle).where(
+            ArenaBattle.rater_id == rater_id, ArenaBattle.id <= battle_id)
+        with self.store.transaction("numbering a task") as session:
+            return int(session.scalar(query) or 0)
+
     def add_battle(self, battle: NewBattle) -> int:
+        """Open the battle, or return the rater's open one: the database holds at most
+        one open battle per rater (a partial unique index), so concurrent requests from
+        one rater, on any number of workers, all get the same task."""
         values = {name: getattr(battle, name) for name in NewBattle.__dataclass_fields__}
         with self.store.transaction("starting a battle", write=True) as session:
+            dialect = session.get_bind().dialect.name
+            maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
             result = session.execute(
-                insert(ArenaBattle).values(voted=False, **values).returning(ArenaBattle.id))
-            return int(result.scalar_one())
+                maker(ArenaBattle).values(voted=False, **values).on_conflict_do_nothing()
+                .returning(ArenaBattle.id)).scalar()
+            if result is None:
+                result = session.execute(select(ArenaBattle.id).where(
+                    ArenaBattle.rater_id == battle.rater_id, ArenaBattle.voted.is_(False))
+                ).scalar_one()
+            return int(result)
+
+    def seen_samples(self, rater_id: int) -> set[int]:
+        """Every answer the rater has been shown: never shown again (its model may have
+        been revealed to them)."""
+        query = select(ArenaBattle.sample_a, ArenaBattle.sample_b).where(
+            ArenaBattle.rater_id == rater_id)
+        with self.store.transaction("reading what a rater has seen") as session:
+            return {int(s) for row in session.execute(query) for s in row}
+
+    def battle_pairs(self) -> dict[int, NewBattle]:
+        """Every battle as it was started (rater, prompt, both answers and models), by
+        id: what a repeat for another rater copies."""
+        query = select(ArenaBattle).order_by(ArenaBattle.id)
+        with self.store.transaction("reading battles") as session:
+            return {row.id: NewBattle(
+                rater_id=row.rater_id, prompt_id=row.prompt_id, sample_a=row.sample_a,
+                sample_b=row.sample_b, model_a=row.model_a, model_b=row.model_b,
+                probability=row.probability, gold_winner=row.gold_winner,
+                served_at=row.served_at) for row in session.scalars(query)}
 
     def add_battles(self, battles: Sequence[NewBattle]) -> None:
         """Many battles in one transaction (benchmarks and bulk set-up)."""
@@ -338,7 +401,13 @@ class ArenaStore:
             seconds = min(max((now - _utc(served_at)).total_seconds(), 0.0), max_seconds)
             flag = (f"fast vote ({seconds:.1f} s < {fast_below:g} s)"
                     if seconds < fast_below else None)
+            terms = connection.execute(
+                select(_BRIEFINGS.c.pay_per_hour, _BRIEFINGS.c.currency)
+                .where(_BRIEFINGS.c.version == vote.briefing_version)).first()
             connection.execute(_INSERT_VOTE, {
+                "briefing_version": vote.briefing_version,
+                "pay_per_hour": terms[0] if terms else None,
+                "currency": terms[1] if terms else None,
                 "battle_id": vote.battle_id, "rater_id": vote.rater_id, "winner": vote.winner,
                 "labels_a": vote.labels_a, "labels_b": vote.labels_b, "comment": vote.comment,
                 "correction": vote.correction, "seconds": seconds, "flag": flag,
@@ -348,7 +417,8 @@ class ArenaStore:
     def votes(self) -> list[VoteRow]:
         query = (select(ArenaVote, ArenaBattle.model_a, ArenaBattle.model_b,
                         ArenaBattle.probability, ArenaBattle.gold_winner,
-                        ArenaAccount.pseudonym, ArenaPrompt.language, ArenaPrompt.kind)
+                        ArenaAccount.pseudonym, ArenaPrompt.language, ArenaPrompt.kind,
+                        ArenaBattle.sample_a, ArenaBattle.sample_b)
                  .join(ArenaBattle, ArenaBattle.id == ArenaVote.battle_id)
                  .join(ArenaAccount, ArenaAccount.id == ArenaVote.rater_id)
                  .join(ArenaPrompt, ArenaPrompt.id == ArenaBattle.prompt_id)
@@ -359,9 +429,11 @@ class ArenaStore:
                 model_b=model_b, winner=v.winner, probability=probability,
                 gold_winner=gold, seconds=v.seconds, flag=v.flag, language=language,
                 kind=kind, labels_a=list(v.labels_a), labels_b=list(v.labels_b),
-                comment=v.comment, correction=v.correction, created_at=v.created_at)
-                for v, model_a, model_b, probability, gold, pseudonym, language, kind
-                in session.execute(query)]
+                comment=v.comment, correction=v.correction, created_at=v.created_at,
+                sample_a=sample_a, sample_b=sample_b, pay_per_hour=v.pay_per_hour,
+                currency=v.currency)
+                for v, model_a, model_b, probability, gold, pseudonym, language, kind,
+                sample_a, sample_b in session.execute(query)]
 
     def vote_texts(self) -> dict[int, tuple[str, str, str, int | None]]:
         """Per voted battle: (prompt, answer A, answer B, the rater's briefing version),
@@ -385,12 +457,14 @@ class ArenaStore:
         with self.store.transaction("counting outcomes") as session:
             return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(query)]
 
-    def generations(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """The generation cache as (model, request, completion), oldest first."""
-        query = select(Generation.model_name, Generation.request, Generation.completion
+    def generations(self) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+        """The generation cache as (cache key, model, request, completion), oldest
+        first."""
+        query = select(Generation.cache_key, Generation.model_name, Generation.request,
+                       Generation.completion
                        ).order_by(Generation.created_at, Generation.cache_key)
         with self.store.transaction("reading generations") as session:
-            return [(r[0], r[1], r[2]) for r in session.execute(query)]
+            return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
     def count_votes(self) -> int:
         with self.store.transaction("counting votes") as session:
@@ -452,7 +526,8 @@ def _refusal(session: Session, vote: NewVote) -> str:
 
 def _account(row: Any) -> AccountRecord:
     return AccountRecord(row.id, row.username, row.pseudonym, row.role, row.password_hash,
-                         row.briefing_version, row.briefing_accepted_at, row.created_at)
+                         row.briefing_version, row.briefing_accepted_at, row.created_at,
+                         row.disabled_at)
 
 
 def _prompt(row: ArenaPrompt) -> PromptRecord:

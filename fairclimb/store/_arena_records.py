@@ -11,6 +11,7 @@ __all__ = [
     "BattleRecord",
     "BattleView",
     "BriefingRecord",
+    "CredentialRow",
     "NewBattle",
     "NewVote",
     "PromptRecord",
@@ -31,6 +32,7 @@ class AccountRecord:
     briefing_version: int | None
     briefing_accepted_at: datetime | None
     created_at: datetime
+    disabled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ class NewVote:
     labels_b: list[str] = field(default_factory=list)
     comment: str = ""
     correction: str = ""
+    briefing_version: int | None = None  # the briefing the rater accepted: its pay terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,23 @@ class VoteRow:
     comment: str
     correction: str
     created_at: datetime
+    sample_a: int = 0
+    sample_b: int = 0
+    pay_per_hour: float | None = None  # the rate in force when the vote was cast
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRow:
+    """An invite or an API token as an admin lists it: never the secret, only the first
+    characters of its hash to name it when revoking."""
+
+    kind: str  # "invite" or "api token"
+    ref: str
+    label: str  # the invite's role, or the token's name
+    created_at: datetime
+    expires_at: datetime | None = None
+    used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

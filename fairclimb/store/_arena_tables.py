@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +35,7 @@ __all__ = [
     "ArenaPrompt",
     "ArenaSample",
     "ArenaSession",
+    "ArenaSigninFailure",
     "ArenaVote",
 ]
 
@@ -51,6 +53,7 @@ class ArenaAccount(Base):
     briefing_version: Mapped[int | None] = mapped_column(Integer)
     briefing_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ArenaInvite(Base):
@@ -130,6 +133,9 @@ class ArenaSample(Base):
     answer: Mapped[str] = mapped_column(Text)
     answer_hash: Mapped[str] = mapped_column(String(SHA256_LEN))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # the verdict's status (passed, failed, timeout, crashed…) and what the tests said
+    verdict_status: Mapped[str | None] = mapped_column(String(20))
+    verdict_detail: Mapped[str | None] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -138,7 +144,12 @@ class ArenaBattle(Base):
     """Two answers to one prompt shown to one rater; sides as shown (a = left)."""
 
     __tablename__ = "arena_battles"
-    __table_args__ = (Index("ix_arena_battles_rater_open", "rater_id", "voted"),)
+    # At most one open task per rater, whatever races the web workers run: the
+    # database refuses a second (a partial unique index, SQLite and PostgreSQL alike).
+    __table_args__ = (Index("ix_arena_battles_rater_open", "rater_id", "voted"),
+                      Index("ux_arena_battles_one_open", "rater_id", unique=True,
+                            sqlite_where=text("voted = false"),
+                            postgresql_where=text("voted = false")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     rater_id: Mapped[int] = mapped_column(
@@ -169,4 +180,20 @@ class ArenaVote(Base):
     correction: Mapped[str] = mapped_column(Text)
     seconds: Mapped[float] = mapped_column(Float)
     flag: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The terms the work was done under: pay is owed at these, not at today's rate.
+    briefing_version: Mapped[int | None] = mapped_column(Integer)
+    pay_per_hour: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(10))
+
+
+class ArenaSigninFailure(Base):
+    """A failed sign-in, keyed ``account:NAME`` or ``address:IP``: the lockout counts
+    these in the database, so it holds across server processes."""
+
+    __tablename__ = "arena_signin_failures"
+    __table_args__ = (Index("ix_arena_signin_failures_key", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

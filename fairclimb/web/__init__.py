@@ -6,6 +6,7 @@ file; there is no JavaScript build step and no CDN.
 """
 
 from fairclimb.web._app import create_app, serve
+from fairclimb.web._server import server_config
 from fairclimb.web._viewer import create_viewer, serve_viewer
 
-__all__ = ["create_app", "create_viewer", "serve", "serve_viewer"]
+__all__ = ["create_app", "create_viewer", "serve", "serve_viewer", "server_config"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from fairclimb.arena import Role, SignedIn
-from fairclimb.web._common import arena_of, render, signed_in
+from fairclimb.web._common import arena_of, public_base, render, signed_in
 
 router = APIRouter(prefix="/admin")
 FormText = Annotated[str, Form()]
@@ -29,7 +29,8 @@ def admin_page(request: Request) -> Response:
     return render(request, "admin.html", {
         "pay": arena.pay(), "quality": arena.quality(), "briefing": arena.briefing.current(),
         "gold_rate": arena.gold_rate(), "prompts": len(arena.data.prompts()),
-        "sampling": arena.sampling(), "shown": {}}, user=user)
+        "sampling": arena.sampling(), "shown": {}, "agreement": arena.test_agreement(),
+        "gold_possible": arena.gold_possible(), "controls": arena.controls}, user=user)
 
 
 @router.get("/sampling", response_class=HTMLResponse)
@@ -45,7 +46,7 @@ def create_invite(request: Request, csrf: FormText = "", role: FormText = "rater
     user = _admin(request, csrf)
     token = arena_of(request).accounts.invite(Role(role) if role in ("admin", "rater")
                                               else Role.RATER)
-    link = str(request.base_url).rstrip("/") + f"/invite/{token}"
+    link = public_base(request) + f"/invite/{token}"
     return render(request, "shown_once.html", {"what": "Invite link (single use)",
                                                "value": link}, user=user)
 

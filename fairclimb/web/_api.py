@@ -7,8 +7,10 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
+from fairclimb.errors import UserInputError
 from fairclimb.store import SampleIn
 from fairclimb.web._common import arena_of
 
@@ -38,11 +40,24 @@ def _client(request: Request) -> str:
 
 
 @router.post("/samples")
-def import_samples(request: Request, body: SamplesBody) -> dict[str, int]:
-    _client(request)
-    added = arena_of(request).import_samples(
-        [SampleIn(**sample.model_dump()) for sample in body.samples])
+async def import_samples(request: Request) -> dict[str, int]:
+    """The token is checked before the body is read (BodyLimits caps it); the JSON is
+    parsed and stored in worker threads, in short batches."""
+    await run_in_threadpool(_client, request)
+    body = await run_in_threadpool(_samples_body, await request.body())
+    added = await run_in_threadpool(arena_of(request).import_samples,
+                                    [SampleIn(**sample.model_dump()) for sample in body.samples])
     return {"received": len(body.samples), "added": added}
+
+
+def _samples_body(raw: bytes) -> SamplesBody:
+    try:
+        return SamplesBody.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the body"
+        raise UserInputError(f"the samples JSON is not valid at {where}: {first['msg']}; "
+                             'send {"samples": [{"model", "prompt", "answer"}, ...]}') from None
 
 
 @router.get("/votes")

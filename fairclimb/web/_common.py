@@ -14,9 +14,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from fairclimb.arena import LABELS, Arena, ArenaDenied, SignedIn
 from fairclimb.errors import FairclimbError
 from fairclimb.web._render import highlighted
-from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE
+from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE, SIGNED_IN
 
-__all__ = ["arena_of", "check_pre_csrf", "render", "render_page", "set_session_cookie", "signed_in"]
+__all__ = ["arena_of", "check_pre_csrf", "public_base", "render", "render_page",
+           "set_session_cookie", "signed_in"]
 
 # Autoescape everywhere, whatever the file's extension: model output only ever reaches
 # a page through this environment (or Pygments, which escapes too).
@@ -31,7 +32,11 @@ def arena_of(request: Request) -> Arena:
 
 
 def signed_in(request: Request) -> SignedIn:
-    """The session of the request's cookie, or NotSignedIn (a redirect to sign in)."""
+    """The session of the request's cookie, or NotSignedIn (a redirect to sign in);
+    read once per request (BodyLimits may have read it before the body)."""
+    checked = request.scope.get("state", {}).get(SIGNED_IN)
+    if isinstance(checked, SignedIn):
+        return checked
     return arena_of(request).accounts.session(request.cookies.get(SESSION_COOKIE))
 
 
@@ -74,6 +79,17 @@ def check_pre_csrf(request: Request, sent: str) -> None:
     if not sent or not kept or not hmac.compare_digest(sent, kept):
         raise ArenaDenied("this form is missing its security token or it is stale; "
                           "reload the page and submit again")
+
+
+def public_base(request: Request) -> str:
+    """Where raters reach the arena, for absolute links: the configured public URL, else
+    the address the server listens on. Never the request's Host header, which anyone
+    can set (an invite link pointing at their own site)."""
+    configured = arena_of(request).options.public_url
+    if configured:
+        return configured.rstrip("/")
+    host, port = request.scope.get("server") or ("127.0.0.1", 8000)
+    return f"{'https' if _secure(request) else 'http'}://{host}:{port}"
 
 
 def _secure(request: Request) -> bool:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from fairclimb.arena import NotSignedIn, render_ratings_svg
+from fairclimb.arena import (
+    AlreadyVoted,
+    ArenaDenied,
+    NotSignedIn,
+    RateLimited,
+    render_ratings_svg,
+)
+from fairclimb.errors import UserInputError
 from fairclimb.web._common import (
     arena_of,
     check_pre_csrf,
@@ -18,35 +26,59 @@ from fairclimb.web._common import (
     set_session_cookie,
     signed_in,
 )
-from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE
+from fairclimb.web._limits import UnsupportedBody
+from fairclimb.web._security import FRAME_CSP, SESSION_COOKIE, guarded_answer
 
 router = APIRouter()
 _LOGIN_MESSAGES = {"expired": "your session expired; please sign in again",
                    "signin": "please sign in", "out": "you are signed out"}
 FormText = Annotated[str, Form()]
+# An id the database can hold: anything else is "no such page", not an overflow error.
+BattleId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.post("/battles/{battle_id}/vote")
-async def vote(request: Request, battle_id: int) -> Response:
-    """The hot path: on the event loop, no thread hop; the arena does two indexed
-    statements in one transaction (see benchmarks/arena_load.py)."""
-    form = await _form(request)
-    user = signed_in(request)
+async def vote(request: Request, battle_id: BattleId) -> Response:
+    """The hot path. The session is checked before the body is read (here and in
+    BodyLimits, which also caps it); parsing and the write run in worker threads, so a
+    vote waiting for the database never stops the event loop."""
+    user = await run_in_threadpool(signed_in, request)
+    if not request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"):
+        raise UnsupportedBody("send the vote as the page's form does (urlencoded)")
+    form = await run_in_threadpool(_parse, await request.body())
     user.check_csrf(_one(form, "csrf"))
-    arena_of(request).vote(user, battle_id, _one(form, "winner"), form.get("labels_a", []),
-                           form.get("labels_b", []), _one(form, "comment"),
-                           _one(form, "correction"))
+    winner, comment, correction = (_one(form, "winner"), _one(form, "comment"),
+                                   _one(form, "correction"))
+    labels_a, labels_b = form.get("labels_a", []), form.get("labels_b", [])
+    try:
+        await run_in_threadpool(arena_of(request).vote, user, battle_id, winner, labels_a,
+                                labels_b, comment, correction)
+    except AlreadyVoted:
+        raise  # the first vote stands: nothing entered to keep
+    except (UserInputError, RateLimited) as refused:
+        entered: dict[str, object] = {"winner": winner, "labels_a": labels_a,
+                                      "labels_b": labels_b, "comment": comment,
+                                      "correction": correction}
+        # the page again, with what the rater wrote and why it was not taken
+        return await run_in_threadpool(_battle_again, request, battle_id, entered,
+                                       str(refused), 429 if isinstance(refused, RateLimited)
+                                       else 400)
     return RedirectResponse(f"/battles/{battle_id}", status_code=303)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The submitted fields; a plain urlencoded body (what the page's form sends) is
-    parsed directly, anything else by Starlette."""
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        body = (await request.body()).decode("utf-8", errors="replace")
-        return parse_qs(body, keep_blank_values=True)
-    form = await request.form()
-    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
+def _battle_again(request: Request, battle_id: int, entered: dict[str, object],
+                  error: str, status: int) -> Response:
+    user = signed_in(request)
+    arena = arena_of(request)
+    battle = arena.battle(user, battle_id)
+    return render(request, "battle.html", {
+        "battle": battle, "verdicts": None, "entered": entered, "error": error,
+        "number": arena.task_number(battle)}, status=status, user=user)
+
+
+def _parse(body: bytes) -> dict[str, list[str]]:
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
 def _one(form: dict[str, list[str]], key: str) -> str:
@@ -73,7 +105,8 @@ def login(request: Request, username: FormText = "", password: FormText = "",
           csrf: FormText = "") -> Response:
     check_pre_csrf(request, csrf)
     try:
-        token, _ = arena_of(request).accounts.login(username, password)
+        address = request.client.host if request.client else None
+        token, _ = arena_of(request).accounts.login(username, password, address)
     except NotSignedIn as exc:
         page = render(request, "login.html", {"message": str(exc), "csrf": csrf}, status=401)
         return page
@@ -141,7 +174,9 @@ def battle_home(request: Request) -> Response:
     open_id = arena.data.open_battle(user.account.id)
     if open_id is not None:
         return RedirectResponse(f"/battles/{open_id}", status_code=303)
-    return render(request, "ready.html", {}, user=user)
+    live = len(arena.live.specs()) >= 2
+    return render(request, "ready.html", {
+        "live": live, "live_tasks": live and bool(arena.live_suites.enabled())}, user=user)
 
 
 @router.post("/battle/new")
@@ -153,20 +188,30 @@ def new_battle(request: Request, csrf: FormText = "") -> Response:
 
 
 @router.get("/battles/{battle_id}", response_class=HTMLResponse)
-def battle_page(request: Request, battle_id: int) -> Response:
+def battle_page(request: Request, battle_id: BattleId) -> Response:
     user = signed_in(request)
-    battle = arena_of(request).battle(user, battle_id)
-    return render(request, "battle.html", {"battle": battle}, user=user)
+    arena = arena_of(request)
+    battle = arena.battle(user, battle_id)
+    return render(request, "battle.html", {
+        "battle": battle, "verdicts": arena.shown_verdicts(user, battle_id),
+        "entered": {}, "error": None, "number": arena.task_number(battle)}, user=user)
 
 
 @router.get("/battles/{battle_id}/render/{side}")
-def render_answer(request: Request, battle_id: int, side: str) -> Response:
-    """A webdev answer as its own document, for a sandboxed iframe (see FRAME_CSP)."""
+def render_answer(request: Request, battle_id: BattleId, side: str) -> Response:
+    """A webdev answer as its own document, only inside the battle page's sandboxed
+    frame (see FRAME_CSP and FRAME_GUARD). Opened alone it would be the tab's top
+    document, free to navigate the tab anywhere: the browser's Sec-Fetch-Dest says
+    where it goes, and anything but a frame gets a page pointing to the task."""
     user = signed_in(request)
     battle = arena_of(request).battle(user, battle_id)
+    if request.headers.get("sec-fetch-dest") != "iframe":
+        raise ArenaDenied(f"an answer is shown only inside its task page; open "
+                          f"/battles/{battle_id}")
     answer = battle.answer_a if side == "a" else battle.answer_b
-    return HTMLResponse(answer, headers={"content-security-policy": FRAME_CSP,
-                                         "cache-control": "no-store"})
+    return HTMLResponse(guarded_answer(answer),
+                        headers={"content-security-policy": FRAME_CSP,
+                                 "cache-control": "no-store"})
 
 
 def _filters(language: str, kind: str) -> tuple[str | None, str | None]:
@@ -176,16 +221,19 @@ def _filters(language: str, kind: str) -> tuple[str | None, str | None]:
 @router.get("/leaderboard", response_class=HTMLResponse)
 def leaderboard(request: Request, language: str = "", kind: str = "") -> Response:
     user = signed_in(request)
+    arena_of(request).require_leaderboard(user)
     board = arena_of(request).leaderboard(*_filters(language, kind))
     plot = "/leaderboard.svg?" + urlencode({"language": language, "kind": kind})
-    return render(request, "leaderboard.html", {"board": board, "language": language,
-                                                "kind": kind, "plot": plot}, user=user)
+    return render(request, "leaderboard.html", {
+        "board": board, "language": language, "kind": kind, "plot": plot,
+        "pass_rates": arena_of(request).pass_rates(),
+        "explanations": arena_of(request).rankings.explanation_scores()}, user=user)
 
 
 @router.get("/leaderboard.svg")
 def leaderboard_plot(request: Request, language: str = "", kind: str = "") -> Response:
     """The ratings plot as its own document: the page's CSP allows images from 'self'."""
-    signed_in(request)
+    arena_of(request).require_leaderboard(signed_in(request))
     board = arena_of(request).leaderboard(*_filters(language, kind))
     models = board.ratings.models if board.ratings else ()
     return Response(render_ratings_svg(models), media_type="image/svg+xml",

@@ -54,7 +54,8 @@ def test_identical_answers_are_never_served(tmp_path: Path) -> None:
             arena.next_battle(rater)
         arena.import_samples([SampleIn("m2", "p", "def f(x):\n    return x + 0\n"),
                               SampleIn("m3", "p", SAME)])
-        for _ in range(40):
+        for number in range(40):  # a rater is never shown an answer twice: many raters
+            rater = _rater(arena, f"many-{number}")
             battle = arena.battle(rater, arena.next_battle(rater))
             assert battle.answer_a != battle.answer_b
             arena.vote(rater, battle.id, "model_a")

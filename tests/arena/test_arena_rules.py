@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -73,12 +74,16 @@ def test_gold_battles_pair_a_pass_with_a_fail() -> None:
         assert winner == "good"
 
 
+_CLOCK = itertools.count()
+
+
 def _vote(rater: int, winner: str, a: str = "m0", b: str = "m1", *, gold: str | None = None,
           flag: str | None = None) -> VoteRow:
     return VoteRow(battle_id=0, rater_id=rater, judge=f"rater-{rater}", model_a=a, model_b=b,
                    winner=winner, probability=0.5, gold_winner=gold, seconds=30.0, flag=flag,
                    language="python", kind="implement", labels_a=[], labels_b=[], comment="",
-                   correction="", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+                   correction="",  # one task after another: none overlaps the last
+                   created_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=next(_CLOCK)))
 
 
 def test_position_bias_and_gold_accuracy_flags() -> None:

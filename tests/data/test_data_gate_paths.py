@@ -29,8 +29,17 @@ from fairclimb.data import (
     record_alias,
     write_card,
 )
-from fairclimb.models import Completion, CompletionRequest, GenerationParams, ModelSpec, Terms
+from fairclimb.evaluate import build_request
+from fairclimb.models import (
+    ApiStyle,
+    Completion,
+    CompletionRequest,
+    GenerationParams,
+    ModelSpec,
+    Terms,
+)
 from fairclimb.store import DataRepository, Store
+from fairclimb.suites import get_suite
 
 PACKAGE = Path(fairclimb.__file__).parent
 # What makes or stores a record, and the only files allowed to: the gate stores, the
@@ -54,16 +63,18 @@ def test_arena_generations_of_a_forbid_model_never_become_records(tmp_path: Path
     with Store.open(str(tmp_path / "a.db")) as store:
         _register(store, "open-model", Terms.ALLOW)
         _register(store, "closed-model", Terms.FORBID)
-        for p in range(3):
-            prompt = f"def inc{p}(x):\n    \"\"\"Return x plus {p}.\"\"\"\n"
+        for p, task in enumerate(get_suite("humaneval").tasks[:6]):
+            # the call generate makes for the task, so the arena matches it back to it
+            request = build_request(task, ApiStyle.CHAT, GenerationParams(), 0)
             for model in ("open-model", "closed-model"):
                 store.put_generation(f"{model}-{p}", model,
-                                     {"messages": [{"role": "user", "content": prompt}]},
-                                     {"text": f"    return x + {p}  # by {model}\n"})
+                                     {"prompt_hash": request.prompt_hash},
+                                     {"text": f"```python\ndef {task.entry_point}(*a):\n"
+                                              f"    return {p}  # by {model}\n```"})
         arena = Arena(store, ArenaOptions(votes_per_minute=10_000, battles_per_minute=10_000,
                                           fast_vote_seconds=0.0, gold_rate=0.0),
                       np.random.default_rng(0))
-        assert arena.import_generations() == 6
+        assert arena.import_generations().added == 12  # a rater sees each answer once
         arena.briefing.publish(20.0, "USD", "the test team")
         account = arena.accounts.create("r", "rater-password-1", Role.RATER)
         arena.briefing.accept(account, 1)

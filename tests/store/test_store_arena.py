@@ -6,19 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy import insert
 
 from fairclimb.arena import AlreadyVoted, Arena, ArenaDenied, ArenaOptions, Role
 from fairclimb.arena._accounts import token_hash
-from fairclimb.errors import UserInputError
+from fairclimb.errors import StoreError, UserInputError
 from fairclimb.store import NewBattle, NewVote, SampleIn, Store, VoteRefused
 from fairclimb.store._arena import ArenaStore
+from fairclimb.store._arena_tables import ArenaBattle
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def _samples() -> list[SampleIn]:
     return [SampleIn(model, f"prompt {i}", f"{model} answer {i}", passed=model == "good")
-            for model in ("good", "bad") for i in range(3)]
+            for model in ("good", "bad") for i in range(4)]
 
 
 def test_accounts_invites_and_sessions(store: Store) -> None:
@@ -64,7 +66,7 @@ def test_samples_battles_and_one_vote(store: Store) -> None:
     data = ArenaStore(store)
     rater = data.create_account("r", "rater-r", "rater", "h", NOW)
     other = data.create_account("o", "rater-o", "rater", "h", NOW)
-    assert data.add_samples(_samples(), NOW) == 6
+    assert data.add_samples(_samples(), NOW) == 8
     assert data.add_samples(_samples(), NOW) == 0  # idempotent
     pool = data.sample_pool()
     good = next(r for r in pool if r[2] == "good")
@@ -113,3 +115,20 @@ def test_arena_end_to_end_records(store: Store) -> None:
     assert all(r.excluded for r in gold)
     (pay,) = [p for p in arena.pay() if p.username == "rita"]
     assert pay.tasks == 4 and pay.currency == "USD"
+
+
+def test_one_open_battle_per_rater_is_enforced_by_the_database(store: Store) -> None:
+    data = ArenaStore(store)
+    rater = data.create_account("solo", "rater-solo", "rater", "h", NOW)
+    data.add_samples(_samples(), NOW)
+    pool = data.sample_pool()
+    battle = NewBattle(rater_id=rater.id, prompt_id=pool[0][1], sample_a=pool[0][0],
+                       sample_b=pool[4][0], model_a="good", model_b="bad", probability=0.5,
+                       gold_winner=None, served_at=NOW)
+    first = data.add_battle(battle)
+    assert data.add_battle(battle) == first  # a second request gets the open one
+    with pytest.raises(StoreError), store.transaction("a raw insert", write=True) as session:
+        session.execute(insert(ArenaBattle).values(
+            voted=False, **{k: getattr(battle, k) for k in NewBattle.__dataclass_fields__}))
+    data.add_vote(NewVote(first, rater.id, "tie"), NOW, 1800, 0)
+    assert data.add_battle(battle) != first  # once voted, a new one may open

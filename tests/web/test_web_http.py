@@ -112,7 +112,8 @@ def test_headers_cookies_and_escaping(server: Running) -> None:
         if battle.prompt.kind == "webdev":
             assert 'sandbox="allow-scripts"' in page.text
             assert "allow-same-origin" not in page.text
-            frame = client.get(f"/battles/{battle_id}/render/a")
+            frame = client.get(f"/battles/{battle_id}/render/a",
+                               headers={"sec-fetch-dest": "iframe"})
             assert frame.headers["content-security-policy"].startswith("sandbox allow-scripts")
 
 

@@ -61,8 +61,8 @@ def test_five_raters_hundred_battles_leaderboard_matches_engine(tmp_path: Path) 
                                headers={"Authorization": f"Bearer {token}"})
             samples = [{"model": m, "prompt": f"def f{p}(x):\n    \"\"\"x times {p}\"\"\"\n",
                         "answer": f"    return x * {p}  # {m}\n"}
-                       for p in range(8) for m in _STRENGTH]
-            assert api.post("/api/samples", json={"samples": samples}).json()["added"] == 32
+                       for p in range(12) for m in _STRENGTH]  # 24 unseen tasks a rater
+            assert api.post("/api/samples", json={"samples": samples}).json()["added"] == 48
 
             raters = []
             for i in range(5):

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
@@ -27,6 +27,7 @@ from fairclimb.models._retry import (
     RetryPolicy,
     parse_retry_after,
 )
+from fairclimb.models._stream import StreamState, TextSink
 from fairclimb.models._types import (
     ApiStyle,
     Completion,
@@ -110,12 +111,33 @@ class OpenAIBackend:
         return self._client
 
     async def complete(self, request: CompletionRequest) -> Completion:
+        body = self._body(request_body(self.spec, request))
+
+        async def one(attempt: int, started: float) -> Completion:
+            data = await self._post(body, self._url)
+            return parse_completion(self.spec, data, time.perf_counter() - started, attempt)
+
+        return await self._retrying(one)
+
+    async def stream(self, request: CompletionRequest, on_text: TextSink) -> Completion:
+        """The answer piece by piece to *on_text*, then whole; retried only until the
+        first piece arrived (see :class:`~fairclimb.models.StreamingBackend`)."""
+        # usage too, so a streamed record is a whole one
+        body = self._body(request_body(self.spec, request)
+                          | {"stream": True, "stream_options": {"include_usage": True}})
+        shown: list[str] = []
+
+        async def one(attempt: int, started: float) -> Completion:
+            state = await self._post_stream(body, _Told(on_text, shown))
+            return state.completion(time.perf_counter() - started, attempt)
+
+        return await self._retrying(one, shown)
+
+    @staticmethod
+    def _body(payload: dict[str, Any]) -> bytes:
         # Serialised once for all attempts, as compactly as httpx did.
-        body = json.dumps(request_body(self.spec, request), ensure_ascii=False,
-                          separators=(",", ":"), allow_nan=False).encode()
-        return await self._retrying(
-            body, self._url,
-            lambda data, seconds, attempt: parse_completion(self.spec, data, seconds, attempt))
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode()
 
     async def prompt_logprobs(self, text: str) -> list[tuple[int, float]]:
         """The logprob of each token of *text* (``/completions`` with ``echo``, as vLLM
@@ -124,7 +146,11 @@ class OpenAIBackend:
                            "temperature": 0, "echo": True, "logprobs": 0},
                           ensure_ascii=False).encode()
         url = f"{self.spec.base_url.rstrip('/')}/completions"
-        return await self._retrying(body, url, lambda data, *_: self._echoed(data))
+
+        async def one(attempt: int, started: float) -> list[tuple[int, float]]:
+            return self._echoed(await self._post(body, url))
+
+        return await self._retrying(one)
 
     def _echoed(self, data: dict[str, Any]) -> list[tuple[int, float]]:
         try:
@@ -137,16 +163,19 @@ class OpenAIBackend:
                 "logprobs (/completions with echo and logprobs); --min-k needs an endpoint "
                 "that does, such as vLLM") from None
 
-    async def _retrying(self, body: bytes, url: str,
-                        parse: Callable[[dict[str, Any], float, int], _T]) -> _T:
+    async def _retrying(self, one: Callable[[int, float], Awaitable[_T]],
+                        shown: list[str] | None = None) -> _T:
+        """*one* attempt after another (each given its number and start time) until one
+        answers; a stream that already *shown* text is never retried."""
         last = "no attempt was made"
         for attempt in range(1, self.retry.attempts + 1):
-            started = time.perf_counter()
             try:
-                data = await self._post(body, url)
-                return parse(data, time.perf_counter() - started, attempt)
+                return await one(attempt, time.perf_counter())
             except _Retryable as failure:
                 last = self._redact(str(failure))
+                if shown:
+                    raise ProviderError(f"model {self.spec.name} at {self.spec.base_url} "
+                                        f"broke off its answer: {last}") from None
                 if attempt == self.retry.attempts:
                     break
                 wait = self.retry.delay(attempt, failure.retry_after)
@@ -156,6 +185,35 @@ class OpenAIBackend:
             f"model {self.spec.name} at {self.spec.base_url} did not answer after "
             f"{self.retry.attempts} attempts: {last}"
         )
+
+    async def _post_stream(self, body: bytes, on_text: TextSink) -> StreamState:
+        """One streamed attempt: the chunks to *on_text*, the whole answer's state."""
+        state = StreamState(self.spec.style)
+        try:
+            async with self._session().post(
+                    self._url, data=body, headers=self._headers, timeout=self._timeout,
+                    proxy=self._proxy, proxy_auth=self._proxy_auth,
+                    allow_redirects=False) as response:
+                if response.status != 200:
+                    self._check_status(response.status, await response.read(),
+                                       response.headers.get("Retry-After"))
+                async for line in response.content:
+                    data = line.strip()
+                    if not data.startswith(b"data:"):
+                        continue  # blank separators, comments, event names
+                    data = data[5:].strip()
+                    if data == b"[DONE]":
+                        return state
+                    piece = state.add(_chunk(data))
+                    if piece:
+                        on_text(piece)
+        except TimeoutError:
+            raise _Retryable(f"no answer within {self.retry.timeout_s:g}s") from None
+        except aiohttp.ClientError as exc:
+            raise _Retryable(f"cannot connect ({type(exc).__name__}: {exc})") from None
+        except ValueError:  # a line longer than aiohttp's limit
+            raise _Retryable("the stream sent a line too long to read") from None
+        raise _Retryable("the stream ended before data: [DONE]")
 
     async def _post(self, body: bytes, url: str) -> dict[str, Any]:
         """One attempt: the decoded JSON body, or :class:`_Retryable`, or a final error."""
@@ -172,6 +230,16 @@ class OpenAIBackend:
             raise _Retryable(f"no answer within {self.retry.timeout_s:g}s") from None
         except aiohttp.ClientError as exc:
             raise _Retryable(f"cannot connect ({type(exc).__name__}: {exc})") from None
+        self._check_status(status, raw, retry_after)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise _Retryable(f"the answer is not JSON: {_snippet(_text(raw))}") from None
+        if not isinstance(data, dict):
+            raise _Retryable(f"the answer is not a JSON object: {_snippet(_text(raw))}")
+        return data
+
+    def _check_status(self, status: int, raw: bytes, retry_after: str | None) -> None:
         if status in RETRYABLE_STATUS or status >= 500:
             raise _Retryable(f"HTTP {status} {_snippet(_text(raw))}".rstrip(),
                              parse_retry_after(retry_after))
@@ -182,17 +250,32 @@ class OpenAIBackend:
                 f"model {self.spec.name} at {self.spec.base_url} refused the request: "
                 f"HTTP {status} {_snippet(_text(raw))}{hint}"
             ))
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise _Retryable(f"the answer is not JSON: {_snippet(_text(raw))}") from None
-        if not isinstance(data, dict):
-            raise _Retryable(f"the answer is not a JSON object: {_snippet(_text(raw))}")
-        return data
 
     def _redact(self, text: str) -> str:
         text = _BEARER.sub(r"\1***", text)
         return text.replace(self._secret, "***") if self._secret else text
+
+
+class _Told:
+    """*on_text*, remembering that something was shown (no retry after that)."""
+
+    def __init__(self, on_text: TextSink, shown: list[str]) -> None:
+        self._on_text = on_text
+        self._shown = shown
+
+    def __call__(self, text: str) -> None:
+        self._shown.append(text)
+        self._on_text(text)
+
+
+def _chunk(data: bytes) -> dict[str, Any]:
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise _Retryable(f"a stream chunk is not JSON: {_snippet(_text(data))}") from None
+    if not isinstance(chunk, dict):
+        raise _Retryable(f"a stream chunk is not a JSON object: {_snippet(_text(data))}")
+    return chunk
 
 
 def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy,

@@ -1,0 +1,72 @@
+"""How the arena's uvicorn server is configured: timeouts and a connection cap, so that
+slow or idle clients cannot hold the server's file descriptors.
+
+uvicorn drops an idle keep-alive connection (``timeout_keep_alive``) but has no timeout
+for a request's headers: a client that opens a connection and sends its headers a byte
+at a time keeps it forever (a thousand such clients exhaust the server). The protocol
+below closes a connection whose headers are not complete within ``header_timeout_s``
+of its opening or of the previous response. Behind a reverse proxy (nginx, Caddy) the
+proxy's own limits apply first; see docs/arena.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["server_config"]
+
+MAX_HEADER_BYTES = 16 * 1024  # h11's limit on a request's head (it refuses more with 400)
+
+
+def server_config(app: Any, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's configuration for the arena app ``app`` (limits from its options):
+    what ``arena serve`` runs, and what the tests' servers run."""
+    options = app.state.arena.options
+    protocol = type("HeaderTimeoutH11", (_HeaderTimeoutH11,),
+                    {"header_timeout_s": options.header_timeout_seconds})
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                          http=protocol, timeout_keep_alive=options.keep_alive_seconds,
+                          limit_concurrency=options.max_connections,
+                          h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                          proxy_headers=options.forwarded_allow_ips is not None,
+                          forwarded_allow_ips=options.forwarded_allow_ips or "")
+
+
+class _HeaderTimeoutH11(H11Protocol):
+    header_timeout_s = 10.0
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:  # the headers are complete
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()  # the next request's headers get the same time
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.header_timeout_s, self._drop_if_idle)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _drop_if_idle(self) -> None:
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()

@@ -1,0 +1,82 @@
+"""Ranking tasks in a real browser (Debian's chromium): order N answers, score each
+explanation 1-5, see the models afterwards; the ranking counts on the leaderboard."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from arena_seed import PASSWORD, Running
+
+from fairclimb.arena import Role
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_rank_three_answers_in_the_browser(browser: Any, server: Running) -> None:
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        token = server.arena.accounts.invite(Role.RATER)
+        page.goto(f"/invite/{token}")
+        page.fill("input[name=username]", "rank-rita")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/briefing")
+        page.click("#accept")
+        page.wait_for_url(re.compile(r".*/battle$"))
+        page.click("#new-ranking")
+        page.wait_for_url(re.compile(r".*/rankings/\d+$"))
+        ranking_id = int(page.url.rsplit("/", 1)[1])
+        assert page.locator(".model").count() == 0  # anonymous until submitted
+        assert page.locator("section.answer").count() == 3
+        page.select_option("select[name=rank_0]", "3")
+        page.select_option("select[name=rank_1]", "1")
+        page.select_option("select[name=rank_2]", "2")
+        for i, score in enumerate(("2", "5", "4")):
+            page.select_option(f"select[name=explanation_{i}]", score)
+        page.click("#submit-ranking")
+        page.wait_for_selector("#result")
+        task = server.arena.rankings.get(0, True, ranking_id)
+        assert task.ranks == (3, 1, 2) and task.explanation == (2, 5, 4)
+        assert page.inner_text("#ranked-1").startswith(f"Answer 2: {task.models[1]}")
+        # a second submission (replayed form) changes nothing and says why
+        replay = page.request.post(f"/rankings/{ranking_id}", form={
+            "csrf": page.input_value("input[name=csrf]"), "rank_0": "1", "rank_1": "2",
+            "rank_2": "3", "explanation_0": "1", "explanation_1": "1",
+            "explanation_2": "1"}, max_redirects=0)
+        assert replay.status == 409
+        assert server.arena.rankings.get(0, True, ranking_id).ranks == (3, 1, 2)
+    finally:
+        context.close()
+    pairs = [r for r in server.arena.rankings.records() if r.judge == task.judge]
+    assert len(pairs) == 3
+    admin_view = browser.new_context(base_url=server.url)
+    try:
+        board = admin_view.new_page()
+        token = server.arena.accounts.invite(Role.RATER)
+        board.goto(f"/invite/{token}")
+        board.fill("input[name=username]", "rank-viewer")
+        board.fill("input[name=password]", PASSWORD)
+        board.click("button[type=submit]")
+        board.goto("/leaderboard")
+        text = board.inner_text("#leaderboard")
+        assert "Explanation (1-5)" in text
+    finally:
+        admin_view.close()
