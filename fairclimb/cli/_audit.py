@@ -1,4 +1,5 @@
-"""fairclimb audit contamination: recompute a dataset's contamination report."""
+"""fairclimb audit contamination | votes: recompute a dataset's contamination report, or
+the arena's tamper-evident vote log."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rich.table import Table
 from fairclimb.audit import audit_contamination
 from fairclimb.cli._common import DbOption
 from fairclimb.settings import load_settings
-from fairclimb.store import Store
+from fairclimb.store import ArenaStore, Store
 
 
 def contamination_command(
@@ -47,6 +48,28 @@ def contamination_command(
         raise typer.Exit(1)
 
 
+def votes_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Recompute the arena's vote log: each vote's hash covers its content and the
+    previous vote's hash.
+
+    Exits 1, naming the first broken link, when a vote row was edited, deleted or
+    inserted out of order outside the arena."""
+    with Store.open(load_settings(db=db).db) as store:
+        report = ArenaStore(store).verify_vote_chain()
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    elif report.intact:
+        Console().print(f"vote log intact: {report.votes} votes, head sha256 "
+                        f"{report.head.head}", highlight=False)
+    else:
+        Console(stderr=True).print(f"vote log broken at {report.broken}", highlight=False)
+    if not report.intact:
+        raise typer.Exit(1)
+
+
 app = typer.Typer(name="audit", help="Audits: check what other parts decided.",
                   no_args_is_help=True)
-COMMANDS = {"contamination": contamination_command}
+COMMANDS = {"contamination": contamination_command, "votes": votes_command}
