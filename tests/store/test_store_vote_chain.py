@@ -113,3 +113,21 @@ def test_sixteen_concurrent_voters_form_one_chain(store: Store) -> None:
                        work))
     report = data.verify_vote_chain()
     assert report.intact and report.votes == 16 and report.head.votes == 16
+
+
+def test_votes_stored_before_the_log_are_linked_by_the_migration(store: Store) -> None:
+    from alembic import command
+
+    from fairclimb.store._db import alembic_config
+
+    data = ArenaStore(store)
+    _vote(data, 3)
+    before = data.vote_chain_head()
+    config = alembic_config()
+    for step, target in ((command.downgrade, "0008"), (command.upgrade, "head")):
+        with store._engine.begin() as conn:
+            config.attributes["connection"] = conn
+            step(config, target)
+    report = data.verify_vote_chain()
+    assert report.intact and report.votes == 3
+    assert report.head == before  # oldest first, the same content: the same chain
