@@ -68,8 +68,11 @@ from fairclimb.arena._sampling import (
     sampling_report,
 )
 from fairclimb.arena._svg import render_ratings_svg
+from fairclimb.arena._visibility import DEFAULT_MAX_PRIVATE_VARIANTS, Visibility
 
 __all__ = [
+    "DEFAULT_MAX_PRIVATE_VARIANTS",
+    "Visibility",
     "Accounts",
     "Agreement",
     "AlreadyVoted",

@@ -19,6 +19,7 @@ from fairclimb.arena import (
     Role,
     read_samples_file,
 )
+from fairclimb.cli._arena_policy import POLICY_COMMANDS
 from fairclimb.cli._common import (
     DbOption,
     SandboxOption,
@@ -241,5 +242,5 @@ COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
             "import-generations": import_generations_command,
             "run-tests": run_tests_command,
             "enable-model": enable_model_command,
-            "export-votes": export_votes_command}
+            "export-votes": export_votes_command, **POLICY_COMMANDS}
 SUBGROUPS = ((token_app, {"create": token_create_command}),)

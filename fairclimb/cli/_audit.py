@@ -4,13 +4,15 @@ the arena's tamper-evident vote log."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from fairclimb.audit import audit_contamination
+from fairclimb.arena import Arena
+from fairclimb.audit import audit_arena, audit_contamination
 from fairclimb.cli._common import DbOption
 from fairclimb.settings import load_settings
 from fairclimb.store import ArenaStore, Store
@@ -48,6 +50,46 @@ def contamination_command(
         raise typer.Exit(1)
 
 
+def arena_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Also write arena-audit.json into this folder.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Per provider: variants tested privately and published, each model's share of
+    battles against the equal share, votes, and each published model's expected
+    best-of-N inflation with the rank it would have had without selection."""
+    with Store.open(load_settings(db=db).db) as store:
+        audit = audit_arena(Arena(store), seed)
+    body = json.dumps(audit.to_json(), indent=2)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "arena-audit.json").write_text(body + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(body)
+        return
+    console = Console()
+    table = Table("provider", "tested", "published", "hidden", "battle share", "equal share")
+    for p in audit.providers:
+        table.add_row(p.provider, str(p.tested), str(p.published), str(p.hidden),
+                      f"{p.battle_share:.1%}", f"{p.equal_share:.1%}")
+    console.print(table)
+    models = Table("model", "provider", "hidden", "votes", "share", "rating", "rank",
+                   "inflation", "rank w/o selection")
+    for m in audit.models:
+        models.add_row(m.model, m.provider, "yes" if m.hidden else "", str(m.votes),
+                       f"{m.battle_share:.1%}", _num(m.rating), _num(m.rank),
+                       _num(m.inflation, "+.1f"), _num(m.rank_without_selection))
+    console.print(models)
+    console.print(f"policy: at most {audit.max_private_variants} private variants per "
+                  "provider", highlight=False)
+
+
+def _num(value: float | None, spec: str = ".0f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def votes_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = None,
@@ -72,4 +114,5 @@ def votes_command(
 
 app = typer.Typer(name="audit", help="Audits: check what other parts decided.",
                   no_args_is_help=True)
-COMMANDS = {"contamination": contamination_command, "votes": votes_command}
+COMMANDS = {"contamination": contamination_command, "votes": votes_command,
+            "arena": arena_command}

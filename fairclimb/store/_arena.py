@@ -488,6 +488,16 @@ class ArenaStore(CredentialStore):
             connection = session.connection()
             return verify_chain(chain_rows(connection), chain_head(connection))
 
+    def battle_draws(self) -> list[tuple[int, str, str, float, datetime, bool]]:
+        """Every battle served: (id, model A, model B, the probability its pair was
+        drawn with, when, voted), in serving order."""
+        query = select(ArenaBattle.id, ArenaBattle.model_a, ArenaBattle.model_b,
+                       ArenaBattle.probability, ArenaBattle.served_at, ArenaBattle.voted
+                       ).order_by(ArenaBattle.served_at, ArenaBattle.id)
+        with self.store.transaction("reading battles") as session:
+            return [(int(r[0]), r[1], r[2], float(r[3]), r[4], bool(r[5]))
+                    for r in session.execute(query)]
+
     def count_votes(self) -> int:
         with self.store.transaction("counting votes") as session:
             return int(session.scalar(select(func.count()).select_from(ArenaVote)) or 0)

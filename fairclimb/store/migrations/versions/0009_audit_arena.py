@@ -1,4 +1,5 @@
-"""audit arena: a tamper-evident vote log (each vote's hash chained to the previous)
+"""audit arena: a tamper-evident vote log (each vote's hash chained to the previous),
+and each registered model's provider
 
 Revision ID: 0009
 Revises: 0008
@@ -29,6 +30,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("vote_hash", sa.String(length=64), nullable=True))
         batch.create_unique_constraint(op.f("uq_arena_votes_chain_seq"), ["chain_seq"])
+    with op.batch_alter_table("models") as batch:
+        batch.add_column(sa.Column("provider", sa.String(length=200), nullable=True))
     head = op.create_table(
         "arena_vote_chain",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -60,6 +63,8 @@ def _link_existing() -> tuple[int, str]:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("models") as batch:
+        batch.drop_column("provider")
     op.drop_table("arena_vote_chain")
     with op.batch_alter_table("arena_votes") as batch:
         batch.drop_constraint(op.f("uq_arena_votes_chain_seq"), type_="unique")
