@@ -12,7 +12,9 @@ from fairclimb.audit._arena import (
     audit_arena,
     best_of_n_inflation,
 )
+from fairclimb.audit._boards import BoardComparison, SideBySide, compare_boards
 from fairclimb.audit._contamination import ContaminationAudit, audit_contamination
 
-__all__ = ["ArenaAudit", "ContaminationAudit", "ModelAudit", "ProviderAudit", "audit_arena",
-           "audit_contamination", "best_of_n_inflation"]
+__all__ = ["ArenaAudit", "BoardComparison", "ContaminationAudit", "ModelAudit",
+           "ProviderAudit", "SideBySide", "audit_arena", "audit_contamination",
+           "best_of_n_inflation", "compare_boards"]

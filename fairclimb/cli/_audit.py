@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fairclimb.arena import Arena
-from fairclimb.audit import audit_arena, audit_contamination
+from fairclimb.arena import Arena, Battle, RatingOptions, read_battles
+from fairclimb.audit import audit_arena, audit_contamination, compare_boards
 from fairclimb.cli._common import DbOption
 from fairclimb.settings import load_settings
 from fairclimb.store import ArenaStore, Store
@@ -90,6 +90,45 @@ def _num(value: float | None, spec: str = ".0f") -> str:
     return "-" if value is None else format(value, spec)
 
 
+def boards_command(
+    board_a: Annotated[str, typer.Argument(
+        help="A battle file (FastChat format, JSON or JSONL), or 'store' for the arena's.")],
+    board_b: Annotated[str, typer.Argument(help="The other board, likewise.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", min=10, help="Bootstrap rounds of each board's intervals.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstraps.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Why two boards disagree: rank correlation over shared models, models whose rank
+    ranges do not overlap, and the gap left after a common prompt mix or style control."""
+    first, second = _board(board_a, db), _board(board_b, db)
+    result = compare_boards(first, second, RatingOptions(bootstrap=bootstrap, seed=seed), seed)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    table = Table("model", "rank A", "range A", "rank B", "range B", "disagree")
+    for m in result.models:
+        table.add_row(m.model, str(m.rank_a), "{}-{}".format(*m.rank_a_range), str(m.rank_b),
+                      "{}-{}".format(*m.rank_b_range), "yes" if m.disagree else "")
+    console = Console()
+    console.print(table)
+    low, high = result.kendall_interval
+    console.print(
+        f"Kendall tau {result.kendall:.2f} (95% {low:.2f} to {high:.2f}), Spearman rho "
+        f"{result.spearman:.2f} over {len(result.shared)} shared models; common prompt "
+        f"mix: tau {result.kendall_common_mix:.2f} ({result.explained_by_mix:+.0%} of the "
+        f"gap); style control: tau {result.kendall_style_control:.2f} "
+        f"({result.explained_by_style:+.0%})", highlight=False)
+
+
+def _board(name: str, db: str | None) -> list[Battle]:
+    if name == "store":
+        with Store.open(load_settings(db=db).db) as store:
+            return Arena(store).rating_battles()
+    return read_battles(Path(name))
+
+
 def votes_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     db: DbOption = None,
@@ -115,4 +154,4 @@ def votes_command(
 app = typer.Typer(name="audit", help="Audits: check what other parts decided.",
                   no_args_is_help=True)
 COMMANDS = {"contamination": contamination_command, "votes": votes_command,
-            "arena": arena_command}
+            "arena": arena_command, "boards": boards_command}
