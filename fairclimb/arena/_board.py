@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from fairclimb.arena._battle_io import Battle, Winner
-from fairclimb.arena._ratings import CiMethod, RatingOptions, Ratings, compute_ratings
+from fairclimb.arena._ratings import (
+    CiMethod,
+    ModelRating,
+    RatingOptions,
+    Ratings,
+    compute_ratings,
+)
 from fairclimb.store import BattleRecord
 
 __all__ = ["PAGE_RATING_OPTIONS", "Leaderboard", "build_leaderboard", "to_battle"]
@@ -66,10 +72,22 @@ def build_leaderboard(records: Sequence[BattleRecord], language: str | None = No
     ratings = compute_ratings(counted, options) if counted else None
     shown = tuple(sorted(hidden & {m.model for m in ratings.models})) if ratings else ()
     if ratings is not None and shown:
-        ratings = replace(ratings, models=tuple(m for m in ratings.models
-                                                if m.model not in hidden))
+        ratings = replace(ratings, models=_reranked(
+            [m for m in ratings.models if m.model not in hidden]))
     return Leaderboard(ratings, len(counted), len(matching) - len(counted),
                        tuple(reasons.most_common()), language, kind, shown)
+
+
+def _reranked(models: Sequence[ModelRating]) -> tuple[ModelRating, ...]:
+    """Ranks among the shown models, by the engine's rule (1 + those wholly above; the
+    range's end, 1 + those that may be), from the same fit's intervals."""
+    out = []
+    for m in models:
+        above = sum(o.lower > m.upper for o in models)
+        maybe = sum(o.upper >= m.lower for o in models) - 1
+        out.append(replace(m, rank=1 + above, rank_lower=1 + above,
+                           rank_upper=1 + max(above, maybe)))
+    return tuple(out)
 
 
 def _reason_kind(reason: str) -> str:

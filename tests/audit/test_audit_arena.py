@@ -4,12 +4,14 @@ provider, hidden models kept in votes and exports, best-of-N inflation simulated
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 from cli.test_cli import run
+from pg import fresh_database
 
 from fairclimb.arena import Arena, Visibility
 from fairclimb.audit import audit_arena, best_of_n_inflation
@@ -45,19 +47,28 @@ def _arena(store: Store, votes: int = 0) -> Arena:
     return arena
 
 
-def test_the_policy_refuses_a_providers_fourth_private_variant(tmp_path: Path) -> None:
-    with Store.open(str(tmp_path / "a.db")) as store:
-        visibility = Visibility(_arena(store).data)
-        for name in ACME[:3]:
-            visibility.hide_model(name)
-        visibility.hide_model("solo")  # another provider: its own count
-        with pytest.raises(UserInputError, match=r"acme\.example already has 3 private"):
-            visibility.hide_model(ACME[3])
-        assert visibility.hidden_models() == {*ACME[:3], "solo"}  # nothing stored
-        visibility.set_max_private_variants(4)
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "postgres":
+        with fresh_database() as url, Store.open(url) as opened:
+            yield opened
+        return
+    with Store.open(str(tmp_path / "a.db")) as opened:
+        yield opened
+
+
+def test_the_policy_refuses_a_providers_fourth_private_variant(store: Store) -> None:
+    visibility = Visibility(_arena(store).data)
+    for name in ACME[:3]:
+        visibility.hide_model(name)
+    visibility.hide_model("solo")  # another provider: its own count
+    with pytest.raises(UserInputError, match=r"acme\.example already has 3 private"):
         visibility.hide_model(ACME[3])
-        with pytest.raises(UserInputError, match="no answers of model"):
-            visibility.hide_model("nobody")
+    assert visibility.hidden_models() == {*ACME[:3], "solo"}  # nothing stored
+    visibility.set_max_private_variants(4)
+    visibility.hide_model(ACME[3])
+    with pytest.raises(UserInputError, match="no answers of model"):
+        visibility.hide_model("nobody")
 
 
 def test_hidden_models_leave_the_board_but_stay_in_votes_and_exports(tmp_path: Path) -> None:
@@ -71,6 +82,8 @@ def test_hidden_models_leave_the_board_but_stay_in_votes_and_exports(tmp_path: P
         board = arena.leaderboard()
         assert board.ratings is not None and board.hidden == ("acme-0",)
         assert {m.model for m in board.ratings.models} == before - {"acme-0"}
+        ranks = [m.rank for m in board.ratings.models]  # among the shown models
+        assert min(ranks) == 1 and max(m.rank_upper for m in board.ratings.models) <= 5
         exported = arena.export_votes()
         assert any("acme-0" in (r["model_a"], r["model_b"]) for r in exported)
         assert arena.data.votes() and len(arena.data.votes()) == 40
