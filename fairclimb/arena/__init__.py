@@ -68,6 +68,7 @@ from fairclimb.arena._sampling import (
     sampling_report,
 )
 from fairclimb.arena._svg import render_ratings_svg
+from fairclimb.arena._visibility import DEFAULT_MAX_PRIVATE_VARIANTS, Visibility
 
 __all__ = [
     "Accounts",
@@ -85,6 +86,7 @@ __all__ = [
     "BriefingText",
     "CiMethod",
     "DEFAULT_BRIEFING",
+    "DEFAULT_MAX_PRIVATE_VARIANTS",
     "DEMO_MUTANT",
     "DEMO_REFERENCE",
     "DemoArena",
@@ -119,6 +121,7 @@ __all__ = [
     "SignedIn",
     "StyleCoefficient",
     "TestAgreement",
+    "Visibility",
     "VoteResult",
     "Winner",
     "agreement",

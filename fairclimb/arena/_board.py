@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fairclimb.arena._battle_io import Battle, Winner
-from fairclimb.arena._ratings import CiMethod, RatingOptions, Ratings, compute_ratings
+from fairclimb.arena._ratings import (
+    CiMethod,
+    ModelRating,
+    RatingOptions,
+    Ratings,
+    compute_ratings,
+)
 from fairclimb.store import BattleRecord
 
 __all__ = ["PAGE_RATING_OPTIONS", "Leaderboard", "build_leaderboard", "to_battle"]
@@ -33,6 +39,7 @@ class Leaderboard:
     reasons: tuple[tuple[str, int], ...]  # (exclusion reason, votes), most common first
     language: str | None = None
     kind: str | None = None
+    hidden: tuple[str, ...] = ()  # rated (their votes count) but not shown
 
     @property
     def method(self) -> str:
@@ -52,17 +59,35 @@ def to_battle(record: BattleRecord) -> Battle:
 
 def build_leaderboard(records: Sequence[BattleRecord], language: str | None = None,
                       kind: str | None = None,
-                      options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
+                      options: RatingOptions = PAGE_RATING_OPTIONS,
+                      hidden: frozenset[str] = frozenset()) -> Leaderboard:
     """Rate the votes of one language and task kind (None: any); excluded votes are
-    counted by reason and left out of the ratings."""
+    counted by reason and left out of the ratings. Hidden models' votes are rated like
+    any other (hiding deletes nothing); only their rows leave the board."""
     matching = [r for r in records if (language is None or r.language == language)
                 and (kind is None or r.kind == kind)]
     counted = [to_battle(r) for r in matching if not r.excluded]
     reasons = Counter(_reason_kind(part) for r in matching if r.excluded
                       for part in r.reason.split("; ") if part)
     ratings = compute_ratings(counted, options) if counted else None
+    shown = tuple(sorted(hidden & {m.model for m in ratings.models})) if ratings else ()
+    if ratings is not None and shown:
+        ratings = replace(ratings, models=_reranked(
+            [m for m in ratings.models if m.model not in hidden]))
     return Leaderboard(ratings, len(counted), len(matching) - len(counted),
-                       tuple(reasons.most_common()), language, kind)
+                       tuple(reasons.most_common()), language, kind, shown)
+
+
+def _reranked(models: Sequence[ModelRating]) -> tuple[ModelRating, ...]:
+    """Ranks among the shown models, by the engine's rule (1 + those wholly above; the
+    range's end, 1 + those that may be), from the same fit's intervals."""
+    out = []
+    for m in models:
+        above = sum(o.lower > m.upper for o in models)
+        maybe = sum(o.upper >= m.lower for o in models) - 1
+        out.append(replace(m, rank=1 + above, rank_lower=1 + above,
+                           rank_upper=1 + max(above, maybe)))
+    return tuple(out)
 
 
 def _reason_kind(reason: str) -> str:

@@ -34,6 +34,7 @@ from fairclimb.arena._sampling import (
     sampling_report,
     supply_warnings,
 )
+from fairclimb.arena._visibility import Visibility
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
 from fairclimb.store import ArenaStore, ArenaVerdicts, BattleRecord, BattleView, VoteRow
@@ -147,7 +148,8 @@ class ArenaReports:
                     options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
         """Ratings with intervals and rank ranges over the votes that count (of one
         language or task kind, if given), and the excluded votes by reason."""
-        return build_leaderboard(self.rated_records(), language, kind, options)
+        return build_leaderboard(self.rated_records(), language, kind, options,
+                                 frozenset(Visibility(self.data).hidden_models()))
 
     def quality(self) -> list[RaterQuality]:
         return sorted(rater_quality(self.data.votes(), self.options).values(),

@@ -4,9 +4,19 @@
 with the one stored when the dataset was curated. ``climb_report`` evaluates a trained
 model against its base, split by split, and flags a public-only climb.
 ``audit_memorisation`` compares a model's pass@1 on a suite's tasks with its pass@1
-on their perturbed variants.
+on their perturbed variants. ``audit_arena`` reports each provider's private
+variants, battle shares and best-of-N inflation; ``compare_boards`` explains why two
+leaderboards disagree.
 """
 
+from fairclimb.audit._arena import (
+    ArenaAudit,
+    ModelAudit,
+    ProviderAudit,
+    audit_arena,
+    best_of_n_inflation,
+)
+from fairclimb.audit._boards import BoardComparison, SideBySide, compare_boards
 from fairclimb.audit._climb import (
     ArenaGap,
     ClimbFlag,
@@ -33,7 +43,9 @@ from fairclimb.audit._memorisation import (
 from fairclimb.audit._min_k import MinKPair, MinKReport, min_k_score
 
 __all__ = [
+    "ArenaAudit",
     "ArenaGap",
+    "BoardComparison",
     "ClimbFiles",
     "ClimbFlag",
     "ClimbOptions",
@@ -45,12 +57,18 @@ __all__ = [
     "MemorisationReport",
     "MinKPair",
     "MinKReport",
+    "ModelAudit",
+    "ProviderAudit",
+    "SideBySide",
     "TaskPair",
+    "audit_arena",
     "audit_contamination",
     "audit_memorisation",
+    "best_of_n_inflation",
     "climb_markdown",
     "climb_report",
     "climb_svg",
+    "compare_boards",
     "min_k_score",
     "paired_bootstrap",
     "write_climb_report",

@@ -19,6 +19,7 @@ from fairclimb.arena import (
     Role,
     read_samples_file,
 )
+from fairclimb.cli._arena_policy import POLICY_COMMANDS
 from fairclimb.cli._common import (
     DbOption,
     SandboxOption,
@@ -224,7 +225,12 @@ def export_votes_command(
     """Counted votes as a JSON list in the battle format FastChat's analysis reads
     (question_id, turn, anony, conversation_a/b); fairclimb ratings reads it too."""
     with Store.open(load_settings(db=db).db) as store:
-        rows = Arena(store).export_votes(ExportOptions(include_excluded, rich))
+        arena = Arena(store)
+        rows = arena.export_votes(ExportOptions(include_excluded, rich))
+        head = arena.data.vote_chain_head()
+    # The rows stay in FastChat's format; the chain head goes beside them (stderr).
+    Console(stderr=True).print(f"vote log head: {head.votes} votes, sha256 {head.head}",
+                               highlight=False)
     if out is None:
         typer.echo(json.dumps(rows, indent=1, ensure_ascii=False))
     else:
@@ -251,5 +257,5 @@ COMMANDS = {"serve": serve_command, "add-admin": add_admin_command,
             "run-tests": run_tests_command,
             "enable-model": enable_model_command,
             "enable-suite": enable_suite_command,
-            "export-votes": export_votes_command}
+            "export-votes": export_votes_command, **POLICY_COMMANDS}
 SUBGROUPS = ((token_app, {"create": token_create_command}),)

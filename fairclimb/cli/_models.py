@@ -39,6 +39,9 @@ def add_command(
         "--price-in", min=0, help="USD per million prompt tokens.")] = None,
     price_out: Annotated[float | None, typer.Option(
         "--price-out", min=0, help="USD per million completion tokens.")] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="Who makes the model (default: the base URL's host); the arena "
+        "audit counts each provider's private variants.")] = None,
     db: DbOption = None,
 ) -> None:
     """Register a model: an OpenAI-compatible endpoint or a local Hugging Face checkpoint."""
@@ -47,7 +50,7 @@ def add_command(
     spec = validate_spec(ModelSpec(
         name=name, base_url=base_url, model_id=model, api_key_env=api_key_env, terms=terms,
         terms_url=terms_url, style=style, backend=backend, price_in_per_mtok=price_in,
-        price_out_per_mtok=price_out,
+        price_out_per_mtok=price_out, provider=provider,
     ))
     with Store.open(load_settings(db=db).db) as store:
         store.add_model(spec)

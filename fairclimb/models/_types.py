@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "ApiStyle",
@@ -75,6 +76,15 @@ class ModelSpec:
     backend: str = "openai"
     price_in_per_mtok: float | None = None  # USD per million prompt tokens
     price_out_per_mtok: float | None = None  # USD per million completion tokens
+    provider: str | None = None  # who makes it; None: the base URL's host
+
+    @property
+    def provider_name(self) -> str:
+        """The provider given at registration, else the base URL's host (``local`` for
+        a checkpoint): the arena audit counts each provider's private variants by it."""
+        if self.provider:
+            return self.provider
+        return (urlsplit(self.base_url).hostname if self.base_url else None) or "local"
 
     @property
     def endpoint(self) -> str:

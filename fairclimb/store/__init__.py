@@ -41,6 +41,7 @@ from fairclimb.store._ladder import (
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 from fairclimb.store._store import Store
 from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
+from fairclimb.store._vote_chain import ChainHead, ChainReport
 
 __all__ = [
     "AccountRecord",
@@ -51,6 +52,8 @@ __all__ = [
     "BattleRecord",
     "BattleView",
     "BriefingRecord",
+    "ChainHead",
+    "ChainReport",
     "ContaminationRow",
     "CredentialRow",
     "DataRepository",

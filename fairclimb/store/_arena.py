@@ -45,6 +45,14 @@ from fairclimb.store._arena_tables import (
 )
 from fairclimb.store._models import Generation
 from fairclimb.store._store import Store
+from fairclimb.store._vote_chain import (
+    ChainHead,
+    ChainReport,
+    chain_head,
+    chain_rows,
+    link_vote,
+    verify_chain,
+)
 
 __all__ = ["ArenaStore", "VoteRefused", "VoteStored"]
 
@@ -404,14 +412,17 @@ class ArenaStore(CredentialStore):
             terms = connection.execute(
                 select(_BRIEFINGS.c.pay_per_hour, _BRIEFINGS.c.currency)
                 .where(_BRIEFINGS.c.version == vote.briefing_version)).first()
-            connection.execute(_INSERT_VOTE, {
+            row = {
                 "briefing_version": vote.briefing_version,
                 "pay_per_hour": terms[0] if terms else None,
                 "currency": terms[1] if terms else None,
                 "battle_id": vote.battle_id, "rater_id": vote.rater_id, "winner": vote.winner,
                 "labels_a": vote.labels_a, "labels_b": vote.labels_b, "comment": vote.comment,
                 "correction": vote.correction, "seconds": seconds, "flag": flag,
-                "created_at": now})
+                "created_at": now}
+            # Linked last, just before the insert: the chain-head lock is held briefly.
+            row |= link_vote(connection, row | {"model_a": model_a, "model_b": model_b})
+            connection.execute(_INSERT_VOTE, row)
         return VoteStored(model_a, model_b, seconds, flag)
 
     def votes(self) -> list[VoteRow]:
@@ -465,6 +476,27 @@ class ArenaStore(CredentialStore):
                        ).order_by(Generation.created_at, Generation.cache_key)
         with self.store.transaction("reading generations") as session:
             return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+
+    def vote_chain_head(self) -> ChainHead:
+        """How many votes the tamper-evident log holds and its last hash."""
+        with self.store.transaction("reading the vote chain head") as session:
+            return chain_head(session.connection())
+
+    def verify_vote_chain(self) -> ChainReport:
+        """Recompute the vote chain from the stored rows (see ``_vote_chain``)."""
+        with self.store.transaction("recomputing the vote chain") as session:
+            connection = session.connection()
+            return verify_chain(chain_rows(connection), chain_head(connection))
+
+    def battle_draws(self) -> list[tuple[int, str, str, float, datetime, bool]]:
+        """Every battle served: (id, model A, model B, the probability its pair was
+        drawn with, when, voted), in serving order."""
+        query = select(ArenaBattle.id, ArenaBattle.model_a, ArenaBattle.model_b,
+                       ArenaBattle.probability, ArenaBattle.served_at, ArenaBattle.voted
+                       ).order_by(ArenaBattle.served_at, ArenaBattle.id)
+        with self.store.transaction("reading battles") as session:
+            return [(int(r[0]), r[1], r[2], float(r[3]), r[4], bool(r[5]))
+                    for r in session.execute(query)]
 
     def count_votes(self) -> int:
         with self.store.transaction("counting votes") as session:

@@ -37,6 +37,7 @@ __all__ = [
     "ArenaSession",
     "ArenaSigninFailure",
     "ArenaVote",
+    "ArenaVoteChain",
 ]
 
 _NAME = 200
@@ -185,6 +186,22 @@ class ArenaVote(Base):
     briefing_version: Mapped[int | None] = mapped_column(Integer)
     pay_per_hour: Mapped[float | None] = mapped_column(Float)
     currency: Mapped[str | None] = mapped_column(String(10))
+    # The tamper-evident log (see _vote_chain): place in the chain, previous vote's hash
+    # and this vote's hash. Null only on rows written outside the arena.
+    chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(SHA256_LEN))
+    vote_hash: Mapped[str | None] = mapped_column(String(SHA256_LEN))
+
+
+class ArenaVoteChain(Base):
+    """The vote chain's head, one row: votes linked so far and the last one's hash.
+    Every vote locks it, so concurrent votes take consecutive places."""
+
+    __tablename__ = "arena_vote_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(SHA256_LEN))
 
 
 class ArenaSigninFailure(Base):

@@ -134,6 +134,7 @@ class RegisteredModel(Base):
     price_in_per_mtok: Mapped[float | None] = mapped_column(Float)
     price_out_per_mtok: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    provider: Mapped[str | None] = mapped_column(String(200))  # None: the base URL's host
 
 
 class Generation(Base):

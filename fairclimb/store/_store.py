@@ -297,6 +297,7 @@ def _model_values(spec: ModelSpec) -> dict[str, Any]:
         "backend": spec.backend,
         "price_in_per_mtok": spec.price_in_per_mtok,
         "price_out_per_mtok": spec.price_out_per_mtok,
+        "provider": spec.provider,
     }
 
 
@@ -312,6 +313,7 @@ def _model_spec(row: RegisteredModel) -> ModelSpec:
         backend=row.backend,
         price_in_per_mtok=row.price_in_per_mtok,
         price_out_per_mtok=row.price_out_per_mtok,
+        provider=row.provider,
     )
 
 

@@ -227,7 +227,8 @@ def leaderboard(request: Request, language: str = "", kind: str = "") -> Respons
     return render(request, "leaderboard.html", {
         "board": board, "language": language, "kind": kind, "plot": plot,
         "pass_rates": arena_of(request).pass_rates(),
-        "explanations": arena_of(request).rankings.explanation_scores()}, user=user)
+        "explanations": arena_of(request).rankings.explanation_scores(),
+        "chain": arena_of(request).data.vote_chain_head()}, user=user)
 
 
 @router.get("/leaderboard.svg")

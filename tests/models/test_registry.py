@@ -110,3 +110,15 @@ def test_cli_duplicate_name_leaves_the_first(tmp_path: Path) -> None:
     assert again.returncode == 2 and "already registered" in again.stderr
     (row,) = json.loads(run(["models", "list", "--json", "--db", "s.db"], tmp_path).stdout)
     assert row["base_url"] == "http://one/v1"
+
+
+def test_provider_defaults_to_the_base_urls_host(tmp_path: Path) -> None:
+    assert SPEC.provider_name == "api.example.com"
+    assert ModelSpec(name="c", base_url="", model_id="/ckpt", backend="hf").provider_name == (
+        "local")
+    db = str(tmp_path / "p.db")
+    added = run(["models", "add", "acme", "--model", "m", "--base-url",
+                 "http://h.example/v1", "--provider", "Acme", "--db", db], tmp_path)
+    assert added.returncode == 0, added.stderr
+    with Store.open(db) as store:
+        assert store.require_model("acme").provider_name == "Acme"

@@ -58,7 +58,10 @@ def test_pause_stops_new_tasks_and_reopens(server: Running) -> None:
 def test_a_private_leaderboard_is_for_admins_only(server: Running) -> None:
     admin = login_client(server, *ADMIN)
     rater = invited_client(server, "curious-rater")
-    assert rater.get("/leaderboard").status_code == 200
+    board = rater.get("/leaderboard")
+    assert board.status_code == 200
+    head = server.arena.data.vote_chain_head()  # the board states the vote log's head
+    assert f"{head.votes} votes, sha256 <code>{head.head}</code>" in board.text
     assert _post(admin, "/admin/private", private="yes") == 303
     for path in ("/leaderboard", "/leaderboard.svg"):
         hidden = rater.get(path)
