@@ -9,6 +9,7 @@ in the store (``Store.add_model`` and friends); this part never imports the stor
 from fairclimb.errors import UnknownModelError
 from fairclimb.models._backend import ModelBackend, known_backends, open_backend, validate_spec
 from fairclimb.models._backends.openai import OpenAIBackend
+from fairclimb.models._device import resolve_device
 from fairclimb.models._retry import RetryPolicy, parse_retry_after
 from fairclimb.models._types import (
     ApiStyle,
@@ -39,5 +40,6 @@ __all__ = [
     "known_backends",
     "open_backend",
     "parse_retry_after",
+    "resolve_device",
     "validate_spec",
 ]
