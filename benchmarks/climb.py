@@ -7,10 +7,10 @@ of + - *, a constant K of 0-99, always this phrasing) and three examples, and te
 The suite's public and private splits are drawn the same way from the same family (a
 random half each); the other tasks of the family are what a fair training set may use
 (one operation per constant goes to them first, so every constant is an answer they
-show). The model is a small GPT-2 with random weights and a word-level tokenizer, both
-made here: a number is one token, so solving a task means copying K from the prompt
-into ``return x + K``, which a fair training set can teach and 30 memorised answers
-cannot.
+show). The model is a 2-layer Llama-shaped model (rotary positions) with random
+weights and a word-level tokenizer, both made here: a number is one token, so solving
+a task means copying K from the prompt into ``return x + K``, which a fair training set
+is meant to teach and 30 memorised answers cannot.
 
 - Arm 1 (a real climb): SFT on distilled answers to the OTHER tasks (the teacher is the
   family's reference generator, registered with terms "allow"; the records pass the
@@ -20,25 +20,37 @@ cannot.
   refuses them as contaminated; the benchmark overrides it with a recorded reason, as
   a careless climber would). Public rises, private does not: climb report flags it.
 
-Every pass@1 is printed with its paired 95% interval.
+Every pass@1 is printed with its paired 95% interval. Exit 0 only when arm 2 alone is
+flagged AND arm 1's gains on both splits exclude 0.
 
-Measured (2026-12-02, the shared 2-core machine under a load of 6-9, defaults: 30 public,
-30 private, 240 other tasks; 215 of them kept by curation, 25 near-duplicates; all 30
-public answers flagged contaminated, trained on only through the override), 1732 s:
+Measured (2026-12-02, the shared 2-core machine, load falling from ~12 to ~4 during the
+run; defaults: 30 public, 30 private, 240 other tasks of which curation kept 204 and
+dropped 36 near-duplicates; all 30 public answers flagged contaminated and trained on
+only through the override; 2 layers, 800 SFT steps, 4 GRPO steps, 300 arm-2 steps),
+409 s in all (arm 1 SFT 260 s, GRPO 8 s, arm 2 SFT 108 s):
 
-    arm1-sft   public  0.000 -> 0.000  diff +0.000 [+0.000, +0.000]   not flagged
+    arm1-sft   public  0.000 -> 0.033  diff +0.033 [+0.000, +0.100]
+               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]   not flagged
+    arm1-grpo  public  0.000 -> 0.033  (trained on it), private 0.000 -> 0.000, not flagged
+    arm2-sft   public  0.000 -> 0.967  diff +0.967 [+0.900, +1.000]  (trained on it)
                private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-    arm1-grpo  public  0.000 -> 0.000  (trained on it), private 0.000 -> 0.000
-    arm2-sft   public  0.000 -> 0.067  diff +0.067 [+0.000, +0.167]  (trained on it)
-               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-               public gain minus private gain +0.067 [+0.000, +0.167]: not flagged
+               public gain minus private gain +0.967 [+0.900, +1.000]: FLAGGED
 
-So on that machine the demonstration did NOT show its point: in 200 SFT steps the model
-learnt the answer's format and the operation (``return x - 22`` for "x minus 45") but
-not to copy the constant, so arm 1 rewarded nothing (GRPO's reward stayed 0) and arm 2
-memorised 2 of 30 public tasks, a gain the report rightly calls within noise. More SFT
-steps (``--sft-steps``, ``--arm2-steps``) on a quiet machine are what it needs; the
-report's own logic is tested in tests/train/test_climb_report.py. Run:
+So half the demonstration works: arm 2's illusory climb (29 of 30 public tasks
+memorised, nothing private) is flagged beyond noise. Arm 1 does NOT yet climb: the
+model learns the answer's format and the operation but writes a wrong constant
+(``return x * 53`` for "x * 78"), so GRPO's execution reward is 0 for every sample and
+teaches nothing; its completions also run to the 40-token limit (no end-of-sequence
+learnt, since SFT's loss covers the whole text). What was tried, in order: a byte-level
+BPE GPT-2 at 200 steps (the old figures: nothing either arm); a word-level tokenizer
+(a constant is one token) at 150 and 250 steps (arm 2 memorised 2/30); the operation
+as a symbol so the answer copies ``x + K`` from the docstring verbatim, constants 0-99
+each shown by the fair set, a Llama-shaped model (rotary positions) and 800 steps (the
+figures above). Still to try: SFT loss on the answer only (the facade trains on the
+whole text, where the docstring's example outputs are unlearnable noise), more
+layers/steps now that a run takes 7 minutes, or fewer, more frequent constants. One
+torch thread matters on a loaded machine: a step took 8 s with two, 1.6-2 s with one.
+Run:
 
     PYTHONPATH=. python benchmarks/climb.py [--work DIR] [--sft-steps N] [--grpo-steps N]
 """
@@ -148,7 +160,7 @@ def add_dataset(store: Store, name: str, records: list[TrainingRecord]) -> dict[
 
 
 def base_checkpoint(path: Path, texts: list[str], layers: int) -> Path:
-    """A small GPT-2 with random weights and a word-level tokenizer made here.
+    """A small Llama-shaped model with random weights and a word-level tokenizer made here.
 
     Words, numbers, single whitespace characters and single punctuation marks are one
     token each, so a constant is one token that the answer copies from the prompt (an
@@ -167,11 +179,15 @@ def base_checkpoint(path: Path, texts: list[str], layers: int) -> Path:
         tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>",
         clean_up_tokenization_spaces=False)
     torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        n_layer=layers, n_head=4, n_embd=128, vocab_size=len(tokenizer), n_positions=MAX_LENGTH,
+    # Rotary positions (a Llama-shaped model) rather than GPT-2's learnt absolute ones:
+    # copying K needs a head that attends by relative position, which rotary gives.
+    config = transformers.LlamaConfig(
+        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=4,
+        hidden_size=128, intermediate_size=512, vocab_size=len(tokenizer),
+        max_position_embeddings=MAX_LENGTH, tie_word_embeddings=True,
         bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id)
-    transformers.GPT2LMHeadModel(config).save_pretrained(path)
+    transformers.LlamaForCausalLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
 
@@ -216,11 +232,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=None, help="Working directory (kept).")
     parser.add_argument("--per-split", type=int, default=30)
-    parser.add_argument("--sft-steps", type=int, default=250, help="Arm 1's SFT steps.")
+    parser.add_argument("--sft-steps", type=int, default=800, help="Arm 1's SFT steps.")
     parser.add_argument("--grpo-steps", type=int, default=4)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--lr", type=float, default=2e-3, help="SFT learning rate.")
-    parser.add_argument("--arm2-steps", type=int, default=120, help="Arm 2's SFT steps.")
+    parser.add_argument("--arm2-steps", type=int, default=300, help="Arm 2's SFT steps.")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads.")
     args = parser.parse_args()
     import torch
@@ -268,10 +284,14 @@ def main() -> int:
     summary = {name: r.to_json() for name, r in results.items()}
     (work / "climb-benchmark.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nwhole benchmark: {time.perf_counter() - started:.0f} s; files in {work}")
-    ok = (not results["arm1-grpo"].flags) and bool(results["arm2-sft"].flags)
-    print("climb report told the real climb from the illusory one" if ok else
-          "climb report did NOT separate the arms as expected")
-    return 0 if ok else 1
+    flagged = (not results["arm1-grpo"].flags) and bool(results["arm2-sft"].flags)
+    print("climb report flagged arm 2 and not arm 1" if flagged else
+          "climb report did NOT flag arm 2 alone")
+    # Telling the arms apart is not enough: arm 1 must climb too, on the private split.
+    climbed = all((row.comparison.diff.lower or 0.0) > 0 for row in results["arm1-grpo"].rows)
+    print("arm 1 climbed on public and private beyond noise" if climbed else
+          "arm 1 did NOT climb beyond noise: the demonstration is incomplete")
+    return 0 if flagged and climbed else 1
 
 
 if __name__ == "__main__":
