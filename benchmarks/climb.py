@@ -2,39 +2,55 @@
 
 NOT a test and NOT a benchmark of coding ability: a demonstration of the mechanics on a
 tiny generated task family, on CPU, in minutes. Every task asks for a one-line
-arithmetic function (def solve(x), docstring "Return x times 7." with three examples;
-an operation of three and a constant of 100) with tests; its public
-and private splits are drawn by the same generator from the same family (a random
-half each), and a third, disjoint set of the family's tasks ("other tasks") is what a
-fair training set may use. The model is a 2-layer GPT-2 with a byte-level BPE
-tokenizer, both made here from scratch (random weights: pass@1 0 everywhere).
+arithmetic function: ``def solve(x)`` with the docstring "Return x + 38." (an operation
+of + - *, a constant K of 0-99, always this phrasing) and three examples, and tests.
+The suite's public and private splits are drawn the same way from the same family (a
+random half each); the other tasks of the family are what a fair training set may use
+(one operation per constant goes to them first, so every constant is an answer they
+show). The model is a 2-layer Llama-shaped model (rotary positions) with random
+weights and a word-level tokenizer, both made here: a number is one token, so solving
+a task means copying K from the prompt into ``return x + K``, which a fair training set
+is meant to teach and 30 memorised answers cannot.
 
 - Arm 1 (a real climb): SFT on distilled answers to the OTHER tasks (the teacher is the
-  family's reference generator, terms "allow"), then GRPO on the suite's public tasks
-  with execution rewards. Public and private pass@1 should both rise.
+  family's reference generator, registered with terms "allow"; the records pass the
+  record gate), then GRPO on the suite's public tasks with execution rewards. Public
+  and private pass@1 should both rise.
 - Arm 2 (an illusory climb): SFT on answers to the PUBLIC tasks themselves (the gate
   refuses them as contaminated; the benchmark overrides it with a recorded reason, as
   a careless climber would). Public rises, private does not: climb report flags it.
 
-Every pass@1 is printed with its paired 95% interval.
+Every pass@1 is printed with its paired 95% interval. Exit 0 only when arm 2 alone is
+flagged AND arm 1's gains on both splits exclude 0.
 
-Measured (2026-12-02, the shared 2-core machine under a load of 6-9, defaults: 30 public,
-30 private, 240 other tasks; 215 of them kept by curation, 25 near-duplicates; all 30
-public answers flagged contaminated, trained on only through the override), 1732 s:
+Measured (2026-12-02, the shared 2-core machine, load falling from ~12 to ~4 during the
+run; defaults: 30 public, 30 private, 240 other tasks of which curation kept 204 and
+dropped 36 near-duplicates; all 30 public answers flagged contaminated and trained on
+only through the override; 2 layers, 800 SFT steps, 4 GRPO steps, 300 arm-2 steps),
+409 s in all (arm 1 SFT 260 s, GRPO 8 s, arm 2 SFT 108 s):
 
-    arm1-sft   public  0.000 -> 0.000  diff +0.000 [+0.000, +0.000]   not flagged
+    arm1-sft   public  0.000 -> 0.033  diff +0.033 [+0.000, +0.100]
+               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]   not flagged
+    arm1-grpo  public  0.000 -> 0.033  (trained on it), private 0.000 -> 0.000, not flagged
+    arm2-sft   public  0.000 -> 0.967  diff +0.967 [+0.900, +1.000]  (trained on it)
                private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-    arm1-grpo  public  0.000 -> 0.000  (trained on it), private 0.000 -> 0.000
-    arm2-sft   public  0.000 -> 0.067  diff +0.067 [+0.000, +0.167]  (trained on it)
-               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-               public gain minus private gain +0.067 [+0.000, +0.167]: not flagged
+               public gain minus private gain +0.967 [+0.900, +1.000]: FLAGGED
 
-So on that machine the demonstration did NOT show its point: in 200 SFT steps the model
-learnt the answer's format and the operation (``return x - 22`` for "x minus 45") but
-not to copy the constant, so arm 1 rewarded nothing (GRPO's reward stayed 0) and arm 2
-memorised 2 of 30 public tasks, a gain the report rightly calls within noise. More SFT
-steps (``--sft-steps``, ``--arm2-steps``) on a quiet machine are what it needs; the
-report's own logic is tested in tests/train/test_climb_report.py. Run:
+So half the demonstration works: arm 2's illusory climb (29 of 30 public tasks
+memorised, nothing private) is flagged beyond noise. Arm 1 does NOT yet climb: the
+model learns the answer's format and the operation but writes a wrong constant
+(``return x * 53`` for "x * 78"), so GRPO's execution reward is 0 for every sample and
+teaches nothing; its completions also run to the 40-token limit (no end-of-sequence
+learnt, since SFT's loss covers the whole text). What was tried, in order: a byte-level
+BPE GPT-2 at 200 steps (the old figures: nothing either arm); a word-level tokenizer
+(a constant is one token) at 150 and 250 steps (arm 2 memorised 2/30); the operation
+as a symbol so the answer copies ``x + K`` from the docstring verbatim, constants 0-99
+each shown by the fair set, a Llama-shaped model (rotary positions) and 800 steps (the
+figures above). Still to try: SFT loss on the answer only (the facade trains on the
+whole text, where the docstring's example outputs are unlearnable noise), more
+layers/steps now that a run takes 7 minutes, or fewer, more frequent constants. One
+torch thread matters on a loaded machine: a step took 8 s with two, 1.6-2 s with one.
+Run:
 
     PYTHONPATH=. python benchmarks/climb.py [--work DIR] [--sft-steps N] [--grpo-steps N]
 """
@@ -52,39 +68,49 @@ from pathlib import Path
 from typing import Any
 
 from fairclimb.audit import ClimbOptions, ClimbReport, climb_report, write_climb_report
-from fairclimb.data import Origin, RecordKind, TrainingRecord, curate, known_tasks
+from fairclimb.data import Candidate, ModelOutput, Origin, RecordKind, TrainingRecord, admit
 from fairclimb.evaluate import EvalOptions, build_request
 from fairclimb.models import ApiStyle, Device, GenerationParams, LocalOptions, ModelSpec, Terms
 from fairclimb.sandbox import Limits
-from fairclimb.store import DataRepository, Offer, Store, StoredSuite, SuiteRepository
+from fairclimb.store import Store, StoredSuite, SuiteRepository
 from fairclimb.suites import Split, Task, task_to_fields
-from fairclimb.train import Device as TrainDevice
 from fairclimb.train import TrainerKind, TrainOptions, TrainSource, train
 
 SUITE = "climb-demo"
 TEACHER = "family-reference"
+CONSTANTS = 100  # K in range(100): every constant is one token, seen in training
 EXAMPLES = (1, 4, 10)  # inputs shown in each docstring
-OPS = [("plus", "+"), ("minus", "-"), ("times", "*")]
+OPS = ("+", "-", "*")
 APPLY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+MAX_LENGTH = 256  # tokens: the longest prompt and answer are about 170
+Spec = tuple[str, int]  # (operation symbol, constant K)
 GREEDY = GenerationParams(temperature=0.0, max_tokens=40, seed=0)
 
 
-def family(rng: random.Random, count: int) -> list[tuple[str, int]]:
-    """*count* distinct (operation, K) tasks of the family."""
-    seen: set[tuple[str, int]] = set()
-    while len(seen) < count:
-        seen.add((rng.choice(OPS)[1], rng.randrange(100)))
-    return sorted(seen)
+def family(rng: random.Random, per_split: int) -> tuple[list[Spec], list[Spec]]:
+    """The suite's 2 * *per_split* (operation, K) tasks, and the other tasks.
+
+    One operation per constant, drawn at random, goes to the other tasks first, so every
+    constant is an answer the fair training set shows; the suite is then a random draw
+    from the rest, and whatever is left joins the other tasks too.
+    """
+    every = {k: [(symbol, k) for symbol in OPS] for k in range(CONSTANTS)}
+    others = [rng.choice(specs) for specs in every.values()]
+    rest = [spec for specs in every.values() for spec in specs if spec not in others]
+    if 2 * per_split > len(rest):
+        raise SystemExit(f"the family leaves {len(rest)} tasks for the suite; "
+                         f"asked for {2 * per_split}")
+    rng.shuffle(rest)
+    return rest[: 2 * per_split], sorted(others + rest[2 * per_split:])
 
 
 def to_task(spec: tuple[str, int], index: int, split: Split) -> Task:
     op, k = spec
-    word = {symbol: word for word, symbol in OPS}[op]
     examples = "".join(f"    >>> solve({x})\n    {APPLY[op](x, k)}\n" for x in EXAMPLES)
     tests = "def check(candidate):\n" + "".join(
         f"    assert candidate({x}) == {APPLY[op](x, k)}\n" for x in (2, 7, -3))
     return Task(task_id=f"{SUITE}/{index}", suite=SUITE,
-                prompt=f'def solve(x):\n    """Return x {word} {k}.\n\n{examples}    """\n',
+                prompt=f'def solve(x):\n    """Return x {op} {k}.\n\n{examples}    """\n',
                 entry_point="solve", reference=f"    return x {op} {k}\n", tests=tests,
                 split=split, origin="generated by benchmarks/climb.py", licence="MIT")
 
@@ -105,18 +131,16 @@ def sft_record(task: Task, *, public_task: bool) -> TrainingRecord:
                           provenance, licence="MIT")
 
 
-def build_suite(store: Store, seed: int, per_split: int,
-                other: int) -> tuple[list[Task], list[Task], list[Task]]:
+def build_suite(store: Store, seed: int,
+                per_split: int) -> tuple[list[Task], list[Task], list[Task]]:
     rng = random.Random(seed)
-    specs = family(rng, 2 * per_split + other)
-    rng.shuffle(specs)
-    tested = specs[: 2 * per_split]  # the suite: a random half public, half private
+    tested, other_specs = family(rng, per_split)  # the suite: half public, half private
     splits = [Split.PUBLIC] * per_split + [Split.PRIVATE] * per_split
     rng.shuffle(splits)
     tasks = [to_task(spec, i, split)
              for i, (spec, split) in enumerate(zip(tested, splits, strict=True))]
     others = [to_task(spec, 1000 + i, Split.PUBLIC) for i, spec in
-              enumerate(specs[2 * per_split:])]
+              enumerate(other_specs)]
     SuiteRepository(store).put(StoredSuite(
         SUITE, "A generated arithmetic-function family (benchmarks/climb.py): a "
         "demonstration of the climb report's mechanics, not a coding benchmark.",
@@ -126,38 +150,44 @@ def build_suite(store: Store, seed: int, per_split: int,
 
 
 def add_dataset(store: Store, name: str, records: list[TrainingRecord]) -> dict[str, int]:
-    repo = DataRepository(store)
-    repo.add_offers(name, [Offer(f"{name}-{i}", r.stored(), "kept")
-                           for i, r in enumerate(records)],
-                    {"teachers": [{"name": TEACHER, "model_id": TEACHER, "terms": "allow",
-                                   "terms_url": "https://example.invalid/reference"}]})
-    outcome = curate(repo, name, known_tasks(store=store))
+    """*records* through the record gate (the teacher's terms, dedup, decontamination)."""
+    outcome = admit(store, name, [Candidate(f"{name}-{i}", r, (ModelOutput(TEACHER, "answer"),))
+                                  for i, r in enumerate(records)], source="benchmarks/climb.py")
     counts: dict[str, int] = {}
-    for status, _ in outcome.statuses.values():
+    for status, _ in outcome.curation.statuses.values():
         counts[status] = counts.get(status, 0) + 1
     return counts
 
 
-def base_checkpoint(path: Path, texts: list[str]) -> Path:
-    """A 2-layer GPT-2 with random weights and a byte-level BPE tokenizer made here."""
+def base_checkpoint(path: Path, texts: list[str], layers: int) -> Path:
+    """A small Llama-shaped model with random weights and a word-level tokenizer made here.
+
+    Words, numbers, single whitespace characters and single punctuation marks are one
+    token each, so a constant is one token that the answer copies from the prompt (an
+    induction-head task a few layers learn), and decoding joins tokens unchanged.
+    """
     import torch
     import transformers
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
-    raw = Tokenizer(models.BPE(unk_token=None))
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    raw.train_from_iterator(texts, trainers.BpeTrainer(
-        vocab_size=800, special_tokens=["<pad>", "<eos>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.Split(Regex(r"\s|\w+|[^\w\s]"), behavior="isolated")
+    raw.decoder = decoders.Fuse()
+    raw.train_from_iterator(texts, trainers.WordLevelTrainer(
+        special_tokens=["<pad>", "<eos>", "<unk>"]))
     tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>")
+        tokenizer_object=raw, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>",
+        clean_up_tokenization_spaces=False)
     torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        n_layer=2, n_head=4, n_embd=128, vocab_size=len(tokenizer), n_positions=512,
+    # Rotary positions (a Llama-shaped model) rather than GPT-2's learnt absolute ones:
+    # copying K needs a head that attends by relative position, which rotary gives.
+    config = transformers.LlamaConfig(
+        num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=4,
+        hidden_size=128, intermediate_size=512, vocab_size=len(tokenizer),
+        max_position_embeddings=MAX_LENGTH, tie_word_embeddings=True,
         bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id)
-    transformers.GPT2LMHeadModel(config).save_pretrained(path)
+    transformers.LlamaForCausalLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
 
@@ -167,7 +197,7 @@ def fit(store: Store, kind: TrainerKind, source: TrainSource, base: str, out: Pa
     started = time.perf_counter()
     outcome = train(store, kind, source, TrainOptions(
         base=base, out=out, name=out.name, max_steps=steps, lr=lr, batch_size=16, seed=0,
-        device=TrainDevice.CPU, max_length=384, save_steps=max(steps, 1), logging_steps=10,
+        device=Device.CPU, max_length=MAX_LENGTH, save_steps=max(steps, 1), logging_steps=10,
         **extra))
     print(f"  {kind.value} -> {outcome.name}: {outcome.steps} steps in "
           f"{time.perf_counter() - started:.0f} s; last metrics "
@@ -202,18 +232,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=None, help="Working directory (kept).")
     parser.add_argument("--per-split", type=int, default=30)
-    parser.add_argument("--other", type=int, default=240, help="At most 300 - 2 * per-split.")
-    parser.add_argument("--sft-steps", type=int, default=200, help="Arm 1's SFT steps.")
-    parser.add_argument("--grpo-steps", type=int, default=6)
-    parser.add_argument("--arm2-steps", type=int, default=100, help="Arm 2's SFT steps.")
+    parser.add_argument("--sft-steps", type=int, default=800, help="Arm 1's SFT steps.")
+    parser.add_argument("--grpo-steps", type=int, default=4)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=2e-3, help="SFT learning rate.")
+    parser.add_argument("--arm2-steps", type=int, default=300, help="Arm 2's SFT steps.")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads.")
     args = parser.parse_args()
+    import torch
+
+    # On the shared, loaded 2-core machine two intra-op threads spin-wait on each other:
+    # one training step took 8 s with two threads and 1.6-2 s with one.
+    torch.set_num_threads(args.threads)
     work = args.work or Path(tempfile.mkdtemp(prefix="fairclimb-climb-"))
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     started = time.perf_counter()
     with Store.open(str(work / "climb.db")) as store:
-        public, private, others = build_suite(store, 7, args.per_split, args.other)
+        public, private, others = build_suite(store, 7, args.per_split)
+        store.add_model(ModelSpec(name=TEACHER, base_url="https://example.invalid/v1",
+                                  model_id=TEACHER, terms=Terms.ALLOW,
+                                  terms_url="https://example.invalid/terms"))
         print(f"suite {SUITE}: {len(public)} public, {len(private)} private tasks; "
               f"{len(others)} other tasks of the family", flush=True)
         fair = add_dataset(store, "demo-other", [sft_record(t, public_task=False)
@@ -224,30 +264,34 @@ def main() -> int:
         texts = [m["content"] for r in (sft_record(t, public_task=False)
                                         for t in [*public, *private, *others])
                  for m in r.content["messages"]]
-        base_dir = base_checkpoint(work / "demo-base", texts)
+        base_dir = base_checkpoint(work / "demo-base", texts, args.layers)
         store.add_model(ModelSpec(name="demo-base", base_url="", model_id=str(base_dir),
                                   backend="hf", terms=Terms.ALLOW))
         print("arm 1: SFT on the other tasks' answers, then GRPO on the public tasks",
               flush=True)
         fit(store, TrainerKind.SFT, TrainSource(dataset="demo-other"), "demo-base",
-            work / "arm1-sft", args.sft_steps, 2e-3)
+            work / "arm1-sft", args.sft_steps, args.lr)
         fit(store, TrainerKind.GRPO, TrainSource(suites=(SUITE,)), "arm1-sft",
             work / "arm1-grpo", args.grpo_steps, 1e-4, num_generations=4,
             max_completion_length=40, temperature=0.7)
         print("arm 2: SFT on the public tasks' own answers (contamination gate overridden)",
               flush=True)
         fit(store, TrainerKind.SFT, TrainSource(dataset="demo-public"), "demo-base",
-            work / "arm2-sft", args.arm2_steps, 2e-3,
+            work / "arm2-sft", args.arm2_steps, args.lr,
             override_contamination="benchmarks/climb.py: a deliberately contaminated arm")
         results = {name: report(store, name, work)
                    for name in ("arm1-sft", "arm1-grpo", "arm2-sft")}
     summary = {name: r.to_json() for name, r in results.items()}
     (work / "climb-benchmark.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nwhole benchmark: {time.perf_counter() - started:.0f} s; files in {work}")
-    ok = (not results["arm1-grpo"].flags) and bool(results["arm2-sft"].flags)
-    print("climb report told the real climb from the illusory one" if ok else
-          "climb report did NOT separate the arms as expected")
-    return 0 if ok else 1
+    flagged = (not results["arm1-grpo"].flags) and bool(results["arm2-sft"].flags)
+    print("climb report flagged arm 2 and not arm 1" if flagged else
+          "climb report did NOT flag arm 2 alone")
+    # Telling the arms apart is not enough: arm 1 must climb too, on the private split.
+    climbed = all((row.comparison.diff.lower or 0.0) > 0 for row in results["arm1-grpo"].rows)
+    print("arm 1 climbed on public and private beyond noise" if climbed else
+          "arm 1 did NOT climb beyond noise: the demonstration is incomplete")
+    return 0 if flagged and climbed else 1
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ from rich.console import Console
 
 from fairclimb.cli._common import DbOption, progress_bar
 from fairclimb.errors import UserInputError
+from fairclimb.models import Device
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 from fairclimb.train import (
-    Device,
     RunStatus,
     TrainerKind,
     TrainOptions,

@@ -15,6 +15,7 @@ from fairclimb.models._backend import (
     validate_spec,
 )
 from fairclimb.models._backends.openai import OpenAIBackend
+from fairclimb.models._device import resolve_device
 from fairclimb.models._retry import RetryPolicy, parse_retry_after
 from fairclimb.models._stream import StreamingBackend, TextSink
 from fairclimb.models._types import (
@@ -49,5 +50,6 @@ __all__ = [
     "known_backends",
     "open_backend",
     "parse_retry_after",
+    "resolve_device",
     "validate_spec",
 ]

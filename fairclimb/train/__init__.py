@@ -21,7 +21,6 @@ from fairclimb.train._lineage import (
 )
 from fairclimb.train._metrics import read_metrics, write_plot
 from fairclimb.train._options import (
-    Device,
     RunStatus,
     TrainerKind,
     TrainOptions,
@@ -31,7 +30,6 @@ from fairclimb.train._options import (
 from fairclimb.train._reward import ExecutionReward, execution_reward
 
 __all__ = [
-    "Device",
     "ExecutionReward",
     "LINEAGE_FILE",
     "Lineage",

@@ -1,10 +1,11 @@
 """The base checkpoint a run starts from: which directory, on which device, how it is
 prompted, and LoRA adapters around it.
 
-``resolve_base`` and ``resolve_device`` only check (they run before anything is
-written); ``load_causal_lm`` and ``load_scorer`` load. A checkpoint without a chat
-template gets the plain ``role: content`` lines the hf backend already prompts such
-models with, so a trained model is asked the way it was trained.
+``resolve_base`` only checks (it runs before anything is written; the device is
+fairclimb.models' ``resolve_device``); ``load_causal_lm`` and ``load_scorer`` load. A
+checkpoint without a chat template gets the plain ``role: content`` lines the hf
+backend already prompts such models with, so a trained model is asked the way it was
+trained.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 
 from fairclimb.errors import UserInputError
 from fairclimb.store import Store
-from fairclimb.train._options import Device
 
 __all__ = ["PLAIN_CHAT_TEMPLATE", "BaseModel", "checkpoint_hash", "load_causal_lm",
-           "load_scorer", "lora_config", "resolve_base", "resolve_device"]
+           "load_scorer", "lora_config", "resolve_base"]
 
 # Renders exactly what fairclimb.models' hf backend sends a model without a template.
 PLAIN_CHAT_TEMPLATE = (
@@ -61,19 +61,6 @@ def resolve_base_dir(model_id: str, name: str) -> BaseModel:
         raise UserInputError(f"--base {name}: its checkpoint {model_id} is gone or has no "
                              "config.json")
     return BaseModel(path.resolve(), name)
-
-
-def resolve_device(device: Device) -> str:
-    """``cuda`` or ``cpu``; asking for CUDA where there is none is an error."""
-    import torch
-
-    available = torch.cuda.is_available()
-    if device is Device.CUDA and not available:
-        raise UserInputError("--device cuda was asked for but no CUDA GPU is available "
-                             "here; use --device cpu or --device auto")
-    if device is Device.CPU:
-        return "cpu"
-    return "cuda" if available else "cpu"
 
 
 def checkpoint_hash(path: Path) -> str:

@@ -10,7 +10,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Device", "RunStatus", "TrainOptions", "TrainOutcome", "TrainSource", "TrainerKind"]
+from fairclimb.models import Device
+
+__all__ = ["RunStatus", "TrainOptions", "TrainOutcome", "TrainSource", "TrainerKind"]
 
 
 class TrainerKind(StrEnum):
@@ -18,12 +20,6 @@ class TrainerKind(StrEnum):
     DPO = "dpo"  # direct preference optimisation on preference records
     REWARD = "reward"  # a reward model on people's preference records
     GRPO = "grpo"  # group-relative policy optimisation with execution rewards
-
-
-class Device(StrEnum):
-    AUTO = "auto"  # the GPU when there is one, else the CPU
-    CPU = "cpu"
-    CUDA = "cuda"
 
 
 class RunStatus(StrEnum):

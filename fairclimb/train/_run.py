@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from fairclimb.errors import UserInputError
+from fairclimb.models import resolve_device
 from fairclimb.store import Store
 from fairclimb.train._extra import require_train_extra
 from fairclimb.train._finish import LINEAGE_FILE, finish_run, registered_again
 from fairclimb.train._metrics import MetricsLog
-from fairclimb.train._model import resolve_base, resolve_device
+from fairclimb.train._model import resolve_base
 from fairclimb.train._options import TrainerKind, TrainOptions, TrainOutcome, TrainSource
 from fairclimb.train._setup import Examples, Setup
 

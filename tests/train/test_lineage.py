@@ -206,7 +206,8 @@ def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path
     pytest.importorskip("trl", reason="the train extra is not installed")
     from trainer_fixtures import make_checkpoint, make_dataset, planted_votes, vote_texts
 
-    from fairclimb.train import Device, TrainerKind, TrainOptions, TrainSource, train
+    from fairclimb.models import Device
+    from fairclimb.train import TrainerKind, TrainOptions, TrainSource, train
 
     votes = planted_votes(8)
     store.add_model(ModelSpec("student-a", "http://x/v1", "a-weights", terms=Terms.FORBID))

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from trainer_fixtures import make_checkpoint, make_dataset, make_suite, planted_votes, vote_texts
 
+from fairclimb.models import Device
 from fairclimb.store import Store
 from fairclimb.train import (
-    Device,
     RunStatus,
     TrainerKind,
     TrainOptions,

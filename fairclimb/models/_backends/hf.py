@@ -27,19 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from fairclimb.errors import ProviderError, UserInputError
+from fairclimb.models._device import resolve_device
 from fairclimb.models._retry import RetryPolicy
 from fairclimb.models._types import (
     ApiStyle,
     Completion,
     CompletionRequest,
-    Device,
     GenerationParams,
     LocalOptions,
     Message,
     ModelSpec,
 )
 
-__all__ = ["HFBackend", "create", "resolve_device"]
+__all__ = ["HFBackend", "create"]
 
 logger = logging.getLogger(__name__)
 
@@ -198,20 +198,6 @@ def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy,
     logger.info("loaded %s from %s on %s", spec.name, path, device)
     return HFBackend(spec, model=model, tokenizer=tokenizer, device=device,
                      batch_size=local.batch_size)
-
-
-def resolve_device(wanted: Device) -> str:
-    """The torch device for *wanted*; :class:`UserInputError` if CUDA is asked for and absent."""
-    import torch
-
-    if wanted is Device.CPU:
-        return "cpu"
-    if torch.cuda.is_available():
-        return "cuda"
-    if wanted is Device.CUDA:
-        raise UserInputError("--device cuda was asked for, but torch sees no CUDA GPU on this "
-                             "machine; use --device cpu (or auto)")
-    return "cpu"
 
 
 def _prepare_padding(tokenizer: Any) -> None:
