@@ -232,10 +232,14 @@ def splits_of(suite: Suite) -> dict[str, str]:
 
 
 def settings_of(options: EvalOptions) -> dict[str, object]:
-    """The options a run is stored with."""
-    return {"workers": options.workers, "limits": options.limits.as_dict(),
-            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
-            "include_private": options.include_private, "perf_seed": options.perf_seed}
+    """The options a run is stored with (``board`` only for a ladder submission's run)."""
+    settings: dict[str, object] = {
+        "workers": options.workers, "limits": options.limits.as_dict(),
+        "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
+        "include_private": options.include_private, "perf_seed": options.perf_seed}
+    if options.board is not None:
+        settings["board"] = options.board
+    return settings
 
 
 def _rng(seed: int) -> np.random.Generator:

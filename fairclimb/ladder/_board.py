@@ -149,7 +149,8 @@ def submit_samples(store: Store, board_name: str, team: str, samples_path: Path,
                 f"{samples_path} answers {outside[0]}, which the board {board.name} does not "
                 f"score; submit answers to its {board.split.value} tasks of {board.suite} only")
         _refuse_over_limit(board, team, _earlier(store, board, team), datetime.now(UTC))
-        outcome = evaluate(replace(plan, suite=hidden), store, on_progress)
+        secret = replace(plan.options, board=board.name)
+        outcome = evaluate(replace(plan, suite=hidden, options=secret), store, on_progress)
     run_id = outcome.summary.run_id
     assert run_id is not None  # evaluate always stores its run
     return _record(store, board, team, run_id, ("samples", str(samples_path.resolve()),
@@ -166,7 +167,8 @@ def submit_model(store: Store, board_name: str, team: str, answers: ModelAnswers
         plan = plan_generation(answers.spec, board.suite, answers.n, answers.params,
                                answers.concurrency, Path(scratch) / "run", store)
         _refuse_over_limit(board, team, _earlier(store, board, team), datetime.now(UTC))
-        outcome = evaluate_model(replace(plan, suite=hidden), options, store,
+        outcome = evaluate_model(replace(plan, suite=hidden), replace(options, board=board.name),
+                                 store,
                                  answers.backend(), on_progress)
     run_id = outcome.evaluation.summary.run_id
     assert run_id is not None

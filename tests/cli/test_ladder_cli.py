@@ -110,3 +110,20 @@ def test_a_model_submission_is_scored_on_the_hidden_tasks(tmp_path: Path,
     refused(run(["ladder", "submit", "b", "--team", "red", "--model", "nope", *db], tmp_path),
             "nope")
     assert counts(tmp_path / "store.db") == (1, 1)
+
+
+def test_a_submission_is_no_ordinary_run_so_its_exact_score_shows_nowhere(
+        tmp_path: Path) -> None:
+    db = ["--db", "store.db"]
+    assert run(["ladder", "create", "b", "--suite", "fairclimb-implement", *db],
+               tmp_path).returncode == 0
+    submitted = run(["ladder", "submit", "b", "--team", "red", *db, "--samples",
+                     str(hidden_answers(tmp_path / "a.jsonl", 7))], tmp_path)
+    assert submitted.returncode == 0, submitted.stderr
+    listed = run(["runs", "--json", *db], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        run_id = conn.execute("SELECT run_id FROM eval_runs").fetchone()[0]
+    for ref in (run_id, run_id[:8]):
+        refused(run(["runs", "compare", ref, ref, *db], tmp_path), "no run has an id")
