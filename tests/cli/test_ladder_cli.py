@@ -78,7 +78,9 @@ def test_submit_shows_the_released_score_only_and_refuses_bad_input(tmp_path: Pa
     (["show", "nope"], "no ladder board named 'nope'"),
     (["create", "b", "--suite", "humaneval"], "has no private tasks"),
     (["create", "b", "--suite", "nope"], "unknown suite 'nope'"),
-    (["submit", "b", "--team", "red"], "needs either --samples FILE or --model NAME"),
+    (["submit", "b", "--team", "red"], "needs one of --samples FILE or --model NAME"),
+    (["submit", "b", "--team", "red", "--samples", "a.jsonl", "--model", "m"],
+     "takes one of --samples or --model, not both"),
 ])
 def test_bad_input_is_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     refused(run(["ladder", *args, "--db", "store.db"], tmp_path), message)
