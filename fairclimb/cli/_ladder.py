@@ -75,8 +75,10 @@ def submit_command(
     sandbox: SandboxOption = None, db: DbOption = None,
 ) -> None:
     """Submit answers; the board shows the released score only, never per-task results."""
-    if (samples is None) == (model is None):
-        raise UserInputError("ladder submit needs either --samples FILE or --model NAME")
+    if samples is not None and model is not None:
+        raise UserInputError("ladder submit takes one of --samples or --model, not both")
+    if samples is None and model is None:
+        raise UserInputError("ladder submit needs one of --samples FILE or --model NAME")
     settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
     options = eval_options(settings)
     with Store.open(settings.db) as store, \

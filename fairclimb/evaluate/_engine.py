@@ -54,6 +54,9 @@ class EvalOptions:
     #: the seed optimize tasks' heavy inputs are drawn from, one per run and recorded
     #: with it; None: the engine draws a new one (a resumed run passes its recorded one)
     perf_seed: int | None = None
+    #: the ladder board a run scores a submission for: such a run's exact scores are the
+    #: board's secret, so run listings, comparisons and the viewer leave it out
+    board: str | None = None
 
     def __post_init__(self) -> None:
         if self.after is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -27,6 +29,7 @@ from fairclimb.evaluate._output import (
     ResultsFile,
     prepare_dir,
     read_existing,
+    refuse_changed_tasks,
     refuse_other_private,
     write_json_atomic,
 )
@@ -145,7 +148,8 @@ def plan_evaluation(suite_name: str | Suite, samples_path: Path, out_dir: Path,
     previous = Manifest.read(out_dir) if out_dir.is_dir() else None
     if previous is not None:
         previous.check_matches(Manifest(suite.name, path_text(samples_path), sha, None,
-                                        options.include_private), out_dir)
+                                        options.include_private,
+                                        tasks_sha256(suite, samples)), out_dir)
     return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend, node)
 
 
@@ -159,14 +163,15 @@ def evaluate(plan: EvalPlan, store: Store,
     """
     suite, samples, out_dir = plan.suite, plan.samples, plan.out_dir
     run_id = store.find_resumable_run(path_text(out_dir), plan.samples_sha256)
+    tasks_hash = tasks_sha256(suite, samples)
     # A resumed run measures with the seed it was started with, so the costs of its
     # two halves are of the same heavy inputs; a new run draws a new seed.
-    options = _resumed_options(store, run_id, plan.options, out_dir)
+    options = _resumed_options(store, run_id, plan.options, out_dir, tasks_hash)
     prepare_dir(out_dir)
     in_file = read_existing(out_dir, samples)
     known: dict[int, Result] = {}
     if run_id is None:
-        run_id = store.create_run(_new_run(plan, options))
+        run_id = store.create_run(_new_run(plan, options, tasks_hash))
     else:
         known = stored_results(store, run_id, samples)
     from_file = {i: r for i, r in in_file.items() if i not in known}
@@ -175,7 +180,7 @@ def evaluate(plan: EvalPlan, store: Store,
                                 options.include_private)
              for i, r in known.items()}
     Manifest(suite.name, path_text(plan.samples_path), plan.samples_sha256, run_id,
-             options.include_private).write(out_dir)
+             options.include_private, tasks_hash).write(out_dir)
     started = time.monotonic()
     with StoreSink(store, run_id) as stored, \
             ResultsFile(out_dir, ((samples[i], r) for i, r in sorted(known.items()))) as file:
@@ -232,10 +237,14 @@ def splits_of(suite: Suite) -> dict[str, str]:
 
 
 def settings_of(options: EvalOptions) -> dict[str, object]:
-    """The options a run is stored with."""
-    return {"workers": options.workers, "limits": options.limits.as_dict(),
-            "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
-            "include_private": options.include_private, "perf_seed": options.perf_seed}
+    """The options a run is stored with (``board`` only for a ladder submission's run)."""
+    settings: dict[str, object] = {
+        "workers": options.workers, "limits": options.limits.as_dict(),
+        "sandbox": options.sandbox, "ks": list(options.ks), "seed": options.seed,
+        "include_private": options.include_private, "perf_seed": options.perf_seed}
+    if options.board is not None:
+        settings["board"] = options.board
+    return settings
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -244,23 +253,37 @@ def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _new_run(plan: EvalPlan, options: EvalOptions) -> NewRun:
+def tasks_sha256(suite: Suite, samples: Iterable[Sample]) -> str:
+    """A hash of what decides the verdicts of the tasks the samples answer (prompt,
+    tests, entry point, reference...), so a rebuilt suite is not resumed as the old."""
+    ids = sorted({sample.task_id for sample in samples})
+    material = [[task.task_id, task.prompt, task.tests, task.entry_point, task.reference,
+                 task.kind.value, task.language.value, task.reference_whole, task.buggy,
+                 task.slow_reference, task.perf_input]
+                for task in (_task_by_id(suite, task_id) for task_id in ids)]
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()
+
+
+def _new_run(plan: EvalPlan, options: EvalOptions, tasks_hash: str) -> NewRun:
     return NewRun(
         suite=plan.suite.name, samples_path=path_text(plan.samples_path),
         samples_sha256=plan.samples_sha256, out_dir=path_text(plan.out_dir),
-        settings=settings_of(options), sandbox=plan.backend.name,
+        settings={**settings_of(options), "tasks_sha256": tasks_hash}, sandbox=plan.backend.name,
         sandbox_warning=plan.backend.warning, fairclimb_version=__version__,
         n_samples=len(plan.samples),
     )
 
 
 def _resumed_options(store: Store, run_id: str | None, options: EvalOptions,
-                     out_dir: Path) -> EvalOptions:
+                     out_dir: Path, tasks_hash: str) -> EvalOptions:
     """*options* as the run resumes with them: the first attempt's ``--include-private``
     choice (another is refused) and its performance-input seed (a new run: a new seed)."""
     run = None if run_id is None else store.get_run(run_id)
     if run is None:
         return with_perf_seed(options)
+    first = run.settings.get("tasks_sha256")
+    if first is not None:
+        refuse_changed_tasks(str(first), tasks_hash, run.suite, out_dir)
     refuse_other_private(bool(run.settings.get("include_private", False)),
                          options.include_private, out_dir)
     seed = run.settings.get("perf_seed")

@@ -23,8 +23,8 @@ from typing import Any, TextIO
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._records import Result, Sample, Status, Verdict
 
-__all__ = ["Manifest", "ResultsFile", "prepare_dir", "read_existing", "refuse_other_private",
-           "write_json_atomic"]
+__all__ = ["Manifest", "ResultsFile", "prepare_dir", "read_existing", "refuse_changed_tasks",
+           "refuse_other_private", "write_json_atomic"]
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
@@ -38,6 +38,8 @@ class Manifest:
     samples_sha256: str
     run_id: str | None
     include_private: bool | None = None  # None: written before the choice was kept
+    #: the hash of the tasks the samples answer (None: written before it was kept)
+    tasks_sha256: str | None = None
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest | None:
@@ -47,8 +49,10 @@ class Manifest:
         try:
             data = json.loads(path.read_text())
             private = data.get("include_private")
+            tasks = data.get("tasks_sha256")
             return cls(data["suite"], data["samples_path"], data["samples_sha256"],
-                       data.get("run_id"), None if private is None else bool(private))
+                       data.get("run_id"), None if private is None else bool(private),
+                       None if tasks is None else str(tasks))
         except (ValueError, KeyError, TypeError):
             raise UserInputError(
                 f"{path} is damaged; delete the directory {str(out_dir)!r} or choose another --out"
@@ -61,6 +65,7 @@ class Manifest:
             "samples_sha256": self.samples_sha256,
             "run_id": self.run_id,
             "include_private": self.include_private,
+            "tasks_sha256": self.tasks_sha256,
         })
 
     def check_matches(self, other: Manifest, out_dir: Path) -> None:
@@ -69,6 +74,9 @@ class Manifest:
                 f"{str(out_dir)!r} holds results of another samples file or suite "
                 f"({self.samples_path}, {self.suite}); choose another --out or delete it"
             )
+        if None not in (self.tasks_sha256, other.tasks_sha256):
+            refuse_changed_tasks(str(self.tasks_sha256), str(other.tasks_sha256),
+                                 self.suite, out_dir)
         if None not in (self.include_private, other.include_private):
             refuse_other_private(bool(self.include_private), bool(other.include_private),
                                  out_dir)
@@ -82,6 +90,15 @@ def refuse_other_private(first: bool, now: bool, out_dir: Path) -> None:
         raise UserInputError(
             f"{str(out_dir)!r} was first evaluated {was} --include-private; rerun {was} "
             "it, or choose another --out")
+
+
+def refuse_changed_tasks(first: str, now: str, suite: str, out_dir: Path) -> None:
+    """A run resumes only over the tasks it started with: verdicts of a rebuilt suite's
+    old tasks would be mixed with (or stand for) checks of its new ones."""
+    if first != now:
+        raise UserInputError(
+            f"the suite {suite} has changed since {str(out_dir)!r} was first evaluated "
+            "(its tasks were rebuilt); choose a new --out, or delete it to start again")
 
 
 def prepare_dir(out_dir: Path) -> None:

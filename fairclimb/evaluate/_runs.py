@@ -106,8 +106,8 @@ def resolve_run(store: Store, ref: str) -> RunRecord:
     if not ref:
         raise UserInputError("a run id is empty; list the runs with fairclimb runs")
     exact = store.get_run(ref)
-    if exact is not None:
-        return exact
+    if exact is not None and not exact.settings.get("board"):
+        return exact  # a ladder board's run is the board's secret: not found here
     found = store.runs_starting_with(ref, limit=3)
     if not found:
         raise UserInputError(f"no run has an id starting with {ref!r}; "

@@ -2,15 +2,20 @@
 
 A submission's samples are evaluated through the evaluate facade (the one run engine),
 into a scratch folder that is removed afterwards, so no file with per-sample verdicts
-is left for the team; the run and its results stay in the store, for the operator. What
+is left for the team; the run and its results stay in the store, for the operator (marked
+with the board, so run listings leave them out). A daily slot is reserved before anything
+is evaluated, and given back if the submission fails or its process dies. What
 the team is told is a :class:`Submission`: the released score, whether it is a new
 best, and how many submissions it has made. Nothing is ever deleted.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +49,7 @@ __all__ = ["Board", "BoardView", "ModelAnswers", "Standing", "Submission", "crea
 
 ProgressCallback = Callable[[int, int], None]
 _MAX_NAME = 200
+_SCRATCH = "fairclimb-ladder-"  # then the submitting process's id
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,21 +145,22 @@ def submit_samples(store: Store, board_name: str, team: str, samples_path: Path,
                    ) -> Submission:
     """Evaluate a samples file on the board's hidden tasks and release what the board
     allows. Bad input (unknown board, a file for another suite or other tasks, a team
-    over its daily limit) is refused before anything is stored."""
+    over its daily limit) is refused before anything is evaluated or stored."""
     board, hidden = _open(store, board_name, team)
-    with tempfile.TemporaryDirectory(prefix="fairclimb-ladder-") as scratch:
-        plan = plan_evaluation(board.suite, samples_path, Path(scratch) / "run", options, store)
+    with _scratch() as scratch:
+        plan = plan_evaluation(board.suite, samples_path, scratch / "run", options, store)
         outside = sorted({s.task_id for s in plan.samples if hidden.get(s.task_id) is None})
         if outside:
             raise UserInputError(
                 f"{samples_path} answers {outside[0]}, which the board {board.name} does not "
                 f"score; submit answers to its {board.split.value} tasks of {board.suite} only")
-        _refuse_over_limit(board, team, _earlier(store, board, team), datetime.now(UTC))
-        outcome = evaluate(replace(plan, suite=hidden), store, on_progress)
-    run_id = outcome.summary.run_id
-    assert run_id is not None  # evaluate always stores its run
-    return _record(store, board, team, run_id, ("samples", str(samples_path.resolve()),
-                                                plan.samples_sha256))
+        with _slot(store, board, team) as slot:
+            secret = replace(plan.options, board=board.name)
+            outcome = evaluate(replace(plan, suite=hidden, options=secret), store, on_progress)
+            run_id = outcome.summary.run_id
+            assert run_id is not None  # evaluate always stores its run
+            return _record(store, board, team, run_id, ("samples", str(samples_path.resolve()),
+                                                        plan.samples_sha256), slot)
 
 
 def submit_model(store: Store, board_name: str, team: str, answers: ModelAnswers,
@@ -162,17 +169,55 @@ def submit_model(store: Store, board_name: str, team: str, answers: ModelAnswers
     """Ask a registered model for answers to the board's hidden tasks, evaluate them
     as they arrive, and release what the board allows."""
     board, hidden = _open(store, board_name, team)
-    with tempfile.TemporaryDirectory(prefix="fairclimb-ladder-") as scratch:
+    with _scratch() as scratch:
         plan = plan_generation(answers.spec, board.suite, answers.n, answers.params,
-                               answers.concurrency, Path(scratch) / "run", store)
-        _refuse_over_limit(board, team, _earlier(store, board, team), datetime.now(UTC))
-        outcome = evaluate_model(replace(plan, suite=hidden), options, store,
-                                 answers.backend(), on_progress)
-    run_id = outcome.evaluation.summary.run_id
-    assert run_id is not None
-    run = store.get_run(run_id)
-    return _record(store, board, team, run_id,
-                   ("model", answers.spec.name, run.samples_sha256 if run else ""))
+                               answers.concurrency, scratch / "run", store)
+        with _slot(store, board, team) as slot:
+            outcome = evaluate_model(replace(plan, suite=hidden),
+                                     replace(options, board=board.name),
+                                     store, answers.backend(), on_progress)
+            run_id = outcome.evaluation.summary.run_id
+            assert run_id is not None
+            run = store.get_run(run_id)
+            return _record(store, board, team, run_id,
+                           ("model", answers.spec.name, run.samples_sha256 if run else ""), slot)
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    """A scratch folder for one submission, removed afterwards; the folders of earlier
+    submissions whose process was killed (and so could not remove theirs) go first."""
+    root = Path(tempfile.gettempdir())
+    for stale in root.glob(f"{_SCRATCH}*-*"):
+        pid = stale.name[len(_SCRATCH):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"{_SCRATCH}{os.getpid()}-") as scratch:
+        yield Path(scratch)
+
+
+@contextmanager
+def _slot(store: Store, board: Board, team: str) -> Iterator[int]:
+    """One of the team's daily slots, taken before anything is evaluated (so a refused
+    submission evaluates and stores nothing) and given back if the submission fails."""
+    repository = LadderRepository(store)
+    slot = repository.reserve(board.name, team,
+                              lambda taken, now: _refuse_over_limit(board, team, taken, now))
+    try:
+        yield slot
+    except BaseException:
+        repository.abandon(slot)
+        raise
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def show_board(store: Store, name: str) -> BoardView:
@@ -205,17 +250,16 @@ def _open(store: Store, board_name: str, team: str) -> tuple[Board, Suite]:
 
 
 def _record(store: Store, board: Board, team: str, run_id: str,
-            source: tuple[str, str, str]) -> Submission:
+            source: tuple[str, str, str], slot: int) -> Submission:
     scores = _task_scores(store.results(run_id), board.task_ids)
 
     def decide(earlier: list[LadderSubmissionRecord], now: datetime) -> NewLadderSubmission:
-        _refuse_over_limit(board, team, earlier, now)  # again: another may have come first
         answer = release(board.mode, [scores[t] for t in board.task_ids],
                          _best(earlier, board.task_ids))
         return NewLadderSubmission(source[0], source[1], source[2], run_id, answer.score,
                                    scores, answer.step, answer.released, answer.improved)
 
-    stored = LadderRepository(store).add_submission(board.name, team, decide)
+    stored = LadderRepository(store).add_submission(board.name, team, decide, slot)
     return Submission(board.name, team, stored.number, stored.submission.released_score,
                       stored.submission.improved, stored.number)
 
@@ -237,17 +281,12 @@ def _best(earlier: list[LadderSubmissionRecord], task_ids: tuple[str, ...]) -> B
     return None
 
 
-def _refuse_over_limit(board: Board, team: str, earlier: list[LadderSubmissionRecord],
-                       now: datetime) -> None:
+def _refuse_over_limit(board: Board, team: str, taken: list[datetime], now: datetime) -> None:
     midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    today = sum(record.submitted_at >= midnight for record in earlier)
+    today = sum(when >= midnight for when in taken)
     if today >= board.max_per_day:
         raise UserInputError(f"the team {team} has made its {board.max_per_day} submissions "
                              f"to {board.name} allowed today (UTC); submit again tomorrow")
-
-
-def _earlier(store: Store, board: Board, team: str) -> list[LadderSubmissionRecord]:
-    return LadderRepository(store).submissions(board.name, team)
 
 
 def _require_board(store: Store, name: str) -> Board:

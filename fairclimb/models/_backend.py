@@ -47,8 +47,9 @@ class PromptScorer(Protocol):
     """A backend that can score a text: the log-probability of each of its tokens, as
     ``(character offset, logprob)`` pairs (the first token, which has none, left out).
 
-    Raises :class:`~fairclimb.errors.ProviderError` when the endpoint does not return
-    prompt logprobs."""
+    Raises :class:`~fairclimb.errors.UserInputError` when the endpoint answers without
+    prompt logprobs (the wrong kind of server for the caller), and
+    :class:`~fairclimb.errors.ProviderError` when it cannot be reached."""
 
     async def prompt_logprobs(self, text: str) -> list[tuple[int, float]]: ...
 

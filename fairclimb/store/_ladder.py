@@ -8,15 +8,22 @@ stored atomically, even when a team submits twice at once.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from fairclimb.errors import UserInputError
-from fairclimb.store._ladder_tables import LadderBoardRow, LadderSubmissionRow
+from fairclimb.store._ladder_tables import (
+    LadderBoardRow,
+    LadderReservationRow,
+    LadderSubmissionRow,
+)
 from fairclimb.store._store import Store
 
 __all__ = ["LadderBoardRecord", "LadderRepository", "LadderSubmissionRecord",
@@ -59,6 +66,9 @@ class LadderSubmissionRecord:
 
 
 Decide = Callable[[list[LadderSubmissionRecord], datetime], NewLadderSubmission]
+#: given the times of the team's stored submissions and of its slots still being
+#: evaluated, and now: raise to refuse another slot
+Refuse = Callable[[list[datetime], datetime], None]
 
 
 class LadderRepository:
@@ -98,16 +108,50 @@ class LadderRepository:
             return [_submission(row) for row in
                     session.scalars(query.order_by(LadderSubmissionRow.id))]
 
-    def add_submission(self, board: str, team: str, decide: Decide) -> LadderSubmissionRecord:
+    def reserve(self, board: str, team: str, refuse: Refuse) -> int:
+        """Take a slot for the team's next submission, before its answers are evaluated,
+        in one locked transaction: *refuse* sees the times of its stored submissions and
+        of its slots still pending, so concurrent submissions cannot all pass a daily
+        limit. A slot whose process died (on this host) is marked abandoned first."""
+        with self._store.transaction(f"reserving a submission to {board}",
+                                     write=True) as session:
+            _lock(session, board)
+            _abandon_dead(session, board, team)
+            taken = [row.submitted_at for row in session.scalars(
+                select(LadderSubmissionRow).where(LadderSubmissionRow.board == board,
+                                                  LadderSubmissionRow.team == team))]
+            taken += [row.reserved_at for row in session.scalars(
+                select(LadderReservationRow).where(LadderReservationRow.board == board,
+                                                   LadderReservationRow.team == team,
+                                                   LadderReservationRow.state == "pending"))]
+            now = datetime.now(UTC)
+            refuse(taken, now)
+            row = LadderReservationRow(board=board, team=team, state="pending",
+                                       host=socket.gethostname(), pid=os.getpid(),
+                                       reserved_at=now)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def abandon(self, reservation: int) -> None:
+        """Give a pending slot back (its submission failed): it no longer counts."""
+        with self._store.transaction("abandoning a submission's slot", write=True) as session:
+            session.execute(update(LadderReservationRow)
+                            .where(LadderReservationRow.id == reservation,
+                                   LadderReservationRow.state == "pending")
+                            .values(state="abandoned"))
+
+    def add_submission(self, board: str, team: str, decide: Decide,
+                       reservation: int | None = None) -> LadderSubmissionRecord:
         """Store what *decide* makes of the team's earlier submissions (and now), in
-        one write transaction; whatever *decide* raises leaves nothing stored."""
+        one write transaction, and mark its *reservation* done; whatever *decide*
+        raises leaves nothing stored."""
         with self._store.transaction(f"storing a submission to {board}", write=True) as session:
-            # PostgreSQL: the board's row lock orders concurrent submissions (SQLite's
-            # write transaction already does).
-            locked = session.scalars(select(LadderBoardRow).where(LadderBoardRow.name == board)
-                                     .with_for_update()).first()
-            if locked is None:
-                raise UserInputError(f"there is no ladder board named {board!r}")
+            _lock(session, board)
+            if reservation is not None:
+                session.execute(update(LadderReservationRow)
+                                .where(LadderReservationRow.id == reservation)
+                                .values(state="done"))
             earlier = [_submission(row) for row in session.scalars(
                 select(LadderSubmissionRow).where(LadderSubmissionRow.board == board,
                                                   LadderSubmissionRow.team == team)
@@ -119,6 +163,36 @@ class LadderRepository:
             session.add(row)
             session.flush()
             return _submission(row)
+
+
+def _lock(session: Session, board: str) -> None:
+    # PostgreSQL: the board's row lock orders concurrent submissions (SQLite's write
+    # transaction already does).
+    locked = session.scalars(select(LadderBoardRow).where(LadderBoardRow.name == board)
+                             .with_for_update()).first()
+    if locked is None:
+        raise UserInputError(f"there is no ladder board named {board!r}")
+
+
+def _abandon_dead(session: Session, board: str, team: str) -> None:
+    """Mark abandoned the pending slots whose process on this host is gone (killed)."""
+    host = socket.gethostname()
+    for row in session.scalars(select(LadderReservationRow).where(
+            LadderReservationRow.board == board, LadderReservationRow.team == team,
+            LadderReservationRow.state == "pending", LadderReservationRow.host == host)):
+        if not _alive(row.pid):
+            row.state = "abandoned"
+    session.flush()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
 
 
 def _values(new: NewLadderSubmission) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fairclimb.store._models import RUN_ID_LEN, SHA256_LEN, Base, UTCDateTime
 
-__all__ = ["LadderBoardRow", "LadderSubmissionRow"]
+__all__ = ["LadderBoardRow", "LadderReservationRow", "LadderSubmissionRow"]
 
 
 class LadderBoardRow(Base):
@@ -51,3 +51,19 @@ class LadderSubmissionRow(Base):
     released_score: Mapped[float] = mapped_column(Float)
     improved: Mapped[bool] = mapped_column(Boolean)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LadderReservationRow(Base):
+    """A submission's daily slot, taken before its answers are evaluated: pending while
+    it runs, then done (its submission is stored) or abandoned (it failed or was killed)."""
+
+    __tablename__ = "ladder_reservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    board: Mapped[str] = mapped_column(String(200), ForeignKey("ladder_boards.name"),
+                                       index=True)
+    team: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))  # pending, done, abandoned
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,6 +23,8 @@ from fairclimb.store._records import NewRun, ResultRow, RunRecord
 __all__ = ["Store"]
 
 _RESULT_KEY = ["run_id", "sample_index"]
+# A ladder submission's run records its board in its settings; listings leave it out.
+_NOT_A_BOARD_RUN = EvalRun.settings["board"].as_string().is_(None)
 # The result fields added by migration 0006, stored and read back as they are.
 _WHOLE_RESULT = ("calls", "cost", "cost_measure", "speed_score", "fix_distance",
                  "schema_version")
@@ -134,11 +136,15 @@ class Store:
             row = session.get(EvalRun, run_id)
             return None if row is None else _run_record(row)
 
-    def list_runs(self, limit: int = 50) -> list[RunRecord]:
-        """The newest ``limit`` runs, newest first."""
+    def list_runs(self, limit: int = 50, *, include_boards: bool = False) -> list[RunRecord]:
+        """The newest ``limit`` runs, newest first; a ladder board's runs (whose exact
+        scores the board withholds) only with *include_boards*."""
         if limit < 0:
             raise ValueError("limit must not be negative")
-        query = select(EvalRun).order_by(EvalRun.started_at.desc()).limit(limit)
+        query = select(EvalRun)
+        if not include_boards:
+            query = query.where(_NOT_A_BOARD_RUN)
+        query = query.order_by(EvalRun.started_at.desc()).limit(limit)
         with self._session("listing runs") as session:
             return [_run_record(row) for row in session.scalars(query)]
 
@@ -146,7 +152,8 @@ class Store:
         """Up to ``limit`` runs whose id starts with ``prefix`` (a user may type a
         prefix of an id, as with git); ordered by id."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = (select(EvalRun).where(EvalRun.run_id.like(f"{escaped}%", escape="\\"))
+        query = (select(EvalRun).where(EvalRun.run_id.like(f"{escaped}%", escape="\\"),
+                                       _NOT_A_BOARD_RUN)
                  .order_by(EvalRun.run_id).limit(limit))
         with self._session("finding a run") as session:
             return [_run_record(row) for row in session.scalars(query)]

@@ -58,6 +58,7 @@ def run(store: Store, kind: TrainerKind, source: TrainSource, options: TrainOpti
     out = options.out
     _check_options(options)
     if (out / LINEAGE_FILE).is_file():
+        _refuse_other_finished(out, kind, source, options)
         return registered_again(store, kind, options)
     _check_out(out, kind, source)
     _check_name(store, options)
@@ -121,6 +122,28 @@ def _check_out(out: Path, kind: TrainerKind, source: TrainSource) -> None:
         raise UserInputError(
             f"--out {out} holds an unfinished {earlier.get('trainer')} run on "
             f"{earlier.get('described', 'other data')}; rerun that command to resume it, or "
+            "give another --out")
+
+
+def _refuse_other_finished(out: Path, kind: TrainerKind, source: TrainSource,
+                           options: TrainOptions) -> None:
+    """A finished run is "nothing to do" only for the same training: another trainer,
+    data, base or hyperparameter is named, so a typo never passes as done."""
+    marker = out / RUN_FILE
+    if not marker.is_file():
+        return  # made before the marker was kept: nothing to compare
+    earlier = json.loads(marker.read_text(encoding="utf-8"))
+    differs = [] if earlier.get("trainer") == kind.value else ["trainer"]
+    if earlier.get("source") != _source_json(source):
+        differs.append("dataset" if source.dataset is not None else "suites")
+    was = earlier.get("options") or {}
+    now = options.hyperparameters()
+    differs += [f"--{key.replace('_', '-')}" for key in sorted(now)
+                if key in was and was[key] != now[key]]
+    if differs:
+        raise UserInputError(
+            f"--out {out} holds a finished {earlier.get('trainer')} run on "
+            f"{earlier.get('described', 'other data')} with another {', '.join(differs)}; "
             "give another --out")
 
 

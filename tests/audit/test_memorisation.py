@@ -171,7 +171,8 @@ def test_min_k_without_prompt_logprobs_is_one_sentence_and_stores_nothing(
         workdir: Path, fake_openai: Any) -> None:
     fake_openai.set_scorer(None)
     result = _audit(workdir, "--min-k", "0.2")
-    assert result.returncode != 0 and "Traceback" not in result.stderr
+    # A model that cannot serve --min-k is bad input (exit 2), not a provider failure (5).
+    assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "does not return prompt logprobs" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     with Store.open(str(workdir / "s.db")) as store:

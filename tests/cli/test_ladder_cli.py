@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +81,9 @@ def test_submit_shows_the_released_score_only_and_refuses_bad_input(tmp_path: Pa
     (["show", "nope"], "no ladder board named 'nope'"),
     (["create", "b", "--suite", "humaneval"], "has no private tasks"),
     (["create", "b", "--suite", "nope"], "unknown suite 'nope'"),
-    (["submit", "b", "--team", "red"], "needs either --samples FILE or --model NAME"),
+    (["submit", "b", "--team", "red"], "needs one of --samples FILE or --model NAME"),
+    (["submit", "b", "--team", "red", "--samples", "a.jsonl", "--model", "m"],
+     "takes one of --samples or --model, not both"),
 ])
 def test_bad_input_is_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     refused(run(["ladder", *args, "--db", "store.db"], tmp_path), message)
@@ -110,3 +115,75 @@ def test_a_model_submission_is_scored_on_the_hidden_tasks(tmp_path: Path,
     refused(run(["ladder", "submit", "b", "--team", "red", "--model", "nope", *db], tmp_path),
             "nope")
     assert counts(tmp_path / "store.db") == (1, 1)
+
+
+def test_a_submission_is_no_ordinary_run_so_its_exact_score_shows_nowhere(
+        tmp_path: Path) -> None:
+    db = ["--db", "store.db"]
+    assert run(["ladder", "create", "b", "--suite", "fairclimb-implement", *db],
+               tmp_path).returncode == 0
+    submitted = run(["ladder", "submit", "b", "--team", "red", *db, "--samples",
+                     str(hidden_answers(tmp_path / "a.jsonl", 7))], tmp_path)
+    assert submitted.returncode == 0, submitted.stderr
+    listed = run(["runs", "--json", *db], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        run_id = conn.execute("SELECT run_id FROM eval_runs").fetchone()[0]
+    for ref in (run_id, run_id[:8]):
+        refused(run(["runs", "compare", ref, ref, *db], tmp_path), "no run has an id")
+
+
+def _submit(tmp_path: Path, samples: Path, scratch: Path) -> subprocess.Popen[str]:
+    from test_cli import FAIRCLIMB
+    return subprocess.Popen(
+        [*FAIRCLIMB, "ladder", "submit", "b", "--team", "red", "--db", "store.db",
+         "--samples", str(samples)], cwd=tmp_path, text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env={**os.environ, "TMPDIR": str(scratch)})
+
+
+def test_concurrent_submissions_over_the_limit_evaluate_and_store_nothing(
+        tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert run(["ladder", "create", "b", "--suite", "fairclimb-implement", "--max-per-day",
+                "1", "--db", "store.db"], tmp_path).returncode == 0
+    samples = hidden_answers(tmp_path / "a.jsonl", 9)
+    procs = [_submit(tmp_path, samples, scratch) for _ in range(3)]
+    outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    assert sorted(code == 0 for code, _ in outcomes) == [False, False, True], outcomes
+    assert all("allowed today" in err for code, err in outcomes if code != 0)
+    # Only the admitted submission was evaluated: one run, one submission.
+    assert counts(tmp_path / "store.db") == (1, 1)
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_killed_submission_gives_its_slot_and_scratch_folder_back(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert run(["ladder", "create", "b", "--suite", "fairclimb-implement", "--max-per-day",
+                "1", "--db", "store.db"], tmp_path).returncode == 0
+    samples = hidden_answers(tmp_path / "a.jsonl", 9)
+    killed = _submit(tmp_path, samples, scratch)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _pending(tmp_path / "store.db"):
+        time.sleep(0.05)
+    assert _pending(tmp_path / "store.db"), "the submission never took its slot"
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=60)
+    assert list(scratch.iterdir()) != []  # SIGKILL left its scratch folder behind
+    again = run(["ladder", "submit", "b", "--team", "red", "--db", "store.db", "--samples",
+                 str(samples)], tmp_path, TMPDIR=str(scratch))
+    assert again.returncode == 0, again.stderr
+    assert list(scratch.iterdir()) == []
+
+
+def _pending(db: Path) -> bool:
+    if not db.exists():
+        return False
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return bool(conn.execute("SELECT count(*) FROM ladder_reservations "
+                                     "WHERE state = 'pending'").fetchone()[0])
+    except sqlite3.OperationalError:
+        return False

@@ -203,3 +203,36 @@ def test_cost_and_speed_score_survive_a_resume_from_the_store_alone(
     assert again.resumed == 1
     assert read_results(out) == [line]
     assert again.summary.speed == first.summary.speed
+
+
+def _rebuilt(name: str, task_id: str) -> Suite:
+    """The suite as a rebuild leaves it: the same name, one task's tests changed."""
+    suite = get_suite(name)
+    tasks = tuple(dataclasses.replace(t, tests=t.tests + "\n    assert candidate(0, 0) == 0\n")
+                  if t.task_id == task_id else t for t in suite.tasks)
+    return Suite(suite.name, suite.description, suite.origin, tasks)
+
+
+@pytest.mark.parametrize("kept", ["run.json", "store only"])
+def test_a_rebuilt_suite_is_not_resumed_with_its_old_verdicts(
+    tmp_path: Path, store: Store, write_samples: Callable[..., Path], kept: str
+) -> None:
+    from fairclimb.errors import UserInputError
+
+    samples = write_samples([{"task_id": "HumanEval/53", "completion": RIGHT_ADD}])
+    out = tmp_path / "out"
+    evaluate("humaneval", samples, out, OPTIONS, store)
+    if kept == "store only":
+        shutil.rmtree(out)
+    rebuilt = dataclasses.replace(plan_evaluation("humaneval", samples, out, OPTIONS),
+                                  suite=_rebuilt("humaneval", "HumanEval/53"))
+    if kept == "run.json":  # as plan_evaluation sees it after `suites build` replaced it
+        manifest = json.loads((out / "run.json").read_text())
+        manifest["tasks_sha256"] = "0" * 64
+        (out / "run.json").write_text(json.dumps(manifest))
+        with pytest.raises(UserInputError, match="the suite humaneval has changed since"):
+            plan_evaluation("humaneval", samples, out, OPTIONS)
+        return
+    with pytest.raises(UserInputError, match=r"the suite humaneval has changed since .*new --out"):
+        run_plan(rebuilt, store)
+    assert len(store.list_runs()) == 1

@@ -25,7 +25,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def stored(store: Store, board: str) -> tuple[int, int]:
     """(submissions, evaluation runs) in the store."""
-    return len(LadderRepository(store).submissions(board)), len(store.list_runs())
+    return (len(LadderRepository(store).submissions(board)),
+            len(store.list_runs(include_boards=True)))
 
 
 def test_ladder_refuses_a_gain_below_its_step_releases_a_real_one_and_a_daily_limit(
@@ -97,3 +98,16 @@ def test_unknown_board_and_bad_board_settings(store: Store, answers: Answers) ->
     with pytest.raises(UserInputError, match="already exists"):
         create_board(store, "b", "fairclimb-implement")
     assert [b.name for b in LadderRepository(store).list_boards()] == ["b"]
+
+
+def test_a_submission_run_is_left_out_of_run_listings(store: Store, answers: Answers) -> None:
+    from fairclimb.evaluate import resolve_run
+
+    create_board(store, "private", "fairclimb-implement")
+    submit_samples(store, "private", "red", answers("a.jsonl", range(7)), OPTIONS)
+    assert store.list_runs() == []
+    (kept,) = store.list_runs(include_boards=True)  # the operator still has it
+    assert kept.settings["board"] == "private"
+    for ref in (kept.run_id, kept.run_id[:6]):
+        with pytest.raises(UserInputError, match="no run has an id"):
+            resolve_run(store, ref)

@@ -39,3 +39,12 @@ def test_a_broken_guarantee_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> 
     result = CliRunner().invoke(app, ["sandbox", "self-check", "--sandbox", "rlimits"])
     assert result.exit_code == 1
     assert "broken" in result.stdout
+
+
+def test_the_deliberate_lost_zygote_warns_nobody(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        check = self_check("auto")
+    assert check.results
+    assert not [r.getMessage() for r in caplog.records if "zygote" in r.getMessage()]

@@ -257,3 +257,28 @@ def test_the_base_may_be_a_registered_hf_model(store: Store, base: Path, workdir
     lineage = json.loads((out / "fairclimb-train.json").read_text())
     assert lineage["base"]["registered_as"] == "tiny-registered"
     assert lineage["base"]["path"] == str(base.resolve())
+
+
+@pytest.mark.parametrize(("kind", "dataset", "lr", "named"), [
+    (TrainerKind.DPO, "nope", 1e-4, "another trainer, dataset"),
+    (TrainerKind.SFT, "sft-data", 5e-4, "another --lr"),
+])
+def test_a_finished_run_is_nothing_to_do_only_for_the_same_training(
+        store: Store, tmp_path: Path, kind: TrainerKind, dataset: str, lr: float,
+        named: str) -> None:
+    from fairclimb.errors import UserInputError
+    from fairclimb.train._lineage import LINEAGE_FILE
+    from fairclimb.train._run import RUN_FILE
+
+    out = (tmp_path / "sft").resolve()
+    out.mkdir()
+    first = TrainOptions(base="tiny", out=out, lr=1e-4)
+    (out / RUN_FILE).write_text(json.dumps({
+        "trainer": "sft", "source": {"dataset": "sft-data", "suites": []},
+        "described": "dataset sft-data", "options": first.hyperparameters()}))
+    (out / LINEAGE_FILE).write_text("{}")
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(UserInputError, match=f"holds a finished sft run .* {named}"):
+        train(store, kind, TrainSource(dataset=dataset),
+              TrainOptions(base="tiny", out=out, lr=lr))
+    assert sorted(p.name for p in out.iterdir()) == before

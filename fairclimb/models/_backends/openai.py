@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
-from fairclimb.errors import ProviderError
+from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.models._retry import (
     RETRYABLE_STATUS,
     RetryLog,
@@ -158,7 +158,8 @@ class OpenAIBackend:
             pairs = zip(logprobs["text_offset"], logprobs["token_logprobs"], strict=True)
             return [(int(offset), float(value)) for offset, value in pairs if value is not None]
         except (KeyError, IndexError, TypeError, ValueError):
-            raise ProviderError(
+            # The server answered; it is the wrong kind for --min-k: the user's choice.
+            raise UserInputError(
                 f"model {self.spec.name} at {self.spec.base_url} does not return prompt "
                 "logprobs (/completions with echo and logprobs); --min-k needs an endpoint "
                 "that does, such as vLLM") from None
