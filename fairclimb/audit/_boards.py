@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from fairclimb.arena import Battle, ModelRating, RatingOptions, Ratings, compute_ratings
 from fairclimb.errors import UserInputError
@@ -100,6 +99,8 @@ def _ratings(r: Ratings, shared: Sequence[str]) -> np.ndarray[Any, np.dtype[np.f
 
 
 def _correlations(ra: Ratings, rb: Ratings, shared: Sequence[str]) -> tuple[float, float]:
+    from scipy import stats  # here: scipy.stats costs seconds at every CLI start-up
+
     x, y = _ratings(ra, shared), _ratings(rb, shared)
     keep = ~(np.isnan(x) | np.isnan(y))
     return (float(stats.kendalltau(x[keep], y[keep]).statistic),
@@ -110,6 +111,8 @@ def _bootstrap_tau(ra: Ratings, rb: Ratings, shared: Sequence[str], seed: int,
                    rounds: int = 1000) -> tuple[float, float]:
     """Percentile interval of Kendall's tau over shared models resampled with
     replacement (seeded): how much the agreement depends on which models are shared."""
+    from scipy import stats
+
     x, y = _ratings(ra, shared), _ratings(rb, shared)
     rng = np.random.default_rng(seed)
     taus = []
