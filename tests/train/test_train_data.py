@@ -10,9 +10,18 @@ from typing import Any
 import pytest
 from pg import fresh_database
 
-from fairclimb.data import Origin, RecordKind, TrainingRecord, curate, known_tasks
+from fairclimb.data import (
+    Candidate,
+    ModelOutput,
+    Origin,
+    RecordKind,
+    TrainingRecord,
+    admit,
+    curate,
+    known_tasks,
+)
 from fairclimb.errors import UserInputError
-from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.store import DataRepository, Store
 from fairclimb.suites import get_suite
 from fairclimb.train._data import load_training_rows, records_hash
 
@@ -53,14 +62,26 @@ def vote(chosen: str, rejected: str, rater: str) -> TrainingRecord:
          "models": {"chosen": "model-x", "rejected": "model-y"}})
 
 
+def outputs(record: TrainingRecord) -> tuple[ModelOutput, ...]:
+    """The model outputs in *record*, as the paths that make records name them."""
+    if record.kind is RecordKind.PREFERENCE:
+        models = record.provenance["models"]
+        return (ModelOutput(models["chosen"], "chosen"),
+                ModelOutput(models["rejected"], "rejected"))
+    return (ModelOutput(record.provenance["generation"]["model"], "answer"),)
+
+
 def make(store: Store, name: str, records: list[TrainingRecord], *, curated: bool = True,
          notes: dict[str, Any] | None = None, tasks_checked: int | None = None) -> None:
-    repo = DataRepository(store)
-    offers = [Offer(f"{name}-{i}", r.stored(), "kept") for i, r in enumerate(records)]
-    repo.add_offers(name, offers, {"teachers": [TEACHER], **(notes or {})})
-    if curated:
-        tasks = known_tasks(store=store)
-        curate(repo, name, tasks[:tasks_checked] if tasks_checked else tasks)
+    # Records reach a dataset only through the record gate (admit), as users make them;
+    # admit curates against every known task, so a stale report is made by curating
+    # again against fewer tasks afterwards.
+    assert curated, "admit always curates: a dataset with records always has a report"
+    candidates = [Candidate(f"{name}-{i}", r, outputs(r)) for i, r in enumerate(records)]
+    admit(store, name, candidates, source="test",
+          notes={"teachers": [TEACHER], **(notes or {})})
+    if tasks_checked:
+        curate(DataRepository(store), name, known_tasks(store=store)[:tasks_checked])
 
 
 def load(store: Store, name: str, kind: RecordKind = RecordKind.SFT,
