@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from fairclimb.data import Origin, RecordKind, TrainingRecord, curate, known_tasks
+from fairclimb.data import Candidate, ModelOutput, Origin, RecordKind, TrainingRecord, admit
 from fairclimb.errors import UnknownModelError, UserInputError
 from fairclimb.models import ModelSpec, Terms
-from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.store import Store
 from fairclimb.train import (
     LINEAGE_FILE,
     Lineage,
@@ -64,10 +64,11 @@ def dataset(store: Store, name: str, teacher: str, terms: str, *,
     notes: dict[str, Any] = {"teachers": [note]}
     if override:
         notes["overrides"] = [{"teacher": teacher, "terms": terms, "reason": override}]
-    repo = DataRepository(store)
-    repo.add_offers(name, [Offer(f"{name}-{i}", r.stored(), "kept")
-                           for i, r in enumerate((answer, voted))], notes)
-    curate(repo, name, known_tasks(store=store))
+    # Through the record gate, as distill and import_feedback make them: the answer is
+    # the teacher's output; the person's correction is of the teacher's answer too.
+    admit(store, name, [Candidate(f"{name}-0", answer, (ModelOutput(teacher, "answer"),)),
+                        Candidate(f"{name}-1", voted, (ModelOutput(teacher, "corrected"),))],
+          source="test", notes=notes)
     return load_training_rows(store, name, RecordKind.SFT, override_contamination=None)
 
 
