@@ -212,7 +212,9 @@ def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path
 
     votes = planted_votes(8)
     store.add_model(ModelSpec("student-a", "http://x/v1", "a-weights", terms=Terms.FORBID))
-    make_dataset(store, "corrections", votes)
+    # student-a's terms forbid training: the record gate stores the corrections of its
+    # answers only under an override with a reason, which the lineage then carries.
+    make_dataset(store, "corrections", votes, overrides={"student-a": "licensed for tests"})
     base = make_checkpoint(tmp_path / "base", vote_texts(votes))
     out = tmp_path / "corrected"
     train(store, TrainerKind.SFT, TrainSource(dataset="corrections"),
@@ -226,7 +228,8 @@ def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path
     assert graph["runs"][0]["trainer"] == "sft" and graph["runs"][0]["device"] == "cpu"
     assert len(graph["base"]["sha256"]) == 64
     card = write_model_card(store, "corrected", tmp_path / "card").read_text()
-    assert "| student-a | a-weights | corrected | corrected | forbid | - |" in card
+    assert ("| student-a | a-weights | corrected | corrected | forbid | licensed for tests |"
+            in card)
 
 
 @pytest.mark.slow
