@@ -156,7 +156,8 @@ def _require_dataset(repo: DataRepository, name: str) -> DatasetInfo:
 
 def _teachers(info: DatasetInfo, store: Store) -> list[TeacherUse]:
     """The distillation teachers the dataset's notes record, with their terms then."""
-    overrides = {str(o.get("teacher")): str(o.get("reason") or "")
+    # The record gate notes overrides by "model"; distil's older notes by "teacher".
+    overrides = {str(o.get("model") or o.get("teacher")): str(o.get("reason") or "")
                  for o in info.notes.get("overrides") or [] if isinstance(o, dict)}
     teachers = []
     for note in info.notes.get("teachers") or []:
@@ -270,32 +271,46 @@ def _rater(member: MemberRow) -> str | None:
     return None if rater is None else str(rater)
 
 
+def _gate_decisions(provenance: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The record gate's terms decision for each model in a record (model -> decision);
+    it is the source of truth for the terms and override a record was admitted under."""
+    gate = provenance.get("gate") or {}
+    return {str(d["model"]): d for d in gate.get("models") or []
+            if isinstance(d, dict) and d.get("model")}
+
+
 def _other_models(members: Sequence[MemberRow], store: Store,
                   teachers: Sequence[TeacherUse]) -> list[TeacherUse]:
     """Models whose words are in the rows but not in the dataset's notes: a record's
-    own generation (with the terms it recorded), and the models whose answers people
-    voted on or corrected (terms from the registry, when it knows them)."""
+    own generation, and the models whose answers people voted on or corrected; terms
+    and override as the record gate decided them (older records: as recorded, or from
+    the registry)."""
     named = {t.name for t in teachers}
     found: dict[str, TeacherUse] = {}
     for member in members:
         provenance = member.record.provenance
+        decisions = _gate_decisions(provenance)
         generation = provenance.get("generation") or {}
         name = str(generation.get("model") or "")
         if name and name not in named and name not in found:
             gate = provenance.get("terms_gate") or {}
+            decided = decisions.get(name, {})
             found[name] = TeacherUse(
                 name=name, model=str(generation.get("model_id") or ""),
-                terms=str(generation.get("terms") or "unknown"),
+                terms=str(decided.get("terms") or generation.get("terms") or "unknown"),
                 terms_url=generation.get("terms_url"),
-                override_reason=str(gate.get("reason") or "") if gate.get("override")
-                else None)
+                override_reason=decided.get("override") or (
+                    str(gate.get("reason") or "") if gate.get("override") else None))
         for role, value in (provenance.get("models") or {}).items():
             judged = str(value or "")
             if judged and judged not in named and judged not in found:
                 spec = store.get_model(judged)
+                decided = decisions.get(judged, {})
                 found[judged] = TeacherUse(
                     name=judged, model=spec.model_id if spec else "",
-                    terms=spec.terms.value if spec else "unknown",
+                    terms=str(decided.get("terms")
+                              or (spec.terms.value if spec else "unknown")),
                     terms_url=spec.terms_url if spec else None,
+                    override_reason=decided.get("override") or None,
                     role="corrected" if role == "corrected" else "voted")
     return [found[name] for name in sorted(found)]

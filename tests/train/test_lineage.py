@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from fairclimb.data import Origin, RecordKind, TrainingRecord, curate, known_tasks
+from fairclimb.data import Candidate, ModelOutput, Origin, RecordKind, TrainingRecord, admit
 from fairclimb.errors import UnknownModelError, UserInputError
 from fairclimb.models import ModelSpec, Terms
-from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.store import Store
 from fairclimb.train import (
     LINEAGE_FILE,
     Lineage,
@@ -64,10 +64,11 @@ def dataset(store: Store, name: str, teacher: str, terms: str, *,
     notes: dict[str, Any] = {"teachers": [note]}
     if override:
         notes["overrides"] = [{"teacher": teacher, "terms": terms, "reason": override}]
-    repo = DataRepository(store)
-    repo.add_offers(name, [Offer(f"{name}-{i}", r.stored(), "kept")
-                           for i, r in enumerate((answer, voted))], notes)
-    curate(repo, name, known_tasks(store=store))
+    # Through the record gate, as distill and import_feedback make them: the answer is
+    # the teacher's output; the person's correction is of the teacher's answer too.
+    admit(store, name, [Candidate(f"{name}-0", answer, (ModelOutput(teacher, "answer"),)),
+                        Candidate(f"{name}-1", voted, (ModelOutput(teacher, "corrected"),))],
+          source="test", notes=notes)
     return load_training_rows(store, name, RecordKind.SFT, override_contamination=None)
 
 
@@ -211,7 +212,9 @@ def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path
 
     votes = planted_votes(8)
     store.add_model(ModelSpec("student-a", "http://x/v1", "a-weights", terms=Terms.FORBID))
-    make_dataset(store, "corrections", votes)
+    # student-a's terms forbid training: the record gate stores the corrections of its
+    # answers only under an override with a reason, which the lineage then carries.
+    make_dataset(store, "corrections", votes, overrides={"student-a": "licensed for tests"})
     base = make_checkpoint(tmp_path / "base", vote_texts(votes))
     out = tmp_path / "corrected"
     train(store, TrainerKind.SFT, TrainSource(dataset="corrections"),
@@ -225,7 +228,8 @@ def test_a_model_trained_end_to_end_has_the_whole_lineage(store: Store, tmp_path
     assert graph["runs"][0]["trainer"] == "sft" and graph["runs"][0]["device"] == "cpu"
     assert len(graph["base"]["sha256"]) == 64
     card = write_model_card(store, "corrected", tmp_path / "card").read_text()
-    assert "| student-a | a-weights | corrected | corrected | forbid | - |" in card
+    assert ("| student-a | a-weights | corrected | corrected | forbid | licensed for tests |"
+            in card)
 
 
 @pytest.mark.slow

@@ -4,17 +4,27 @@ reach a trainer unless the one override that may lift it is given, with a reason
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pg import fresh_database
 
-from fairclimb.data import Origin, RecordKind, TrainingRecord, curate, known_tasks
+from fairclimb.data import (
+    Candidate,
+    ModelOutput,
+    Origin,
+    RecordKind,
+    TrainingRecord,
+    admit,
+    curate,
+    known_tasks,
+)
 from fairclimb.errors import UserInputError
-from fairclimb.store import DataRepository, Offer, Store
+from fairclimb.store import DataRepository, Store
 from fairclimb.suites import get_suite
-from fairclimb.train._data import load_training_rows, records_hash
+from fairclimb.train._data import _report_gate, load_training_rows, records_hash
 
 TEACHER = {"name": "teacher-a", "model_id": "coder-7b", "endpoint": "http://x/v1",
            "terms": "allow", "terms_url": None}
@@ -53,14 +63,25 @@ def vote(chosen: str, rejected: str, rater: str) -> TrainingRecord:
          "models": {"chosen": "model-x", "rejected": "model-y"}})
 
 
-def make(store: Store, name: str, records: list[TrainingRecord], *, curated: bool = True,
+def outputs(record: TrainingRecord) -> tuple[ModelOutput, ...]:
+    """The model outputs in *record*, as the paths that make records name them."""
+    if record.kind is RecordKind.PREFERENCE:
+        models = record.provenance["models"]
+        return (ModelOutput(models["chosen"], "chosen"),
+                ModelOutput(models["rejected"], "rejected"))
+    return (ModelOutput(record.provenance["generation"]["model"], "answer"),)
+
+
+def make(store: Store, name: str, records: list[TrainingRecord], *,
          notes: dict[str, Any] | None = None, tasks_checked: int | None = None) -> None:
-    repo = DataRepository(store)
-    offers = [Offer(f"{name}-{i}", r.stored(), "kept") for i, r in enumerate(records)]
-    repo.add_offers(name, offers, {"teachers": [TEACHER], **(notes or {})})
-    if curated:
-        tasks = known_tasks(store=store)
-        curate(repo, name, tasks[:tasks_checked] if tasks_checked else tasks)
+    # Records reach a dataset only through the record gate (admit), as users make them;
+    # admit curates against every known task, so a stale report is made by curating
+    # again against fewer tasks afterwards.
+    candidates = [Candidate(f"{name}-{i}", r, outputs(r)) for i, r in enumerate(records)]
+    admit(store, name, candidates, source="test",
+          notes={"teachers": [TEACHER], **(notes or {})})
+    if tasks_checked:
+        curate(DataRepository(store), name, known_tasks(store=store)[:tasks_checked])
 
 
 def load(store: Store, name: str, kind: RecordKind = RecordKind.SFT,
@@ -128,10 +149,17 @@ def test_a_contaminated_record_is_refused_unless_overridden_with_a_reason(
 
 
 def test_a_dataset_with_no_decontamination_report_is_refused(store: Store) -> None:
-    make(store, "unchecked", [sft("def add(a, b):\n    return a + b\n")], curated=False)
+    # admit always curates, so no dataset made through the record gate lacks a report;
+    # the check still guards datasets from before it: their notes, less the report.
+    make(store, "unchecked", [sft("def add(a, b):\n    return a + b\n")])
+    info = DataRepository(store).get_dataset("unchecked")
+    assert info is not None
+    old = replace(info, notes={k: v for k, v in info.notes.items()
+                               if k != "decontamination"})
     with pytest.raises(UserInputError, match=r"^dataset unchecked has no decontamination "
                        r"report"):
-        load(store, "unchecked")
+        _report_gate("unchecked", old, len(known_tasks(store=store)), None)
+    _report_gate("unchecked", old, len(known_tasks(store=store)), "checked by hand")
     assert load(store, "unchecked", override="checked by hand").record_ids
 
 

@@ -188,36 +188,39 @@ def test_grpo_scores_prompts_without_tests_with_a_reward_model(store: Store, bas
     assert lineage["reward_models"] == ["rm-for-grpo"]
 
 
-def test_an_uncurated_dataset_trains_only_with_a_recorded_override(store: Store, base: Path,
+def test_an_uncurated_dataset_trains_only_with_a_recorded_override(base: Path,
                                                                    workdir: Path) -> None:
-    from fairclimb.data import Origin, RecordKind, TrainingRecord
+    """Records pass the record gate, which curates; a suite added afterwards leaves the
+    dataset's decontamination report unchecked against it (stale), as for a user."""
+    from fairclimb.data import Candidate, Origin, RecordKind, TrainingRecord, admit
     from fairclimb.errors import UserInputError
-    from fairclimb.store import DataRepository, Offer
 
     records = [TrainingRecord(RecordKind.SFT, Origin.HUMAN, {"messages": [
         {"role": "user", "content": v.prompt}, {"role": "assistant", "content": v.correction}]})
         for v in VOTES[:8]]
-    DataRepository(store).add_offers("uncurated", [
-        Offer(f"k{i}", record.stored(), "kept") for i, record in enumerate(records)])
-    out = workdir / "sft-override"
-    with pytest.raises(UserInputError, match="no decontamination report"):
-        train(store, TrainerKind.SFT, TrainSource(dataset="uncurated"), options(base, out))
-    assert not out.exists() and store.get_model("sft-override") is None
-    outcome = train(store, TrainerKind.SFT, TrainSource(dataset="uncurated"),
-                    options(base, out, max_steps=1,
-                            override_contamination="hand-written, no benchmark overlap"))
-    assert outcome.status is RunStatus.FINISHED
-    lineage = json.loads((out / "fairclimb-train.json").read_text())
-    [override] = lineage["datasets"][0]["overrides"]
-    assert override["kind"] == "contamination"
-    assert override["reason"] == "hand-written, no benchmark overlap"
+    with Store.open(str(workdir / "uncurated.db")) as store:
+        admit(store, "uncurated", [Candidate(f"k{i}", record, ())
+                                   for i, record in enumerate(records)], source="tests")
+        make_suite(store)
+        out = workdir / "sft-override"
+        with pytest.raises(UserInputError, match="decontamination report of dataset "
+                           "uncurated is stale"):
+            train(store, TrainerKind.SFT, TrainSource(dataset="uncurated"), options(base, out))
+        assert not out.exists() and store.get_model("sft-override") is None
+        outcome = train(store, TrainerKind.SFT, TrainSource(dataset="uncurated"),
+                        options(base, out, max_steps=1,
+                                override_contamination="hand-written, no benchmark overlap"))
+        assert outcome.status is RunStatus.FINISHED
+        lineage = json.loads((out / "fairclimb-train.json").read_text())
+        [override] = lineage["datasets"][0]["overrides"]
+        assert override["kind"] == "contamination"
+        assert override["reason"] == "hand-written, no benchmark overlap"
 
 
 def test_grpo_from_a_dataset_rewards_records_that_carry_a_task(workdir: Path) -> None:
     """A dataset's records whose provenance names a task: their prompts, execution's
     reward; the private task's record never reaches the trainer."""
-    from fairclimb.data import Origin, RecordKind, TrainingRecord
-    from fairclimb.store import DataRepository, Offer
+    from fairclimb.data import Candidate, ModelOutput, Origin, RecordKind, TrainingRecord, admit
 
     with Store.open(str(workdir / "grpo-data.db")) as store:
         make_suite(store)
@@ -228,8 +231,9 @@ def test_grpo_from_a_dataset_rewards_records_that_carry_a_task(workdir: Path) ->
             {"task": {"suite": "tinyfam", "task_id": f"tinyfam/{entry}", "split": split}})
             for entry, split in (("double", "public"), ("triple", "public"),
                                  ("square", "private"))]
-        DataRepository(store).add_offers("distilled", [
-            Offer(f"k{i}", record.stored(), "kept") for i, record in enumerate(records)])
+        admit(store, "distilled", [Candidate(f"k{i}", record,
+                                             (ModelOutput("teacher-x", "answer"),))
+                                   for i, record in enumerate(records)], source="tests")
         base = make_checkpoint(workdir / "tiny-grpo-data", ["write double triple def x"])
         out = workdir / "grpo-from-data"
         outcome = train(store, TrainerKind.GRPO, TrainSource(dataset="distilled"),

@@ -70,8 +70,9 @@ def vote_texts(votes: list[Vote]) -> list[str]:
     return [f"{v.prompt} {v.answer_a} {v.answer_b} {v.correction}" for v in votes]
 
 
-def make_dataset(store: Store, name: str, votes: list[Vote]) -> None:
-    import_feedback(store, votes, name, source="tests")
+def make_dataset(store: Store, name: str, votes: list[Vote],
+                 overrides: dict[str, str] | None = None) -> None:
+    import_feedback(store, votes, name, source="tests", overrides=overrides)
 
 
 def make_suite(store: Store, name: str = "tinyfam") -> None:
