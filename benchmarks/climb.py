@@ -23,33 +23,41 @@ is meant to teach and 30 memorised answers cannot.
 Every pass@1 is printed with its paired 95% interval. Exit 0 only when arm 2 alone is
 flagged AND arm 1's gains on both splits exclude 0.
 
-Measured (2026-12-02, the shared 2-core machine, load falling from ~12 to ~4 during the
-run; defaults: 30 public, 30 private, 240 other tasks of which curation kept 204 and
-dropped 36 near-duplicates; all 30 public answers flagged contaminated and trained on
-only through the override; 2 layers, 800 SFT steps, 4 GRPO steps, 300 arm-2 steps),
-409 s in all (arm 1 SFT 260 s, GRPO 8 s, arm 2 SFT 108 s):
+Measured (2026-12-02 01:00-01:13 UTC, the shared 2-core machine at load ~8-9; SFT's
+loss now on the answer only, ended by end-of-sequence; defaults: 30 public, 30 private,
+240 other tasks of which curation kept 204 and dropped 36 near-duplicates; all 30
+public answers flagged contaminated and trained on only through the override; 2 layers,
+800 SFT steps, 4 GRPO steps, 300 arm-2 steps), 756 s in all (arm 1 SFT 475 s, arm 2
+SFT 179 s):
 
-    arm1-sft   public  0.000 -> 0.033  diff +0.033 [+0.000, +0.100]
-               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]   not flagged
-    arm1-grpo  public  0.000 -> 0.033  (trained on it), private 0.000 -> 0.000, not flagged
-    arm2-sft   public  0.000 -> 0.967  diff +0.967 [+0.900, +1.000]  (trained on it)
+    arm1-sft   public  0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
+               private 0.000 -> 0.033  diff +0.033 [+0.000, +0.100]   not flagged
+               public gain minus private gain -0.033 [-0.100, +0.000]
+    arm1-grpo  public  0.000 -> 0.000  (trained on it), private 0.000 -> 0.033
+               diff +0.033 [+0.000, +0.100], gap -0.033 [-0.100, +0.000], not flagged
+    arm2-sft   public  0.000 -> 1.000  diff +1.000 [+1.000, +1.000]  (trained on it)
                private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-               public gain minus private gain +0.967 [+0.900, +1.000]: FLAGGED
+               public gain minus private gain +1.000 [+1.000, +1.000]: FLAGGED
 
-So half the demonstration works: arm 2's illusory climb (29 of 30 public tasks
-memorised, nothing private) is flagged beyond noise. Arm 1 does NOT yet climb: the
-model learns the answer's format and the operation but writes a wrong constant
-(``return x * 53`` for "x * 78"), so GRPO's execution reward is 0 for every sample and
-teaches nothing; its completions also run to the 40-token limit (no end-of-sequence
-learnt, since SFT's loss covers the whole text). What was tried, in order: a byte-level
-BPE GPT-2 at 200 steps (the old figures: nothing either arm); a word-level tokenizer
-(a constant is one token) at 150 and 250 steps (arm 2 memorised 2/30); the operation
-as a symbol so the answer copies ``x + K`` from the docstring verbatim, constants 0-99
-each shown by the fair set, a Llama-shaped model (rotary positions) and 800 steps (the
-figures above). Still to try: SFT loss on the answer only (the facade trains on the
-whole text, where the docstring's example outputs are unlearnable noise), more
-layers/steps now that a run takes 7 minutes, or fewer, more frequent constants. One
-torch thread matters on a loaded machine: a step took 8 s with two, 1.6-2 s with one.
+Arm 2's illusory climb (30 of 30 public tasks memorised, nothing private) is flagged
+beyond noise. Arm 1 still does NOT climb (the script exits 1). The answer-only loss
+fixed the stopping (completions now end with end-of-sequence at 30 tokens instead of
+running to the 40-token cap; arm-1 SFT reaches training loss 0.019, token accuracy
+0.997) and brought the constant within one of the right one: greedy answers to public
+tasks read ``return x * 77`` for "x * 78", ``x + 16`` for "x + 15", ``x - 53`` for
+"x - 54" (perhaps K is read off the docstring's example outputs, e.g. solve(1) = 16
+for "x + 15", rather than copied from "Return x + K."), so GRPO's sampled answers
+still all score 0 and it teaches nothing. What was tried, in order: a byte-level BPE
+GPT-2 at 200 steps (nothing either arm); a word-level tokenizer (a constant is one
+token) at 150 and 250 steps (arm 2 memorised 2/30); the operation as a symbol,
+constants 0-99 each shown by the fair set, a Llama-shaped model (rotary positions) and
+800 steps (arm 1: wrong constant, no stop); SFT loss on the answer only (the figures
+above). Still to try: 3+ layers (--layers 3 --sft-steps 500 got SFT loss 0.159, token
+accuracy 0.956 in 537 s and GRPO reward 0 too; its reports were not run), fewer
+SFT steps (61 epochs may memorise rather than copy), docstrings without example
+outputs, or more GRPO steps at a higher temperature so that the right constant next
+to the greedy one gets sampled and rewarded. One torch thread matters on a loaded
+machine: a step took 8 s with two, 1.6-2 s with one.
 Run:
 
     PYTHONPATH=. python benchmarks/climb.py [--work DIR] [--sft-steps N] [--grpo-steps N]
