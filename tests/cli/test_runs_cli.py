@@ -37,6 +37,9 @@ def _eval(tmp_path: Path, name: str, completions: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     tmp_path = Path(tmp_path_factory.mktemp("runs"))
+    # a project folder: every command here finds its store (./fairclimb.db), as a user's
+    # would, and none touches the per-user store (module fixtures run before conftest's)
+    (tmp_path / "fairclimb.toml").write_text("")
     first = _eval(tmp_path, "a", {"HumanEval/53": "    return x\n",
                                   "HumanEval/55": "    return 1\n"})
     second = _eval(tmp_path, "b", {"HumanEval/53": "    return x + y\n",

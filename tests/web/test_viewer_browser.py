@@ -38,10 +38,16 @@ class Viewer:
     private_run: str
 
 
+def _env(cwd: Path) -> dict[str, str]:
+    # The README's commands name no --db, so they use the per-user store: give this
+    # module's commands their own (conftest's per-test one is set after a module fixture).
+    return {**os.environ, "COLUMNS": "200", "XDG_DATA_HOME": str(cwd / ".user-data")}
+
+
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "fairclimb", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "COLUMNS": "200"})
+                          env=_env(cwd))
 
 
 def readme_commands(heading: str) -> list[list[str]]:
@@ -111,7 +117,8 @@ def viewer(tmp_path_factory: pytest.TempPathFactory,
     port = _free_port()
     args = [str(port) if a == "8001" else a for a in view]
     proc = subprocess.Popen([sys.executable, "-m", "fairclimb", *args], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=_env(cwd))
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, proc)
