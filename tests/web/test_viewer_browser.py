@@ -24,7 +24,6 @@ import pytest
 from fake_openai import FakeOpenAI, code_responder, prompt_text
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 README = Path(__file__).resolve().parents[2] / "README.md"
 README_URL = "http://localhost:8000/v1"
 PRIVATE_TASK = "fairclimb-implement/a-backoff-delays"
@@ -141,17 +140,6 @@ def _wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("fairclimb view did not start")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

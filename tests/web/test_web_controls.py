@@ -19,7 +19,6 @@ from fairclimb.arena import Arena, ArenaOptions, Role
 from fairclimb.store import SampleIn, Store
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ it through the registry and the generation cache, the rater votes and sees who."
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,19 +20,7 @@ from fairclimb.models import ModelSpec, Terms
 from fairclimb.suites import get_suite
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 LIVE = ("live-alpha", "live-beta", "live-gamma")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

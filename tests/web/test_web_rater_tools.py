@@ -16,7 +16,6 @@ from fairclimb.arena import Arena, ArenaOptions, Role
 from fairclimb.store import SampleIn, Store
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "rater-password-1"
 
 
@@ -32,19 +31,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                               for p in range(8) for m in ("m1", "m2")])
         with running(arena) as live:
             yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 def _signed_in_page(browser: Any, server: Running, name: str) -> Any:

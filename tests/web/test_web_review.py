@@ -3,7 +3,6 @@ QC exclusion with a reason, asking more raters on a battle."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,21 +13,7 @@ from helpers import invited_client
 from fairclimb.arena import Role
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
 HOSTILE = "<script>window.__pwned = 9</script> B forgets the empty list"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
 
 
 def _hasty_vote(server: Running) -> int:
