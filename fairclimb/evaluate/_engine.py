@@ -33,7 +33,7 @@ from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
 __all__ = ["Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
-           "SampleFeed", "SampleStream", "checkers", "complete_result", "with_perf_seed"]
+           "SampleFeed", "SampleStream", "complete_result", "with_perf_seed"]
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
