@@ -8,13 +8,6 @@ to talk to a model. Verdicts are decided here, on the trusted side; the sandbox 
 reports what the untrusted program did.
 """
 
-from fairclimb.evaluate._adequacy import (
-    AdequacyOptions,
-    AdequacyReport,
-    TaskAdequacy,
-    check_adequacy,
-    written_for_fairclimb,
-)
 from fairclimb.evaluate._checking import Check, CheckerPool, answer_program
 from fairclimb.evaluate._compare import (
     Estimate,
@@ -24,7 +17,6 @@ from fairclimb.evaluate._compare import (
     gain_gap,
     task_pass_rates,
 )
-from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
 from fairclimb.evaluate._engine import (
     Engine,
     EngineRun,
@@ -45,8 +37,8 @@ from fairclimb.evaluate._evaluation import (
 )
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
-from fairclimb.evaluate._perturb_build import PerturbBuild, build_perturbed_suite
 from fairclimb.evaluate._private import WEBDEV_NOTE
+from fairclimb.evaluate._program_judge import ProgramJudge
 from fairclimb.evaluate._records import (
     RESULT_SCHEMA_VERSION,
     Result,
@@ -89,19 +81,15 @@ from fairclimb.evaluate.generation._prompts import (
 from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate.judge._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate.judge._fix_distance import fix_distance
-from fairclimb.evaluate.judge._mutation import MutantRun, mutant_limits, run_programs
+from fairclimb.evaluate.judge._mutation import mutant_limits, run_programs
 
 __all__ = [
-    "AdequacyOptions",
-    "AdequacyReport",
     "COMPLETION_STOPS",
     "Check",
     "CheckerPool",
     "CompiledTask",
     "CompletionBackend",
     "CostMeasure",
-    "DebugBuild",
-    "DebugBuildOptions",
     "Engine",
     "EngineRun",
     "Estimate",
@@ -113,10 +101,9 @@ __all__ = [
     "GenerationOutcome",
     "GenerationPlan",
     "ModelEvalOutcome",
-    "MutantRun",
     "PairedComparison",
     "PassAtK",
-    "PerturbBuild",
+    "ProgramJudge",
     "PromptControl",
     "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
@@ -133,17 +120,13 @@ __all__ = [
     "SplitScore",
     "Status",
     "Summary",
-    "TaskAdequacy",
     "TaskPair",
     "TaskResult",
     "Verdict",
     "WEBDEV_NOTE",
     "answer_program",
     "bootstrap_mean",
-    "build_debug_suite",
-    "build_perturbed_suite",
     "build_request",
-    "check_adequacy",
     "check_program",
     "check_references",
     "compare_paired",
@@ -175,5 +158,4 @@ __all__ = [
     "summarize",
     "task_pass_rates",
     "truncate_completion",
-    "written_for_fairclimb",
 ]
