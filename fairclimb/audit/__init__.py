@@ -14,7 +14,6 @@ from fairclimb.audit._arena import (
     ModelAudit,
     ProviderAudit,
     audit_arena,
-    best_of_n_inflation,
 )
 from fairclimb.audit._boards import BoardComparison, SideBySide, compare_boards
 from fairclimb.audit._climb import (
@@ -40,7 +39,7 @@ from fairclimb.audit._memorisation import (
     audit_memorisation,
     paired_bootstrap,
 )
-from fairclimb.audit._min_k import MinKPair, MinKReport, min_k_score
+from fairclimb.audit._min_k import MinKPair, MinKReport
 
 __all__ = [
     "ArenaAudit",
@@ -64,12 +63,10 @@ __all__ = [
     "audit_arena",
     "audit_contamination",
     "audit_memorisation",
-    "best_of_n_inflation",
     "climb_markdown",
     "climb_report",
     "climb_svg",
     "compare_boards",
-    "min_k_score",
     "paired_bootstrap",
     "write_climb_report",
 ]

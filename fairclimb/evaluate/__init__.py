@@ -37,7 +37,6 @@ from fairclimb.evaluate._evaluation import (
 )
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
-from fairclimb.evaluate._private import WEBDEV_NOTE
 from fairclimb.evaluate._program_judge import ProgramJudge
 from fairclimb.evaluate._records import (
     RESULT_SCHEMA_VERSION,
@@ -59,7 +58,7 @@ from fairclimb.evaluate._runs import (
     run_results,
 )
 from fairclimb.evaluate._samples import program_of, read_samples
-from fairclimb.evaluate._summary import SplitScore, Summary, render_summary, summarize
+from fairclimb.evaluate._summary import SplitScore, Summary, render_summary
 from fairclimb.evaluate.generation._generation import (
     CompletionBackend,
     GenerationCache,
@@ -70,13 +69,11 @@ from fairclimb.evaluate.generation._generation import (
     run_generation,
 )
 from fairclimb.evaluate.generation._prompts import (
-    COMPLETION_STOPS,
     PromptControl,
     build_request,
     extract_code,
     sample_line,
     solution_program,
-    truncate_completion,
 )
 from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate.judge._efficiency import CostMeasure, SpeedSummary, speed_score
@@ -84,7 +81,6 @@ from fairclimb.evaluate.judge._fix_distance import fix_distance
 from fairclimb.evaluate.judge._mutation import mutant_limits, run_programs
 
 __all__ = [
-    "COMPLETION_STOPS",
     "Check",
     "CheckerPool",
     "CompiledTask",
@@ -123,7 +119,6 @@ __all__ = [
     "TaskPair",
     "TaskResult",
     "Verdict",
-    "WEBDEV_NOTE",
     "answer_program",
     "bootstrap_mean",
     "build_request",
@@ -155,7 +150,5 @@ __all__ = [
     "sample_line",
     "solution_program",
     "speed_score",
-    "summarize",
     "task_pass_rates",
-    "truncate_completion",
 ]

@@ -5,10 +5,8 @@ from fairclimb.suites._file import Selection, choose_suite, read_tasks, select_t
 from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
 from fairclimb.suites._perturb import (
     SkipReason,
-    VariantPlan,
     perturbed_origin,
     perturbed_suite_name,
-    plan_variant,
     source_task_id,
 )
 from fairclimb.suites._registry import (
@@ -59,7 +57,6 @@ __all__ = [
     "Task",
     "TaskAdequacy",
     "TaskKind",
-    "VariantPlan",
     "add_suite",
     "build_debug_suite",
     "build_perturbed_suite",
@@ -75,7 +72,6 @@ __all__ = [
     "mutants_for",
     "perturbed_origin",
     "perturbed_suite_name",
-    "plan_variant",
     "python_mutants",
     "read_tasks",
     "select_tasks",

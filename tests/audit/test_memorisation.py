@@ -17,7 +17,8 @@ from fake_openai import code_responder, prompt_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fairclimb.audit import min_k_score, paired_bootstrap
+from fairclimb.audit import paired_bootstrap
+from fairclimb.audit._min_k import min_k_score
 from fairclimb.evaluate import EvalOptions, ProgramJudge
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store

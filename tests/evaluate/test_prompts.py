@@ -6,14 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from fairclimb.evaluate import (
-    COMPLETION_STOPS,
-    build_request,
-    extract_code,
-    sample_line,
-    solution_program,
-    truncate_completion,
-)
+from fairclimb.evaluate import build_request, extract_code, sample_line, solution_program
+from fairclimb.evaluate.generation._prompts import COMPLETION_STOPS, truncate_completion
 from fairclimb.models import ApiStyle, GenerationParams
 from fairclimb.suites import Suite, TaskKind, get_suite
 

@@ -20,14 +20,13 @@ from fairclimb.errors import UserInputError
 from fairclimb.suites import (
     SkipReason,
     Task,
-    VariantPlan,
     get_suite,
     list_suites,
     perturbed_origin,
     perturbed_suite_name,
-    plan_variant,
     task_to_fields,
 )
+from fairclimb.suites._perturb import VariantPlan, plan_variant
 from fairclimb.suites.build._judge import Judge, ProgressCallback
 
 if TYPE_CHECKING:
