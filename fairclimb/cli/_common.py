@@ -208,10 +208,14 @@ def prompt_control(system: str | None, template: Path | None, raw: bool) -> Prom
     if raw and template is not None:
         raise UserInputError("give --raw or --template, not both: --raw sends the prompt "
                              "as written, --template rewrites it")
-    if system is not None and system.startswith("@"):
-        system = _read_text(Path(system[1:]), "--system")
+    system = None if system is None else text_or_file(system, "--system")
     text = None if template is None else _read_text(template, "--template")
     return PromptControl(system=system, template=text, raw=raw)
+
+
+def text_or_file(value: str, option: str) -> str:
+    """An option's TEXT, or the contents of FILE when it is given as @FILE."""
+    return _read_text(Path(value[1:]), option) if value.startswith("@") else value
 
 
 def _read_text(path: Path, option: str) -> str:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from fairclimb.arena import import_arena_feedback
-from fairclimb.cli._common import DbOption, whole_table
+from fairclimb.cli._common import DbOption, text_or_file, whole_table
 from fairclimb.data import (
     FORMATS,
     FeedbackOptions,
@@ -120,14 +120,21 @@ def export_command(
 
 def card_command(
     name: NameArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for README.md and "
-                                      "croissant.json.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for README.md, "
+                                      "records.jsonl and croissant.json.")],
+    description: Annotated[str, typer.Option(
+        "--description", help="What the dataset is for, TEXT or @FILE (on the card and in "
+        "croissant.json).")] = "",
+    version: Annotated[str, typer.Option(
+        "--version", help="The dataset's version, MAJOR.MINOR.PATCH.")] = "1.0.0",
     db: DbOption = None,
 ) -> None:
-    """Write a Markdown dataset card and a Croissant-RAI JSON-LD file."""
+    """Write a dataset card: README.md, the kept public rows and a Croissant-RAI file."""
+    text = text_or_file(description, "--description") if description else ""
     with _store(db) as store:
-        outcome = write_card(store, name, out)
-    Console().print(f"wrote {outcome.markdown} and {outcome.croissant}", highlight=False)
+        outcome = write_card(store, name, out, description=text, version=version)
+    Console().print(f"wrote {outcome.markdown}, {outcome.records} ({outcome.rows} rows) and "
+                    f"{outcome.croissant}", highlight=False)
 
 
 def import_feedback_command(

@@ -27,7 +27,7 @@ from fairclimb.data._records import MemberStatus, canonical_json
 from fairclimb.errors import UserInputError
 from fairclimb.store import ContaminationRow, DataRepository, MemberRow, Store
 
-__all__ = ["FORMATS", "ExportOutcome", "export_dataset"]
+__all__ = ["FORMATS", "ExportOutcome", "card_rows", "export_dataset"]
 
 FORMATS = ("trl-sft", "trl-dpo", "jsonl", "parquet")
 
@@ -79,6 +79,24 @@ def export_dataset(store: Store, name: str, fmt: str, out: Path, *,
     else:
         _write_jsonl(rows, out)
     return ExportOutcome(out, fmt, len(rows), 0 if include_private else len(private))
+
+
+def card_rows(store: Store, name: str) -> list[dict[str, str]]:
+    """The kept public rows of *name* as a dataset card's ``records.jsonl`` holds them:
+    every column text (nested values as JSON text, absent ones empty) so that one
+    Croissant description with text fields reads every row."""
+    repo = DataRepository(store)
+    require_dataset(repo, name)
+    report = repo.contamination(name)
+    rows = []
+    for member in repo.members(name):
+        if member.status != MemberStatus.KEPT or member.record.private:
+            continue
+        row = _row("jsonl", name, member, report)
+        rows.append({key: value if isinstance(value, str) else
+                     ("" if value is None else canonical_json(value))
+                     for key, value in row.items()})
+    return rows
 
 
 def verified(provenance: dict[str, Any]) -> bool:
