@@ -76,6 +76,17 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
+DedupThresholdOption = Annotated[float | None, typer.Option(
+    "--dedup-threshold", help="Near-duplicate similarity (MinHash Jaccard, default 0.8); "
+    "recorded in the dataset's notes and kept for later imports into it.")]
+NgramThresholdOption = Annotated[float | None, typer.Option(
+    "--ngram-threshold", help="Decontamination: share of a benchmark task's 10-grams found "
+    "in a record that marks it contaminated (default 0.5).")]
+MinhashThresholdOption = Annotated[float | None, typer.Option(
+    "--minhash-threshold", help="Decontamination: MinHash similarity to a benchmark task "
+    "that marks a record contaminated (default 0.7).")]
+
+
 def whole_table(*headers: str, **options: Any) -> Table:
     """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
     (folded onto more lines) at 80 columns."""

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fairclimb.data._decontam import DecontamOptions
+from fairclimb.data._dedup import DedupParams
 from fairclimb.data._gate import Candidate, ModelOutput, admit, unknown_terms_warning
 from fairclimb.data._records import (
     MemberStatus,
@@ -68,6 +70,8 @@ class DistillPlan:
     pairs: bool = True  # also store execution preference pairs
     licence: str = ""
     prompt: PromptControl = field(default_factory=PromptControl)
+    dedup: DedupParams | None = None  # None: the dataset's recorded settings (or defaults)
+    decontam: DecontamOptions | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
                  reason: str | None = None, include_private: bool = False,
                  options: EvalOptions | None = None, concurrency: int = 16,
                  pairs: bool = True, licence: str = "",
-                 prompt: PromptControl | None = None) -> DistillPlan:
+                 prompt: PromptControl | None = None, dedup: DedupParams | None = None,
+                 decontam: DecontamOptions | None = None) -> DistillPlan:
     """Validate a distillation (terms gate, private tasks, numbers) before any call."""
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per prompt), not {n}")
@@ -145,7 +150,7 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
     gate = terms_gate(teacher, override_terms, reason)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
                        options or EvalOptions(), concurrency, pairs, licence,
-                       prompt or PromptControl())
+                       prompt or PromptControl(), dedup, decontam)
 
 
 def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
@@ -166,7 +171,8 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     offers = _offers(plan, rows, verdicts)
     overrides = {plan.teacher.name: plan.gate["reason"]} if plan.gate["override"] else {}
     gated = admit(store, plan.dataset, offers, source=plan.suite.name, notes=_notes(plan),
-                  overrides=overrides, extra_tasks=extra_tasks)
+                  overrides=overrides, extra_tasks=extra_tasks, dedup=plan.dedup,
+                  decontam=plan.decontam)
     return DistillOutcome(
         dataset=plan.dataset, samples=len(rows), calls=generated.calls,
         cache_hits=generated.cache_hits,
