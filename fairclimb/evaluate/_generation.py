@@ -145,14 +145,26 @@ def _check_out_dir(plan: GenerationPlan) -> None:
         except (OSError, ValueError):
             raise UserInputError(f"{manifest_path} is damaged; delete the directory "
                                  f"{str(out)!r} or choose another --out") from None
-        if previous != plan.manifest():
+        changed = manifest_changes(previous, plan.manifest())
+        if changed:
             raise UserInputError(
-                f"{str(out)!r} holds samples of another model, suite or parameters "
-                f"({previous.get('model')!r} on {previous.get('suite')!r}); "
-                "choose another --out or delete it")
+                f"{str(out)!r} holds samples made with other settings ({'; '.join(changed)}); "
+                "choose another --out, delete it, or rerun with the same settings")
     elif (out / SAMPLES).exists():
         raise UserInputError(f"{str(out)!r} already holds a {SAMPLES} that no generation run "
                              "wrote; choose another --out or move that file")
+
+
+def manifest_changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """What differs between two generation manifests, one phrase per setting
+    ("temperature 0.2 there, 0.8 now"), generation parameters by their own names."""
+    def flat(manifest: dict[str, Any]) -> dict[str, Any]:
+        params = manifest.get("params") if isinstance(manifest.get("params"), dict) else {}
+        return {**{k: v for k, v in manifest.items() if k != "params"}, **params}
+
+    old, new = flat(before), flat(now)
+    return [f"{key} {json.dumps(old.get(key))} there, {json.dumps(new.get(key))} now"
+            for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
 
 
 def run_generation(plan: GenerationPlan, store: GenerationCache, backend: CompletionBackend,
