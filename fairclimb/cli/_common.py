@@ -76,6 +76,9 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
+NPerRequestOption = Annotated[int, typer.Option(
+    "--n-per-request", help="Answers asked of one call, for endpoints that accept the "
+    "protocol's n (vLLM, OpenAI); fewer calls, and one seed per call, not per sample.")]
 DedupThresholdOption = Annotated[float | None, typer.Option(
     "--dedup-threshold", help="Near-duplicate similarity (MinHash Jaccard, default 0.8); "
     "recorded in the dataset's notes and kept for later imports into it.")]

@@ -27,6 +27,7 @@ from fairclimb.cli._common import (
     LimitOption,
     MinhashThresholdOption,
     NgramThresholdOption,
+    NPerRequestOption,
     RawOption,
     SandboxOption,
     SplitOption,
@@ -87,6 +88,7 @@ def distill_command(
     template: TemplateOption = None,
     raw: RawOption = False,
     extra: ExtraBodyOption = None,
+    n_per_request: NPerRequestOption = 1,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c")] = 16,
     licence: Annotated[str, typer.Option("--licence", help="Licence of the records.")] = "",
@@ -120,7 +122,7 @@ def distill_command(
                             reason=reason, include_private=include_private,
                             options=eval_options(settings), concurrency=concurrency,
                             pairs=pairs, licence=licence, prompt=control, dedup=dedup,
-                            decontam=decontam)
+                            decontam=decontam, n_per_request=n_per_request)
         err = Console(stderr=True)
         if plan.gate["warning"]:
             err.print(f"[yellow]warning:[/] {plan.gate['warning']}", highlight=False)

@@ -72,6 +72,7 @@ class DistillPlan:
     prompt: PromptControl = field(default_factory=PromptControl)
     dedup: DedupParams | None = None  # None: the dataset's recorded settings (or defaults)
     decontam: DecontamOptions | None = None
+    n_per_request: int = 1  # answers asked of one call (the protocol's n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
                  options: EvalOptions | None = None, concurrency: int = 16,
                  pairs: bool = True, licence: str = "",
                  prompt: PromptControl | None = None, dedup: DedupParams | None = None,
-                 decontam: DecontamOptions | None = None) -> DistillPlan:
+                 decontam: DecontamOptions | None = None,
+                 n_per_request: int = 1) -> DistillPlan:
     """Validate a distillation (terms gate, private tasks, numbers) before any call."""
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per prompt), not {n}")
@@ -147,10 +149,12 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
             f"suite {suite.name!r} has {len(private)} private task(s) (e.g. {private[0]}) "
             "whose text must not leak into training data; pass --include-private to "
             "distil from them anyway (their records are never exported by default)")
+    if n_per_request < 1:
+        raise UserInputError(f"--n-per-request must be at least 1, not {n_per_request}")
     gate = terms_gate(teacher, override_terms, reason)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
                        options or EvalOptions(), concurrency, pairs, licence,
-                       prompt or PromptControl(), dedup, decontam)
+                       prompt or PromptControl(), dedup, decontam, n_per_request)
 
 
 def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
@@ -161,7 +165,8 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     rows: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="fairclimb-distill-") as work:
         gen_plan = GenerationPlan(plan.teacher, plan.suite, plan.n, plan.params,
-                                  plan.concurrency, Path(work), plan.prompt)
+                                  plan.concurrency, Path(work), plan.prompt,
+                                  plan.n_per_request)
         generated = run_generation(
             gen_plan, store, backend,
             on_progress=None if on_progress is None
