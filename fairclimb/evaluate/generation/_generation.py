@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from fairclimb import __version__
 from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.evaluate._output import prepare_dir, write_json_atomic
-from fairclimb.evaluate._prompts import PromptControl, build_request, sample_line
+from fairclimb.evaluate.generation._prompts import PromptControl, build_request, sample_line
 from fairclimb.models import (
     Completion,
     CompletionRequest,
