@@ -27,7 +27,10 @@ from fairclimb.audit._climb import (
 )
 from fairclimb.audit._climb_render import (
     ClimbFiles,
+    climb_cells,
     climb_markdown,
+    climb_method,
+    climb_notes,
     climb_svg,
     write_climb_report,
 )
@@ -63,7 +66,10 @@ __all__ = [
     "audit_arena",
     "audit_contamination",
     "audit_memorisation",
+    "climb_cells",
     "climb_markdown",
+    "climb_method",
+    "climb_notes",
     "climb_report",
     "climb_svg",
     "compare_boards",

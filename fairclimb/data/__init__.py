@@ -8,7 +8,7 @@ contamination) decides which are kept and exported.
 """
 
 from fairclimb.data._card import CardOutcome, write_card
-from fairclimb.data._curate import CurationOutcome, curate, record_texts
+from fairclimb.data._curate import CurationOutcome, curate, curation_params, record_texts
 from fairclimb.data._datasets import (
     RecordView,
     dataset_records,
@@ -52,6 +52,7 @@ from fairclimb.data._gate import (
 )
 from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
+from fairclimb.data._reshape import ReshapeOutcome, merge_datasets, split_dataset
 
 __all__ = [
     "Candidate",
@@ -76,12 +77,14 @@ __all__ = [
     "RecordKind",
     "RecordText",
     "RecordView",
+    "ReshapeOutcome",
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
     "admit",
     "admit_generations",
     "curate",
+    "curation_params",
     "dataset_records",
     "dataset_stats",
     "decontaminate",
@@ -90,6 +93,7 @@ __all__ = [
     "import_feedback",
     "known_tasks",
     "list_datasets",
+    "merge_datasets",
     "near_duplicates",
     "plan_distill",
     "read_prompts",
@@ -99,6 +103,7 @@ __all__ = [
     "records_from_votes",
     "require_dataset",
     "show_dataset",
+    "split_dataset",
     "terms_gate",
     "write_card",
 ]
