@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     memory_mb: int = Field(default=1024, ge=64, description="Address-space limit of a sample.")
     sandbox: str = Field(
         default="auto",
-        description="Sandbox backend: auto (bubblewrap when present), bwrap or rlimits.",
+        description="Sandbox backend: auto (bubblewrap when present), bwrap, rlimits or a "
+        "plugin's (the fairclimb.sandbox_backends entry points).",
     )
     node: str = Field(
         default="node",

@@ -43,7 +43,8 @@ TimeoutOption = Annotated[
 ]
 SandboxOption = Annotated[
     str | None,
-    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
+    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap, rlimits or a "
+                 "plugin's backend."),
 ]
 DeviceOption = Annotated[
     Device,

@@ -20,12 +20,13 @@ def add_command(
     name: Annotated[str, typer.Argument(help="The name to call the model by.")],
     model: Annotated[str, typer.Option(
         "--model", help="The model id the server knows; for --backend hf, the checkpoint's "
-        "directory.")],
+        "directory; for --backend mock, the answers file or echo.")],
     base_url: Annotated[str, typer.Option("--base-url", help="OpenAI-compatible base URL, "
                                           "e.g. http://localhost:8000/v1.")] = "",
     backend: Annotated[str, typer.Option(
-        "--backend", help="openai (an OpenAI-compatible endpoint) or hf (a local Hugging "
-        "Face checkpoint; needs the 'hf' extra).")] = "openai",
+        "--backend", help="openai (an OpenAI-compatible endpoint), hf (a local Hugging "
+        "Face checkpoint; needs the 'hf' extra), mock (answers from a file, for tests; "
+        "--model FILE or echo) or a plugin's backend.")] = "openai",
     api_key_env: Annotated[str | None, typer.Option(
         "--api-key-env", help="NAME of the environment variable holding the API key "
         "(read at call time, never stored).")] = None,
