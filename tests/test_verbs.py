@@ -55,6 +55,22 @@ def test_verbs_resolve_lazily_and_nothing_else_does() -> None:
         fairclimb.nope  # type: ignore[attr-defined]  # noqa: B018
 
 
+@pytest.mark.parametrize("first", ["the verb", "the part"])
+def test_fairclimb_train_is_the_verb_whichever_is_imported_first(tmp_path: Path,
+                                                                  first: str) -> None:
+    """The train part's module is bound as fairclimb.train once imported; it stays the
+    verb by being callable as it."""
+    before = "import fairclimb.train\n" if first == "the part" else ""
+    done = python(before + "import fairclimb, fairclimb._verbs as verbs, sys\n"
+                  "import fairclimb.train as part\n"
+                  "assert fairclimb.train is part is sys.modules['fairclimb.train']\n"
+                  "assert callable(fairclimb.train) and part.TrainOptions\n"
+                  "try:\n    fairclimb.train()\nexcept TypeError as e:\n    print(e)\n",
+                  tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "train() missing 3 required positional arguments" in done.stdout
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     """A store with the shipped mock model registered: it answers HumanEval/53 with a
