@@ -173,3 +173,24 @@ def test_builtins_load_without_installed_metadata() -> None:
     assert SUITE_REGISTRY.get("humaneval") is not None
     assert {"hf", "mock", "openai"} <= set(MODEL_REGISTRY.names())
     assert SANDBOX_REGISTRY.get("rlimits") is not None
+
+
+def test_a_plugin_is_imported_only_when_used_and_only_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lazy_probe_plugin.py").write_text("VALUE = 'loaded'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    checked: list[object] = []
+
+    def check(name: str, value: object) -> str | None:
+        checked.append(value)
+        return value if isinstance(value, str) else None
+
+    registry: Registry[str] = Registry("fairclimb.test_probe", {"probe":
+                                                                "lazy_probe_plugin:VALUE"},
+                                       "a str", check)
+    assert registry.names() == ["probe"] and "probe" in registry
+    assert "lazy_probe_plugin" not in sys.modules  # known by name, not imported
+    assert registry.get("probe") == registry.get("probe") == "loaded"
+    assert checked == ["loaded"]  # imported and checked once
+    assert registry.get("nope") is None
+    monkeypatch.delitem(sys.modules, "lazy_probe_plugin")
