@@ -1,8 +1,9 @@
 """Suites by name. A suite is a named, described loader of tasks.
 
-Suites ship with fairclimb (the list below) or are built into a store (``fairclimb
-suites build``); functions that can see built suites take the store as an argument,
-so this part never opens a database itself.
+Suites ship with fairclimb (``_shipped.py``), come from other packages (the
+``fairclimb.suites`` entry points, see :mod:`fairclimb.plugins`), or are built into a
+store (``fairclimb suites build``); functions that can see built suites take the store
+as an argument, so this part never opens a database itself.
 """
 
 from __future__ import annotations
