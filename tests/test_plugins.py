@@ -157,6 +157,20 @@ def test_a_plugin_sandbox_backend_runs_the_self_check(tmp_path: Path,
     assert backends == {"acme_box"}
 
 
+def test_eval_runs_samples_in_a_plugin_sandbox(tmp_path: Path, plugin_path: Path) -> None:
+    """The checker workers find the plugin backend by name in their own processes."""
+    (tmp_path / "s.jsonl").write_text(
+        json.dumps({"task_id": "acme/double", "completion": "    return x + x\n"}) + "\n"
+        + json.dumps({"task_id": "acme/double", "completion": "    return x\n"}) + "\n")
+    result = fairclimb_cli(["eval", "--suite", "acme-suite", "--samples", "s.jsonl", "--out",
+                            "out", "--sandbox", "acme_box", "--workers", "1", "--json",
+                            "--db", "s.db"], tmp_path, plugin_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["statuses"]["passed"], summary["statuses"]["failed"]) == (1, 1)
+    assert summary["sandbox"] == "acme_box"
+
+
 @pytest.mark.parametrize(("group", "registry"), [
     (SUITES, SUITE_REGISTRY), (MODEL_BACKENDS, MODEL_REGISTRY),
     (SANDBOX_BACKENDS, SANDBOX_REGISTRY),
