@@ -40,16 +40,6 @@ def _settings(db: str | None, settings: Settings | None) -> Settings:
     return settings if settings is not None else load_settings(db=db)
 
 
-def eval_options(settings: Settings) -> EvalOptions:
-    """The execution options *settings* say: workers, limits, sandbox, Node.js."""
-    from fairclimb.evaluate import EvalOptions
-    from fairclimb.sandbox import Limits
-
-    limits = Limits(wall_s=settings.timeout, memory_bytes=settings.memory_mb << 20)
-    return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox,
-                       node=settings.node)
-
-
 def evaluate_samples(samples: str | Path, out: str | Path, *, suite: str | Suite = "humaneval",
                      options: EvalOptions | None = None, db: str | None = None,
                      settings: Settings | None = None,
@@ -63,7 +53,7 @@ def evaluate_samples(samples: str | Path, out: str | Path, *, suite: str | Suite
     chosen = _settings(db, settings)
     with Store.open(chosen.db) as store:
         plan = plan_evaluation(suite, Path(samples), Path(out),
-                               options or eval_options(chosen), store)
+                               options or chosen.eval_options(), store)
         return evaluate(plan, store, on_progress)
 
 
@@ -110,7 +100,7 @@ def evaluate_model(model: str, out: str | Path, *, suite: str | Suite = "humanev
                                Path(out), store, prompt)
         backend = open_backend(spec, os.environ if environ is None else environ,
                                RetryPolicy(), local)
-        return run(plan, options or eval_options(chosen), store, backend, on_progress)
+        return run(plan, options or chosen.eval_options(), store, backend, on_progress)
 
 
 def rate(battles: str | Path | None = None, *, options: RatingOptions | None = None,
@@ -148,7 +138,7 @@ def distill(teacher: str, dataset: str, *, suite: str | Suite | None = None,
     if (suite is None) == (prompts is None):
         raise UserInputError("give exactly one of suite= or prompts=")
     chosen = _settings(db, settings)
-    checking = options or eval_options(chosen)
+    checking = options or chosen.eval_options()
     with Store.open(chosen.db) as store:
         if isinstance(suite, str):
             source = get_suite(suite, store)

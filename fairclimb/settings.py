@@ -19,6 +19,7 @@ from fairclimb.errors import UserInputError
 
 if TYPE_CHECKING:
     from fairclimb.arena import ArenaOptions, RatingOptions
+    from fairclimb.evaluate import EvalOptions
 
 __all__ = ["STORE_FILE", "Settings", "default_store_path", "find_project", "load_settings",
            "setting_sources"]
@@ -123,6 +124,15 @@ class Settings(BaseSettings):
     ratings_min_votes: int = Field(default=50, ge=0, description="A model with fewer battles "
                                    "than this is marked provisional.")
     ratings_seed: int = Field(default=0, description="Seed of the ratings bootstrap.")
+
+    def eval_options(self) -> EvalOptions:
+        """The execution options these settings say: workers, limits, sandbox, Node.js."""
+        from fairclimb.evaluate import EvalOptions
+        from fairclimb.sandbox import Limits
+
+        limits = Limits(wall_s=self.timeout, memory_bytes=self.memory_mb << 20)
+        return EvalOptions(workers=self.workers, limits=limits, sandbox=self.sandbox,
+                           node=self.node)
 
     def arena_options(self) -> ArenaOptions:
         """The arena's options these settings say (the rest keep their defaults)."""

@@ -132,3 +132,10 @@ def test_ratings_cli_defaults_come_from_the_settings(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     models = json.loads(done.stdout)["models"]
     assert not any(model["provisional"] for model in models)  # 30 battles >= 10
+
+
+def test_eval_options_follow_the_settings(clean_env: pytest.MonkeyPatch) -> None:
+    options = load_settings(db="sqlite://", workers=3, timeout=2.5, memory_mb=256,
+                            sandbox="rlimits", node="/opt/node").eval_options()
+    assert (options.workers, options.sandbox, options.node) == (3, "rlimits", "/opt/node")
+    assert (options.limits.wall_s, options.limits.memory_bytes) == (2.5, 256 << 20)
