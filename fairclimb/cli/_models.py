@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,8 +45,6 @@ def add_command(
     db: DbOption = None,
 ) -> None:
     """Register a model: an OpenAI-compatible endpoint or a local Hugging Face checkpoint."""
-    if backend == "hf" and Path(model).expanduser().is_dir():
-        model = str(Path(model).expanduser().resolve())  # usable from any directory
     spec = validate_spec(ModelSpec(
         name=name, base_url=base_url, model_id=model, api_key_env=api_key_env, terms=terms,
         terms_url=terms_url, style=style, backend=backend, price_in_per_mtok=price_in,
@@ -55,7 +52,7 @@ def add_command(
     ))
     with Store.open(load_settings(db=db).db) as store:
         store.add_model(spec)
-    where = f"{model} at {base_url}" if base_url else f"{backend}:{model}"
+    where = f"{spec.model_id} at {base_url}" if base_url else f"{backend}:{spec.model_id}"
     Console().print(f"registered model {name} ({where})", highlight=False)
 
 
