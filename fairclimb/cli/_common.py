@@ -24,7 +24,6 @@ from rich.table import Table
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
 from fairclimb.models import Device
-from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
 from fairclimb.suites import Selection, Split, Suite, choose_suite
@@ -43,7 +42,8 @@ TimeoutOption = Annotated[
 ]
 SandboxOption = Annotated[
     str | None,
-    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
+    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap, rlimits or a "
+                 "plugin's backend."),
 ]
 DeviceOption = Annotated[
     Device,
@@ -100,9 +100,7 @@ def whole_table(*headers: str, **options: Any) -> Table:
 
 
 def eval_options(settings: Settings) -> EvalOptions:
-    limits = Limits(wall_s=settings.timeout, memory_bytes=settings.memory_mb << 20)
-    return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox,
-                       node=settings.node)
+    return settings.eval_options()
 
 
 class _Rate(TextColumn):
