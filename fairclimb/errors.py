@@ -11,6 +11,7 @@ web layer turns it into a status page. Anything else escaping is a bug.
     │   └── SamplesFileError  a samples file that cannot be read or parsed
     ├── SandboxError          the sandbox itself could not be started or broke
     ├── StoreError            the database could not be opened or migrated
+    ├── ClusterError          a Ray cluster could not be joined, or lost every node
     └── ProviderError         a model provider failed, or did not answer after retries
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ClusterError",
     "FairclimbError",
     "ProviderError",
     "SamplesFileError",
@@ -79,3 +81,9 @@ class ProviderError(FairclimbError):
     """A model provider could not be reached or answered with an error."""
 
     exit_code = 5
+
+
+class ClusterError(FairclimbError):
+    """A Ray cluster (``--executor ray``) could not be joined, or lost every node."""
+
+    exit_code = 6

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from fairclimb.errors import UserInputError
+from fairclimb.executor import Executor
 
 __all__ = ["STORE_FILE", "Settings", "default_store_path", "find_project", "load_settings"]
 
@@ -82,6 +83,16 @@ class Settings(BaseSettings):
     node: str = Field(
         default="node",
         description="Node.js executable for JavaScript tasks: a path or a name on PATH.",
+    )
+    executor: Executor = Field(
+        default=Executor.LOCAL,
+        description="Where samples are executed and texts signed: local (this machine) or "
+        "ray (every node of a Ray cluster; needs the 'ray' extra).",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="With executor ray: the cluster's HOST:PORT (as `ray start --head` "
+        "prints it); default: the cluster RAY_ADDRESS names, else a Ray of this machine.",
     )
 
     @classmethod

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
+from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.models import Device
 from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
@@ -44,6 +45,17 @@ TimeoutOption = Annotated[
 SandboxOption = Annotated[
     str | None,
     typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
+]
+ExecutorOption = Annotated[
+    Executor | None,
+    typer.Option("--executor", help="Where samples are executed: local (this machine) or "
+                 "ray (every node of a Ray cluster, see docs/ray.md). [env: "
+                 "FAIRCLIMB_EXECUTOR]"),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="With --executor ray: the cluster's HOST:PORT, as "
+                 "`ray start --head` prints it. [env: FAIRCLIMB_RAY_ADDRESS]"),
 ]
 DeviceOption = Annotated[
     Device,
@@ -88,7 +100,11 @@ def whole_table(*headers: str, **options: Any) -> Table:
 def eval_options(settings: Settings) -> EvalOptions:
     limits = Limits(wall_s=settings.timeout, memory_bytes=settings.memory_mb << 20)
     return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox,
-                       node=settings.node)
+                       node=settings.node, executor=executor_choice(settings))
+
+
+def executor_choice(settings: Settings) -> ExecutorChoice:
+    return ExecutorChoice(settings.executor, settings.ray_address)
 
 
 class _Rate(TextColumn):

@@ -43,6 +43,7 @@ from fairclimb.evaluate import (
     build_request,
     run_generation,
 )
+from fairclimb.executor import connect
 from fairclimb.models import GenerationParams, ModelSpec, Terms
 from fairclimb.store import Store
 from fairclimb.suites import Split, Suite, Task, read_tasks
@@ -143,6 +144,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
             "whose text must not leak into training data; pass --include-private to "
             "distil from them anyway (their records are never exported by default)")
     gate = terms_gate(teacher, override_terms, reason)
+    if options is not None and options.executor.remote:  # before any teacher call
+        connect(options.executor.ray_address)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
                        options or EvalOptions(), concurrency, pairs, licence,
                        prompt or PromptControl())

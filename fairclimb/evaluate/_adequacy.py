@@ -165,7 +165,7 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
         lambda _: [(task, mutant.program) for task, mutant in pairs],
         workers=options.workers, sandbox=options.sandbox, limits=options.limits,
         node=node_for(gated, options.node),
-        on_verdict=tick)
+        on_verdict=tick, executor=options.executor)
     runs: dict[str, list[MutantRun]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
         runs.setdefault(task.task_id, []).append(MutantRun(task.task_id, mutant, verdict))

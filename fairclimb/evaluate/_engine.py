@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._efficiency import DEFAULT_RUNS
@@ -28,11 +28,13 @@ from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
 from fairclimb.evaluate._private import is_withheld, recorded
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import program_of
+from fairclimb.executor import ExecutorChoice, connect
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
-__all__ = ["Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
-           "SampleFeed", "SampleStream", "checkers", "complete_result", "with_perf_seed"]
+__all__ = ["Checkers", "Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
+           "SampleFeed", "SampleStream", "checkers", "complete_result", "reach_executor",
+           "with_perf_seed"]
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
@@ -57,6 +59,8 @@ class EvalOptions:
     #: the ladder board a run scores a submission for: such a run's exact scores are the
     #: board's secret, so run listings, comparisons and the viewer leave it out
     board: str | None = None
+    #: where the checkers run: this machine, or every node of a Ray cluster
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def __post_init__(self) -> None:
         if self.after is not None:
@@ -69,6 +73,21 @@ class EvalOptions:
             raise UserInputError("--workers must be at least 1")
         if self.perf_runs < 1:
             raise UserInputError("--perf-runs must be at least 1")
+
+
+class Checkers(Protocol):
+    """A judge: checker processes on this machine (evaluate's ``Pool``) or on the nodes
+    of a Ray cluster; made only by :func:`checkers`."""
+
+    tasks: dict[str, Task]
+    node: str | None
+
+    def __enter__(self) -> Checkers: ...
+
+    def __exit__(self, kind: type[BaseException] | None, *exc_info: Any) -> None: ...
+
+    def run(self, jobs: Iterable[Job] | JobQueue,
+            on_verdict: Callable[[Job, Verdict], None]) -> None: ...
 
 
 class ResultSink(Protocol):
@@ -220,8 +239,9 @@ class Engine:
     def for_tasks(cls, suite: Suite, options: EvalOptions,
                   tasks: Iterable[Task] | None = None) -> Engine:
         """An engine that can judge *tasks* (by default, every task of *suite*)."""
-        return cls(suite, options,
-                   node_for(suite.tasks if tasks is None else tasks, options.node))
+        node = node_for(suite.tasks if tasks is None else tasks, options.node)
+        reach_executor(options)
+        return cls(suite, options, node)
 
     def run(self, source: Sequence[Sample] | SampleStream, sinks: Sequence[ResultSink] = (),
             *, known: Mapping[int, Result] | None = None, total: int | None = None,
@@ -263,12 +283,12 @@ class Engine:
             with self._pool(len(jobs), tasks) as pool:
                 pool.run(jobs, on_verdict)
 
-    def _pool(self, jobs: int, tasks: Mapping[str, Task] | None = None) -> Pool:
+    def _pool(self, jobs: int, tasks: Mapping[str, Task] | None = None) -> Checkers:
         options = self.options
         return checkers(tasks if tasks is not None else {t.task_id: t for t in self.suite.tasks},
                         jobs, workers=options.workers, sandbox=options.sandbox,
                         limits=options.limits, node=self.node, perf_runs=options.perf_runs,
-                        perf_seed=options.perf_seed)
+                        perf_seed=options.perf_seed, executor=options.executor)
 
     @staticmethod
     def _progress(on_progress: ProgressCallback | None, done: int, total: int) -> None:
@@ -284,16 +304,30 @@ def with_perf_seed(options: EvalOptions) -> EvalOptions:
     return replace(options, perf_seed=secrets.randbits(63))
 
 
+def reach_executor(options: EvalOptions) -> None:
+    """Join the Ray cluster *options* name, if any, so that an address that does not
+    answer is one sentence before anything is written."""
+    if options.executor.remote:
+        connect(options.executor.ray_address)
+
+
 def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str,
              limits: Limits, node: str | None, perf_runs: int,
-             perf_seed: int | None = None) -> Pool:
+             perf_seed: int | None = None,
+             executor: ExecutorChoice | None = None) -> Checkers:
     """The judge's checker processes, no more than *jobs* of them: the one place a pool
     is made, so every path gets Node.js and cost measurement the same way (*perf_runs*
     0: the tests' verdict only, for references and mutants of the adequacy gate;
-    *perf_seed* the run's performance-input seed, None to draw one)."""
+    *perf_seed* the run's performance-input seed, None to draw one). With a Ray
+    *executor*, every node of the cluster runs a pool of its own (one checker per CPU)."""
+    seed = secrets.randbits(63) if perf_seed is None else perf_seed
+    if executor is not None and executor.remote:
+        from fairclimb.evaluate._ray_pool import NodeSpec, RayPool  # Ray only when asked
+
+        return RayPool(tasks, NodeSpec(sandbox, limits, node, perf_runs, seed),
+                       executor.ray_address)
     return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
-                perf_runs=perf_runs,
-                perf_seed=secrets.randbits(63) if perf_seed is None else perf_seed)
+                perf_runs=perf_runs, perf_seed=seed)
 
 
 def _sha256(program: str) -> str:
