@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fairclimb.data._decontam import DecontamOptions
+from fairclimb.data._dedup import DedupParams
 from fairclimb.data._gate import Candidate, ModelOutput, admit, unknown_terms_warning
 from fairclimb.data._records import (
     MemberStatus,
@@ -168,8 +170,11 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     verdicts = _check(plan, rows, on_progress)
     offers = _offers(plan, rows, verdicts)
     overrides = {plan.teacher.name: plan.gate["reason"]} if plan.gate["override"] else {}
+    executor = plan.options.executor  # signing for dedup and decontamination too
     gated = admit(store, plan.dataset, offers, source=plan.suite.name, notes=_notes(plan),
-                  overrides=overrides, extra_tasks=extra_tasks)
+                  overrides=overrides, extra_tasks=extra_tasks,
+                  dedup=DedupParams(executor=executor),
+                  decontam=DecontamOptions(executor=executor))
     return DistillOutcome(
         dataset=plan.dataset, samples=len(rows), calls=generated.calls,
         cache_hits=generated.cache_hits,
