@@ -11,7 +11,7 @@ import threading
 import pytest
 from ray_cluster import RayCluster
 
-from fairclimb.evaluate import Engine, EvalOptions, Result, Sample, SampleForm
+from fairclimb.evaluate import Engine, EvalOptions, Result, Sample, SampleFeed, SampleForm
 from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite
@@ -79,6 +79,42 @@ def test_ray_verdicts_are_the_local_ones(humaneval: Suite, ray_cluster: RayClust
     statuses = {local.results[i].verdict.status.value for i in range(len(HOSTILE) + 1)}
     assert statuses >= {"passed", "failed", "error", "timeout", "memory", "invalid"}, statuses
     assert not any(local.results[i].verdict.passed for i in range(1, len(HOSTILE) + 2))
+
+
+class _Trickle:
+    """Samples arriving a few at a time from another thread, as a model's answers do
+    with ``eval --model``."""
+
+    def __init__(self, samples: list[Sample]) -> None:
+        self._samples = samples
+        self._thread: threading.Thread | None = None
+
+    def start(self, feed: SampleFeed) -> None:
+        def offer() -> None:
+            try:
+                for start in range(0, len(self._samples), 3):
+                    feed.offer(self._samples[start:start + 3])
+                    threading.Event().wait(0.2)
+            finally:
+                feed.close()
+
+        self._thread = threading.Thread(target=offer)
+        self._thread.start()
+
+    def finish(self) -> None:
+        assert self._thread is not None
+        self._thread.join()
+
+
+def test_ray_checks_samples_as_they_arrive(humaneval: Suite, ray_cluster: RayCluster) -> None:
+    ray_cluster.ensure_worker()
+    samples = _samples(humaneval)
+    local = Engine.for_tasks(humaneval, LOCAL).run(samples)
+    sink = _Counting()
+    remote = Engine.for_tasks(humaneval, _on_ray(ray_cluster)).run(
+        _Trickle(samples), [sink], total=len(samples))
+    assert _seen(remote.results) == _seen(local.results)
+    assert sink.reported == {sample.index: 1 for sample in samples}
 
 
 def test_a_worker_node_killed_mid_run_loses_nothing(
