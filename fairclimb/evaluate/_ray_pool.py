@@ -170,10 +170,13 @@ class RayPool:
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
         ray = self._ray
-        closing = [node.actor.close.remote() for node in self._nodes]
         try:
-            ray.wait(closing, num_returns=len(closing), timeout=_CLOSE_TIMEOUT_S)
+            if kind is None:  # done: the nodes stop their checkers in order
+                closing = [node.actor.close.remote() for node in self._nodes]
+                ray.wait(closing, num_returns=len(closing), timeout=_CLOSE_TIMEOUT_S)
         finally:
+            # Interrupted or failed: what the nodes are checking no longer matters (their
+            # checkers see the actor's end and exit).
             for node in self._nodes:
                 ray.kill(node.actor)
             self._nodes = []
