@@ -143,7 +143,6 @@ class _Node:
 class _Batch:
     jobs: list[Job]
     node: _Node
-    losses: int = 0
 
 
 class RayPool:
@@ -159,6 +158,7 @@ class RayPool:
         self._ray: Any = None
         self._nodes: list[_Node] = []
         self._tried: set[str] = set()  # nodes an actor was started on (alive or not)
+        self._losses: dict[int, int] = {}  # job key -> nodes that died holding it
 
     def __enter__(self) -> RayPool:
         self._ray = connect(self.address)
@@ -189,6 +189,7 @@ class RayPool:
         source = jobs if isinstance(jobs, JobQueue) else None
         queue: deque[Job] = deque() if isinstance(jobs, JobQueue) else deque(jobs)
         out: dict[Any, _Batch] = {}
+        self._losses = {}
         while True:
             if source is not None:
                 queue.extend(source.take())
@@ -250,14 +251,15 @@ class RayPool:
             log.warning("a Ray node (%s) died; its %d unfinished samples run elsewhere",
                         node.node_id[:12], sum(len(b.jobs) for b in lost))
         self.lost_batches += len(lost)
-        for each in reversed(lost):
-            each.losses += 1
-            if each.losses >= _MAX_LOSSES:
-                for job in each.jobs:  # it took down node after node: no more tries
-                    on_verdict(job, Verdict(Status.CRASHED, f"{_MAX_LOSSES} Ray nodes died "
-                                            "while checking this sample"))
+        again: list[Job] = []
+        for job in (job for each in lost for job in each.jobs):
+            self._losses[job.key] = self._losses.get(job.key, 0) + 1
+            if self._losses[job.key] >= _MAX_LOSSES:  # node after node died on it: stop
+                on_verdict(job, Verdict(Status.CRASHED, f"{_MAX_LOSSES} Ray nodes died "
+                                        "while checking this sample"))
             else:
-                queue.extendleft(reversed(each.jobs))
+                again.append(job)
+        queue.extendleft(reversed(again))  # first in line, in their order
         self._nodes.extend(self._start_nodes())
         if not self._nodes:
             raise ClusterError("every Ray node checking samples died; what was checked is "
