@@ -44,16 +44,16 @@ def test_ray_signatures_duplicates_and_contamination_are_the_local_ones(
         ray_cluster: RayCluster) -> None:
     ray_cluster.ensure_worker()
     on_ray = ExecutorChoice(Executor.RAY, ray_cluster.address)
-    texts = _texts(7000)
+    texts = _texts(5500)
     task = get_suite("humaneval").tasks[0]
     texts[5] = task.prompt + task.reference  # planted contamination
     local, remote = DedupParams(workers=1), DedupParams(workers=1, executor=on_ray)
     assert np.array_equal(minhash_signatures(texts, remote), minhash_signatures(texts, local))
     duplicates = near_duplicates(texts, remote).duplicate_of
     assert duplicates == near_duplicates(texts, local).duplicate_of
-    assert len(duplicates) >= 600
+    assert len(duplicates) >= 450
     records = [RecordText(f"r{i}", text, text) for i, text in enumerate(texts)]
-    tasks = get_suite("humaneval").tasks
+    tasks = get_suite("humaneval").tasks[:10]  # the records are what goes to Ray
     found = decontaminate(records, tasks, DecontamOptions(executor=on_ray))
     assert found == decontaminate(records, tasks, DecontamOptions())
     assert any(row.record_id == "r5" and row.method == "minhash" for row in found)

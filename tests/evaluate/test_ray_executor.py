@@ -69,16 +69,23 @@ class _Counting:
         self.reported[sample.index] = self.reported.get(sample.index, 0) + 1
 
 
-def test_ray_verdicts_are_the_local_ones(humaneval: Suite, ray_cluster: RayCluster) -> None:
+@pytest.fixture(scope="module")
+def local_run(humaneval: Suite) -> dict[int, Result]:
+    """The local executor's results on :func:`_samples` (two checkers, the same limits)."""
+    return Engine.for_tasks(humaneval, dataclasses.replace(LOCAL, workers=2)).run(
+        _samples(humaneval)).results
+
+
+def test_ray_verdicts_are_the_local_ones(humaneval: Suite, ray_cluster: RayCluster,
+                                         local_run: dict[int, Result]) -> None:
     samples = _samples(humaneval)
-    local = Engine.for_tasks(humaneval, LOCAL).run(samples)
     sink = _Counting()
     remote = Engine.for_tasks(humaneval, _on_ray(ray_cluster)).run(samples, [sink])
-    assert _seen(remote.results) == _seen(local.results)
+    assert _seen(remote.results) == _seen(local_run)
     assert sink.reported == {sample.index: 1 for sample in samples}
-    statuses = {local.results[i].verdict.status.value for i in range(len(HOSTILE) + 1)}
+    statuses = {local_run[i].verdict.status.value for i in range(len(HOSTILE) + 1)}
     assert statuses >= {"passed", "failed", "error", "timeout", "memory", "invalid"}, statuses
-    assert not any(local.results[i].verdict.passed for i in range(1, len(HOSTILE) + 2))
+    assert not any(local_run[i].verdict.passed for i in range(1, len(HOSTILE) + 2))
 
 
 class _Trickle:
@@ -106,14 +113,14 @@ class _Trickle:
         self._thread.join()
 
 
-def test_ray_checks_samples_as_they_arrive(humaneval: Suite, ray_cluster: RayCluster) -> None:
+def test_ray_checks_samples_as_they_arrive(humaneval: Suite, ray_cluster: RayCluster,
+                                           local_run: dict[int, Result]) -> None:
     ray_cluster.ensure_worker()
     samples = _samples(humaneval)
-    local = Engine.for_tasks(humaneval, LOCAL).run(samples)
     sink = _Counting()
     remote = Engine.for_tasks(humaneval, _on_ray(ray_cluster)).run(
         _Trickle(samples), [sink], total=len(samples))
-    assert _seen(remote.results) == _seen(local.results)
+    assert _seen(remote.results) == _seen(local_run)
     assert sink.reported == {sample.index: 1 for sample in samples}
 
 
@@ -142,6 +149,5 @@ def test_a_worker_node_killed_mid_run_loses_nothing(
     assert killed.is_set()
     assert any("died" in record.getMessage() for record in caplog.records), caplog.text
     assert sink.reported == {sample.index: 1 for sample in samples}  # none twice, none lost
-    local = Engine.for_tasks(humaneval, LOCAL).run(samples)
+    local = Engine.for_tasks(humaneval, dataclasses.replace(LOCAL, workers=2)).run(samples)
     assert _seen(run.results) == _seen(local.results)
-    ray_cluster.ensure_worker()
