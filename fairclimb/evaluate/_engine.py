@@ -19,15 +19,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._efficiency import DEFAULT_RUNS
-from fairclimb.evaluate._fix_distance import fix_distance
-from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
 from fairclimb.evaluate._private import is_withheld, recorded
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import program_of
+from fairclimb.evaluate.judge._checkers import Checkers, checkers
+from fairclimb.evaluate.judge._efficiency import DEFAULT_RUNS
+from fairclimb.evaluate.judge._fix_distance import fix_distance
+from fairclimb.evaluate.judge._pool import Job, JobQueue, node_for
 from fairclimb.executor import ExecutorChoice, connect
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
@@ -73,21 +74,6 @@ class EvalOptions:
             raise UserInputError("--workers must be at least 1")
         if self.perf_runs < 1:
             raise UserInputError("--perf-runs must be at least 1")
-
-
-class Checkers(Protocol):
-    """A judge: checker processes on this machine (evaluate's ``Pool``) or on the nodes
-    of a Ray cluster; made only by :func:`checkers`."""
-
-    tasks: dict[str, Task]
-    node: str | None
-
-    def __enter__(self) -> Checkers: ...
-
-    def __exit__(self, kind: type[BaseException] | None, *exc_info: Any) -> None: ...
-
-    def run(self, jobs: Iterable[Job] | JobQueue,
-            on_verdict: Callable[[Job, Verdict], None]) -> None: ...
 
 
 class ResultSink(Protocol):
@@ -309,25 +295,6 @@ def reach_executor(options: EvalOptions) -> None:
     answer is one sentence before anything is written."""
     if options.executor.remote:
         connect(options.executor.ray_address)
-
-
-def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str,
-             limits: Limits, node: str | None, perf_runs: int,
-             perf_seed: int | None = None,
-             executor: ExecutorChoice | None = None) -> Checkers:
-    """The judge's checker processes, no more than *jobs* of them: the one place a pool
-    is made, so every path gets Node.js and cost measurement the same way (*perf_runs*
-    0: the tests' verdict only, for references and mutants of the adequacy gate;
-    *perf_seed* the run's performance-input seed, None to draw one). With a Ray
-    *executor*, every node of the cluster runs a pool of its own (one checker per CPU)."""
-    seed = secrets.randbits(63) if perf_seed is None else perf_seed
-    if executor is not None and executor.remote:
-        from fairclimb.evaluate._ray_pool import NodeSpec, RayPool  # Ray only when asked
-
-        return RayPool(tasks, NodeSpec(sandbox, limits, node, perf_runs, seed),
-                       executor.ray_address)
-    return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
-                perf_runs=perf_runs, perf_seed=seed)
 
 
 def _sha256(program: str) -> str:

@@ -22,8 +22,8 @@ from typing import Any
 
 from fairclimb import __version__
 from fairclimb.errors import ClusterError, FairclimbError
-from fairclimb.evaluate._pool import Job, JobQueue
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._pool import Job, JobQueue
 from fairclimb.executor import connect
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Task
@@ -68,7 +68,7 @@ class NodeChecker:
 
     def start(self) -> str:
         """Start the node's checkers; the node's fairclimb version."""
-        from fairclimb.evaluate._engine import checkers  # the one place pools are made
+        from fairclimb.evaluate.judge._checkers import checkers  # where pools are made
 
         spec = self._spec
         self._pool = checkers({}, self._workers, workers=self._workers, sandbox=spec.sandbox,
