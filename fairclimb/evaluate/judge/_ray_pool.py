@@ -2,7 +2,7 @@
 
 The driver (the process that writes ``results.jsonl`` and the store) ships *batches* of
 jobs to one :class:`NodeChecker` actor per node; the actor feeds them to a local
-checker pool (the very pool ``--executor local`` uses, made by the engine's
+checker pool (the very pool ``--executor local`` uses, made by ``._checkers``'s
 ``checkers()``), which stays warm for the whole run, fork-server and sandboxes
 included. A batch's verdicts come back together, so a batch is either reported whole
 or not at all: when a node dies, its unreported batches go to the nodes left, and no
@@ -37,11 +37,12 @@ _JOBS_PER_CHECKER = 4  # a batch's size, at most, per checker of the node
 _MAX_LOSSES = 3  # nodes a batch may outlive before its samples count as crashed
 _POLL_S = 0.05  # how often an open stream is looked at while batches are out
 _CLOSE_TIMEOUT_S = 30.0
+_TASK_WAIT_S = 300.0  # for the batch that carries a task (already sent, same node)
 
 
 @dataclass(frozen=True, slots=True)
 class NodeSpec:
-    """What every node's checker pool is made with (the engine's ``checkers()``
+    """What every node's checker pool is made with (``checkers()``'s
     arguments but the tasks, which travel with the batches)."""
 
     sandbox: str
@@ -59,6 +60,7 @@ class NodeChecker:
         self._spec = spec
         self._workers = workers
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)  # a task reached the pool
         self._queue = JobQueue()
         self._calls: dict[int, tuple[Job, _Call]] = {}
         self._next = 0
@@ -81,9 +83,16 @@ class NodeChecker:
     def check(self, tasks: list[Task], jobs: list[Job]) -> list[tuple[int, Verdict]]:
         """The verdict of every job, keyed as the driver keyed them."""
         call = _Call(len(jobs))
-        with self._lock:
+        with self._arrived:
             for task in tasks:
                 self._pool.tasks.setdefault(task.task_id, task)
+            self._arrived.notify_all()
+            # A task travels with the first batch that needs it only, and calls run in
+            # threads: this batch may have overtaken that one, which is on its way.
+            if not self._arrived.wait_for(
+                    lambda: all(job.task_id in self._pool.tasks for job in jobs),
+                    timeout=_TASK_WAIT_S):
+                raise RuntimeError("a batch came without its tasks and they never followed")
             ours = []
             for job in jobs:  # keys of our own: calls of several runs never collide
                 self._calls[self._next] = (job, call)
