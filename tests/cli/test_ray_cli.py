@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ray_cluster import RayCluster
 
 pytest.importorskip("ray")
 
@@ -57,3 +58,27 @@ def test_a_cluster_that_does_not_answer_is_one_sentence_and_nothing_written(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "store.db").exists()
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_eval_on_ray_writes_what_a_local_eval_writes(tmp_path: Path,
+                                                     ray_cluster: RayCluster) -> None:
+    ray_cluster.ensure_worker()
+    rows = [{"task_id": "HumanEval/0", "completion": "    return True\n"},
+            {"task_id": "HumanEval/0", "solution": "import os\nos._exit(0)\n"},
+            {"task_id": "HumanEval/2", "completion": "    return number % 1.0\n"},
+            {"task_id": "HumanEval/2", "completion": "    return number % 1.0\n"}]
+    (tmp_path / "samples.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    common = ["eval", "--samples", "samples.jsonl", "--db", "store.db", "--workers", "1"]
+    remote = _run([*common, "--out", "ray", "--executor", "ray",
+                   "--ray-address", ray_cluster.address], tmp_path)
+    assert remote.returncode == 0, remote.stderr
+    local = _run([*common, "--out", "local"], tmp_path)
+    assert local.returncode == 0, local.stderr
+    written = {name: [{k: v for k, v in json.loads(line).items() if k in ("task_id", "passed",
+                                                                         "status", "detail")}
+                      for line in (tmp_path / name / "results.jsonl").read_text().splitlines()]
+               for name in ("ray", "local")}
+    assert written["ray"] == written["local"]
+    assert [row["passed"] for row in written["ray"]] == [False, False, True, True]
