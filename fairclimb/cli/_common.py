@@ -23,6 +23,7 @@ from rich.table import Table
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
+from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.models import Device
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
@@ -44,6 +45,17 @@ SandboxOption = Annotated[
     str | None,
     typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap, rlimits or a "
                  "plugin's backend."),
+]
+ExecutorOption = Annotated[
+    Executor | None,
+    typer.Option("--executor", help="Where samples are executed: local (this machine) or "
+                 "ray (every node of a Ray cluster, see docs/ray.md). [env: "
+                 "FAIRCLIMB_EXECUTOR]"),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="With --executor ray: the cluster's HOST:PORT, as "
+                 "`ray start --head` prints it. [env: FAIRCLIMB_RAY_ADDRESS]"),
 ]
 DeviceOption = Annotated[
     Device,
@@ -101,6 +113,10 @@ def whole_table(*headers: str, **options: Any) -> Table:
 
 def eval_options(settings: Settings) -> EvalOptions:
     return settings.eval_options()
+
+
+def executor_choice(settings: Settings) -> ExecutorChoice:
+    return ExecutorChoice(settings.executor, settings.ray_address)
 
 
 class _Rate(TextColumn):
