@@ -41,6 +41,7 @@ from fairclimb.arena._ratings import (
     StyleCoefficient,
     compute_ratings,
     parse_anchor,
+    rate_battle_file,
     rate_table,
     ratings_from_store,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "pay_csv",
     "pay_rows",
     "ranking_pairs",
+    "rate_battle_file",
     "rate_table",
     "rater_quality",
     "ratings_from_store",

@@ -14,10 +14,9 @@ from fairclimb.arena import (
     CiMethod,
     RatingOptions,
     Regularize,
-    compute_ratings,
     parse_anchor,
+    rate_battle_file,
     ratings_from_store,
-    read_battles,
     render_ratings_svg,
 )
 from fairclimb.cli._common import DbOption, whole_table
@@ -27,8 +26,8 @@ from fairclimb.store import Store
 
 def ratings_command(
     battles: Annotated[Path | None, typer.Option(
-        "--battles", help="Battle file (FastChat format: JSON list or JSONL); without "
-        "it, the arena's stored votes (--db).")] = None,
+        "--battles", help="Battle file (FastChat format: JSONL, a JSON list, or Parquet "
+        "with the same columns); without it, the arena's stored votes (--db).")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", min=2,
                                            help="Bootstrap rounds.")] = 1000,
     ci: Annotated[CiMethod, typer.Option("--ci", help="bootstrap or sandwich.")] = (
@@ -65,7 +64,7 @@ def ratings_command(
         with Store.open(load_settings(db=db).db) as store:
             result = ratings_from_store(Arena(store), options)
     else:
-        result = compute_ratings(read_battles(battles), options)
+        result = rate_battle_file(battles, options)
     if plot is not None:
         plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
     if as_json:  # the same keys as /api/leaderboard: warnings travel with the numbers
