@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from fairclimb.arena import (
-    Arena,
     CiMethod,
     RatingOptions,
     Regularize,
@@ -19,9 +18,7 @@ from fairclimb.arena import (
     ratings_from_store,
     render_ratings_svg,
 )
-from fairclimb.cli._common import DbOption, whole_table
-from fairclimb.settings import load_settings
-from fairclimb.store import Store
+from fairclimb.cli._options import DbOption, whole_table
 
 
 def ratings_command(
@@ -61,6 +58,10 @@ def ratings_command(
         anchor=parse_anchor(anchor) if anchor else None, min_votes=min_votes, seed=seed,
         regularize=regularize, weighted=weighted, style=style)
     if battles is None:  # the arena's own votes; flagged ones are left out, in a note
+        from fairclimb.arena import Arena  # the store: not imported to rate a file
+        from fairclimb.settings import load_settings
+        from fairclimb.store import Store
+
         with Store.open(load_settings(db=db).db) as store:
             result = ratings_from_store(Arena(store), options)
     else:

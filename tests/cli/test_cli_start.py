@@ -75,8 +75,20 @@ def test_a_command_help_imports_that_command_only(tmp_path: Path) -> None:
     modules = imported_by(["config", "--help"], tmp_path)
     assert "fairclimb.cli._config" in modules
     others = {f"fairclimb.cli.{m.name}" for m in pkgutil.iter_modules(fairclimb.cli.__path__)
-              if m.name not in {"_app", "_lazy", "_config", "_common", "_examples"}}
+              if m.name not in {"_app", "_lazy", "_config", "_common", "_examples", "_options"}}
     assert not others & modules
+
+
+def test_rating_a_battle_file_imports_no_store(tmp_path: Path) -> None:
+    """`fairclimb ratings --battles FILE` reads and fits; the store is for --db only."""
+    battle = '{"model_a": "a", "model_b": "b", "winner": "%s"}\n'
+    (tmp_path / "b.jsonl").write_text("".join(battle % w for w in ("model_a", "tie", "model_b")))
+    modules = imported_by(["ratings", "--battles", "b.jsonl", "--bootstrap", "10", "--json"],
+                          tmp_path)
+    assert "fairclimb.arena._ratings" in modules
+    loaded = sorted(m for m in modules if m.split(".")[0] in ("sqlalchemy", "fastapi")
+                    or m.startswith(("fairclimb.store", "fairclimb.evaluate", "fairclimb.web")))
+    assert not loaded, f"imported to rate a file: {loaded[:10]}"
 
 
 def render_help(group: typer.core.TyperGroup, capsys: pytest.CaptureFixture[str]) -> str:
