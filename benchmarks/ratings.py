@@ -26,6 +26,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -83,6 +84,75 @@ def fastchat(peer: str, path: Path, rounds: int) -> tuple[float, dict[str, float
     return seconds, json.loads(reference_path.read_text())
 
 
+# Runs one command and reports its own children's usage: the wrapper's rusage holds only
+# that command, so the peak memory is the command's, not the largest of all runs so far.
+MEASURE = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - start
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": done.returncode, "wall": wall, "cpu": use.ru_utime + use.ru_stime,
+                  "peak_mb": use.ru_maxrss / 1024, "stderr": done.stderr.decode()[-2000:]}))
+"""
+
+
+def measure_command(command: list[str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one whole command."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], check=True,
+                          capture_output=True, text=True)
+    result = json.loads(done.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {result['stderr']}")
+    return result
+
+
+def load() -> str:
+    return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def whole_command(path: Path, rounds: int, repeats: int) -> tuple[dict[str, float], list[float]]:
+    """`fairclimb ratings --battles PATH --bootstrap ROUNDS --json`, ``repeats`` times: the
+    run with the median wall time, and every wall time."""
+    command = [sys.executable, "-m", "fairclimb", "ratings", "--battles", str(path),
+               "--bootstrap", str(rounds), "--json"]
+    runs = sorted((measure_command(command) for _ in range(repeats)), key=lambda r: r["wall"])
+    return runs[len(runs) // 2], [r["wall"] for r in runs]
+
+
+def cli_main(args: argparse.Namespace) -> None:
+    """Whole commands, as a user runs them: start-up, reading the file, fit, output."""
+    print(f"cores available: {len(os.sched_getaffinity(0))}, {load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        small_path = Path(tmp) / "small.jsonl"
+        write_jsonl(synthetic(200_000, 30, seed=1), small_path)
+        small, walls = whole_command(small_path, 100, max(args.repeats, 5))
+        print(f"200,000 battles / 30 models / 100 rounds, whole command: median "
+              f"{small['wall']:.2f} s wall, {small['cpu']:.2f} s CPU, peak "
+              f"{small['peak_mb']:.0f} MB (runs {', '.join(f'{w:.2f}' for w in walls)}; "
+              f"{load()})")
+        if args.peer:
+            seconds, _ = fastchat(args.peer, small_path, args.fastchat_rounds)
+            per_100 = seconds * 100 / args.fastchat_rounds
+            for what, ours in (("wall", small["wall"]), ("CPU", small["cpu"])):
+                ratio = per_100 / ours
+                print(f"  FastChat 0.2.36 fit + bootstrap alone: {per_100:.1f} s per 100 rounds;"
+                      f" ratio to our whole command's {what}: {ratio:.0f}x (target >= "
+                      f"{TARGET_RATIO:.0f}x) {'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
+            print(f"  ({load()})")
+        if args.skip_large:
+            return
+        large_path = Path(tmp) / "large.jsonl"
+        write_jsonl(synthetic(2_000_000, 200, seed=2), large_path)
+        large, walls = whole_command(large_path, 1000, args.repeats)
+        met = large["wall"] < TARGET_LARGE_SECONDS and large["peak_mb"] < 1024
+        print(f"2,000,000 battles / 200 models / 1,000 rounds, whole command: median "
+              f"{large['wall']:.1f} s wall, {large['cpu']:.1f} s CPU, peak "
+              f"{large['peak_mb']:.0f} MB (runs {', '.join(f'{w:.1f}' for w in walls)}; "
+              f"target < {TARGET_LARGE_SECONDS:.0f} s and < 1 GB) {'MET' if met else 'NOT MET'}"
+              f" ({load()})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peer", help="Python of a venv with fschat (omit: fairclimb only)")
@@ -90,7 +160,12 @@ def main() -> None:
     parser.add_argument("--fastchat-rounds", type=int, default=100)
     parser.add_argument("--with-robustness", action="store_true")
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--cli", action="store_true", help="whole `fairclimb ratings` "
+                        "commands on battle files (wall, CPU, peak memory)")
     args = parser.parse_args()
+    if args.cli:
+        cli_main(args)
+        return
     print(f"cores available: {len(os.sched_getaffinity(0))}, load: {os.getloadavg()[0]:.1f}")
 
     small = synthetic(200_000, 30, seed=1)
