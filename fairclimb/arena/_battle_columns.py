@@ -12,6 +12,7 @@ reads rows: slower, never different.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 
 from fairclimb.arena._battle_io import _SHORT_WINNERS, BattlesFileError, Winner, _battle
 
-__all__ = ["BattleColumns", "Labels", "read_battle_columns"]
+__all__ = ["BattleColumns", "Labels", "no_battles", "read_battle_columns"]
 
 Floats = NDArray[Any]  # float64 throughout; numpy's stubs widen results
 Ints = NDArray[np.int64]
@@ -31,10 +32,8 @@ Bools = NDArray[np.bool_]
 _STRINGS = ("model_a", "model_b", "winner", "judge", "language", "category")
 _NUMBERS = ("weight", "tstamp")
 # Style control needs per-battle answers or features: the row reader computes those.
-_STYLE_KEYS = (b'"features_a"', b'"features_b"', b'"answer_a"', b'"answer_b"')
-# Line breaks str.splitlines() knows besides \n and \r\n: with one of these, the row
-# reader's line numbers are not the file's newline count, so it reads the file itself.
-_ODD_BREAKS = re.compile(rb"[\x0b\x0c\x1c-\x1e]|\xc2\x85|\xe2\x80[\xa8\xa9]|\r(?!\n)")
+_STYLE = ("features_a", "features_b", "answer_a", "answer_b")
+_LIST = re.compile(rb"[ \t\r\n]*\[")  # a JSON list of battles
 _NULL_WEIGHT = re.compile(rb'"weight"\s*:\s*null')
 _CHUNK = 1 << 24  # bytes scanned at a time for the line shape: bounds memory
 
@@ -85,33 +84,52 @@ def read_battle_columns(path: Path) -> BattleColumns | None:
         data = path.read_bytes()
     except OSError as exc:
         raise BattlesFileError(f"cannot read battle file {path}: {exc}") from None
-    if not data.strip():
-        raise BattlesFileError(f"{path}: no battles (the file is empty); write one battle "
-                               "object per line, with model_a, model_b and winner")
-    if (data.lstrip().startswith(b"[") or any(key in data for key in _STYLE_KEYS)
-            or _ODD_BREAKS.search(data)):
+    if _LIST.match(data) or _odd_breaks(data):
         return None
     import pyarrow as pa
     import pyarrow.json as pajson
 
     try:
         table = pajson.read_json(pa.py_buffer(data), parse_options=pajson.ParseOptions(
-            explicit_schema=_schema(), unexpected_field_behavior="ignore"))
+            explicit_schema=_schema(style=True), unexpected_field_behavior="ignore"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # the row reader names the line and what is wrong with it
-    lines, one_object_each = _line_shape(data)
-    if not one_object_each or lines != table.num_rows:
+    if table.num_rows == 0:
+        raise no_battles(path)
+    if any(table.column(key).null_count < table.num_rows for key in _STYLE):
+        return None  # answers or features for style control: the row reader has them
+    if not _one_object_per_line(data, table.num_rows):
         return None  # two objects on a line, or one over two: the row reader refuses it
     if table.column("weight").null_count and _NULL_WEIGHT.search(data):
         return None  # `"weight": null` is an error there, a missing weight is 1
     return _columns(table, lambda row: _line_item(path, data, row))
 
 
-def _schema() -> Any:
+def no_battles(path: Path) -> BattlesFileError:
+    return BattlesFileError(f"{path}: no battles in the file; write one battle object per "
+                            "line, with model_a, model_b and winner")
+
+
+def _odd_breaks(data: bytes) -> bool:
+    """Whether ``data`` has a line break str.splitlines() knows besides \n and \r\n.
+    With one, the row reader's line numbers are not the newline count: it reads."""
+    if any(byte in data for byte in (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")):
+        return True
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return True
+    return any(last in data and whole in data for last, whole in (  # one byte first: fast
+        (b"\x85", b"\xc2\x85"), (b"\xa8", b"\xe2\x80\xa8"), (b"\xa9", b"\xe2\x80\xa9")))
+
+
+def _schema(style: bool = False) -> Any:
     import pyarrow as pa
 
-    return pa.schema([*((name, pa.string()) for name in _STRINGS),
-                      *((name, pa.float64()) for name in _NUMBERS), ("excluded", pa.bool_())])
+    fields = [*((name, pa.string()) for name in _STRINGS),
+              *((name, pa.float64()) for name in _NUMBERS), ("excluded", pa.bool_())]
+    if style:  # only whether they are there: an empty struct ignores what is inside
+        fields += [("features_a", pa.struct([])), ("features_b", pa.struct([])),
+                   ("answer_a", pa.string()), ("answer_b", pa.string())]
+    return pa.schema(fields)
 
 
 def _from_parquet(path: Path) -> BattleColumns:
@@ -145,24 +163,26 @@ def _from_parquet(path: Path) -> BattleColumns:
     return _columns(typed, item)
 
 
-def _line_shape(data: bytes) -> tuple[int, bool]:
-    """How many lines hold something, and whether each is one ``{...}`` (JSON whitespace
-    around it allowed): with the row count equal, row r is then the r-th such line."""
-    count, shaped, previous = 0, True, ord("\n")
-    for start in range(0, len(data), _CHUNK):
-        raw = np.frombuffer(data, dtype=np.uint8, count=min(_CHUNK, len(data) - start),
-                            offset=start)
-        kept = raw[(raw != 32) & (raw != 9) & (raw != 13)]  # newlines and content
-        if kept.size == 0:
-            continue
-        before = np.concatenate(([previous], kept[:-1]))
-        newline = kept == 10
-        first = ~newline & (before == 10)  # a line's first character
-        count += int(first.sum())
-        shaped &= bool(np.all(kept[first] == ord("{")))
-        shaped &= bool(np.all(np.isin(before[newline], (ord("}"), 10))))
-        previous = int(kept[-1])
-    return count, shaped and previous in (ord("}"), 10)
+def _one_object_per_line(data: bytes, rows: int) -> bool:
+    """Whether row r is the r-th line that holds anything: each such line is one
+    ``{...}`` (JSON whitespace around it allowed), and there are ``rows`` of them."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.concatenate([np.flatnonzero(raw[i:i + _CHUNK] == 10) + i
+                           for i in range(0, raw.size, _CHUNK)] + [np.array([raw.size])])
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    filled = ends > starts
+    starts, ends = starts[filled], ends[filled]
+    last = raw[ends - 1]
+    crlf = (last == 13) & (ends - starts >= 2)
+    last = np.where(crlf, raw[np.maximum(ends - 2, 0)], last)
+    plain = (raw[starts] == ord("{")) & (last == ord("}"))  # nearly every line
+    count = int(plain.sum())
+    for start, end in zip(starts[~plain].tolist(), ends[~plain].tolist(), strict=True):
+        line = data[start:end].strip(b" \t\r")
+        if line and not (line.startswith(b"{") and line.endswith(b"}")):
+            return False
+        count += bool(line)
+    return count == rows
 
 
 def _line_item(path: Path, data: bytes, row: int) -> tuple[str, Any]:
@@ -178,61 +198,73 @@ def _line_item(path: Path, data: bytes, row: int) -> tuple[str, Any]:
 
 def _columns(table: Any, item: Any) -> BattleColumns:
     """Validate column-wise; the first bad row is reported by the row reader's check."""
-    import pyarrow.compute as pc
-
-    model_a, model_b = (table.column(n).combine_chunks() for n in ("model_a", "model_b"))
-    bad = np.zeros(table.num_rows, dtype=bool)
-    for names in (model_a, model_b):
-        bad |= _filled(pc.or_kleene(pc.is_null(names), pc.equal(names, "")), True)
-    bad |= _filled(pc.equal(model_a, model_b), False)
-    winner = table.column("winner").combine_chunks().dictionary_encode()
-    scores = np.array([_score(v) for v in winner.dictionary.to_pylist()] + [np.nan])
-    score_a = scores[_filled(winner.indices, len(winner.dictionary)).astype(np.int64)]
+    sides = [_encoded(table.column(name)) for name in ("model_a", "model_b")]
+    models = tuple(sorted({name for names, _ in sides for name in names if name}))
+    position = {name: i for i, name in enumerate(models)}
+    a, b = (np.array([position.get(n, -1) for n in names] + [-1], dtype=np.int64)[codes]
+            for names, codes in sides)  # -1: missing or empty, either way refused
+    bad = (a < 0) | (b < 0) | (a == b)
+    winners, codes = _encoded(table.column("winner"))
+    score_a = np.array([_score(w) for w in winners] + [math.nan])[codes]
     bad |= np.isnan(score_a)
-    weight = _filled(table.column("weight"), 1.0).astype(np.float64)
+    weight = _numpy(table.column("weight"), np.float64, 1.0)
     bad |= ~(np.isfinite(weight) & (weight > 0))
     if bad.any():
         where, row = item(int(np.argmax(bad)))
         _battle(row, where)  # raises the row reader's sentence for this line
         raise AssertionError(f"{where}: refused column-wise, accepted by the row reader")
-    models, (a, b) = _model_indices(model_a, model_b)
     return BattleColumns(models=models, a=a, b=b, score_a=score_a, weight=weight,
-                         excluded=_filled(table.column("excluded"), False).astype(bool),
+                         excluded=_numpy(table.column("excluded"), np.bool_, False),
                          category=_labels(table.column("category")),
                          language=_labels(table.column("language")))
 
 
-def _score(winner: str | None) -> float:
+def _score(winner: str) -> float:
     try:
-        return Winner(_SHORT_WINNERS.get(str(winner), str(winner))).score_a
+        return Winner(_SHORT_WINNERS.get(winner, winner)).score_a
     except ValueError:
-        return float("nan")
+        return math.nan
 
 
-def _filled(column: Any, fill: Any) -> NDArray[Any]:
-    import pyarrow.compute as pc
+def _encoded(column: Any) -> tuple[list[str], Ints]:
+    """A string column as its distinct values and each row's index into them (-1: null)."""
+    encoded = column.combine_chunks().dictionary_encode()
+    return encoded.dictionary.to_pylist(), _numpy(encoded.indices, np.int32, -1).astype(
+        np.int64)
 
-    filled: NDArray[Any] = pc.fill_null(column, fill).to_numpy(zero_copy_only=False)
-    return filled
+
+def _numpy(column: Any, dtype: Any, fill: Any) -> NDArray[Any]:
+    """A column of numbers or booleans as a NumPy array, nulls as ``fill``. Read from the
+    Arrow buffers: pyarrow's own conversion imports pandas (~0.5 s of a command)."""
+    import pyarrow as pa
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n, offset = len(array), array.offset
+    validity, data = array.buffers()[:2]
+    values: NDArray[Any]
+    if data is None:
+        values = np.full(n, fill, dtype=dtype)
+    elif pa.types.is_boolean(array.type):
+        values = _bits(data, offset, n)
+    else:
+        values = np.frombuffer(data, dtype=dtype, count=n,
+                               offset=offset * np.dtype(dtype).itemsize)
+    if array.null_count:
+        values = np.where(_bits(validity, offset, n), values, fill).astype(dtype)
+    return values
 
 
-def _model_indices(*sides: Any) -> tuple[tuple[str, ...], list[Ints]]:
-    """The models, sorted by name, and each side's index into them."""
-    encoded = [side.dictionary_encode() for side in sides]
-    names = [e.dictionary.to_pylist() for e in encoded]
-    models = tuple(sorted({name for side in names for name in side}))
-    position = {name: i for i, name in enumerate(models)}
-    indices = [np.array([position[n] for n in side], dtype=np.int64)[
-        e.indices.to_numpy(zero_copy_only=False)] for side, e in zip(names, encoded, strict=True)]
-    return models, indices
+def _bits(buffer: Any, offset: int, n: int) -> Bools:
+    """An Arrow bitmap (validity or booleans, least significant bit first) as booleans."""
+    bits = np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")
+    unpacked: Bools = bits[offset:offset + n].astype(bool)
+    return unpacked
 
 
 def _labels(column: Any) -> Labels:
-    encoded = column.combine_chunks().dictionary_encode()
-    names: list[str] = encoded.dictionary.to_pylist()
+    names, codes = _encoded(column)
     order = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names) + 1, dtype=np.int32)
     rank[order] = np.arange(len(names), dtype=np.int32)
     rank[-1] = -1  # no value given
-    codes = _filled(encoded.indices, len(names)).astype(np.int64)
     return Labels(rank[codes], tuple(names[i] for i in order))
