@@ -71,13 +71,21 @@ def write_jsonl(table: BattleTable, path: Path) -> None:
             out.write(f'{{"model_a": "{a}", "model_b": "{b}", "winner": "{w}"}}\n')
 
 
-def fastchat(peer: str, path: Path, rounds: int) -> tuple[float, dict[str, float]]:
-    """FastChat's bootstrap time, and its point ratings (compute_elo_mle_with_tie)."""
+def fastchat_bench(peer: str, path: Path, rounds: int) -> dict[str, float]:
+    """FastChat's bootstrap: wall and CPU seconds (its process only)."""
     script = str(Path(__file__).with_name("fastchat_reference.py"))
     env = {**os.environ, "PYTHONPATH": ""}
     done = subprocess.run([peer, script, "bench", str(path), str(rounds)], check=True,
                           capture_output=True, text=True, env=env)
-    seconds = float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def fastchat(peer: str, path: Path, rounds: int) -> tuple[float, dict[str, float]]:
+    """FastChat's bootstrap time, and its point ratings (compute_elo_mle_with_tie)."""
+    script = str(Path(__file__).with_name("fastchat_reference.py"))
+    env = {**os.environ, "PYTHONPATH": ""}
+    seconds = fastchat_bench(peer, path, rounds)["seconds"]
     reference_path = path.with_suffix(".fastchat.json")
     subprocess.run([peer, script, "ratings", str(path), str(reference_path)], check=True,
                    capture_output=True, text=True, env=env)
@@ -132,12 +140,14 @@ def cli_main(args: argparse.Namespace) -> None:
               f"{small['peak_mb']:.0f} MB (runs {', '.join(f'{w:.2f}' for w in walls)}; "
               f"{load()})")
         if args.peer:
-            seconds, _ = fastchat(args.peer, small_path, args.fastchat_rounds)
-            per_100 = seconds * 100 / args.fastchat_rounds
-            for what, ours in (("wall", small["wall"]), ("CPU", small["cpu"])):
-                ratio = per_100 / ours
-                print(f"  FastChat 0.2.36 fit + bootstrap alone: {per_100:.1f} s per 100 rounds;"
-                      f" ratio to our whole command's {what}: {ratio:.0f}x (target >= "
+            theirs = fastchat_bench(args.peer, small_path, args.fastchat_rounds)
+            scale = 100 / args.fastchat_rounds  # per 100 rounds (extrapolated if fewer ran)
+            for what, key in (("wall", "wall"), ("CPU", "cpu")):
+                per_100 = theirs["seconds" if key == "wall" else "cpu"] * scale
+                ratio = per_100 / small[key]
+                print(f"  FastChat 0.2.36 fit + bootstrap alone ({args.fastchat_rounds} rounds"
+                      f" run): {per_100:.1f} s {what} per 100 rounds; our whole command "
+                      f"{small[key]:.2f} s {what}: {ratio:.0f}x (target >= "
                       f"{TARGET_RATIO:.0f}x) {'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")
             print(f"  ({load()})")
         if args.skip_large:
