@@ -89,6 +89,7 @@ def read_battle_columns(path: Path) -> BattleColumns | None:
     import pyarrow as pa
     import pyarrow.json as pajson
 
+    lines, one_object_each = _line_shape(data)  # before the parse: its arrays are gone
     try:
         table = pajson.read_json(pa.py_buffer(data), parse_options=pajson.ParseOptions(
             explicit_schema=_schema(style=True), unexpected_field_behavior="ignore"))
@@ -98,11 +99,15 @@ def read_battle_columns(path: Path) -> BattleColumns | None:
         raise no_battles(path)
     if any(table.column(key).null_count < table.num_rows for key in _STYLE):
         return None  # answers or features for style control: the row reader has them
-    if not _one_object_per_line(data, table.num_rows):
+    if not one_object_each or lines != table.num_rows:
         return None  # two objects on a line, or one over two: the row reader refuses it
     if table.column("weight").null_count and _NULL_WEIGHT.search(data):
         return None  # `"weight": null` is an error there, a missing weight is 1
-    return _columns(table, lambda row: _line_item(path, data, row))
+    try:
+        return _columns(table, lambda row: _line_item(path, data, row))
+    finally:
+        del table
+        pa.default_memory_pool().release_unused()  # the parse's buffers: not kept for the fit
 
 
 def no_battles(path: Path) -> BattlesFileError:
@@ -163,9 +168,9 @@ def _from_parquet(path: Path) -> BattleColumns:
     return _columns(typed, item)
 
 
-def _one_object_per_line(data: bytes, rows: int) -> bool:
-    """Whether row r is the r-th line that holds anything: each such line is one
-    ``{...}`` (JSON whitespace around it allowed), and there are ``rows`` of them."""
+def _line_shape(data: bytes) -> tuple[int, bool]:
+    """How many lines hold anything, and whether each is one ``{...}`` (JSON whitespace
+    around it allowed): with as many rows, row r is the r-th such line."""
     raw = np.frombuffer(data, dtype=np.uint8)
     ends = np.concatenate([np.flatnonzero(raw[i:i + _CHUNK] == 10) + i
                            for i in range(0, raw.size, _CHUNK)] + [np.array([raw.size])])
@@ -180,9 +185,9 @@ def _one_object_per_line(data: bytes, rows: int) -> bool:
     for start, end in zip(starts[~plain].tolist(), ends[~plain].tolist(), strict=True):
         line = data[start:end].strip(b" \t\r")
         if line and not (line.startswith(b"{") and line.endswith(b"}")):
-            return False
+            return count, False
         count += bool(line)
-    return count == rows
+    return count, True
 
 
 def _line_item(path: Path, data: bytes, row: int) -> tuple[str, Any]:
