@@ -4,9 +4,17 @@ Runs each command ``--runs`` times in a fresh interpreter, the way a user's shel
 prints the median wall time with the machine's load average (the figure depends on it).
 Target: ``fairclimb --help`` < 0.3 s.
 
-Measured (2 cores shared with ~8 engineers; medians of 10 runs):
-- before the lazy group (every part imported at start): ~1.5 s wall, 1.3 s CPU.
-- lazy group, load 9.6: 0.36 s wall, 0.17 s CPU; see docs/ratings.md for the command.
+Measured on the 2-core development machine shared with ~8 engineers (``uptime`` load
+10-16, so wall time is mostly waiting for a core; CPU time is the figure to compare):
+
+- before (every part imported at start): ``fairclimb --help`` median 18.9 s wall,
+  1.81 s CPU (5 runs, load 15.1); ``--version`` 14.8 s wall, 1.73 s CPU (load 13.5).
+- lazy command group: ``fairclimb --help`` median 2.20 s wall, 0.23 s CPU (10 runs,
+  load 16.1), and 0.36 s wall, 0.17 s CPU at load 9.6; ``--version`` 1.10 s wall,
+  0.14 s CPU (10 runs, load 15.7).
+
+On a quiet machine wall time is CPU time plus the interpreter's start, ~0.2 s: under the
+target; on this loaded one it was not measurable below 0.3 s.
 
 ``python -X importtime -m fairclimb --help`` shows what is left: Typer (~35 ms) and its
 Rich help renderer (typer.rich_utils with rich.markdown, ~50 ms), Python itself (~20 ms).
