@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from fairclimb.arena._battle_columns import Labels, read_battle_columns
+from fairclimb.arena._battle_columns import Labels, no_battles, read_battle_columns
 from fairclimb.arena._battle_io import Battle, read_battles
 from fairclimb.arena._bt import (
     POINTS,
@@ -144,7 +144,10 @@ def rate_battle_file(path: Path, options: RatingOptions) -> Ratings:
     for style control) battle by battle; the same filters and fit either way."""
     columns = read_battle_columns(path)
     if columns is None:
-        return compute_ratings(read_battles(path), options)
+        battles = read_battles(path)
+        if not battles:
+            raise no_battles(path)
+        return compute_ratings(battles, options)
     keep = _kept(columns.excluded, columns.category, columns.language, options)
     a, b = columns.a[keep], columns.b[keep]
     used = np.zeros(len(columns.models), dtype=bool)

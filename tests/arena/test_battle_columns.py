@@ -153,6 +153,15 @@ def test_a_bad_battle_in_the_middle_is_named_by_its_line(tmp_path: Path, bad: An
     '{"model_a": "a", "model_b": "b", "winner": "tie", "model_a": "c"}\n',
     '\ufeff{"model_a": "a", "model_b": "b", "winner": "tie"}\n',
     '{"model_a": "a", "model_b": "b", "winner": "tie", "judge": "x\u2028y"}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie", "judge": "x\x0cy"}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie"}\r{"model_a": "a"}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie"}\r\n\r\n  {"model_a": "b", '
+    '"model_b": "a", "winner": "a"}  \r\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie", "features_a": null}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie", "features_a": {"length": 2}}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie", "answer_b": 3}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie", "weight": null}\n',
+    '{"model_a": "a", "model_b": "b", "winner": "tie"}',
 ])
 def test_what_pyarrow_reads_differently_is_decided_as_before(tmp_path: Path, text: str) -> None:
     path = tmp_path / "odd.jsonl"
@@ -168,11 +177,11 @@ def test_what_pyarrow_reads_differently_is_decided_as_before(tmp_path: Path, tex
     assert got == expected
 
 
-@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "\n\x0c\n", "[]", " [\n]\n"])
 def test_an_empty_file_says_so(tmp_path: Path, text: str) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_text(text)
-    with pytest.raises(BattlesFileError, match=r"empty.jsonl: no battles \(the file is empty\)"):
+    with pytest.raises(BattlesFileError, match=r"empty.jsonl: no battles in the file"):
         rate_battle_file(path, RatingOptions())
 
 
