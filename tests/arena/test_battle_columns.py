@@ -12,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fairclimb.arena import (
     BattlesFileError,
@@ -219,3 +221,48 @@ def test_parquet_errors_name_the_column_or_the_row(tmp_path: Path) -> None:
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(BattlesFileError, match="cannot read battle file"):
         rate_battle_file(tmp_path / "nope.jsonl", RatingOptions())
+
+
+_MISSING = object()
+_VALUES = {
+    "model_a": ["a", "b", "c", "", None, 3, _MISSING],
+    "model_b": ["a", "b", "c", "", None, _MISSING],
+    "winner": [*WINNERS, "A", None, 1, _MISSING],
+    "weight": [_MISSING, 1, 2.5, 0, -1, None, True, "2", math.nan],
+    "language": [_MISSING, "python", None, 3],
+    "excluded": [_MISSING, True, False, 1, None],
+}
+
+
+def _line(choice: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in choice.items() if v is not _MISSING})
+
+
+_GOOD = {"model_a": ["a", "b", "c"], "model_b": ["a", "b", "c"], "winner": WINNERS,
+         "weight": [_MISSING, 1, 2.5], "language": [_MISSING, "python", None],
+         "excluded": [_MISSING, False, True]}
+_lines = st.lists(st.one_of(*(st.fixed_dictionaries({k: st.sampled_from(v)
+                                                     for k, v in values.items()})
+                              for values in (_GOOD, _GOOD, _VALUES))),
+                  min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_lines, separator=st.sampled_from(["\n", "\r\n", "\n\n", "\n  \n"]),
+       language=st.sampled_from([None, "python"]))
+def test_any_file_gets_the_same_answer_from_both_readers(
+        tmp_path: Path, rows: list[dict[str, Any]], separator: str, language: str | None) -> None:
+    """Ratings or the refusal's sentence: whatever the mix of good and bad battles."""
+    path = tmp_path / "any.jsonl"
+    path.write_text(separator.join(_line(r) for r in rows) + "\n", encoding="utf-8")
+    options = RatingOptions(ci=CiMethod.SANDWICH, language=language, robustness=False)
+    outcomes = []
+    for rate in (lambda: compute_ratings(read_battles(path), options),
+                 lambda: rate_battle_file(path, options)):
+        try:
+            outcomes.append(rate())
+        except UserInputError as exc:
+            outcomes.append(str(exc))
+    old, new = outcomes
+    assert new == old
