@@ -11,7 +11,8 @@ web layer turns it into a status page. Anything else escaping is a bug.
     │   └── SamplesFileError  a samples file that cannot be read or parsed
     ├── SandboxError          the sandbox itself could not be started or broke
     ├── StoreError            the database could not be opened or migrated
-    └── ProviderError         a model provider failed, or did not answer after retries
+    ├── ProviderError         a model provider failed, or did not answer after retries
+    └── PluginError           an installed plugin (entry point) failed to load or is wrong
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "FairclimbError",
+    "PluginError",
     "ProviderError",
     "SamplesFileError",
     "SandboxError",
@@ -60,7 +62,13 @@ class UnknownModelError(UserInputError):
 
 
 class SamplesFileError(UserInputError):
-    """A samples file that is missing, unreadable or malformed."""
+    """A samples file that is missing, unreadable or malformed. ``other_suite`` names
+    the suite its tasks belong to when it answers another suite's tasks, so that each
+    command can say what to do about it in its own terms."""
+
+    def __init__(self, message: str, *, other_suite: str | None = None) -> None:
+        super().__init__(message)
+        self.other_suite = other_suite
 
 
 class SandboxError(FairclimbError):
@@ -79,3 +87,10 @@ class ProviderError(FairclimbError):
     """A model provider could not be reached or answered with an error."""
 
     exit_code = 5
+
+
+class PluginError(FairclimbError):
+    """A plugin another package registers (an entry point) failed to import or names the
+    wrong kind of object; the message names the distribution to fix or uninstall."""
+
+    exit_code = 6

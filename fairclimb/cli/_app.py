@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -33,6 +34,8 @@ __all__ = ["COMMANDS", "app", "friendly_errors", "main"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_REQUIRED = re.compile(r"^\{(\w+)\}")
+
 # Click asks each command's context for these; children inherit them from the root.
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -40,6 +43,12 @@ _CONTEXT = {"help_option_names": ["-h", "--help"]}
 class _Command(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
         return no_bool_metavar(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """Arguments as ``NAME`` / ``[NAME]`` in the usage line, as ``--help`` lists them
+        (Typer writes a required one as ``{name}``)."""
+        return [_REQUIRED.sub(lambda m: m.group(1).upper(), piece)
+                for piece in super().collect_usage_pieces(ctx)]
 
 
 class _Group(TyperGroup):
@@ -147,8 +156,8 @@ COMMANDS: dict[str, LazyCommand] = {
                          "with provenance on every line."),
     "quickstart": _command("_quickstart", "Check the harness on HumanEval's references, then "
                            "evaluate the shipped examples."),
-    "config": _command("_config", "Show every setting: its value, environment variable and "
-                       "meaning."),
+    "config": _command("_config", "Show every setting: its value, where that comes from, its "
+                       "environment variable\nand its meaning."),
     "distill": _command("_distill", "Distil training records from a teacher: sample, "
                         "execute, keep the passing ones."),
     "ratings": _command("_ratings", "Rate models from arena battles: Bradley-Terry, 95% "
@@ -161,7 +170,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "arena": _group("_arena", "The arena: raters vote between two anonymous answers."),
     "suites": _group("_suites", "Suites: list, add your own, build, check and show tasks."),
     "data": _group("_data", "Datasets of training records: list, show, stats, export, card, "
-                   "import-feedback, alias."),
+                   "import-feedback, alias, merge, split."),
     "audit": _group("_audit", "Audits: check what other parts decided."),
     "sandbox": _group("_sandbox", "The sandbox: check what it contains on this machine."),
     "climb": _group("_climb", "Is a trained model's climb real? The climb report."),

@@ -26,7 +26,6 @@ from fairclimb.cli._options import DbOption as DbOption  # noqa: PLC0414 (re-exp
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
 from fairclimb.models import Device
-from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
 from fairclimb.suites import Selection, Split, Suite, choose_suite
@@ -41,7 +40,8 @@ TimeoutOption = Annotated[
 ]
 SandboxOption = Annotated[
     str | None,
-    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
+    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap, rlimits or a "
+                 "plugin's backend."),
 ]
 DeviceOption = Annotated[
     Device,
@@ -74,6 +74,20 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
+NPerRequestOption = Annotated[int, typer.Option(
+    "--n-per-request", help="Answers asked of one call, for endpoints that accept the "
+    "protocol's n (vLLM, OpenAI); fewer calls, and one seed per call, not per sample.")]
+DedupThresholdOption = Annotated[float | None, typer.Option(
+    "--dedup-threshold", help="Near-duplicate similarity (MinHash Jaccard, default 0.8); "
+    "recorded in the dataset's notes and kept for later imports into it.")]
+NgramThresholdOption = Annotated[float | None, typer.Option(
+    "--ngram-threshold", help="Decontamination: share of a benchmark task's 10-grams found "
+    "in a record that marks it contaminated (default 0.5).")]
+MinhashThresholdOption = Annotated[float | None, typer.Option(
+    "--minhash-threshold", help="Decontamination: MinHash similarity to a benchmark task "
+    "that marks a record contaminated (default 0.7).")]
+
+
 def whole_table(*headers: str, **options: Any) -> Table:
     """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
     (folded onto more lines) at 80 columns."""
@@ -81,9 +95,7 @@ def whole_table(*headers: str, **options: Any) -> Table:
 
 
 def eval_options(settings: Settings) -> EvalOptions:
-    limits = Limits(wall_s=settings.timeout, memory_bytes=settings.memory_mb << 20)
-    return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox,
-                       node=settings.node)
+    return settings.eval_options()
 
 
 class _Rate(TextColumn):
@@ -203,10 +215,14 @@ def prompt_control(system: str | None, template: Path | None, raw: bool) -> Prom
     if raw and template is not None:
         raise UserInputError("give --raw or --template, not both: --raw sends the prompt "
                              "as written, --template rewrites it")
-    if system is not None and system.startswith("@"):
-        system = _read_text(Path(system[1:]), "--system")
+    system = None if system is None else text_or_file(system, "--system")
     text = None if template is None else _read_text(template, "--template")
     return PromptControl(system=system, template=text, raw=raw)
+
+
+def text_or_file(value: str, option: str) -> str:
+    """An option's TEXT, or the contents of FILE when it is given as @FILE."""
+    return _read_text(Path(value[1:]), option) if value.startswith("@") else value
 
 
 def _read_text(path: Path, option: str) -> str:
