@@ -23,9 +23,10 @@ Measured with ``benchmarks/ratings.py --cli --peer /tmp/ratings-peer/bin/python
 --fastchat-rounds 10 --repeats 3`` on the 2-core development machine shared with ~8
 engineers (load average 16-18 throughout, so wall times are mostly waiting for a core):
 
-- 200k / 30 / 100: whole command median 13.45 s wall, 0.92 s CPU, peak 186 MB (runs
-  7.75-16.34 s wall). FastChat 0.2.36 (10 rounds run, scaled): 1,490 s wall and 127.3 s
-  CPU per 100 rounds. Ratio: 111x on wall, 139x on CPU (target >= 100x: met).
+- 200k / 30 / 100 (load ~10): whole command median 4.65 s wall, 0.81 s CPU, peak 175 MB
+  (runs 2.58-5.46 s wall). FastChat 0.2.36 (10 rounds run, scaled): 608.5 s wall and
+  117.0 s CPU per 100 rounds. Ratio: 131x on wall, 144x on CPU (target >= 100x: met).
+  (An earlier run at load 17: 13.45 s wall, 0.92 s CPU; 111x wall, 139x CPU.)
 - 2M / 200 / 1,000: whole command median 83.9 s wall, 11.1 s CPU, peak 767 MB (runs 76.4,
   83.9, 118.4 s wall). Memory target met; wall not measurable on this machine: the CPU is
   ~2.5 s reading (pyarrow JSON, validation, line checks), ~8 s the fit and bootstrap
