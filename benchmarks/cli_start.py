@@ -11,7 +11,8 @@ Measured on the 2-core development machine shared with ~8 engineers (``uptime`` 
   1.81 s CPU (5 runs, load 15.1); ``--version`` 14.8 s wall, 1.73 s CPU (load 13.5).
 - lazy command group: ``fairclimb --help`` median 2.20 s wall, 0.23 s CPU (10 runs,
   load 16.1), and 0.36 s wall, 0.17 s CPU at load 9.6; ``--version`` 1.10 s wall,
-  0.14 s CPU (10 runs, load 15.7).
+  0.14 s CPU (10 runs, load 15.7). After merging main (ext15's verbs, own2): ``--help``
+  0.516 s wall, 0.165 s CPU; ``--version`` 0.352 s wall, 0.105 s CPU (10 runs, load 9.3).
 
 On a quiet machine wall time is CPU time plus the interpreter's start, ~0.2 s: under the
 target; on this loaded one it was not measurable below 0.3 s.
