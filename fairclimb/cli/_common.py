@@ -21,6 +21,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fairclimb.cli import _options
+from fairclimb.cli._options import DbOption as DbOption  # noqa: PLC0414 (re-exported)
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
 from fairclimb.executor import Executor, ExecutorChoice
@@ -29,10 +31,6 @@ from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
 from fairclimb.suites import Selection, Split, Suite, choose_suite
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Store URL (SQLAlchemy) or SQLite path. [env: FAIRCLIMB_DB]"),
-]
 WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1, help="Sandbox workers (default: the number of cores)."),
@@ -105,10 +103,7 @@ MinhashThresholdOption = Annotated[float | None, typer.Option(
 def whole_table(*headers: str, **options: Any) -> Table:
     """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
     (folded onto more lines) at 80 columns."""
-    table = Table(**options)
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    return table
+    return _options.whole_table(*headers, **options)
 
 
 def eval_options(settings: Settings) -> EvalOptions:
