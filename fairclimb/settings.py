@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from fairclimb.errors import UserInputError
+from fairclimb.executor import Executor, ExecutorChoice
 
 if TYPE_CHECKING:
     from fairclimb.arena import ArenaOptions, RatingOptions
@@ -132,7 +133,8 @@ class Settings(BaseSettings):
 
         limits = Limits(wall_s=self.timeout, memory_bytes=self.memory_mb << 20)
         return EvalOptions(workers=self.workers, limits=limits, sandbox=self.sandbox,
-                           node=self.node)
+                           node=self.node,
+                           executor=ExecutorChoice(self.executor, self.ray_address))
 
     def arena_options(self) -> ArenaOptions:
         """The arena's options these settings say (the rest keep their defaults)."""
@@ -154,6 +156,16 @@ class Settings(BaseSettings):
 
         return RatingOptions(bootstrap=self.ratings_bootstrap, min_votes=self.ratings_min_votes,
                              seed=self.ratings_seed)
+    executor: Executor = Field(
+        default=Executor.LOCAL,
+        description="Where samples are executed and texts signed: local (this machine) or "
+        "ray (every node of a Ray cluster; needs the 'ray' extra).",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="With executor ray: the cluster's HOST:PORT (as `ray start --head` "
+        "prints it); default: the cluster RAY_ADDRESS names, else a Ray of this machine.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -11,24 +11,21 @@ import typer
 from rich.console import Console
 
 from fairclimb.arena import (
-    Arena,
     CiMethod,
     Regularize,
-    compute_ratings,
     parse_anchor,
+    rate_battle_file,
     ratings_from_store,
-    read_battles,
     render_ratings_svg,
 )
-from fairclimb.cli._common import DbOption, whole_table
+from fairclimb.cli._options import DbOption, whole_table
 from fairclimb.settings import load_settings
-from fairclimb.store import Store
 
 
 def ratings_command(
     battles: Annotated[Path | None, typer.Option(
-        "--battles", help="Battle file (FastChat format: JSON list or JSONL); without "
-        "it, the arena's stored votes (--db).")] = None,
+        "--battles", help="Battle file (FastChat format: JSONL, a JSON list, or Parquet "
+        "with the same columns); without it, the arena's stored votes (--db).")] = None,
     bootstrap: Annotated[int | None, typer.Option(
         "--bootstrap", min=2, help="Bootstrap rounds (default: the ratings_bootstrap "
         "setting, 1000).")] = None,
@@ -67,10 +64,13 @@ def ratings_command(
         anchor=parse_anchor(anchor) if anchor else None, regularize=regularize,
         weighted=weighted, style=style)
     if battles is None:  # the arena's own votes; flagged ones are left out, in a note
+        from fairclimb.arena import Arena  # the store: not imported to rate a file
+        from fairclimb.store import Store
+
         with Store.open(settings.db) as store:
             result = ratings_from_store(Arena(store), options)
     else:
-        result = compute_ratings(read_battles(battles), options)
+        result = rate_battle_file(battles, options)
     if plot is not None:
         plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
     if as_json:  # the same keys as /api/leaderboard: warnings travel with the numbers

@@ -1,5 +1,6 @@
 """The judge suite builders use (``fairclimb.suites.Judge``), made of the run engine's
-parts: programs are judged by the engine's checkers, tests only, and a reference's
+parts: programs are judged by the engine's checkers (on this machine or a Ray cluster,
+as the options say), tests only, and a reference's
 example answers are computed in the sandbox, never in this process (a reference is
 trusted, but a suite built from a third-party file need not be).
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from fairclimb.evaluate._engine import EvalOptions
+from fairclimb.evaluate._engine import EvalOptions, reach_executor
 from fairclimb.evaluate._records import Verdict
 from fairclimb.evaluate.judge._mutation import run_programs, run_references_then_mutants
 from fairclimb.evaluate.judge._pool import node_for
@@ -26,12 +27,15 @@ class ProgramJudge:
     def __init__(self, options: EvalOptions | None = None) -> None:
         self.options = options or EvalOptions()
 
+    def prepare(self) -> None:
+        reach_executor(self.options)
+
     def run(self, programs: Sequence[tuple[Task, str]], *,
             on_verdict: Callable[[int], None] | None = None) -> list[Verdict]:
         options = self.options
         return run_programs(programs, workers=options.workers, sandbox=options.sandbox,
                             limits=options.limits, node=self._node(t for t, _ in programs),
-                            on_verdict=on_verdict)
+                            on_verdict=on_verdict, executor=options.executor)
 
     def run_references_then_mutants(
         self, references: Sequence[tuple[Task, str]],
@@ -42,7 +46,7 @@ class ProgramJudge:
         verdicts, mutants, limits = run_references_then_mutants(
             references, mutants_of, workers=options.workers, sandbox=options.sandbox,
             limits=options.limits, node=self._node(t for t, _ in references),
-            on_verdict=on_verdict)
+            on_verdict=on_verdict, executor=options.executor)
         return verdicts, mutants, limits.wall_s
 
     def reference_answers(self, asked: Sequence[tuple[Task, Sequence[tuple[Any, ...]]]],

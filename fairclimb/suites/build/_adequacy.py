@@ -154,6 +154,7 @@ def check_adequacy(suite_name: str, judge: Judge, gate: AdequacyOptions, *,
                    on_progress: ProgressCallback | None = None) -> AdequacyReport:
     """Run every reference, then its mutants, and score the tests of *suite_name*."""
     suite = get_suite(suite_name, store)
+    judge.prepare()  # a cluster that does not answer: said before the mutants are drawn
     gated = [task for task in suite.tasks if _executable(task)]
     mutants = {task.task_id: mutants_for(task, seed=gate.seed, limit=gate.mutants_per_task)
                for task in gated}

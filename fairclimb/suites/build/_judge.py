@@ -41,6 +41,11 @@ class Judged(Protocol):
 class Judge(Protocol):
     """Runs programs against tasks' trusted tests, never in the caller's process."""
 
+    def prepare(self) -> None:
+        """Get ready to judge (join a cluster, say), so that a judge that cannot be
+        reached is said in one sentence before any costly work."""
+        ...
+
     def run(self, programs: Sequence[tuple[Task, str]], *,
             on_verdict: VerdictCallback | None = None) -> Sequence[Judged]:
         """The verdict of each ``(task, program)`` pair's tests on its program, in order,
