@@ -1,8 +1,11 @@
 """The arena: what a rater or an admin can do, each a call the web layer translates to.
 
 :class:`Arena` ties the parts together: accounts and sessions, the briefing, pair
-sampling, votes, quality control and pay. It holds per-server state only (a seeded
-random generator, rate limiters), never global state.
+sampling, votes, quality control and pay. Its per-process state is only
+what may differ between server processes: a random generator (each process draws from
+its own) and a lock that serializes this process's draws. Counts that decide what is
+served or refused (rate limits, battles per model, pair outcomes) are read from and
+written to the database, so ``arena serve --workers N`` counts as one process would.
 """
 
 from __future__ import annotations
@@ -82,8 +85,8 @@ class Arena(ArenaReports):
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
         self.rankings = RankingTasks(store, self.data, self.options, self._rng,
                                      self._draw_lock)
-        self._votes = RateLimiter(self.options.votes_per_minute)
-        self._battles = RateLimiter(self.options.battles_per_minute)
+        self._votes = RateLimiter(store, "vote", self.options.votes_per_minute)
+        self._battles = RateLimiter(store, "battle", self.options.battles_per_minute)
         self.reviews = Reviews(self.data)
         self.controls = Controls(self.data)
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,

@@ -7,6 +7,7 @@ logic: what a status means or when a run may resume is decided by its callers.
 """
 
 from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena_limits import ArenaRateLimits
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
@@ -47,6 +48,7 @@ __all__ = [
     "AccountRecord",
     "AnswerVerdict",
     "ArenaRankings",
+    "ArenaRateLimits",
     "ArenaStore",
     "ArenaVerdicts",
     "BattleRecord",
