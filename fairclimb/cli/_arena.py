@@ -51,18 +51,22 @@ def serve_command(
     forwarded_allow_ips: Annotated[str | None, typer.Option(
         "--forwarded-allow-ips", help="The reverse proxy's address(es), comma-separated: "
         "their X-Forwarded-For names the client (sign-in limits per address).")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="Server processes sharing the port (limits and "
+        "counts are kept in the database); PostgreSQL is the store for several.")] = 1,
 ) -> None:
     """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db)."""
     from fairclimb.web import serve
 
     settings = load_settings(db=db)
-    Console().print(f"arena on http://{host}:{port} (store {settings.db}); Ctrl-C stops it",
-                    highlight=False)
+    processes = f", {workers} workers" if workers > 1 else ""
+    Console().print(f"arena on http://{host}:{port} (store {settings.db}{processes}); "
+                    "Ctrl-C stops it", highlight=False)
     serve(settings.db, host, port, ArenaOptions(secure_cookies=secure_cookies,
                                                 votes_per_minute=votes_per_minute,
                                                 public_url=public_url,
                                                 forwarded_allow_ips=forwarded_allow_ips),
-          environ=os.environ)  # the API keys of models enabled for live battles
+          environ=os.environ, workers=workers)  # environ: the live models' API keys
 
 
 def add_admin_command(

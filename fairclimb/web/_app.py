@@ -100,9 +100,15 @@ async def _on_error(request: Request, exc: FairclimbError) -> Response:
 
 def serve(db: str, host: str = "127.0.0.1", port: int = 8000,
           options: ArenaOptions | None = None,
-          environ: Mapping[str, str] | None = None) -> None:
-    """Run the arena on ``db`` until interrupted (uvicorn, one process); *environ*
-    holds the API keys of the models enabled for live battles."""
+          environ: Mapping[str, str] | None = None, workers: int = 1) -> None:
+    """Run the arena on ``db`` until interrupted: one uvicorn process, or ``workers``
+    processes sharing the socket (see ``_workers``: they read the API keys of the models
+    enabled for live battles from their environment); *environ* holds those keys."""
+    if workers > 1:
+        from fairclimb.web._workers import serve_workers
+
+        serve_workers(db, host, port, options or ArenaOptions(), workers)
+        return
     with Store.open(db) as store:
         app = create_app(Arena(store, options, environ=environ))
         uvicorn.Server(server_config(app, host, port)).run()

@@ -1,0 +1,140 @@
+"""``fairclimb arena serve --workers 2`` on PostgreSQL: a real server with two worker
+processes, whose rate limits hold across both (issue 17, item 2)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from arena_seed import free_port, seed
+from pg import fresh_database
+
+from fairclimb.arena import Arena, ArenaOptions, Role
+from fairclimb.store import Store
+
+_ROOT = Path(__file__).resolve().parents[2]
+VOTES_PER_MINUTE = 3
+
+
+@dataclass
+class Served:
+    url: str
+    db: str
+    process: subprocess.Popen[bytes]
+
+
+@dataclass
+class Rater:
+    cookie: dict[str, str]
+    csrf: str
+
+
+def start(db: str, *args: str) -> Served:
+    """``fairclimb arena serve`` in its own process group, once it accepts connections."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fairclimb", "arena", "serve", "--db", db, "--port", str(port),
+         *args], env={**os.environ, "PYTHONPATH": str(_ROOT)}, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return Served(f"http://127.0.0.1:{port}", db, process)
+        except OSError:
+            time.sleep(0.1)
+    stop(process)
+    raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}"
+                       if process.stderr else "the server did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # the supervisor and its workers
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def seeded(db: str, raters: int = 1) -> list[Rater]:
+    """The test answers, a briefing, and signed-in, briefed raters."""
+    with Store.open(db) as store:
+        arena = Arena(store, ArenaOptions(gold_rate=0.0))
+        seed(arena)
+        people = []
+        for number in range(raters):
+            account = arena.accounts.create(f"rater{number}", "rater-password-1", Role.RATER)
+            arena.briefing.accept(account, 1)
+            token, session = arena.accounts.start_session(account)
+            people.append(Rater({"fc_session": token}, session.csrf_token))
+    return people
+
+
+@pytest.fixture
+def pg_db() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def two_workers(pg_db: str) -> Iterator[tuple[Served, Rater]]:
+    rater = seeded(pg_db)[0]
+    served = start(pg_db, "--workers", "2", "--votes-per-minute", str(VOTES_PER_MINUTE))
+    try:
+        yield served, rater
+    finally:
+        stop(served.process)
+
+
+def new_task(url: str, rater: Rater) -> int:
+    """Draw (or get back) the rater's open task, on a new connection: each request may
+    land on either worker."""
+    made = httpx.post(f"{url}/battle/new", cookies=rater.cookie, data={"csrf": rater.csrf},
+                      headers={"connection": "close"}, timeout=30)
+    assert made.status_code == 303, made.text
+    return int(made.headers["location"].rsplit("/", 1)[1])
+
+
+def vote(url: str, rater: Rater, battle: int) -> httpx.Response:
+    return httpx.post(f"{url}/battles/{battle}/vote", cookies=rater.cookie,
+                      data={"csrf": rater.csrf, "winner": "model_a"},
+                      headers={"connection": "close"}, timeout=30)
+
+
+def workers_of(process: subprocess.Popen[bytes]) -> int:
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return sum("spawn_main" in Path(f"/proc/{c}/cmdline").read_text()
+               for c in children if Path(f"/proc/{c}").exists())
+
+
+def test_the_vote_limit_holds_across_two_workers(two_workers: tuple[Served, Rater]) -> None:
+    served, rater = two_workers
+    assert workers_of(served.process) == 2
+    statuses = [vote(served.url, rater, new_task(served.url, rater)).status_code
+                for _ in range(4 * VOTES_PER_MINUTE)]
+    # Each worker counting alone would take up to 2 x the limit.
+    assert statuses == [303] * VOTES_PER_MINUTE + [429] * (3 * VOTES_PER_MINUTE), statuses
+    with Store.open(served.db) as store:
+        assert Arena(store).data.count_votes() == VOTES_PER_MINUTE
+
+
+def test_an_in_memory_store_is_refused_for_several_workers() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fairclimb", "arena", "serve", "--db", "sqlite://",
+         "--workers", "2", "--port", str(free_port())],
+        env={**os.environ, "PYTHONPATH": str(_ROOT)}, capture_output=True, text=True,
+        timeout=60, check=False)
+    assert done.returncode != 0
+    assert "in-memory database cannot be shared by several workers" in done.stderr
+    assert "Traceback" not in done.stderr
