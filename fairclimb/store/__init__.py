@@ -7,6 +7,7 @@ logic: what a status means or when a run may resume is decided by its callers.
 """
 
 from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
 from fairclimb.store._arena_limits import ArenaRateLimits
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
@@ -40,11 +41,12 @@ from fairclimb.store._ladder import (
     NewLadderSubmission,
 )
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
-from fairclimb.store._store import Store
+from fairclimb.store._store import DatabaseUnreachable, Store
 from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 from fairclimb.store._vote_chain import ChainHead, ChainReport
 
 __all__ = [
+    "MAX_RATE_WINDOW",
     "AccountRecord",
     "AnswerVerdict",
     "ArenaRankings",
@@ -59,6 +61,7 @@ __all__ = [
     "ContaminationRow",
     "CredentialRow",
     "DataRepository",
+    "DatabaseUnreachable",
     "DatasetInfo",
     "GATE_SCHEMA_VERSION",
     "LadderBoardRecord",
