@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from fairclimb.arena._task_input import now as utc_now
+from fairclimb.store import MAX_RATE_WINDOW as MAX_WINDOW
 from fairclimb.store import ArenaRateLimits, Store
 
 __all__ = ["RateLimiter"]
@@ -24,8 +25,9 @@ class RateLimiter:
 
     def __init__(self, store: Store, name: str, limit: int, window_s: float = 60.0,
                  clock: Callable[[], datetime] = utc_now) -> None:
-        if limit < 1 or not 0 < window_s <= 3600:
-            raise ValueError("a rate limit needs limit >= 1 and a window of at most an hour")
+        if limit < 1 or not 0 < window_s <= MAX_WINDOW.total_seconds():
+            raise ValueError("a rate limit needs limit >= 1 and a window of at most "
+                             f"{MAX_WINDOW.total_seconds():g} s")
         self.limit = limit
         self.window = timedelta(seconds=window_s)
         self._name = name

@@ -3,11 +3,10 @@ the same count: ``arena serve --workers N`` runs N processes, and a limit held i
 process's memory would let a rater through N times.
 
 A limit is a sliding window: one row per event taken, keyed (``vote:12``); taking an
-event counts the key's rows in the window and adds one only while under the limit.
-The count and the insert are one transaction that holds a lock on the key
-(PostgreSQL: a transaction-scoped advisory lock on the key's hash; SQLite: the write
-lock every writing transaction takes at ``BEGIN IMMEDIATE``), so two processes taking
-the last slot at once cannot both get it.
+event is one ``INSERT … SELECT … WHERE (count in the window) < limit``, run while the
+transaction holds a lock on the key (PostgreSQL: a transaction-scoped advisory lock on
+the key's hash; SQLite: the write lock every writing transaction takes at ``BEGIN
+IMMEDIATE``), so two processes taking the last slot at once cannot both get it.
 """
 
 from __future__ import annotations
@@ -24,10 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from fairclimb.store._models import Base, UTCDateTime
 from fairclimb.store._store import Store
 
-__all__ = ["ArenaRateEvent", "ArenaRateLimits"]
+__all__ = ["MAX_WINDOW", "ArenaRateEvent", "ArenaRateLimits"]
 
-_SWEEP_EVERY = 1_000  # takes per process between sweeps of every key's expired events
-_KEPT = timedelta(hours=1)  # a sweep keeps the last hour: no window is longer
+_SWEEP_EVERY = 500  # takes per process between sweeps of expired events
+MAX_WINDOW = timedelta(minutes=10)  # the longest window; a sweep keeps that much
 
 
 class ArenaRateEvent(Base):
@@ -44,16 +43,21 @@ class ArenaRateEvent(Base):
 
 
 _EVENTS = cast(Table, ArenaRateEvent.__table__)
-_FORGET = delete(_EVENTS).where(_EVENTS.c.key == bindparam("key"),
-                                _EVENTS.c.at <= bindparam("since"))
-_COUNT = select(func.count()).select_from(_EVENTS).where(_EVENTS.c.key == bindparam("key"))
-_TAKE = insert(_EVENTS)
-_SWEEP = delete(_EVENTS).where(_EVENTS.c.at <= bindparam("since"))
-# Transaction-scoped: released at commit or rollback, so a lost connection frees it.
-_LOCK = sql("SELECT pg_advisory_xact_lock(:lock)")
-# A rate event lost in a crash costs at most one extra request in a minute; not waiting
-# for its flush to disk halves the cost of the vote path's extra commit.
-_NO_FLUSH_WAIT = sql("SET LOCAL synchronous_commit TO OFF")
+_RECENT = (select(func.count()).select_from(_EVENTS)
+           .where(_EVENTS.c.key == bindparam("key"), _EVENTS.c.at > bindparam("since"))
+           .scalar_subquery())
+# One statement counts and takes: it sees every event committed before it started,
+# which (after the key's lock) is every event taken before this one.
+_NEW = select(bindparam("key", type_=String()), bindparam("at", type_=UTCDateTime()))
+_TAKE = (insert(_EVENTS)
+         .from_select(["key", "at"], _NEW.where(bindparam("limit", type_=Integer()) > _RECENT))
+         .returning(_EVENTS.c.id))
+_SWEEP = delete(_EVENTS).where(_EVENTS.c.at <= bindparam("before"))
+# Transaction-scoped lock (released at commit or rollback, so a lost connection frees
+# it); and a rate event lost in a crash costs at most one extra request in a minute, so
+# its commit does not wait for the disk. One round trip for both.
+_LOCK = sql("SELECT pg_advisory_xact_lock(:lock), "
+            "set_config('synchronous_commit', 'off', true)")
 
 
 class ArenaRateLimits:
@@ -66,19 +70,17 @@ class ArenaRateLimits:
 
     def take(self, key: str, limit: int, now: datetime, since: datetime) -> bool:
         """Count an event for ``key`` at ``now`` if fewer than ``limit`` were counted
-        after ``since``; False (nothing counted) if the limit is reached."""
+        after ``since``; False (nothing counted) if the limit is reached. Windows are at
+        most :data:`MAX_WINDOW` long."""
         with self.store.transaction("counting a rate limit", write=True) as session:
             connection = session.connection()
             if connection.dialect.name == "postgresql":
-                connection.execute(_NO_FLUSH_WAIT)
                 connection.execute(_LOCK, {"lock": _lock_id(key)})
-            connection.execute(_FORGET, {"key": key, "since": since})
-            if int(connection.execute(_COUNT, {"key": key}).scalar_one()) >= limit:
-                return False
-            connection.execute(_TAKE, {"key": key, "at": now})
-            if self._sweep_due():  # keys never used again would keep their rows
-                connection.execute(_SWEEP, {"since": min(since, now - _KEPT)})
-        return True
+            taken = connection.execute(
+                _TAKE, {"key": key, "at": now, "since": since, "limit": limit}).first()
+            if self._sweep_due():  # expired events of every key, now and then
+                connection.execute(_SWEEP, {"before": now - MAX_WINDOW})
+        return taken is not None
 
     def _sweep_due(self) -> bool:
         with self._lock:

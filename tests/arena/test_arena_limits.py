@@ -67,6 +67,6 @@ def test_concurrent_takes_never_pass_the_limit(db_url: str) -> None:
 
 def test_a_limit_needs_a_sane_window(tmp_path: Path) -> None:
     with Store.open(str(tmp_path / "a.db")) as store:
-        for limit, window in ((0, 60.0), (5, 0.0), (5, 7200.0)):
+        for limit, window in ((0, 60.0), (5, 0.0), (5, 7200.0), (5, 601.0)):
             with pytest.raises(ValueError, match="rate limit"):
                 RateLimiter(store, "vote", limit, window)
