@@ -26,8 +26,9 @@ from fairclimb.arena._generations import (
     run_cache_keys,
 )
 from fairclimb.arena._limits import RateLimiter
-from fairclimb.arena._live import LiveJob, LiveJobs, LiveModels
+from fairclimb.arena._live import LiveJob, LiveModels
 from fairclimb.arena._live_battles import LiveBattles
+from fairclimb.arena._live_jobs import SharedLiveJobs
 from fairclimb.arena._live_tasks import LiveSuites
 from fairclimb.arena._pay import PayRow
 from fairclimb.arena._rankings import RankingTasks
@@ -92,7 +93,7 @@ class Arena(ArenaReports):
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
                                  self._battles, self.require_briefed, self.require_open)
         self.live: LiveModels = self._live.models  # environ: the models' API keys
-        self.live_jobs: LiveJobs = self._live.jobs
+        self.live_jobs: SharedLiveJobs = self._live.jobs
         self.live_suites: LiveSuites = self._live.suites  # suites raters draw tasks from
 
     # -- raters ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ logic: what a status means or when a run may resume is decided by its callers.
 from fairclimb.store._arena import ArenaStore, VoteRefused
 from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
 from fairclimb.store._arena_limits import ArenaRateLimits
+from fairclimb.store._arena_live_jobs import ArenaLiveJobs, LiveJobRecord
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_RATE_WINDOW",
     "AccountRecord",
     "AnswerVerdict",
+    "ArenaLiveJobs",
     "ArenaRankings",
     "ArenaRateLimits",
     "ArenaStore",
@@ -67,6 +69,7 @@ __all__ = [
     "LadderBoardRecord",
     "LadderRepository",
     "LadderSubmissionRecord",
+    "LiveJobRecord",
     "MemberRow",
     "NewBattle",
     "NewLadderSubmission",
