@@ -23,6 +23,7 @@ from fairclimb.arena import ArenaOptions
 __all__ = ["HeaderTimeoutH11", "server_config"]
 
 MAX_HEADER_BYTES = 16 * 1024  # h11's limit on a request's head (it refuses more with 400)
+WORKER_HEALTHCHECK_S = 60
 
 
 class _Config(uvicorn.Config):
@@ -49,7 +50,11 @@ def server_config(app: Any, host: str, port: int, options: ArenaOptions | None =
                    limit_concurrency=options.max_connections,
                    h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                    proxy_headers=options.forwarded_allow_ips is not None,
-                   forwarded_allow_ips=options.forwarded_allow_ips or "")
+                   forwarded_allow_ips=options.forwarded_allow_ips or "",
+                   # a worker must start (import, open its store) and later answer the
+                   # supervisor's pings within this, or it is killed and started again:
+                   # uvicorn's 5 s restarted workers in a loop on a loaded machine
+                   timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
 class HeaderTimeoutH11(H11Protocol):
