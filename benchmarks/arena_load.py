@@ -266,13 +266,30 @@ def one_run(db_url: str | None, workers: int, raters: int, concurrency: int,
             server.wait(30)
         with Store.open(db) as store:
             stored = Arena(store).data.count_votes()
+        size = table_bytes(db)
     total = raters
     latencies.sort()
     return {"votes": total, "stored": stored, "failures": failures, "seconds": elapsed,
             "per_s": total / elapsed, "p50_ms": 1000 * latencies[len(latencies) // 2],
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99) - 1],
             "server_cpu_ms": 1000 * server_cpu / total, "client_cpu_ms": 1000 * client_cpu / total,
-            "db_cpu_ms": 1000 * used / total, "load": os.getloadavg()[0]}
+            "db_cpu_ms": 1000 * used / total, "load": os.getloadavg()[0],
+            "bytes_per_vote": size / total}
+
+
+def table_bytes(db: str) -> float:
+    """On PostgreSQL, the bytes (with indexes and TOAST) of the tables a vote fills:
+    what the database grows by per battle served and voted."""
+    if not db.startswith("postgresql"):
+        return 0.0
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return float(conn.execute(text(
+                "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['arena_votes', "
+                "'arena_battles', 'arena_rate_events']) AS t")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def backend_cpu(db: str) -> dict[int, float]:
@@ -331,7 +348,9 @@ def main() -> None:
                   f"{result['stored']}, failed {result['failures']}; server CPU "
                   f"{result['server_cpu_ms']:.2f} ms/vote, PostgreSQL CPU "
                   f"{result['db_cpu_ms']:.2f} ms/vote, client CPU "
-                  f"{result['client_cpu_ms']:.2f} ms/vote; load average {result['load']:.1f}",
+                  f"{result['client_cpu_ms']:.2f} ms/vote; load average {result['load']:.1f}"
+                  + (f"; {result['bytes_per_vote']:.0f} bytes/vote in PostgreSQL"
+                     if result["bytes_per_vote"] else ""),
                   flush=True)
             assert result["stored"] == result["votes"], "votes were lost"
         summary.append((label, statistics.median(r["per_s"] for r in results),

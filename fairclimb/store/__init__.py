@@ -47,7 +47,6 @@ from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 from fairclimb.store._vote_chain import ChainHead, ChainReport
 
 __all__ = [
-    "MAX_RATE_WINDOW",
     "AccountRecord",
     "AnswerVerdict",
     "ArenaLiveJobs",
@@ -70,6 +69,7 @@ __all__ = [
     "LadderRepository",
     "LadderSubmissionRecord",
     "LiveJobRecord",
+    "MAX_RATE_WINDOW",
     "MemberRow",
     "NewBattle",
     "NewLadderSubmission",
