@@ -1,5 +1,6 @@
-"""``fairclimb arena serve --workers 2`` on PostgreSQL: a real server with two worker
-processes, whose rate limits hold across both (issue 17, item 2)."""
+"""``fairclimb arena serve --workers 2`` on PostgreSQL (and a SQLite file): a real server
+with two worker processes, whose rate limits hold across both, and which loses nothing
+when PostgreSQL drops its connections mid-vote (issue 17, item 2)."""
 
 from __future__ import annotations
 
@@ -88,10 +89,19 @@ def pg_db() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def two_workers(pg_db: str) -> Iterator[tuple[Served, Rater]]:
-    rater = seeded(pg_db)[0]
-    served = start(pg_db, "--workers", "2", "--votes-per-minute", str(VOTES_PER_MINUTE))
+@pytest.fixture(params=["postgres", "sqlite"])
+def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Served, Rater]]:
+    """Two workers on PostgreSQL, and on a SQLite file (WAL: correct, one writer)."""
+    if request.param == "postgres":
+        with fresh_database() as url:
+            yield from _two_workers(url)
+        return
+    yield from _two_workers(str(tmp_path / "arena.db"))
+
+
+def _two_workers(db: str) -> Iterator[tuple[Served, Rater]]:
+    rater = seeded(db)[0]
+    served = start(db, "--workers", "2", "--votes-per-minute", str(VOTES_PER_MINUTE))
     try:
         yield served, rater
     finally:
