@@ -18,9 +18,9 @@ from fastapi.staticfiles import StaticFiles
 
 from fairclimb.arena import Arena, ArenaOptions, BriefingRequired, NotSignedIn
 from fairclimb.errors import FairclimbError, StoreError, UserInputError
-from fairclimb.store import DatabaseUnreachable, Store
+from fairclimb.store import Store
 from fairclimb.web import _access, _admin, _api, _controls, _live, _pages, _rank, _rater, _review
-from fairclimb.web._common import render
+from fairclimb.web._common import render, store_trouble
 from fairclimb.web._head import HeadAsGet
 from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
@@ -29,11 +29,6 @@ from fairclimb.web._server import server_config
 __all__ = ["create_app", "serve"]
 
 logger = logging.getLogger(__name__)
-_BUSY = ("the arena is busy saving other work and your request was not recorded; nothing "
-         "is lost: wait a few seconds, then go back and submit again")
-_UNREACHABLE = ("the arena lost its connection to the database, so this may not have been "
-                "saved: wait a few seconds, then go back and submit again (a vote that was "
-                "saved stays, and the arena will say so)")
 _CRASH = ("something went wrong on the server and it has been logged; go back and try "
           "again, and tell the admin if it keeps happening")
 
@@ -89,8 +84,7 @@ async def _on_error(request: Request, exc: FairclimbError) -> Response:
         else 500)
     if isinstance(exc, StoreError):  # the detail (file, driver) is for the log only
         logger.warning("store error on %s: %s", request.url.path, exc)
-        message = _UNREACHABLE if isinstance(exc, DatabaseUnreachable) else _BUSY
-        return _page_or_json(request, message, 503, {"retry-after": "5"})
+        return _page_or_json(request, store_trouble(exc), 503, {"retry-after": "5"})
     if api:
         return JSONResponse({"error": str(exc)}, status_code=status)
     if isinstance(exc, BriefingRequired):
