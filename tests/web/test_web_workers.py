@@ -204,11 +204,14 @@ def test_the_database_going_away_mid_vote_loses_nothing(
         assert arena.data.open_battle(arena.data.account(username="rater0").id) == battle  # type: ignore[union-attr]
     audit = _audit_votes(served.db)
     assert audit.returncode == 0 and "vote log intact: 1 votes" in audit.stdout, audit
-    # The rater's second try is stored. The other worker's pool still holds dead
-    # connections: its first request gets the same 503 (at most one), then it has
-    # reconnected too and every vote is stored.
-    assert vote(served.url, rater, battle).status_code == 303
-    refused = 0
+    # Both workers reconnect. The worker that did not serve the vote still holds dead
+    # connections: its first request gets the same 503 (at most one in all), then every
+    # vote is stored, the rater's second try included.
+    statuses = [vote(served.url, rater, battle).status_code]
+    if statuses[0] == 503:
+        statuses.append(vote(served.url, rater, battle).status_code)
+    assert statuses[-1] == 303, statuses
+    refused = statuses.count(503)
     for _ in range(6):
         for _try in range(2):
             made = httpx.post(f"{served.url}/battle/new", cookies=rater.cookie,
