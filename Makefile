@@ -13,7 +13,7 @@ $(BIN)/fairclimb: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/pip install --quiet -e '.[dev,hf,data,embed,train]'
+	$(BIN)/pip install --quiet -e '.[dev,hf,data,embed,train,ray]'
 	@touch $@
 
 setup: $(BIN)/fairclimb

@@ -8,7 +8,8 @@ Run with the peer venv's Python, never the project's:
     /tmp/ratings-peer/bin/python benchmarks/fastchat_reference.py bench BATTLES.jsonl ROUNDS
 
 ``ratings`` writes {model: rating} from ``compute_elo_mle_with_tie``; ``bench`` times
-``get_bootstrap_result(battles, compute_elo_mle_with_tie, ROUNDS)`` and prints JSON.
+``get_bootstrap_result(battles, compute_elo_mle_with_tie, ROUNDS)`` and prints JSON (wall
+and CPU seconds: on a loaded machine CPU is the fairer figure).
 ``fastchat.serve.monitor.elo_analysis`` imports FastChat's model adapters (torch...) for
 its leaderboard table helpers; they are stubbed here, the rating functions untouched.
 """
@@ -45,9 +46,10 @@ def main() -> None:
             json.dump({k: float(v) for k, v in ratings.items()}, out, indent=1, sort_keys=True)
     else:
         rounds = int(sys.argv[3])
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         elo.get_bootstrap_result(battles, elo.compute_elo_mle_with_tie, rounds)
-        print(json.dumps({"seconds": time.perf_counter() - start, "rounds": rounds}))
+        print(json.dumps({"seconds": time.perf_counter() - start, "rounds": rounds,
+                          "cpu": time.process_time() - start_cpu}))
 
 
 if __name__ == "__main__":

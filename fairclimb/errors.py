@@ -11,7 +11,9 @@ web layer turns it into a status page. Anything else escaping is a bug.
     │   └── SamplesFileError  a samples file that cannot be read or parsed
     ├── SandboxError          the sandbox itself could not be started or broke
     ├── StoreError            the database could not be opened or migrated
-    └── ProviderError         a model provider failed, or did not answer after retries
+    ├── ProviderError         a model provider failed, or did not answer after retries
+    ├── PluginError           an installed plugin (entry point) failed to load or is wrong
+    └── ClusterError          a Ray cluster could not be joined, or lost every node
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ClusterError",
     "FairclimbError",
+    "PluginError",
     "ProviderError",
     "SamplesFileError",
     "SandboxError",
@@ -85,3 +89,16 @@ class ProviderError(FairclimbError):
     """A model provider could not be reached or answered with an error."""
 
     exit_code = 5
+
+
+class PluginError(FairclimbError):
+    """A plugin another package registers (an entry point) failed to import or names the
+    wrong kind of object; the message names the distribution to fix or uninstall."""
+
+    exit_code = 7
+
+
+class ClusterError(FairclimbError):
+    """A Ray cluster (``--executor ray``) could not be joined, or lost every node."""
+
+    exit_code = 8

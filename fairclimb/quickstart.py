@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from fairclimb.arena import DemoArena, build_demo_arena
+from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
     DebugBuildOptions,
     EvalOptions,
@@ -23,7 +23,8 @@ from fairclimb.evaluate import (
 from fairclimb.store import Store
 from fairclimb.suites import get_suite
 
-__all__ = ["OptimizeExample", "QuickstartResult", "example_samples", "run_quickstart"]
+__all__ = ["MARKER", "OptimizeExample", "QuickstartResult", "claim_out_dir", "example_samples",
+           "run_quickstart"]
 
 EXAMPLE = "humaneval_quickstart.jsonl"
 OPTIMIZE_EXAMPLE = "optimize_quickstart.jsonl"
@@ -43,6 +44,18 @@ class OptimizeExample:
 #: a small debug suite the quickstart builds (two HumanEval tasks, one bug each)
 DEBUG_SUITE = "quickstart-debug"
 _DEBUG_SOURCES = ("HumanEval/0", "HumanEval/12")
+
+#: the file that says "the quickstart made this directory": without it nothing is removed
+MARKER = ".fairclimb-quickstart"
+_RUN_FILES = ("run.json", "results.jsonl", "summary.json")
+_DEMO_DB = "arena-demo.db"
+#: everything the quickstart writes, so a rerun replaces exactly that and nothing else
+_OWN_FILES = (
+    *_RUN_FILES,
+    *(f"{sub}/{name}" for sub in ("optimize", "debug") for name in _RUN_FILES),
+    "debug/debug_samples.jsonl",
+    *(_DEMO_DB + suffix for suffix in ("", "-wal", "-shm", "-journal")),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,25 +81,43 @@ def run_quickstart(out_dir: Path, options: EvalOptions, db_url: str,
                    on_progress: Callable[[int, int], None] | None = None) -> QuickstartResult:
     """Self-check the harness, evaluate the examples afresh into *out_dir*, and set up
     a demo arena store there (references against mutants; not served here)."""
+    claim_out_dir(out_dir)
     check = check_references("humaneval", options, on_progress)
     samples = example_samples()
-    if (out_dir / "run.json").exists():
-        shutil.rmtree(out_dir)  # our own demo directory: start it afresh each time
     plan = plan_evaluation("humaneval", samples, out_dir, options)
     with Store.open(db_url) as store:
         outcome = evaluate(plan, store, on_progress)
         optimize = _run_optimize_example(out_dir / "optimize", options, store, on_progress)
         debug = _debug_example(out_dir / "debug", options, store, on_progress)
-    arena = build_demo_arena(out_dir / "arena-demo.db", get_suite("humaneval").tasks)
+    arena = build_demo_arena(out_dir / _DEMO_DB, get_suite("humaneval").tasks)
     return QuickstartResult(check, samples, outcome, arena, optimize, debug)
+
+
+def claim_out_dir(out_dir: Path) -> None:
+    """Make *out_dir* the quickstart's own, starting afresh: a new or empty directory
+    gets the marker; a marked one loses the files a quickstart writes (and nothing
+    else); any other directory is refused, since it may hold a user's results."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
+    marker = out_dir / MARKER
+    if out_dir.is_dir() and not marker.is_file() and any(out_dir.iterdir()):
+        raise UserInputError(
+            f"--out {str(out_dir)!r} already holds files the quickstart did not write; "
+            "name a new or empty directory (the quickstart only replaces its own output)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text("written by `fairclimb quickstart`; a rerun replaces its own files here\n",
+                      encoding="utf-8")
+    for name in _OWN_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    for sub in ("optimize", "debug"):
+        if (out_dir / sub).is_dir() and not any((out_dir / sub).iterdir()):
+            (out_dir / sub).rmdir()
 
 
 def _run_optimize_example(out_dir: Path, options: EvalOptions, store: Store,
                           on_progress: Callable[[int, int], None] | None
                           ) -> list[OptimizeExample]:
     """Score the optimize examples: tests first, then CPU time on the heavy input."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
     plan = plan_evaluation(OPTIMIZE_SUITE, example_samples(OPTIMIZE_EXAMPLE), out_dir, options)
     evaluate(plan, store, on_progress)
     examples = []
@@ -108,9 +139,7 @@ def _debug_example(out_dir: Path, options: EvalOptions, store: Store,
     build_debug_suite("humaneval", store, options,
                       DebugBuildOptions(only=_DEBUG_SOURCES, name=DEBUG_SUITE), on_progress)
     suite = get_suite(DEBUG_SUITE, store)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     samples = out_dir / "debug_samples.jsonl"
     rows = [{"task_id": t.task_id, "solution": program}
             for t in suite.tasks for program in (t.buggy, t.reference_program)]

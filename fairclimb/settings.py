@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from fairclimb.errors import UserInputError
+from fairclimb.executor import Executor, ExecutorChoice
 
-__all__ = ["STORE_FILE", "Settings", "default_store_path", "find_project", "load_settings"]
+if TYPE_CHECKING:
+    from fairclimb.arena import ArenaOptions, RatingOptions
+    from fairclimb.evaluate import EvalOptions
+
+__all__ = ["STORE_FILE", "Settings", "default_store_path", "find_project", "load_settings",
+           "setting_sources"]
 
 DEFAULT_CONFIG_FILE = "fairclimb.toml"
 STORE_FILE = "fairclimb.db"
@@ -77,11 +84,87 @@ class Settings(BaseSettings):
     memory_mb: int = Field(default=1024, ge=64, description="Address-space limit of a sample.")
     sandbox: str = Field(
         default="auto",
-        description="Sandbox backend: auto (bubblewrap when present), bwrap or rlimits.",
+        description="Sandbox backend: auto (bubblewrap when present), bwrap, rlimits or a "
+        "plugin's (the fairclimb.sandbox_backends entry points).",
     )
     node: str = Field(
         default="node",
         description="Node.js executable for JavaScript tasks: a path or a name on PATH.",
+    )
+    # The arena (``fairclimb arena serve``); defaults as in ArenaOptions (a test checks).
+    arena_host: str = Field(default="127.0.0.1", description="Interface the arena listens on.")
+    arena_port: int = Field(default=8000, ge=1, le=65535, description="Port of the arena.")
+    arena_public_url: str | None = Field(
+        default=None, description="Where raters reach the arena (https://arena.example.org), "
+        "for invite links; the Host header is never trusted.")
+    arena_forwarded_allow_ips: str | None = Field(
+        default=None, description="The reverse proxy's address(es), comma-separated: their "
+        "X-Forwarded-For names the client (sign-in limits per address).")
+    arena_secure_cookies: bool = Field(
+        default=False, description="Mark the arena's cookies Secure (serve behind https).")
+    arena_votes_per_minute: int = Field(default=30, ge=1, description="Votes per rater per "
+                                        "minute at most.")
+    arena_battles_per_minute: int = Field(default=60, ge=1, description="Battles a rater may "
+                                          "open per minute at most.")
+    arena_session_hours: float = Field(default=12.0, gt=0, description="Hours a sign-in "
+                                       "lasts.")
+    arena_invite_days: float = Field(default=7.0, gt=0, description="Days an invite link "
+                                     "stays valid.")
+    arena_signin_failures_per_account: int = Field(
+        default=10, ge=1, description="Failed sign-ins of one account within 15 minutes "
+        "before it is locked until they pass.")
+    arena_signin_failures_per_address: int = Field(
+        default=50, ge=1, description="Failed sign-ins from one address within 15 minutes "
+        "before it is locked out until they pass.")
+    arena_max_connections: int = Field(
+        default=1000, ge=1, description="Connections and requests the arena serves at once; "
+        "beyond, 503.")
+    # Ratings (``fairclimb ratings``); defaults as in RatingOptions (a test checks).
+    ratings_bootstrap: int = Field(default=1000, ge=2, description="Bootstrap rounds of the "
+                                   "rating intervals.")
+    ratings_min_votes: int = Field(default=50, ge=0, description="A model with fewer battles "
+                                   "than this is marked provisional.")
+    ratings_seed: int = Field(default=0, description="Seed of the ratings bootstrap.")
+
+    def eval_options(self) -> EvalOptions:
+        """The execution options these settings say: workers, limits, sandbox, Node.js."""
+        from fairclimb.evaluate import EvalOptions
+        from fairclimb.sandbox import Limits
+
+        limits = Limits(wall_s=self.timeout, memory_bytes=self.memory_mb << 20)
+        return EvalOptions(workers=self.workers, limits=limits, sandbox=self.sandbox,
+                           node=self.node,
+                           executor=ExecutorChoice(self.executor, self.ray_address))
+
+    def arena_options(self) -> ArenaOptions:
+        """The arena's options these settings say (the rest keep their defaults)."""
+        from fairclimb.arena import ArenaOptions
+
+        return ArenaOptions(
+            session_hours=self.arena_session_hours, invite_days=self.arena_invite_days,
+            votes_per_minute=self.arena_votes_per_minute,
+            battles_per_minute=self.arena_battles_per_minute,
+            secure_cookies=self.arena_secure_cookies, public_url=self.arena_public_url,
+            signin_failures_per_account=self.arena_signin_failures_per_account,
+            signin_failures_per_address=self.arena_signin_failures_per_address,
+            max_connections=self.arena_max_connections,
+            forwarded_allow_ips=self.arena_forwarded_allow_ips)
+
+    def rating_options(self) -> RatingOptions:
+        """The rating options these settings say (the rest keep their defaults)."""
+        from fairclimb.arena import RatingOptions
+
+        return RatingOptions(bootstrap=self.ratings_bootstrap, min_votes=self.ratings_min_votes,
+                             seed=self.ratings_seed)
+    executor: Executor = Field(
+        default=Executor.LOCAL,
+        description="Where samples are executed and texts signed: local (this machine) or "
+        "ray (every node of a Ray cluster; needs the 'ray' extra).",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="With executor ray: the cluster's HOST:PORT (as `ray start --head` "
+        "prints it); default: the cluster RAY_ADDRESS names, else a Ray of this machine.",
     )
 
     @classmethod
@@ -123,3 +206,17 @@ def load_settings(**overrides: Any) -> Settings:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise UserInputError(f"{_config_file()} is not valid TOML: {exc}") from None
+
+
+def setting_sources(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where each setting's value comes from: ``environment``, the config file's path,
+    or ``default`` (flags are the command's own, so ``fairclimb config`` has none)."""
+    env = {key.upper() for key in (os.environ if environ is None else environ)}
+    path = _config_file()
+    try:
+        in_file = set(tomllib.loads(path.read_text(encoding="utf-8"))) if path.is_file() else set()
+    except (OSError, tomllib.TOMLDecodeError):
+        in_file = set()  # load_settings has already said what is wrong with it
+    return {name: ("environment" if f"FAIRCLIMB_{name.upper()}" in env
+                   else str(path) if name in in_file else "default")
+            for name in Settings.model_fields}

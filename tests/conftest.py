@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: the local OpenAI-protocol server."""
+"""Fixtures shared by every test folder: the local OpenAI-protocol server, a local Ray
+cluster."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fake_openai import FakeOpenAI
+from ray_cluster import RayCluster, local_cluster
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +35,12 @@ def _own_user_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
     data = tmp_path_factory.mktemp("user-data")
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
     return data
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[RayCluster]:
+    """A local Ray cluster (head + one worker node) shared by the ``--executor ray``
+    tests of this session (one per xdist worker); skipped where Ray is not installed."""
+    pytest.importorskip("ray")
+    with local_cluster() as cluster:
+        yield cluster

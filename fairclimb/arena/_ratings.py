@@ -25,6 +25,7 @@ import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any, Protocol
 
@@ -32,7 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from fairclimb.arena._battle_io import Battle
+from fairclimb.arena._battle_columns import Labels, no_battles, read_battle_columns
+from fairclimb.arena._battle_io import Battle, read_battles
 from fairclimb.arena._bt import (
     POINTS,
     Cells,
@@ -67,6 +69,7 @@ __all__ = [
     "StyleCoefficient",
     "compute_ratings",
     "parse_anchor",
+    "rate_battle_file",
     "rate_table",
     "ratings_from_store",
 ]
@@ -129,18 +132,52 @@ def ratings_from_store(source: BattleSource, options: RatingOptions) -> Ratings:
 
 def compute_ratings(battles: Sequence[Battle], options: RatingOptions) -> Ratings:
     """Filter battles (exclusions, category, language) and rate what is left."""
-    kept = [b for b in battles if not b.excluded
-            and (options.category is None or b.category == options.category)
-            and (options.language is None or b.language == options.language)]
-    notes = []
-    if len(kept) < len(battles):
-        notes.append(f"{len(battles) - len(kept)} of {len(battles)} battles left out "
-                     "(flagged votes, or outside the category/language filter)")
-    if not kept:
+    keep = _kept(np.array([b.excluded for b in battles], dtype=bool),
+                 Labels.of([b.category for b in battles]),
+                 Labels.of([b.language for b in battles]), options)
+    kept = [b for b, k in zip(battles, keep.tolist(), strict=True) if k]
+    return _rated(BattleTable.from_battles(kept), len(battles), options)
+
+
+def rate_battle_file(path: Path, options: RatingOptions) -> Ratings:
+    """Rate a battle file: JSONL or Parquet read as columns, else (a JSON list, answers
+    for style control) battle by battle; the same filters and fit either way."""
+    columns = read_battle_columns(path)
+    if columns is None:
+        battles = read_battles(path)
+        if not battles:
+            raise no_battles(path)
+        return compute_ratings(battles, options)
+    keep = _kept(columns.excluded, columns.category, columns.language, options)
+    a, b = columns.a[keep], columns.b[keep]
+    used = np.zeros(len(columns.models), dtype=bool)
+    used[a] = used[b] = True
+    index = np.cumsum(used) - 1  # the models left, still in name order
+    models = tuple(m for m, u in zip(columns.models, used.tolist(), strict=True) if u)
+    table = BattleTable(models, index[a], index[b], columns.score_a[keep], columns.weight[keep])
+    return _rated(table, len(columns), options)
+
+
+def _kept(excluded: NDArray[np.bool_], category: Labels, language: Labels,
+          options: RatingOptions) -> NDArray[np.bool_]:
+    """Which battles count: not flagged, and of the asked category and language."""
+    keep = ~excluded
+    if options.category is not None:
+        keep &= category.equals(options.category)
+    if options.language is not None:
+        keep &= language.equals(options.language)
+    if not keep.any():
         raise UserInputError("no battles left to rate; check --category/--language "
                              "(they must match the battles' values exactly)")
-    ratings = rate_table(BattleTable.from_battles(kept), options,
-                         np.random.default_rng(options.seed))
+    return keep
+
+
+def _rated(table: BattleTable, given: int, options: RatingOptions) -> Ratings:
+    notes = []
+    if table.a.size < given:
+        notes.append(f"{given - table.a.size} of {given} battles left out "
+                     "(flagged votes, or outside the category/language filter)")
+    ratings = rate_table(table, options, np.random.default_rng(options.seed))
     return Ratings(ratings.models, ratings.n_battles, (*notes, *ratings.warnings),
                    ratings.style, ratings.robustness, options)
 

@@ -1,7 +1,8 @@
 """The command line: one Typer command per user verb; logic lives in the parts.
 
-Importing the commands takes a moment (every part is loaded); :func:`main` does it
-inside its own guard, so a Ctrl-C during start-up ends with one line, not a traceback.
+A command's module (and the parts it needs) is imported only when that command runs;
+:func:`main` does even the CLI's own import inside its guard, so a Ctrl-C during start-up
+ends with one line, not a traceback.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from rich.console import Console
 
 from fairclimb.arena import (
     Arena,
-    ArenaOptions,
     ExecutionReport,
     ExportOptions,
     GenerationFilter,
@@ -39,12 +38,17 @@ BaseUrlOption = Annotated[str, typer.Option(
 
 def serve_command(
     db: DbOption = None,
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
-    secure_cookies: Annotated[bool, typer.Option(
-        "--secure-cookies", help="Mark cookies Secure (serve behind https).")] = False,
-    votes_per_minute: Annotated[int, typer.Option(
-        "--votes-per-minute", min=1, help="Per-rater vote limit.")] = 30,
+    host: Annotated[str | None, typer.Option(
+        "--host", help="Interface to listen on (default: the arena_host setting, "
+        "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(
+        "--port", min=1, max=65535, help="Port (default: the arena_port setting, 8000).")
+    ] = None,
+    secure_cookies: Annotated[bool | None, typer.Option(
+        "--secure-cookies", help="Mark cookies Secure (serve behind https).")] = None,
+    votes_per_minute: Annotated[int | None, typer.Option(
+        "--votes-per-minute", min=1, help="Per-rater vote limit (default: the "
+        "arena_votes_per_minute setting, 30).")] = None,
     public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Where raters reach the arena (https://arena.example.org), "
         "for invite links; the Host header is never trusted.")] = None,
@@ -55,18 +59,19 @@ def serve_command(
         "--workers", min=1, max=64, help="Server processes sharing the port (limits and "
         "counts are kept in the database); PostgreSQL is the store for several.")] = 1,
 ) -> None:
-    """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db)."""
-    from fairclimb.web import serve
+    """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db).
+    Every option not given comes from the settings (fairclimb config shows them)."""
+    from fairclimb._verbs import serve_arena
 
-    settings = load_settings(db=db)
+    settings = load_settings(
+        db=db, arena_host=host, arena_port=port, arena_secure_cookies=secure_cookies,
+        arena_votes_per_minute=votes_per_minute, arena_public_url=public_url,
+        arena_forwarded_allow_ips=forwarded_allow_ips)
     processes = f", {workers} workers" if workers > 1 else ""
-    Console().print(f"arena on http://{host}:{port} (store {settings.db}{processes}); "
-                    "Ctrl-C stops it", highlight=False)
-    serve(settings.db, host, port, ArenaOptions(secure_cookies=secure_cookies,
-                                                votes_per_minute=votes_per_minute,
-                                                public_url=public_url,
-                                                forwarded_allow_ips=forwarded_allow_ips),
-          environ=os.environ, workers=workers)  # environ: the live models' API keys
+    Console().print(f"arena on http://{settings.arena_host}:{settings.arena_port} (store "
+                    f"{settings.db}{processes}); Ctrl-C stops it", highlight=False)
+    serve_arena(settings=settings, environ=os.environ,  # API keys of live-battle models
+                workers=workers)
 
 
 def add_admin_command(

@@ -21,18 +21,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from fairclimb.cli import _options
+from fairclimb.cli._options import DbOption as DbOption  # noqa: PLC0414 (re-exported)
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
+from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.models import Device
-from fairclimb.sandbox import Limits
 from fairclimb.settings import Settings
 from fairclimb.store import Store, store_exists
 from fairclimb.suites import Selection, Split, Suite, choose_suite
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Store URL (SQLAlchemy) or SQLite path. [env: FAIRCLIMB_DB]"),
-]
 WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1, help="Sandbox workers (default: the number of cores)."),
@@ -43,7 +41,19 @@ TimeoutOption = Annotated[
 ]
 SandboxOption = Annotated[
     str | None,
-    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap or rlimits."),
+    typer.Option("--sandbox", help="auto (bubblewrap when present), bwrap, rlimits or a "
+                 "plugin's backend."),
+]
+ExecutorOption = Annotated[
+    Executor | None,
+    typer.Option("--executor", help="Where samples are executed: local (this machine) or "
+                 "ray (every node of a Ray cluster, see docs/ray.md). [env: "
+                 "FAIRCLIMB_EXECUTOR]"),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="With --executor ray: the cluster's HOST:PORT, as "
+                 "`ray start --head` prints it. [env: FAIRCLIMB_RAY_ADDRESS]"),
 ]
 DeviceOption = Annotated[
     Device,
@@ -93,16 +103,15 @@ MinhashThresholdOption = Annotated[float | None, typer.Option(
 def whole_table(*headers: str, **options: Any) -> Table:
     """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
     (folded onto more lines) at 80 columns."""
-    table = Table(**options)
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    return table
+    return _options.whole_table(*headers, **options)
 
 
 def eval_options(settings: Settings) -> EvalOptions:
-    limits = Limits(wall_s=settings.timeout, memory_bytes=settings.memory_mb << 20)
-    return EvalOptions(workers=settings.workers, limits=limits, sandbox=settings.sandbox,
-                       node=settings.node)
+    return settings.eval_options()
+
+
+def executor_choice(settings: Settings) -> ExecutorChoice:
+    return ExecutorChoice(settings.executor, settings.ray_address)
 
 
 class _Rate(TextColumn):

@@ -23,12 +23,14 @@ from rich.progress import (
 from fairclimb.cli._common import (
     DbOption,
     DedupThresholdOption,
+    ExecutorOption,
     ExtraBodyOption,
     LimitOption,
     MinhashThresholdOption,
     NgramThresholdOption,
     NPerRequestOption,
     RawOption,
+    RayAddressOption,
     SandboxOption,
     SplitOption,
     SystemOption,
@@ -100,13 +102,15 @@ def distill_command(
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
     db: DbOption = None,
+    executor: ExecutorOption = None, ray_address: RayAddressOption = None,
 ) -> None:
     """Distil training records from a teacher: sample, execute, keep the passing ones."""
     files = [path for path in (prompts, tasks) if path is not None]
     if (suite is None) == (not files) or len(files) > 1:
         raise UserInputError("give exactly one of --suite NAME or --prompts FILE "
                              "(--tasks FILE is the same as --prompts FILE)")
-    settings = load_settings(db=db, workers=workers, timeout=timeout, sandbox=sandbox)
+    settings = load_settings(db=db, workers=workers, timeout=timeout, sandbox=sandbox,
+                             executor=executor, ray_address=ray_address)
     chosen = selection(limit, task_ids, split)
     source = (select_tasks(read_prompts(files[0]), chosen) if files
               else load_suite(suite or "", None, chosen, settings))

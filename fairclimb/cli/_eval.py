@@ -15,11 +15,13 @@ from fairclimb.cli._common import (
     BatchSizeOption,
     DbOption,
     DeviceOption,
+    ExecutorOption,
     ExtraBodyOption,
     KsOption,
     LimitOption,
     NPerRequestOption,
     RawOption,
+    RayAddressOption,
     SandboxOption,
     SplitOption,
     SystemOption,
@@ -103,9 +105,11 @@ def eval_command(
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
     db: DbOption = None,
+    executor: ExecutorOption = None, ray_address: RayAddressOption = None,
 ) -> None:
     """Execute samples in the sandbox and report pass@k with confidence intervals."""
-    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db,
+                             executor=executor, ray_address=ray_address)
     options = dataclasses.replace(eval_options(settings), perf_runs=perf_runs,
                                   include_private=include_private, after=after,
                                   ks=parse_ks(k))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,12 +19,13 @@ def add_command(
     name: Annotated[str, typer.Argument(help="The name to call the model by.")],
     model: Annotated[str, typer.Option(
         "--model", help="The model id the server knows; for --backend hf, the checkpoint's "
-        "directory.")],
+        "directory; for --backend mock, the answers file or echo.")],
     base_url: Annotated[str, typer.Option("--base-url", help="OpenAI-compatible base URL, "
                                           "e.g. http://localhost:8000/v1.")] = "",
     backend: Annotated[str, typer.Option(
-        "--backend", help="openai (an OpenAI-compatible endpoint) or hf (a local Hugging "
-        "Face checkpoint; needs the 'hf' extra).")] = "openai",
+        "--backend", help="openai (an OpenAI-compatible endpoint), hf (a local Hugging "
+        "Face checkpoint; needs the 'hf' extra), mock (answers from a file, for tests; "
+        "--model FILE or echo) or a plugin's backend.")] = "openai",
     api_key_env: Annotated[str | None, typer.Option(
         "--api-key-env", help="NAME of the environment variable holding the API key "
         "(read at call time, never stored).")] = None,
@@ -45,8 +45,6 @@ def add_command(
     db: DbOption = None,
 ) -> None:
     """Register a model: an OpenAI-compatible endpoint or a local Hugging Face checkpoint."""
-    if backend == "hf" and Path(model).expanduser().is_dir():
-        model = str(Path(model).expanduser().resolve())  # usable from any directory
     spec = validate_spec(ModelSpec(
         name=name, base_url=base_url, model_id=model, api_key_env=api_key_env, terms=terms,
         terms_url=terms_url, style=style, backend=backend, price_in_per_mtok=price_in,
@@ -54,7 +52,7 @@ def add_command(
     ))
     with Store.open(load_settings(db=db).db) as store:
         store.add_model(spec)
-    where = f"{model} at {base_url}" if base_url else f"{backend}:{model}"
+    where = f"{spec.model_id} at {base_url}" if base_url else f"{backend}:{spec.model_id}"
     Console().print(f"registered model {name} ({where})", highlight=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,27 +11,24 @@ import typer
 from rich.console import Console
 
 from fairclimb.arena import (
-    Arena,
     CiMethod,
-    RatingOptions,
     Regularize,
-    compute_ratings,
     parse_anchor,
+    rate_battle_file,
     ratings_from_store,
-    read_battles,
     render_ratings_svg,
 )
-from fairclimb.cli._common import DbOption, whole_table
+from fairclimb.cli._options import DbOption, whole_table
 from fairclimb.settings import load_settings
-from fairclimb.store import Store
 
 
 def ratings_command(
     battles: Annotated[Path | None, typer.Option(
-        "--battles", help="Battle file (FastChat format: JSON list or JSONL); without "
-        "it, the arena's stored votes (--db).")] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", min=2,
-                                           help="Bootstrap rounds.")] = 1000,
+        "--battles", help="Battle file (FastChat format: JSONL, a JSON list, or Parquet "
+        "with the same columns); without it, the arena's stored votes (--db).")] = None,
+    bootstrap: Annotated[int | None, typer.Option(
+        "--bootstrap", min=2, help="Bootstrap rounds (default: the ratings_bootstrap "
+        "setting, 1000).")] = None,
     ci: Annotated[CiMethod, typer.Option("--ci", help="bootstrap or sandwich.")] = (
         CiMethod.BOOTSTRAP),
     category: Annotated[str | None, typer.Option("--category", help="Only this task kind.")
@@ -39,9 +37,11 @@ def ratings_command(
                         ] = None,
     anchor: Annotated[str | None, typer.Option(
         "--anchor", help="MODEL=RATING pins one model (default: mean rating 1000).")] = None,
-    min_votes: Annotated[int, typer.Option(
-        "--min-votes", min=0, help="Fewer battles than this: provisional.")] = 50,
-    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    min_votes: Annotated[int | None, typer.Option(
+        "--min-votes", min=0, help="Fewer battles than this: provisional (default: the "
+        "ratings_min_votes setting, 50).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Bootstrap seed (default: the ratings_seed setting, 0).")] = None,
     regularize: Annotated[Regularize, typer.Option(
         "--regularize", help="fastchat (its L2 ridge, default) or none (plain MLE).")] = (
         Regularize.FASTCHAT),
@@ -57,15 +57,20 @@ def ratings_command(
     db: DbOption = None,
 ) -> None:
     """Rate models from arena battles: Bradley-Terry, 95% intervals, rank ranges."""
-    options = RatingOptions(
-        bootstrap=bootstrap, ci=ci, category=category, language=language,
-        anchor=parse_anchor(anchor) if anchor else None, min_votes=min_votes, seed=seed,
-        regularize=regularize, weighted=weighted, style=style)
+    settings = load_settings(db=db, ratings_bootstrap=bootstrap, ratings_min_votes=min_votes,
+                             ratings_seed=seed)
+    options = dataclasses.replace(
+        settings.rating_options(), ci=ci, category=category, language=language,
+        anchor=parse_anchor(anchor) if anchor else None, regularize=regularize,
+        weighted=weighted, style=style)
     if battles is None:  # the arena's own votes; flagged ones are left out, in a note
-        with Store.open(load_settings(db=db).db) as store:
+        from fairclimb.arena import Arena  # the store: not imported to rate a file
+        from fairclimb.store import Store
+
+        with Store.open(settings.db) as store:
             result = ratings_from_store(Arena(store), options)
     else:
-        result = compute_ratings(read_battles(battles), options)
+        result = rate_battle_file(battles, options)
     if plot is not None:
         plot.write_text(render_ratings_svg(result.models), encoding="utf-8")
     if as_json:  # the same keys as /api/leaderboard: warnings travel with the numbers

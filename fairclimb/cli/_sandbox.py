@@ -16,7 +16,8 @@ _STYLE = {Outcome.HOLDS: "green", Outcome.BROKEN: "bold red", Outcome.NOT_CONTAI
 
 def self_check_command(
     sandbox: Annotated[str, typer.Option(
-        "--sandbox", help="auto (the backend eval would use), bwrap, rlimits or all.")] = "auto",
+        "--sandbox", help="auto (the backend eval would use), bwrap, rlimits, a plugin's "
+        "backend, or all.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run the threat battery in real sandboxes and show which guarantees hold.

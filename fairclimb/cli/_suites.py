@@ -13,6 +13,8 @@ from rich.text import Text
 
 from fairclimb.cli._common import (
     DbOption,
+    ExecutorOption,
+    RayAddressOption,
     SandboxOption,
     TimeoutOption,
     WorkersOption,
@@ -139,9 +141,11 @@ def check_command(
     as_json: JsonOption = False,
     workers: WorkersOption = None, timeout: TimeoutOption = None,
     sandbox: SandboxOption = None, db: DbOption = None,
+    executor: ExecutorOption = None, ray_address: RayAddressOption = None,
 ) -> None:
     """The test adequacy gate: references pass, and tests kill their mutants."""
-    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db,
+                             executor=executor, ray_address=ray_address)
     gate = AdequacyOptions(threshold=threshold, mutants_per_task=mutants, seed=seed)
     with suite_store(settings.db) as store, \
             progress_bar(Console(stderr=True), f"checking {name}", lazy=True) as update:

@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fairclimb.cli._common import DbOption, progress_bar
+from fairclimb.cli._common import (
+    DbOption,
+    ExecutorOption,
+    RayAddressOption,
+    executor_choice,
+    progress_bar,
+)
 from fairclimb.errors import UserInputError
 from fairclimb.models import Device
 from fairclimb.settings import load_settings
@@ -161,14 +167,17 @@ def grpo_command(base: Base, out: Out,
                  lora_r: LoraR = 16, lora_alpha: LoraAlpha = 32,
                  device: DeviceOpt = Device.AUTO, save_steps: SaveSteps = 50,
                  override_contamination: Override = False, reason: Reason = None,
-                 as_json: AsJson = False, db: DbOption = None) -> None:
+                 as_json: AsJson = False, db: DbOption = None,
+                 executor: ExecutorOption = None, ray_address: RayAddressOption = None) -> None:
     """GRPO with execution rewards: the eval harness scores every completion."""
     options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
                            lora_r, lora_alpha, device, save_steps=save_steps,
                            override_contamination=_override(override_contamination, reason),
                            num_generations=num_generations,
                            max_completion_length=max_completion_length,
-                           reward_model=reward_model, reward_model_weight=reward_model_weight)
+                           reward_model=reward_model, reward_model_weight=reward_model_weight,
+                           executor=executor_choice(load_settings(executor=executor,
+                                                                  ray_address=ray_address)))
     source = TrainSource(dataset=dataset, suites=tuple(suite or ()))
     _go(TrainerKind.GRPO, source, options, as_json, db)
 

@@ -22,12 +22,13 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from fairclimb.data._dedup import DedupParams, lsh_params, minhash_signatures, tokens
+from fairclimb.executor import ExecutorChoice
 from fairclimb.store import ContaminationRow, Store
 from fairclimb.suites import Task, get_suite, list_suites
 
@@ -45,6 +46,9 @@ class DecontamOptions:
     embeddings: bool = False
     embedding_threshold: float = 0.8  # cosine similarity of the prompts
     num_perm: int = 128
+    #: where MinHash signing runs (not part of the options a report records: the
+    #: signatures are the same wherever they are made)
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ngram": self.ngram, "ngram_threshold": self.ngram_threshold,
@@ -147,7 +151,7 @@ def _ngrams(records: Sequence[RecordText], tasks: Sequence[Task],
 def _minhash(records: Sequence[RecordText], tasks: Sequence[Task],
              options: DecontamOptions) -> Iterable[ContaminationRow]:
     params = DedupParams(num_perm=options.num_perm, threshold=options.minhash_threshold,
-                         workers=1)
+                         workers=1, executor=options.executor)
     task_sigs = minhash_signatures([_task_text(t) for t in tasks], params)
     record_sigs = minhash_signatures([r.text for r in records],
                                      replace(params, workers=2))

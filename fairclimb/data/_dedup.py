@@ -28,12 +28,14 @@ import multiprocessing
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from fairclimb.executor import ExecutorChoice, map_chunks
 
 __all__ = ["DedupParams", "DedupResult", "exact_duplicates", "lsh_params",
            "minhash_signatures", "near_duplicates", "tokens"]
@@ -43,6 +45,7 @@ _WORD = re.compile(r"\w+")
 _SHINGLE_MULT = 0x01000193  # FNV prime: mixes the tokens of a shingle
 _BATCH_ROWS = 32768  # shingles hashed at once (about 32 MB per temporary)
 _PARALLEL_FROM = 5000  # smaller corpora are signed in this process
+_RAY_CHUNK = 5000  # texts per Ray task: a few seconds of signing, a few MB each way
 
 Signatures = npt.NDArray[Any]
 
@@ -54,6 +57,9 @@ class DedupParams:
     threshold: float = 0.8
     seed: int = 1
     workers: int = 2
+    #: where signing runs (this machine's processes, or Ray tasks on a cluster's nodes);
+    #: the signatures are the same wherever they are made
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def as_dict(self) -> dict[str, Any]:
         bands, rows = lsh_params(self.threshold, self.num_perm)
@@ -170,6 +176,10 @@ def minhash_signatures(texts: Sequence[str], params: DedupParams) -> Signatures:
     if not texts:
         return np.empty((0, params.num_perm), dtype=np.uint32)
     workers = max(1, params.workers)
+    if params.executor.remote and len(texts) >= _PARALLEL_FROM:
+        chunks = [(list(texts[i:i + _RAY_CHUNK]), params.shingle, params.num_perm, params.seed)
+                  for i in range(0, len(texts), _RAY_CHUNK)]
+        return np.concatenate(map_chunks(_sign, chunks, params.executor.ray_address))
     if workers == 1 or len(texts) < _PARALLEL_FROM:
         return _sign((texts, params.shingle, params.num_perm, params.seed))
     size = -(-len(texts) // (workers * 4))

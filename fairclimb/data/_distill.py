@@ -45,6 +45,7 @@ from fairclimb.evaluate import (
     build_request,
     run_generation,
 )
+from fairclimb.executor import connect
 from fairclimb.models import GenerationParams, ModelSpec, Terms
 from fairclimb.store import Store
 from fairclimb.suites import Split, Suite, Task, read_tasks
@@ -152,6 +153,8 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
     if n_per_request < 1:
         raise UserInputError(f"--n-per-request must be at least 1, not {n_per_request}")
     gate = terms_gate(teacher, override_terms, reason)
+    if options is not None and options.executor.remote:  # before any teacher call
+        connect(options.executor.ray_address)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
                        options or EvalOptions(), concurrency, pairs, licence,
                        prompt or PromptControl(), dedup, decontam, n_per_request)
@@ -175,9 +178,10 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     verdicts = _check(plan, rows, on_progress)
     offers = _offers(plan, rows, verdicts)
     overrides = {plan.teacher.name: plan.gate["reason"]} if plan.gate["override"] else {}
+    executor = plan.options.executor  # signing for dedup and decontamination too
     gated = admit(store, plan.dataset, offers, source=plan.suite.name, notes=_notes(plan),
                   overrides=overrides, extra_tasks=extra_tasks, dedup=plan.dedup,
-                  decontam=plan.decontam)
+                  decontam=plan.decontam, executor=executor)
     return DistillOutcome(
         dataset=plan.dataset, samples=len(rows), calls=generated.calls,
         cache_hits=generated.cache_hits,

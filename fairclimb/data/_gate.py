@@ -41,6 +41,7 @@ from fairclimb.data._records import (
     record_text,
 )
 from fairclimb.errors import UserInputError
+from fairclimb.executor import ExecutorChoice
 from fairclimb.models import ModelSpec, Terms
 from fairclimb.store import GATE_SCHEMA_VERSION, DataRepository, MemberRow, Offer, Store
 from fairclimb.suites import Task
@@ -190,10 +191,12 @@ def admit(store: Store, dataset: str, candidates: Sequence[Candidate], *, source
           notes: Mapping[str, Any] | None = None, overrides: Mapping[str, str] | None = None,
           aliases: Mapping[str, str] | None = None, extra_tasks: Sequence[Task] = (),
           dedup: DedupParams | None = None,
-          decontam: DecontamOptions | None = None) -> GateOutcome:
+          decontam: DecontamOptions | None = None,
+          executor: ExecutorChoice | None = None) -> GateOutcome:
     """Gate *candidates* into *dataset*, then curate it. *overrides* (model -> reason)
     and *aliases* (served -> registered) are recorded in the dataset's notes and apply
-    to later imports into it too."""
+    to later imports into it too. *executor*: where curation signs texts (a Ray
+    cluster's nodes, say); it changes no result."""
     dataset = dataset.strip()
     if not dataset:
         raise UserInputError("--dataset must name the dataset to add the records to")
@@ -224,8 +227,10 @@ def admit(store: Store, dataset: str, candidates: Sequence[Candidate], *, source
                             _notes(notes or {}, policy, used, refused, source, warnings))
     info = repo.get_dataset(dataset)
     recorded = recorded_params(info.notes if info is not None else {})
-    curated = curate(repo, dataset, known_tasks(extra_tasks, store), dedup or recorded[0],
-                     decontam or recorded[1])
+    params, options = dedup or recorded[0], decontam or recorded[1]
+    if executor is not None:
+        params, options = replace(params, executor=executor), replace(options, executor=executor)
+    curated = curate(repo, dataset, known_tasks(extra_tasks, store), params, options)
     kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
     return GateOutcome(dataset, len(candidates), added, kept, dict(refused), warnings,
                        curated)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate._engine import reach_executor
 from fairclimb.evaluate._evaluation import EvalOptions
 from fairclimb.evaluate._records import Verdict
 from fairclimb.evaluate.judge._mutation import MutantRun, run_references_then_mutants
@@ -147,6 +148,7 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
                    on_progress: ProgressCallback | None = None) -> AdequacyReport:
     """Run every reference, then its mutants, and score the tests of *suite_name*."""
     suite = get_suite(suite_name, store)
+    reach_executor(options)  # a cluster that does not answer: before the mutants are drawn
     gated = [task for task in suite.tasks if _executable(task)]
     mutants = {task.task_id: mutants_for(task, seed=gate.seed, limit=gate.mutants_per_task)
                for task in gated}
@@ -165,7 +167,7 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
         lambda _: [(task, mutant.program) for task, mutant in pairs],
         workers=options.workers, sandbox=options.sandbox, limits=options.limits,
         node=node_for(gated, options.node),
-        on_verdict=tick)
+        on_verdict=tick, executor=options.executor)
     runs: dict[str, list[MutantRun]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
         runs.setdefault(task.task_id, []).append(MutantRun(task.task_id, mutant, verdict))

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from fairclimb.evaluate._engine import EvalOptions
+from fairclimb.evaluate._engine import EvalOptions, reach_executor
 from fairclimb.evaluate._private import refuse_untestable
 from fairclimb.evaluate._records import Sample, SampleForm, Verdict
 from fairclimb.evaluate._samples import program_of
 from fairclimb.evaluate.generation._prompts import sample_line
-from fairclimb.evaluate.judge._checkers import checkers
-from fairclimb.evaluate.judge._pool import Job, Pool, node_for
+from fairclimb.evaluate.judge._checkers import Checkers, checkers
+from fairclimb.evaluate.judge._pool import Job, node_for
 from fairclimb.models import ApiStyle
 from fairclimb.suites import Task
 
@@ -47,7 +47,8 @@ class CheckerPool:
 
     def __init__(self, options: EvalOptions | None = None) -> None:
         self._options = options or EvalOptions()
-        self._pool: Pool | None = None
+        reach_executor(self._options)  # a cluster that does not answer says so at once
+        self._pool: Checkers | None = None
         self.starts = 0  # how many times checkers were started (once, in a healthy run)
 
     def __enter__(self) -> CheckerPool:
@@ -90,7 +91,7 @@ class CheckerPool:
         if pool is not None:
             pool.__exit__(None, None, None)
 
-    def _ensure(self, tasks: Iterable[Task]) -> Pool:
+    def _ensure(self, tasks: Iterable[Task]) -> Checkers:
         wanted = list(tasks)
         node = node_for(wanted, self._options.node)
         if self._pool is not None and (node is None or self._pool.node is not None):
@@ -101,7 +102,8 @@ class CheckerPool:
         # as eval does; sized for the workers, since later batches reuse it.
         pool = checkers({task.task_id: task for task in wanted}, options.workers,
                         workers=options.workers, sandbox=options.sandbox,
-                        limits=options.limits, node=node, perf_runs=options.perf_runs)
+                        limits=options.limits, node=node, perf_runs=options.perf_runs,
+                        executor=options.executor)
         self._pool = pool.__enter__()
         self.starts += 1
         return self._pool

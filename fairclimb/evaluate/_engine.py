@@ -25,15 +25,17 @@ from fairclimb.errors import UserInputError
 from fairclimb.evaluate._private import is_withheld, recorded
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import program_of
-from fairclimb.evaluate.judge._checkers import checkers
+from fairclimb.evaluate.judge._checkers import Checkers, checkers
 from fairclimb.evaluate.judge._efficiency import DEFAULT_RUNS
 from fairclimb.evaluate.judge._fix_distance import fix_distance
-from fairclimb.evaluate.judge._pool import Job, JobQueue, Pool, node_for
+from fairclimb.evaluate.judge._pool import Job, JobQueue, node_for
+from fairclimb.executor import ExecutorChoice, connect
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
-__all__ = ["Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
-           "SampleFeed", "SampleStream", "checkers", "complete_result", "with_perf_seed"]
+__all__ = ["Checkers", "Engine", "EngineRun", "EvalOptions", "ProgressCallback", "ResultSink",
+           "SampleFeed", "SampleStream", "checkers", "complete_result", "reach_executor",
+           "with_perf_seed"]
 
 ProgressCallback = Callable[[int, int], None]  # (done, total)
 
@@ -58,6 +60,8 @@ class EvalOptions:
     #: the ladder board a run scores a submission for: such a run's exact scores are the
     #: board's secret, so run listings, comparisons and the viewer leave it out
     board: str | None = None
+    #: where the checkers run: this machine, or every node of a Ray cluster
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     def __post_init__(self) -> None:
         if self.after is not None:
@@ -221,8 +225,9 @@ class Engine:
     def for_tasks(cls, suite: Suite, options: EvalOptions,
                   tasks: Iterable[Task] | None = None) -> Engine:
         """An engine that can judge *tasks* (by default, every task of *suite*)."""
-        return cls(suite, options,
-                   node_for(suite.tasks if tasks is None else tasks, options.node))
+        node = node_for(suite.tasks if tasks is None else tasks, options.node)
+        reach_executor(options)
+        return cls(suite, options, node)
 
     def run(self, source: Sequence[Sample] | SampleStream, sinks: Sequence[ResultSink] = (),
             *, known: Mapping[int, Result] | None = None, total: int | None = None,
@@ -264,12 +269,12 @@ class Engine:
             with self._pool(len(jobs), tasks) as pool:
                 pool.run(jobs, on_verdict)
 
-    def _pool(self, jobs: int, tasks: Mapping[str, Task] | None = None) -> Pool:
+    def _pool(self, jobs: int, tasks: Mapping[str, Task] | None = None) -> Checkers:
         options = self.options
         return checkers(tasks if tasks is not None else {t.task_id: t for t in self.suite.tasks},
                         jobs, workers=options.workers, sandbox=options.sandbox,
                         limits=options.limits, node=self.node, perf_runs=options.perf_runs,
-                        perf_seed=options.perf_seed)
+                        perf_seed=options.perf_seed, executor=options.executor)
 
     @staticmethod
     def _progress(on_progress: ProgressCallback | None, done: int, total: int) -> None:
@@ -283,6 +288,13 @@ def with_perf_seed(options: EvalOptions) -> EvalOptions:
     if options.perf_seed is not None:
         return options
     return replace(options, perf_seed=secrets.randbits(63))
+
+
+def reach_executor(options: EvalOptions) -> None:
+    """Join the Ray cluster *options* name, if any, so that an address that does not
+    answer is one sentence before anything is written."""
+    if options.executor.remote:
+        connect(options.executor.ray_address)
 
 
 def _sha256(program: str) -> str:

@@ -20,6 +20,7 @@ from fairclimb.evaluate._engine import (
     EvalOptions,
     ProgressCallback,
     complete_result,
+    reach_executor,
     with_perf_seed,
 )
 from fairclimb.evaluate._output import (
@@ -142,6 +143,7 @@ def plan_evaluation(suite_name: str | Suite, samples_path: Path, out_dir: Path,
     refuse_untestable(_task_by_id(suite, sample.task_id) for sample in samples)
     backend = select_backend(options.sandbox)
     node = node_for((_task_by_id(suite, s.task_id) for s in samples), options.node)
+    reach_executor(options)  # a Ray address that does not answer: before any write
     sha = file_sha256(samples_path)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")

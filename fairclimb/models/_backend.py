@@ -1,31 +1,33 @@
 """The one interface every model backend implements, and how a backend is chosen.
 
-A backend is a module ``fairclimb.models._backends.<name>`` (``<name>`` is
-``ModelSpec.backend``) with a function ``create(spec, *, api_key, retry, local)`` that
-returns a :class:`ModelBackend` (*local*, :class:`LocalOptions`, matters only to a model
-that runs on this machine); so adding a backend is adding one file. Heavy libraries load
-inside that module, only when it is chosen.
+A backend is a module registered by name (``ModelSpec.backend``) in the
+``fairclimb.model_backends`` entry-point group: fairclimb's own live in
+``fairclimb.models._backends``, other packages add theirs (see :mod:`fairclimb.plugins`).
+The module has a function ``create(spec, *, api_key, retry, local)`` that returns a
+:class:`ModelBackend` (*local*, :class:`LocalOptions`, matters only to a model that runs
+on this machine), and may have ``validate(spec) -> ModelSpec``, which refuses a spec it
+cannot serve with a :class:`UserInputError` (and may normalise it, say a path made
+absolute). So adding a backend is adding one file. Heavy libraries load inside that
+module, only when it is chosen.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit
 
-from fairclimb.errors import UserInputError
-from fairclimb.models import _backends
+from fairclimb.errors import PluginError, UserInputError
 from fairclimb.models._retry import RetryPolicy
 from fairclimb.models._types import Completion, CompletionRequest, LocalOptions, ModelSpec
+from fairclimb.plugins import MODEL_BACKENDS, Registry
 
-__all__ = ["ModelBackend", "known_backends", "open_backend", "validate_spec"]
+__all__ = ["REGISTRY", "BackendModule", "ModelBackend", "known_backends", "open_backend",
+           "validate_spec"]
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_BACKEND_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @runtime_checkable
@@ -54,8 +56,25 @@ class PromptScorer(Protocol):
     async def prompt_logprobs(self, text: str) -> list[tuple[int, float]]: ...
 
 
+class BackendModule(Protocol):
+    """What a ``fairclimb.model_backends`` entry point names (a module, usually)."""
+
+    create: Callable[..., Any]
+
+
+def _backend_module(name: str, value: object) -> BackendModule | None:
+    return cast(BackendModule, value) if callable(getattr(value, "create", None)) else None
+
+
+_SHIPPED = {name: f"fairclimb.models._backends.{name}" for name in ("hf", "mock", "openai")}
+#: the shipped backends and those other packages register (also in pyproject.toml)
+REGISTRY: Registry[BackendModule] = Registry(
+    MODEL_BACKENDS, _SHIPPED, "a module with create(spec, *, api_key, retry, local)",
+    _backend_module)
+
+
 def known_backends() -> list[str]:
-    return sorted(info.name for info in pkgutil.iter_modules(_backends.__path__))
+    return sorted(REGISTRY.names())
 
 
 def validate_spec(spec: ModelSpec) -> ModelSpec:
@@ -89,7 +108,9 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
             "--api-key-env takes the NAME of an environment variable (such as "
             "OPENAI_API_KEY), not the key itself; the key is read from it at call time"
         )
-    return spec
+    module = REGISTRY.get(spec.backend)
+    validate = getattr(module, "validate", None)
+    return cast(ModelSpec, validate(spec)) if callable(validate) else spec
 
 
 def read_api_key(spec: ModelSpec, environ: Mapping[str, str]) -> str | None:
@@ -116,15 +137,21 @@ def open_backend(
     Raises :class:`UserInputError` if the key variable is not set or the backend is
     unknown. Close the backend with ``await backend.aclose()``.
     """
-    if not _BACKEND_NAME.fullmatch(spec.backend) or spec.backend not in known_backends():
+    module = REGISTRY.get(spec.backend)
+    if module is None:
         raise UserInputError(
             f"model {spec.name!r} uses the backend {spec.backend!r}, which this fairclimb "
             f"does not have; known backends: {', '.join(known_backends())}"
         )
     api_key = read_api_key(spec, environ)
-    module = importlib.import_module(f"{_backends.__name__}.{spec.backend}")
     if local is not None and local.batch_size < 1:
         raise UserInputError(f"--batch-size must be at least 1, not {local.batch_size}")
-    backend: ModelBackend = module.create(spec, api_key=api_key, retry=retry or RetryPolicy(),
-                                          local=local or LocalOptions())
+    backend = module.create(spec, api_key=api_key, retry=retry or RetryPolicy(),
+                            local=local or LocalOptions())
+    if not isinstance(backend, ModelBackend):
+        plugin = REGISTRY.plugins()[spec.backend]
+        raise PluginError(
+            f"the {MODEL_BACKENDS} plugin {spec.backend!r} of {plugin.distribution} made a "
+            f"{type(backend).__name__}, not a model backend (async complete and aclose); "
+            "fix or uninstall that package")
     return backend

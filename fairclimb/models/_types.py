@@ -62,8 +62,9 @@ class ModelSpec:
 
     ``api_key_env`` names the environment variable holding the key; the key itself is
     read at call time and never stored or logged. ``backend`` is ``openai`` (any
-    OpenAI-compatible endpoint) or ``hf`` (a local Hugging Face checkpoint; then
-    ``model_id`` is its path and ``base_url`` is empty).
+    OpenAI-compatible endpoint), ``hf`` (a local Hugging Face checkpoint; then
+    ``model_id`` is its path and ``base_url`` is empty), ``mock`` (answers from a file,
+    for tests; ``model_id`` is the file or ``echo``) or a plugin's backend.
     """
 
     name: str
@@ -88,7 +89,9 @@ class ModelSpec:
 
     @property
     def endpoint(self) -> str:
-        return self.base_url.rstrip("/") if self.base_url else f"hf:{self.model_id}"
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return f"{self.backend}:{self.model_id}"  # a local model: hf, mock or a plugin's
 
     def terms_snapshot(self) -> dict[str, Any]:
         """What the provider's terms were when a sample was drawn (for provenance)."""

@@ -15,18 +15,21 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
-from fairclimb.errors import SandboxError, UserInputError
+from fairclimb.errors import PluginError, SandboxError, UserInputError
+from fairclimb.plugins import SANDBOX_BACKENDS, Registry
 
 __all__ = [
+    "REGISTRY",
     "Backend",
     "BubblewrapBackend",
     "Isolation",
     "RlimitsBackend",
+    "bubblewrap",
     "select_backend",
 ]
 
@@ -241,19 +244,48 @@ def bubblewrap_works(executable: str = "bwrap") -> bool:
     return done.returncode == 0
 
 
+def bubblewrap() -> BubblewrapBackend:
+    """The ``bwrap`` backend, refused in one sentence where bubblewrap cannot run."""
+    if not bubblewrap_works():
+        raise SandboxError(
+            "the bwrap sandbox was asked for but bubblewrap is missing or cannot create "
+            "namespaces here; install it (apt-get install bubblewrap) or use --sandbox auto"
+        )
+    return BubblewrapBackend()
+
+
+_BACKEND_MEMBERS = ("name", "separate_uid", "isolation", "warning", "command")
+
+
+def _backend_factory(name: str, value: object) -> Callable[[], Backend] | None:
+    return cast("Callable[[], Backend]", value) if callable(value) else None
+
+
+#: ``--sandbox`` names: the shipped backends and those other packages register in the
+#: ``fairclimb.sandbox_backends`` entry-point group (each a callable with no arguments
+#: that returns a :class:`Backend`); the same entries are in pyproject.toml
+REGISTRY: Registry[Callable[[], Backend]] = Registry(
+    SANDBOX_BACKENDS,
+    {"bwrap": f"{__name__}:bubblewrap", "rlimits": f"{__name__}:RlimitsBackend"},
+    "a callable with no arguments that returns a sandbox Backend", _backend_factory)
+
+
 def select_backend(name: str = "auto") -> Backend:
     """The backend called *name*; ``auto`` prefers bubblewrap."""
     if name == "auto":
         if bubblewrap_works():
             return BubblewrapBackend()
         return RlimitsBackend("bubblewrap is not available or cannot create namespaces here")
-    if name == "bwrap":
-        if not bubblewrap_works():
-            raise SandboxError(
-                "the bwrap sandbox was asked for but bubblewrap is missing or cannot create "
-                "namespaces here; install it (apt-get install bubblewrap) or use --sandbox auto"
-            )
-        return BubblewrapBackend()
-    if name == "rlimits":
-        return RlimitsBackend()
-    raise UserInputError(f"unknown sandbox {name!r}; choose auto, bwrap or rlimits")
+    factory = REGISTRY.get(name)
+    if factory is None:
+        raise UserInputError(
+            f"unknown sandbox {name!r}; choose auto, {' or '.join(REGISTRY.names())}")
+    backend = factory()
+    missing = [member for member in _BACKEND_MEMBERS if not hasattr(backend, member)]
+    if missing:
+        plugin = REGISTRY.plugins()[name]
+        raise PluginError(
+            f"the {SANDBOX_BACKENDS} plugin {name!r} of {plugin.distribution} made a "
+            f"{type(backend).__name__}, which lacks {', '.join(missing)} of a sandbox "
+            "Backend; fix or uninstall that package")
+    return backend

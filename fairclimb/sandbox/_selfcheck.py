@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fairclimb.errors import SandboxError
-from fairclimb.sandbox._backend import bubblewrap_works, select_backend
+from fairclimb.sandbox._backend import REGISTRY, bubblewrap_works, select_backend
 from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport
 from fairclimb.sandbox._sandbox import Sandbox
@@ -69,9 +69,10 @@ Probe = Callable[[Sandbox], str | None]  # None: it holds; else what went wrong
 
 
 def self_check(backend: str = "auto") -> SelfCheck:
-    """Run the battery on *backend* (``auto``, ``bwrap``, ``rlimits`` or ``all``)."""
+    """Run the battery on *backend* (``auto``, ``bwrap``, ``rlimits``, a plugin's, or
+    ``all``: every registered backend that can run here)."""
     if backend == "all":
-        names = ["bwrap", "rlimits"] if bubblewrap_works() else ["rlimits"]
+        names = [name for name in REGISTRY.names() if name != "bwrap" or bubblewrap_works()]
     else:
         names = [select_backend(backend).name]
     results: list[GuaranteeResult] = []

@@ -2,6 +2,7 @@
 
 from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
 from fairclimb.suites._file import Selection, choose_suite, read_tasks, select_tasks
+from fairclimb.suites._info import SuiteInfo
 from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
 from fairclimb.suites._perturb import (
     SkipReason,
@@ -13,7 +14,6 @@ from fairclimb.suites._perturb import (
 )
 from fairclimb.suites._registry import (
     Suite,
-    SuiteInfo,
     SuiteSummary,
     add_suite,
     describe_suites,

@@ -1,20 +1,21 @@
 """Suites by name. A suite is a named, described loader of tasks.
 
-Suites ship with fairclimb (the list below) or are built into a store (``fairclimb
-suites build``); functions that can see built suites take the store as an argument,
-so this part never opens a database itself.
+Suites ship with fairclimb (``_shipped.py``), come from other packages (the
+``fairclimb.suites`` entry points, see :mod:`fairclimb.plugins`), or are built into a
+store (``fairclimb suites build``); functions that can see built suites take the store
+as an argument, so this part never opens a database itself.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UnknownSuiteError, UserInputError
-from fairclimb.suites._bundled import load_bundled
-from fairclimb.suites._humaneval import load_humaneval
+from fairclimb.plugins import SUITES, Registry
+from fairclimb.suites._info import SuiteInfo
+from fairclimb.suites._shipped import SHIPPED
 from fairclimb.suites._stored import task_from_fields
 from fairclimb.suites._task import Task
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from fairclimb.store import Store, StoredSuite
 
 __all__ = [
+    "REGISTRY",
     "Suite",
     "SuiteInfo",
     "SuiteSummary",
@@ -32,14 +34,6 @@ __all__ = [
     "list_suites",
     "suite_of_task",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class SuiteInfo:
-    name: str
-    description: str
-    origin: str
-    loader: Callable[[], list[Task]] = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,46 +56,28 @@ class Suite:
         return self._by_id.get(task_id)
 
 
-def _bundled(name: str, description: str) -> SuiteInfo:
-    """A suite written for fairclimb, shipped as TOML files (see ``_bundled.py``)."""
-    return SuiteInfo(name=name, description=description, origin="fairclimb",
-                     loader=functools.partial(load_bundled, name))
+def _suite_info(name: str, value: object) -> SuiteInfo | None:
+    return value if isinstance(value, SuiteInfo) and value.name == name else None
 
 
-_SUITES: tuple[SuiteInfo, ...] = (
-    SuiteInfo(
-        name="humaneval",
-        description="HumanEval: 164 hand-written Python functions with unit tests",
-        origin="openai/human-eval",
-        loader=load_humaneval,
-    ),
-    _bundled("fairclimb-implement",
-             "Original Python functions from everyday work, with creation dates; public and "
-             "private splits"),
-    _bundled("fairclimb-js",
-             "Original JavaScript tasks (implement from JSDoc, fix a bug), run in Node.js and "
-             "checked by trusted Python tests"),
-    _bundled("fairclimb-optimize",
-             "Make a slow correct function fast: scored by tests, then by CPU cost on a heavy "
-             "input between a slow and a fast reference"),
-    _bundled("fairclimb-webdev",
-             "Original prompts for small self-contained web pages; no automatic tests, judged "
-             "by people in the arena"),
-)
+#: the shipped suites and those other packages register (``fairclimb.suites`` entry points)
+REGISTRY: Registry[SuiteInfo] = Registry(
+    SUITES, SHIPPED, "a fairclimb.suites.SuiteInfo with the same name", _suite_info)
 
 
 def list_suites(store: Store | None = None) -> list[SuiteInfo]:
-    """The suites fairclimb ships, then those built into *store*."""
+    """The suites fairclimb ships and plugins add, then those built into *store*."""
+    registered = REGISTRY.load_all()
     if store is None:
-        return list(_SUITES)
-    return [*_SUITES, *(_stored_info(built, store) for built in _built(store))]
+        return registered
+    return [*registered, *(_stored_info(built, store) for built in _built(store))]
 
 
 def get_suite(name: str, store: Store | None = None) -> Suite:
-    """The suite called *name*: a shipped one, or one built into *store*."""
-    for info in _SUITES:
-        if info.name == name:
-            return Suite(info.name, info.description, info.origin, tuple(info.loader()))
+    """The suite called *name*: a shipped one, a plugin's, or one built into *store*."""
+    info = REGISTRY.get(name)
+    if info is not None:
+        return Suite(info.name, info.description, info.origin, tuple(info.loader()))
     if store is not None:
         from fairclimb.store import SuiteRepository
 
@@ -115,7 +91,7 @@ def get_suite(name: str, store: Store | None = None) -> Suite:
 
 def suite_of_task(task_id: str, store: Store | None = None) -> str | None:
     """The name of the suite a task id belongs to, if any suite has it."""
-    for info in _SUITES:
+    for info in REGISTRY.load_all():
         if any(task.task_id == task_id for task in info.loader()):
             return info.name
     if store is not None:
@@ -170,9 +146,10 @@ class SuiteSummary:
 
 
 def describe_suites(store: Store | None = None) -> list[SuiteSummary]:
-    """What ``fairclimb suites`` shows: the shipped suites, then those built into *store*."""
+    """What ``fairclimb suites`` shows: the registered suites, then those built into
+    *store*."""
     summaries = []
-    for info in _SUITES:
+    for info in REGISTRY.load_all():
         summaries.append(_summary(info.name, info.description, info.origin, info.loader()))
     if store is not None:
         for built in _built(store):
@@ -190,14 +167,13 @@ def _summary(name: str, description: str, origin: str, tasks: Sequence[Task]) ->
     )
 
 
-
 def add_suite(suite: Suite, store: Store, build: dict[str, object]) -> None:
     """Keep *suite* (your own tasks) in *store* under its name, replacing an older one
     of the same name; a shipped suite's name, or a task id another suite already has,
     is refused in one sentence (a task id must name one task)."""
-    if any(info.name == suite.name for info in _SUITES):
-        raise UserInputError(f"{suite.name!r} is a suite shipped with fairclimb; choose "
-                             "another name")
+    if suite.name in REGISTRY:
+        raise UserInputError(f"{suite.name!r} is a suite shipped with fairclimb or an "
+                             "installed plugin; choose another name")
     for task in suite.tasks:
         home = suite_of_task(task.task_id, store)
         if home not in (None, suite.name):

@@ -6,6 +6,10 @@ records, no forbidden teacher without an override), and every trained model is
 registered with its lineage. TRL, PEFT and torch are imported only by the trainers.
 """
 
+import sys
+import types
+from typing import Any
+
 from fairclimb.train._api import train
 from fairclimb.train._card import write_model_card
 from fairclimb.train._data import TrainingData, load_training_rows
@@ -53,3 +57,17 @@ __all__ = [
     "write_model_card",
     "write_plot",
 ]
+
+
+class _TrainPart(types.ModuleType):
+    """``fairclimb.train`` is this part and also the public verb: once the part is
+    imported, the import system binds it as ``fairclimb.train``, hiding the verb; so
+    calling the part runs the verb (:func:`fairclimb._verbs.train`)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> TrainOutcome:
+        from fairclimb._verbs import train as verb
+
+        return verb(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _TrainPart

@@ -143,8 +143,9 @@ def build(setup: Setup) -> Any:
     import trl
 
     options, store = setup.options, setup.store
+    # Before the model loads: a Ray cluster that does not answer is said at once.
+    execution = ExecutionReward(setup.examples.tasks, store=store, executor=options.executor)
     model, tokenizer = load_causal_lm(setup.base, setup.device)
-    execution = ExecutionReward(setup.examples.tasks, store=store)
     setup.resources.append(execution)
     setup.metric_sources.append(lambda: {"statuses": execution.step_counts(),
                                          "reward_pool_starts": execution.pool_starts})

@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from fairclimb.executor import ExecutorChoice
 from fairclimb.models import Device
 
 __all__ = ["RunStatus", "TrainOptions", "TrainOutcome", "TrainSource", "TrainerKind"]
@@ -73,6 +74,8 @@ class TrainOptions:
     reward_model_weight: float = 0.5
     # reward model only: the share of preference pairs held out to measure accuracy
     eval_fraction: float = 0.2
+    # grpo only: where the execution reward's checkers run (this machine or a Ray cluster)
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
     @property
     def registered_name(self) -> str:
@@ -81,6 +84,7 @@ class TrainOptions:
     def hyperparameters(self) -> dict[str, Any]:
         """Every option as JSON-ready data (for the lineage and the run marker)."""
         values = asdict(self)
+        del values["executor"]  # where rewards are computed changes no verdict
         values["out"] = str(self.out)
         values["device"] = self.device.value
         return values

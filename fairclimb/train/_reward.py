@@ -21,6 +21,7 @@ Interface used by the trainers: :func:`execution_reward`, :class:`ExecutionRewar
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import logging
 import os
@@ -30,6 +31,7 @@ from typing import Any
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import Check, CheckerPool, EvalOptions, Status, Verdict, answer_program
+from fairclimb.executor import ExecutorChoice
 from fairclimb.models import ApiStyle
 from fairclimb.store import Store
 from fairclimb.suites import Task, find_task
@@ -47,15 +49,19 @@ class ExecutionReward:
     sandbox, limits); by default one worker per core. *partial_credit* gives a
     ``failed`` answer the share of the tests' checks it passed (off by default: only
     ``passed`` earns anything). *style* forces how completions are read; by default
-    plain strings are completion style and message lists are chat style.
+    plain strings are completion style and message lists are chat style. *executor*
+    runs the checkers on a Ray cluster's nodes instead (one warm pool per node).
     """
 
     def __init__(self, tasks: Sequence[Task] | Mapping[str, Task] = (), *,
                  options: EvalOptions | None = None, store: Store | None = None,
-                 partial_credit: bool = False, style: ApiStyle | None = None) -> None:
+                 partial_credit: bool = False, style: ApiStyle | None = None,
+                 executor: ExecutorChoice | None = None) -> None:
         known = tasks.values() if isinstance(tasks, Mapping) else tasks
         self._tasks: dict[str, Task] = {task.task_id: task for task in known}
         self._options = options or EvalOptions(workers=max(1, os.cpu_count() or 1))
+        if executor is not None:
+            self._options = dataclasses.replace(self._options, executor=executor)
         self._store = store
         self._partial = partial_credit
         self._style = style

@@ -194,7 +194,7 @@ def test_missing_key_variable_is_one_clear_sentence(environ: dict[str, str]) -> 
 
 def test_unknown_backend_is_user_error() -> None:
     spec = ModelSpec(name="m", base_url="", model_id="/ckpt", backend="nope")
-    with pytest.raises(UserInputError, match=r"backend 'nope'.*known backends: hf, openai"):
+    with pytest.raises(UserInputError, match=r"backend 'nope'.*known backends: hf, mock, openai"):
         open_backend(spec, {})
 
 

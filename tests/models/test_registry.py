@@ -122,3 +122,15 @@ def test_provider_defaults_to_the_base_urls_host(tmp_path: Path) -> None:
     assert added.returncode == 0, added.stderr
     with Store.open(db) as store:
         assert store.require_model("acme").provider_name == "Acme"
+
+
+@pytest.mark.parametrize("backend", ["hf", "mock"])
+def test_a_local_models_path_is_kept_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              backend: str) -> None:
+    """Each backend's own validate hook: the model works from any directory afterwards."""
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "answers.json").write_text('{"*": "x"}')
+    monkeypatch.chdir(tmp_path)
+    given = "ckpt" if backend == "hf" else "answers.json"
+    spec = validate_spec(ModelSpec("m", "", given, backend=backend))
+    assert spec.model_id == str(tmp_path / given)

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fairclimb.evaluate._records import Verdict
-from fairclimb.evaluate.judge._checkers import checkers
-from fairclimb.evaluate.judge._pool import Job, Pool
+from fairclimb.evaluate.judge._checkers import Checkers, checkers
+from fairclimb.evaluate.judge._pool import Job
+from fairclimb.executor import ExecutorChoice
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Mutant, Task
 
@@ -56,7 +57,8 @@ def mutant_limits(limits: Limits, reference_walls: Sequence[float]) -> Limits:
 
 def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox: str,
                  limits: Limits, node: str | None = None,
-                 on_verdict: Callable[[int], None] | None = None) -> list[Verdict]:
+                 on_verdict: Callable[[int], None] | None = None,
+                 executor: ExecutorChoice | None = None) -> list[Verdict]:
     """The verdict of each ``(task, program)`` pair's tests on its program, in order.
 
     *on_verdict* is told the index of each pair as its verdict arrives.
@@ -65,7 +67,7 @@ def run_programs(programs: Sequence[tuple[Task, str]], *, workers: int, sandbox:
         return []
     with checkers({task.task_id: task for task, _ in programs}, len(programs),
                   workers=workers, sandbox=sandbox, limits=limits, node=node,
-                  perf_runs=_TESTS_ONLY) as pool:
+                  perf_runs=_TESTS_ONLY, executor=executor) as pool:
         return _run_in(pool, programs, on_verdict)
 
 
@@ -74,6 +76,7 @@ def run_references_then_mutants(
     mutants_of: Callable[[list[Verdict]], Sequence[tuple[Task, str]]], *,
     workers: int, sandbox: str, limits: Limits, node: str | None = None,
     on_verdict: Callable[[int], None] | None = None,
+    executor: ExecutorChoice | None = None,
 ) -> tuple[list[Verdict], list[Verdict], Limits]:
     """Run the references, then the mutants *mutants_of* picks given their verdicts,
     under :func:`mutant_limits`. One pool serves both when the limits agree (starting
@@ -82,17 +85,17 @@ def run_references_then_mutants(
         return [], [], limits
     tasks = {task.task_id: task for task, _ in references}
     with checkers(tasks, len(references), workers=workers, sandbox=sandbox, limits=limits,
-                  node=node, perf_runs=_TESTS_ONLY) as pool:
+                  node=node, perf_runs=_TESTS_ONLY, executor=executor) as pool:
         verdicts = _run_in(pool, references, on_verdict)
         mutants = mutants_of(verdicts)
         short = mutant_limits(limits, [v.wall_s for v in verdicts if v.passed])
         if short == limits:
             return verdicts, _run_in(pool, mutants, on_verdict), short
     return verdicts, run_programs(mutants, workers=workers, sandbox=sandbox, limits=short,
-                                  node=node, on_verdict=on_verdict), short
+                                  node=node, on_verdict=on_verdict, executor=executor), short
 
 
-def _run_in(pool: Pool, programs: Sequence[tuple[Task, str]],
+def _run_in(pool: Checkers, programs: Sequence[tuple[Task, str]],
             on_verdict: Callable[[int], None] | None) -> list[Verdict]:
     jobs = [Job(key=i, task_id=task.task_id, program=program)
             for i, (task, program) in enumerate(programs)]

@@ -19,6 +19,7 @@ requests shared its batch. Stop sequences end a row early and are cut from the t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -39,7 +40,7 @@ from fairclimb.models._types import (
     ModelSpec,
 )
 
-__all__ = ["HFBackend", "create"]
+__all__ = ["HFBackend", "create", "validate"]
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,12 @@ class HFBackend:
                 raise RuntimeError("the model was closed")
             return _generate(self._model, self._tokenizer, self.device,
                              [p.prompt for p in batch], [p.request for p in batch])
+
+
+def validate(spec: ModelSpec) -> ModelSpec:
+    """Keep the checkpoint's absolute path, so the model works from any directory
+    (``validate_spec`` has already checked that it is a directory)."""
+    return dataclasses.replace(spec, model_id=str(Path(spec.model_id).expanduser().resolve()))
 
 
 def create(spec: ModelSpec, *, api_key: str | None, retry: RetryPolicy,
