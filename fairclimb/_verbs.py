@@ -169,11 +169,14 @@ def train(kind: TrainerKind, source: TrainSource, options: TrainOptions, *,
 
 def serve_arena(*, host: str | None = None, port: int | None = None,
                 options: ArenaOptions | None = None, environ: Mapping[str, str] | None = None,
-                db: str | None = None, settings: Settings | None = None) -> None:
+                db: str | None = None, settings: Settings | None = None,
+                workers: int = 1) -> None:
     """Serve the arena web app until interrupted (``fairclimb arena serve``); host, port
-    and options default to the settings' ``arena_*`` values."""
+    and options default to the settings' ``arena_*`` values; ``workers`` processes
+    share the port (their limits and counts are kept in the database)."""
     from fairclimb.web import serve
 
     chosen = _settings(db, settings)
     serve(chosen.db, host or chosen.arena_host, port or chosen.arena_port,
-          options or chosen.arena_options(), environ=os.environ if environ is None else environ)
+          options or chosen.arena_options(), environ=os.environ if environ is None else environ,
+          workers=workers)

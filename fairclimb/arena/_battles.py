@@ -1,8 +1,11 @@
 """The arena: what a rater or an admin can do, each a call the web layer translates to.
 
 :class:`Arena` ties the parts together: accounts and sessions, the briefing, pair
-sampling, votes, quality control and pay. It holds per-server state only (a seeded
-random generator, rate limiters), never global state.
+sampling, votes, quality control and pay. Its per-process state is only
+what may differ between server processes: a random generator (each process draws from
+its own) and a lock that serializes this process's draws. Counts that decide what is
+served or refused (rate limits, battles per model, pair outcomes) are read from and
+written to the database, so ``arena serve --workers N`` counts as one process would.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from fairclimb.arena._generations import (
     run_cache_keys,
 )
 from fairclimb.arena._limits import RateLimiter
-from fairclimb.arena._live import LiveJob, LiveJobs, LiveModels
+from fairclimb.arena._live import LiveJob, LiveModels
 from fairclimb.arena._live_battles import LiveBattles
+from fairclimb.arena._live_jobs import SharedLiveJobs
 from fairclimb.arena._live_tasks import LiveSuites
 from fairclimb.arena._pay import PayRow
 from fairclimb.arena._rankings import RankingTasks
@@ -82,14 +86,14 @@ class Arena(ArenaReports):
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
         self.rankings = RankingTasks(store, self.data, self.options, self._rng,
                                      self._draw_lock)
-        self._votes = RateLimiter(self.options.votes_per_minute)
-        self._battles = RateLimiter(self.options.battles_per_minute)
+        self._votes = RateLimiter(store, "vote", self.options.votes_per_minute)
+        self._battles = RateLimiter(store, "battle", self.options.battles_per_minute)
         self.reviews = Reviews(self.data)
         self.controls = Controls(self.data)
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
                                  self._battles, self.require_briefed, self.require_open)
         self.live: LiveModels = self._live.models  # environ: the models' API keys
-        self.live_jobs: LiveJobs = self._live.jobs
+        self.live_jobs: SharedLiveJobs = self._live.jobs
         self.live_suites: LiveSuites = self._live.suites  # suites raters draw tasks from
 
     # -- raters ------------------------------------------------------------------------

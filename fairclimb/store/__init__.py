@@ -7,6 +7,9 @@ logic: what a status means or when a run may resume is decided by its callers.
 """
 
 from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
+from fairclimb.store._arena_limits import ArenaRateLimits
+from fairclimb.store._arena_live_jobs import ArenaLiveJobs, LiveJobRecord
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
@@ -39,14 +42,16 @@ from fairclimb.store._ladder import (
     NewLadderSubmission,
 )
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
-from fairclimb.store._store import Store
+from fairclimb.store._store import DatabaseUnreachable, Store
 from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 from fairclimb.store._vote_chain import ChainHead, ChainReport
 
 __all__ = [
     "AccountRecord",
     "AnswerVerdict",
+    "ArenaLiveJobs",
     "ArenaRankings",
+    "ArenaRateLimits",
     "ArenaStore",
     "ArenaVerdicts",
     "BattleRecord",
@@ -57,11 +62,14 @@ __all__ = [
     "ContaminationRow",
     "CredentialRow",
     "DataRepository",
+    "DatabaseUnreachable",
     "DatasetInfo",
     "GATE_SCHEMA_VERSION",
     "LadderBoardRecord",
     "LadderRepository",
     "LadderSubmissionRecord",
+    "LiveJobRecord",
+    "MAX_RATE_WINDOW",
     "MemberRow",
     "NewBattle",
     "NewLadderSubmission",

@@ -1,4 +1,5 @@
-"""Pure rules of the arena: pair sampling, quality flags, rate limits."""
+"""Pure rules of the arena: pair sampling, quality flags (rate limits, which live in the
+database, are in test_arena_limits.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from fairclimb.arena import (
     ArenaOptions,
     PairStats,
     Pool,
-    RateLimiter,
     battle_records,
     draw_battle,
     pair_probabilities,
@@ -112,15 +112,6 @@ def test_a_rater_who_follows_one_model_is_flagged() -> None:
         votes.append(_vote(2, "model_b" if i % 3 else "model_a"))  # others: m0 loses often
     flags = rater_quality(votes, options)[1].flags
     assert any(flag.startswith("follows m0") for flag in flags)
-
-
-def test_rate_limiter_window() -> None:
-    now = [0.0]
-    limiter = RateLimiter(2, 10.0, clock=lambda: now[0])
-    assert limiter.allow("a") and limiter.allow("a") and not limiter.allow("a")
-    assert limiter.allow("b")  # per key
-    now[0] = 10.5
-    assert limiter.allow("a")
 
 
 def test_demo_arena_pits_references_against_mutants(tmp_path: Path) -> None:
