@@ -16,9 +16,10 @@ PARTS = ["fairclimb.suites", "fairclimb.sandbox", "fairclimb.evaluate", "faircli
 def test_all_matches_public_names(name: str) -> None:
     module = importlib.import_module(name)
     declared = set(module.__all__)
+    # dir() and getattr(), not vars(): a facade may load its names on first use (PEP 562)
     public = {
-        attr for attr, value in vars(module).items()
-        if not attr.startswith("_") and not inspect.ismodule(value)
+        attr for attr in dir(module)
+        if not attr.startswith("_") and not inspect.ismodule(getattr(module, attr))
     }
     assert declared == public
     assert module.__all__ == sorted(module.__all__, key=lambda n: (n[0].islower(), n))

@@ -1,0 +1,41 @@
+"""What a checker process pays before it checks anything: every ``fairclimb eval`` starts
+one per worker, so their imports are paid on every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+# The parts a checker never uses: the store (SQLAlchemy, Alembic), the models part (HTTP
+# clients), NumPy and Rich. Importing them took ~1 s of CPU per checker.
+HEAVY = ("fairclimb.store", "fairclimb.models", "sqlalchemy", "alembic", "aiohttp", "numpy",
+         "rich")
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("statement", [
+    "import fairclimb.evaluate._pool",  # where a checker process starts
+    "import fairclimb.evaluate",
+])
+def test_the_checker_imports_nothing_heavy(statement: str) -> None:
+    loaded = _loaded_after(statement)
+    assert sorted(name for name in loaded if name.split(".")[0] in HEAVY
+                  or name.startswith(HEAVY)) == []
+
+
+def test_the_facade_still_gives_every_name() -> None:
+    import fairclimb.evaluate as evaluate
+
+    assert set(evaluate.__all__) <= set(dir(evaluate))
+    for name in evaluate.__all__:
+        getattr(evaluate, name)  # each loads from its module on first use
+    with pytest.raises(AttributeError):
+        evaluate.no_such_name  # noqa: B018
