@@ -135,6 +135,7 @@ if _typing.TYPE_CHECKING:
         render_summary,
         summarize,
     )
+    from fairclimb.evaluate._warm import WarmCheckers
 
 # Each public name and the private module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -222,6 +223,7 @@ _EXPORTS: dict[str, str] = {
     "Summary": "_summary",
     "render_summary": "_summary",
     "summarize": "_summary",
+    "WarmCheckers": "_warm",
 }
 
 __all__ = [
@@ -271,6 +273,7 @@ __all__ = [
     "TaskResult",
     "Verdict",
     "WEBDEV_NOTE",
+    "WarmCheckers",
     "answer_program",
     "bootstrap_mean",
     "build_debug_suite",

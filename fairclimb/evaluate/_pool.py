@@ -111,6 +111,7 @@ class _Checker:
     pending: deque[Job] = field(default_factory=deque)
     since: float = 0.0  # when it last answered, or was given work while idle
     known: set[str] = field(default_factory=set)  # tasks already sent to it
+    ready: bool = False  # it said it started (its sandbox is up)
 
 
 def node_for(tasks: Iterable[Task], node: str) -> str | None:
@@ -232,11 +233,23 @@ class Pool:
         self._context = multiprocessing.get_context("spawn")
         self._checkers: list[_Checker] = []
 
+    def start(self) -> Pool:
+        """Start the checker processes without waiting for them, so their start-up
+        (imports, sandbox) overlaps whatever the caller does before :meth:`__enter__`."""
+        if not self._checkers:
+            self._checkers = [self._spawn() for _ in range(self.workers)]
+        return self
+
     def __enter__(self) -> Pool:
-        # Started together and awaited together: each needs a second or so to start.
-        self._checkers = [self._spawn() for _ in range(self.workers)]
-        for checker in self._checkers:
-            self._await_ready(checker)
+        # Started together and awaited together: each needs a moment to start.
+        self.start()
+        try:
+            for checker in self._checkers:
+                if not checker.ready:
+                    self._await_ready(checker)
+        except BaseException:
+            self.__exit__(SandboxError, None, None)
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
@@ -377,6 +390,7 @@ class Pool:
         if kind != "ready":
             self._kill(checker)
             raise SandboxError(str(detail))
+        checker.ready = True
 
     def _stop(self, checker: _Checker) -> None:
         with contextlib.suppress(OSError):
