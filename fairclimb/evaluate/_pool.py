@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 _IN_FLIGHT = 3  # jobs queued per checker, so none waits on the dispatcher
 _WATCHDOG_SLACK_S = 15.0
 _START_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 5.0
 _DETAIL_LIMIT = 500
 
 
@@ -253,11 +254,18 @@ class Pool:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
+        if kind is None:
+            # Told together, awaited together: each closes its sandbox at the same time.
+            for checker in self._checkers:
+                with contextlib.suppress(OSError):
+                    checker.conn.send(None)
+            deadline = time.monotonic() + _STOP_TIMEOUT_S
+            for checker in self._checkers:
+                checker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        # Whatever has not exited by now (or ever, when interrupted or failed: what the
+        # checkers are doing no longer matters) is killed.
         for checker in self._checkers:
-            if kind is None:
-                self._stop(checker)
-            else:  # interrupted or failed: what the checkers are doing no longer matters
-                self._kill(checker)
+            self._kill(checker)
         self._checkers = []
 
     def run(self, jobs: Iterable[Job] | JobQueue,
@@ -391,12 +399,6 @@ class Pool:
             self._kill(checker)
             raise SandboxError(str(detail))
         checker.ready = True
-
-    def _stop(self, checker: _Checker) -> None:
-        with contextlib.suppress(OSError):
-            checker.conn.send(None)
-        checker.process.join(timeout=5)
-        self._kill(checker)
 
     @staticmethod
     def _kill(checker: _Checker) -> None:
