@@ -8,7 +8,7 @@ contamination) decides which are kept and exported.
 """
 
 from fairclimb.data._card import CardOutcome, card_facts, write_card
-from fairclimb.data._curate import CurationOutcome, curate, record_texts
+from fairclimb.data._curate import CurationOutcome, curate, curation_params, record_texts
 from fairclimb.data._datasets import (
     RecordView,
     dataset_records,
@@ -54,6 +54,7 @@ from fairclimb.data._gate import (
 )
 from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
+from fairclimb.data._reshape import ReshapeOutcome, merge_datasets, split_dataset
 
 __all__ = [
     "Candidate",
@@ -78,6 +79,7 @@ __all__ = [
     "RecordKind",
     "RecordText",
     "RecordView",
+    "ReshapeOutcome",
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
@@ -85,6 +87,7 @@ __all__ = [
     "admit_generations",
     "card_facts",
     "curate",
+    "curation_params",
     "dataset_records",
     "dataset_stats",
     "decontaminate",
@@ -94,6 +97,7 @@ __all__ = [
     "import_feedback",
     "known_tasks",
     "list_datasets",
+    "merge_datasets",
     "minhash_signatures",
     "near_duplicates",
     "plan_distill",
@@ -104,6 +108,7 @@ __all__ = [
     "records_from_votes",
     "require_dataset",
     "show_dataset",
+    "split_dataset",
     "terms_gate",
     "write_card",
 ]

@@ -22,11 +22,6 @@ if _typing.TYPE_CHECKING:
         check_adequacy,
         written_for_fairclimb,
     )
-    from fairclimb.evaluate._checker import (
-        CompiledTask,
-        check_program,
-        compile_task,
-    )
     from fairclimb.evaluate._checking import (
         Check,
         CheckerPool,
@@ -44,11 +39,6 @@ if _typing.TYPE_CHECKING:
         DebugBuild,
         DebugBuildOptions,
         build_debug_suite,
-    )
-    from fairclimb.evaluate._efficiency import (
-        CostMeasure,
-        SpeedSummary,
-        speed_score,
     )
     from fairclimb.evaluate._engine import (
         Engine,
@@ -68,24 +58,9 @@ if _typing.TYPE_CHECKING:
         plan_evaluation,
         require_references_pass,
     )
-    from fairclimb.evaluate._fix_distance import fix_distance
-    from fairclimb.evaluate._generation import (
-        CompletionBackend,
-        GenerationCache,
-        GenerationOutcome,
-        GenerationPlan,
-        generate,
-        plan_generation,
-        run_generation,
-    )
     from fairclimb.evaluate._model_eval import (
         ModelEvalOutcome,
         evaluate_model,
-    )
-    from fairclimb.evaluate._mutation import (
-        MutantRun,
-        mutant_limits,
-        run_programs,
     )
     from fairclimb.evaluate._passk import (
         PassAtK,
@@ -97,15 +72,6 @@ if _typing.TYPE_CHECKING:
         build_perturbed_suite,
     )
     from fairclimb.evaluate._private import WEBDEV_NOTE
-    from fairclimb.evaluate._prompts import (
-        COMPLETION_STOPS,
-        PromptControl,
-        build_request,
-        extract_code,
-        sample_line,
-        solution_program,
-        truncate_completion,
-    )
     from fairclimb.evaluate._records import (
         RESULT_SCHEMA_VERSION,
         Result,
@@ -136,17 +102,48 @@ if _typing.TYPE_CHECKING:
         summarize,
     )
     from fairclimb.evaluate._warm import WarmCheckers
+    from fairclimb.evaluate.generation._generation import (
+        CompletionBackend,
+        GenerationCache,
+        GenerationOutcome,
+        GenerationPlan,
+        generate,
+        plan_generation,
+        run_generation,
+    )
+    from fairclimb.evaluate.generation._prompts import (
+        COMPLETION_STOPS,
+        PromptControl,
+        build_request,
+        extract_code,
+        sample_line,
+        solution_program,
+        truncate_completion,
+    )
+    from fairclimb.evaluate.judge._checker import (
+        CompiledTask,
+        check_program,
+        compile_task,
+    )
+    from fairclimb.evaluate.judge._efficiency import (
+        CostMeasure,
+        SpeedSummary,
+        speed_score,
+    )
+    from fairclimb.evaluate.judge._fix_distance import fix_distance
+    from fairclimb.evaluate.judge._mutation import (
+        MutantRun,
+        mutant_limits,
+        run_programs,
+    )
 
-# Each public name and the private module that defines it.
+# Each public name and the module, below this package, that defines it.
 _EXPORTS: dict[str, str] = {
     "AdequacyOptions": "_adequacy",
     "AdequacyReport": "_adequacy",
     "TaskAdequacy": "_adequacy",
     "check_adequacy": "_adequacy",
     "written_for_fairclimb": "_adequacy",
-    "CompiledTask": "_checker",
-    "check_program": "_checker",
-    "compile_task": "_checker",
     "Check": "_checking",
     "CheckerPool": "_checking",
     "answer_program": "_checking",
@@ -159,9 +156,6 @@ _EXPORTS: dict[str, str] = {
     "DebugBuild": "_debug_build",
     "DebugBuildOptions": "_debug_build",
     "build_debug_suite": "_debug_build",
-    "CostMeasure": "_efficiency",
-    "SpeedSummary": "_efficiency",
-    "speed_score": "_efficiency",
     "Engine": "_engine",
     "EngineRun": "_engine",
     "EvalOptions": "_engine",
@@ -176,32 +170,14 @@ _EXPORTS: dict[str, str] = {
     "evaluate": "_evaluation",
     "plan_evaluation": "_evaluation",
     "require_references_pass": "_evaluation",
-    "fix_distance": "_fix_distance",
-    "CompletionBackend": "_generation",
-    "GenerationCache": "_generation",
-    "GenerationOutcome": "_generation",
-    "GenerationPlan": "_generation",
-    "generate": "_generation",
-    "plan_generation": "_generation",
-    "run_generation": "_generation",
     "ModelEvalOutcome": "_model_eval",
     "evaluate_model": "_model_eval",
-    "MutantRun": "_mutation",
-    "mutant_limits": "_mutation",
-    "run_programs": "_mutation",
     "PassAtK": "_passk",
     "estimate_pass_at_k": "_passk",
     "pass_at_k": "_passk",
     "PerturbBuild": "_perturb_build",
     "build_perturbed_suite": "_perturb_build",
     "WEBDEV_NOTE": "_private",
-    "COMPLETION_STOPS": "_prompts",
-    "PromptControl": "_prompts",
-    "build_request": "_prompts",
-    "extract_code": "_prompts",
-    "sample_line": "_prompts",
-    "solution_program": "_prompts",
-    "truncate_completion": "_prompts",
     "RESULT_SCHEMA_VERSION": "_records",
     "Result": "_records",
     "Sample": "_records",
@@ -223,6 +199,30 @@ _EXPORTS: dict[str, str] = {
     "Summary": "_summary",
     "render_summary": "_summary",
     "summarize": "_summary",
+    "CompletionBackend": "generation._generation",
+    "GenerationCache": "generation._generation",
+    "GenerationOutcome": "generation._generation",
+    "GenerationPlan": "generation._generation",
+    "generate": "generation._generation",
+    "plan_generation": "generation._generation",
+    "run_generation": "generation._generation",
+    "COMPLETION_STOPS": "generation._prompts",
+    "PromptControl": "generation._prompts",
+    "build_request": "generation._prompts",
+    "extract_code": "generation._prompts",
+    "sample_line": "generation._prompts",
+    "solution_program": "generation._prompts",
+    "truncate_completion": "generation._prompts",
+    "CompiledTask": "judge._checker",
+    "check_program": "judge._checker",
+    "compile_task": "judge._checker",
+    "CostMeasure": "judge._efficiency",
+    "SpeedSummary": "judge._efficiency",
+    "speed_score": "judge._efficiency",
+    "fix_distance": "judge._fix_distance",
+    "MutantRun": "judge._mutation",
+    "mutant_limits": "judge._mutation",
+    "run_programs": "judge._mutation",
     "WarmCheckers": "_warm",
 }
 

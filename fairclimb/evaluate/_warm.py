@@ -10,9 +10,10 @@ tasks, sandbox, limits, Node.js); if not, it starts its own, as it always did.
 from __future__ import annotations
 
 from fairclimb.errors import SandboxError
-from fairclimb.evaluate._efficiency import is_measured
-from fairclimb.evaluate._engine import EvalOptions, checkers
-from fairclimb.evaluate._pool import Pool, node_for
+from fairclimb.evaluate._engine import EvalOptions
+from fairclimb.evaluate.judge._checkers import checkers
+from fairclimb.evaluate.judge._efficiency import is_measured
+from fairclimb.evaluate.judge._pool import Pool, node_for
 from fairclimb.suites import Suite
 
 __all__ = ["WarmCheckers"]

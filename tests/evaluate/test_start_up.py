@@ -22,7 +22,7 @@ def _loaded_after(statement: str) -> set[str]:
 
 
 @pytest.mark.parametrize("statement", [
-    "import fairclimb.evaluate._pool",  # where a checker process starts
+    "import fairclimb.evaluate.judge._pool",  # where a checker process starts
     "import fairclimb.evaluate",
 ])
 def test_the_checker_imports_nothing_heavy(statement: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions, WarmCheckers, evaluate, plan_evaluation
-from fairclimb.evaluate._pool import Pool
+from fairclimb.evaluate.judge._pool import Pool
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
 from fairclimb.suites import Suite, get_suite
