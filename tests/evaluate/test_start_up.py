@@ -3,6 +3,7 @@ one per worker, so their imports are paid on every command."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -39,3 +40,30 @@ def test_the_facade_still_gives_every_name() -> None:
         getattr(evaluate, name)  # each loads from its module on first use
     with pytest.raises(AttributeError):
         evaluate.no_such_name  # noqa: B018
+
+
+def test_a_checker_starts_one_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each start is a bubblewrap and an interpreter; a second one was paid by every
+    checker of every command, and its zygote was left to notice it was dropped."""
+    import multiprocessing
+
+    from fairclimb.evaluate.judge import _pool
+    from fairclimb.sandbox import Limits, Sandbox
+
+    starts: list[int] = []
+    start = Sandbox.start
+
+    def counting(self: Sandbox) -> None:
+        starts.append(id(self))
+        start(self)
+
+    monkeypatch.setattr(Sandbox, "start", counting)
+    ours, theirs = multiprocessing.Pipe()
+    ours.send(None)  # stop as soon as it is ready
+    interrupt = signal.getsignal(signal.SIGINT)  # a checker ignores Ctrl-C; pytest must not
+    try:
+        _pool._checker_main(theirs, "auto", Limits(wall_s=2.0), None)
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
+    assert ours.recv() == ("ready", None)
+    assert len(starts) == 1

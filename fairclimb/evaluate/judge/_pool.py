@@ -148,7 +148,7 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
     speed = None
     if perf_runs > 0:
         speed = SpeedJudge(meter) if perf_seed is None else SpeedJudge(meter, seed=perf_seed)
-    with sandbox, contextlib.closing(meter):
+    with contextlib.closing(sandbox), contextlib.closing(meter):  # started above
         while True:
             try:
                 message: tuple[list[Task], list[Job]] | None = conn.recv()
