@@ -25,6 +25,10 @@ Measured 2026-12-02 (2 cores shared with ~8 engineers, load average 17-29, bwrap
         820       36.93        64.79   1.8x    5x MISSED            10.73            20.86
        3280       59.76       157.82   2.6x    4x MISSED             7.07            18.95
 
+and again on 820 at load 8.0-8.5 (after the checker's double sandbox start was fixed):
+
+        820        9.67        15.47   1.6x    5x MISSED             7.63            15.98
+
 Both targets are missed; docs/sandbox.md ("A whole fairclimb eval command") says by how
 much the per-sample floor of a process per sample allows and where the rest goes.
 """
