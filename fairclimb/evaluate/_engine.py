@@ -28,7 +28,7 @@ from fairclimb.evaluate._samples import program_of
 from fairclimb.evaluate.judge._checkers import Checkers, checkers
 from fairclimb.evaluate.judge._efficiency import DEFAULT_RUNS
 from fairclimb.evaluate.judge._fix_distance import fix_distance
-from fairclimb.evaluate.judge._pool import Job, JobQueue, node_for
+from fairclimb.evaluate.judge._pool import Job, JobQueue, Pool, node_for
 from fairclimb.executor import ExecutorChoice, connect
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind

@@ -43,10 +43,13 @@ class WarmCheckers:
         except SandboxError:
             return self
         options = self._options
-        self._pool = checkers({task.task_id: task for task in tasks}, options.workers,
-                              workers=options.workers, sandbox=options.sandbox,
-                              limits=options.limits, node=node,
-                              perf_runs=options.perf_runs).start()
+        if options.executor is not None and options.executor.remote:
+            return self  # a cluster's nodes start their own checkers, once per run
+        pool = checkers({task.task_id: task for task in tasks}, options.workers,
+                        workers=options.workers, sandbox=options.sandbox,
+                        limits=options.limits, node=node, perf_runs=options.perf_runs)
+        assert isinstance(pool, Pool)  # no executor given: checkers on this machine
+        self._pool = pool.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
