@@ -27,6 +27,7 @@ from fairclimb.arena._live import LiveJob, LiveJobs, LiveModels
 from fairclimb.arena._live_battles import LiveBattles
 from fairclimb.arena._live_tasks import LiveSuites
 from fairclimb.arena._pay import PayRow
+from fairclimb.arena._quality import vote_timing
 from fairclimb.arena._rankings import RankingTasks
 from fairclimb.arena._records import (
     AlreadyVoted,
@@ -40,12 +41,14 @@ from fairclimb.arena._reports import ArenaReports
 from fairclimb.arena._review import Reviews
 from fairclimb.arena._sampling import Pool, draw_battle, pair_stats
 from fairclimb.arena._task_input import KINDS, check_kind, checked_vote, now
+from fairclimb.data import Winner
 from fairclimb.errors import UserInputError
 from fairclimb.store import (
     ArenaStore,
     ArenaVerdicts,
     BattleView,
     NewBattle,
+    Refusal,
     SampleIn,
     Store,
     VoteRefused,
@@ -64,9 +67,9 @@ class VoteResult:
     battle_id: int
     model_a: str
     model_b: str
-    winner: str
+    winner: Winner
     seconds: float
-    flag: str | None
+    flag: str | None  # the fast-vote detail; None if the vote was not too fast
 
 
 class Arena(ArenaReports):
@@ -189,7 +192,7 @@ class Arena(ArenaReports):
             raise ArenaDenied("this task is not yours")
         return battle
 
-    def vote(self, rater: SignedIn, battle_id: int, winner: str,
+    def vote(self, rater: SignedIn, battle_id: int, winner: Winner | str,
              labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
              correction: str = "") -> VoteResult:
         vote = checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
@@ -197,16 +200,16 @@ class Arena(ArenaReports):
         self.require_briefed(rater)
         if not self._votes.allow(rater.account.id):
             raise RateLimited("too many votes in a minute; slow down and read the answers")
+        at = now()
         try:
-            stored = self.data.add_vote(vote, now(), self.options.max_task_seconds,
-                                        self.options.fast_vote_seconds)
+            stored = self.data.add_vote(vote, at, vote_timing(at, self.options))
         except VoteRefused as refused:
-            if refused.reason == "voted":
+            if refused.reason is Refusal.VOTED:
                 raise AlreadyVoted("you have already voted on this battle; your first "
                                    "vote stands") from None
             raise ArenaDenied("this task is not yours") from None
-        return VoteResult(battle_id, stored.model_a, stored.model_b, winner, stored.seconds,
-                          stored.flag)
+        return VoteResult(battle_id, stored.model_a, stored.model_b, Winner(vote.winner),
+                          stored.seconds, stored.flag)
 
     # -- admins ------------------------------------------------------------------------
 

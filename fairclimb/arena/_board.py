@@ -1,9 +1,10 @@
 """The leaderboard: the arena's stored votes, rated by the ratings engine.
 
-Stored votes become :class:`Battle` values (the task kind is the battle's category,
-the weight is the inverse of the pair's draw probability, quality-control exclusions
-are kept and marked), so the page, ``fairclimb ratings`` and an exported battle file
-rate exactly the same battles.
+Stored votes are :class:`Battle` values (the task kind is the battle's category, the
+weight is the inverse of the pair's draw probability, quality-control exclusions are
+kept and typed), so the page, ``fairclimb ratings`` and an exported battle file rate
+exactly the same battles. Excluded votes are summed by :class:`Exclusion` kind, never by
+their wording.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from fairclimb.arena._battle_io import Battle, Winner
+from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._ratings import (
     CiMethod,
     ModelRating,
@@ -20,9 +21,9 @@ from fairclimb.arena._ratings import (
     Ratings,
     compute_ratings,
 )
-from fairclimb.store import BattleRecord
+from fairclimb.data import Exclusion
 
-__all__ = ["PAGE_RATING_OPTIONS", "Leaderboard", "build_leaderboard", "to_battle"]
+__all__ = ["PAGE_RATING_OPTIONS", "Leaderboard", "build_leaderboard"]
 
 # The page recomputes on every view: 200 seeded bootstrap rounds keep it well under a
 # second for a few thousand votes while the intervals stay stable to a point or two.
@@ -36,7 +37,7 @@ class Leaderboard:
     ratings: Ratings | None  # None when no counted vote matches the filter
     counted: int
     excluded: int
-    reasons: tuple[tuple[str, int], ...]  # (exclusion reason, votes), most common first
+    reasons: tuple[tuple[Exclusion, int], ...]  # (why, votes), most common first
     language: str | None = None
     kind: str | None = None
     hidden: tuple[str, ...] = ()  # rated (their votes count) but not shown
@@ -50,14 +51,7 @@ class Leaderboard:
                 f"{interval} intervals; fewer than {options.min_votes} votes: provisional")
 
 
-def to_battle(record: BattleRecord) -> Battle:
-    """A stored vote as a battle for the ratings engine (exclusions marked, not dropped)."""
-    return Battle(model_a=record.model_a, model_b=record.model_b, winner=Winner(record.winner),
-                  tstamp=record.tstamp, judge=record.judge, language=record.language,
-                  category=record.kind, weight=record.weight, excluded=record.excluded)
-
-
-def build_leaderboard(records: Sequence[BattleRecord], language: str | None = None,
+def build_leaderboard(records: Sequence[Battle], language: str | None = None,
                       kind: str | None = None,
                       options: RatingOptions = PAGE_RATING_OPTIONS,
                       hidden: frozenset[str] = frozenset()) -> Leaderboard:
@@ -65,10 +59,11 @@ def build_leaderboard(records: Sequence[BattleRecord], language: str | None = No
     counted by reason and left out of the ratings. Hidden models' votes are rated like
     any other (hiding deletes nothing); only their rows leave the board."""
     matching = [r for r in records if (language is None or r.language == language)
-                and (kind is None or r.kind == kind)]
-    counted = [to_battle(r) for r in matching if not r.excluded]
-    reasons = Counter(_reason_kind(part) for r in matching if r.excluded
-                      for part in r.reason.split("; ") if part)
+                and (kind is None or r.category == kind)]
+    counted = [r for r in matching if not r.excluded]
+    # A vote left out for two reasons counts under each, once per kind.
+    reasons = Counter(kind for r in matching if r.excluded
+                      for kind in dict.fromkeys(e.kind for e in r.exclusions))
     ratings = compute_ratings(counted, options) if counted else None
     shown = tuple(sorted(hidden & {m.model for m in ratings.models})) if ratings else ()
     if ratings is not None and shown:
@@ -89,8 +84,3 @@ def _reranked(models: Sequence[ModelRating]) -> tuple[ModelRating, ...]:
                            rank_upper=1 + max(above, maybe)))
     return tuple(out)
 
-
-def _reason_kind(reason: str) -> str:
-    """A reason without its particulars, so the summary counts kinds: "fast vote (1.2 s <
-    3 s)" is a "fast vote", "rater flagged: position bias: chose..." a position bias."""
-    return ":".join(reason.split(" (", maxsplit=1)[0].split(":")[:2]).strip()

@@ -10,7 +10,11 @@ from typing import Any
 from fairclimb.arena._accounts import SignedIn
 from fairclimb.arena._agreement import Agreement, agreement
 from fairclimb.arena._battle_io import Battle
-from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
+from fairclimb.arena._board import (
+    PAGE_RATING_OPTIONS,
+    Leaderboard,
+    build_leaderboard,
+)
 from fairclimb.arena._executed import (
     ExecutionReport,
     ShownVerdict,
@@ -37,7 +41,7 @@ from fairclimb.arena._sampling import (
 from fairclimb.arena._visibility import Visibility
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
-from fairclimb.store import ArenaStore, ArenaVerdicts, BattleRecord, BattleView, VoteRow
+from fairclimb.store import ArenaStore, ArenaVerdicts, BattleView, VoteRow
 
 __all__ = ["ArenaReports"]
 
@@ -97,11 +101,11 @@ class ArenaReports:
         """Each model's (answers passed, answers executed)."""
         return self.verdicts.model_verdicts()
 
-    def battle_records(self) -> list[BattleRecord]:
+    def battle_records(self) -> list[Battle]:
         """Every vote as a FastChat-format battle record, exclusions marked."""
         return self._records(self.data.votes())
 
-    def _records(self, votes: Sequence[VoteRow]) -> list[BattleRecord]:
+    def _records(self, votes: Sequence[VoteRow]) -> list[Battle]:
         """One record per vote, in order: quality control's exclusions, less those an
         admin overruled."""
         return self.reviews.apply(votes, battle_records(votes, rater_quality(votes,
@@ -138,9 +142,9 @@ class ArenaReports:
     def rating_battles(self) -> list[Battle]:
         """Every vote (and every pair of every ranking) as a battle, flagged ones marked
         excluded (a ``BattleSource``)."""
-        return [to_battle(record) for record in self.rated_records()]
+        return self.rated_records()
 
-    def rated_records(self) -> list[BattleRecord]:
+    def rated_records(self) -> list[Battle]:
         """What the ratings count: the votes, and the pairs the rankings imply."""
         return self.battle_records() + self.rankings.records()
 

@@ -54,6 +54,7 @@ from fairclimb.data._gate import (
 )
 from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
+from fairclimb.data._votes import Excluded, Exclusion, Winner, exclusion_text
 
 __all__ = [
     "Candidate",
@@ -65,6 +66,8 @@ __all__ = [
     "DistillOutcome",
     "DistillPlan",
     "DropReason",
+    "Excluded",
+    "Exclusion",
     "ExportOutcome",
     "FORMATS",
     "FeedbackOptions",
@@ -81,6 +84,7 @@ __all__ = [
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
+    "Winner",
     "admit",
     "admit_generations",
     "card_facts",
@@ -90,6 +94,7 @@ __all__ = [
     "decontaminate",
     "distill",
     "exact_duplicates",
+    "exclusion_text",
     "export_dataset",
     "import_feedback",
     "known_tasks",

@@ -6,11 +6,10 @@ records, never ORM objects, cross this API. The store keeps data and holds no bu
 logic: what a status means or when a run may resume is decided by its callers.
 """
 
-from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena import ArenaStore, Refusal, UsernameTaken, VoteRefused
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
-    BattleRecord,
     BattleView,
     BriefingRecord,
     CredentialRow,
@@ -21,6 +20,7 @@ from fairclimb.store._arena_records import (
     SampleIn,
     SessionRecord,
     VoteRow,
+    VoteTiming,
 )
 from fairclimb.store._arena_verdicts import AnswerVerdict, ArenaVerdicts, UnjudgedAnswer
 from fairclimb.store._data import (
@@ -49,7 +49,6 @@ __all__ = [
     "ArenaRankings",
     "ArenaStore",
     "ArenaVerdicts",
-    "BattleRecord",
     "BattleView",
     "BriefingRecord",
     "ChainHead",
@@ -70,6 +69,7 @@ __all__ = [
     "Offer",
     "PromptRecord",
     "RankingView",
+    "Refusal",
     "RaterActivity",
     "ResultRow",
     "RunRecord",
@@ -80,7 +80,9 @@ __all__ = [
     "StoredSuite",
     "SuiteRepository",
     "UnjudgedAnswer",
+    "UsernameTaken",
     "VoteRefused",
     "VoteRow",
+    "VoteTiming",
     "store_exists",
 ]

@@ -1,8 +1,8 @@
 """The arena's data access: accounts, sessions, prompts, samples, battles and votes.
 
-Plain records in and out; what a vote means or who may cast it is decided by the
-``arena`` part. Statements are SQLAlchemy Core, not the ORM: the vote path runs
-hundreds of times a second.
+Plain records in and out; what a vote means, who may cast it, when it was too fast and
+every sentence a person reads are decided by the ``arena`` part. Statements are
+SQLAlchemy Core, not the ORM: the vote path runs hundreds of times a second.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from fairclimb.errors import UserInputError
 from fairclimb.store._arena_credentials import CredentialStore
 from fairclimb.store._arena_records import (
     AccountRecord,
@@ -30,6 +30,7 @@ from fairclimb.store._arena_records import (
     SampleIn,
     SessionRecord,
     VoteRow,
+    VoteTiming,
 )
 from fairclimb.store._arena_tables import (
     ArenaAccount,
@@ -54,7 +55,7 @@ from fairclimb.store._vote_chain import (
     verify_chain,
 )
 
-__all__ = ["ArenaStore", "VoteRefused", "VoteStored"]
+__all__ = ["ArenaStore", "Refusal", "UsernameTaken", "VoteRefused", "VoteStored"]
 
 _ACCOUNT_COLUMNS = (ArenaAccount.id, ArenaAccount.username, ArenaAccount.pseudonym,
                     ArenaAccount.role, ArenaAccount.password_hash,
@@ -86,12 +87,26 @@ _CLAIM_BATTLE = (
 _INSERT_VOTE = insert(_VOTES)
 
 
-class VoteRefused(Exception):
-    """Why a vote was not stored: ``reason`` is ``unknown``, ``not_yours`` or ``voted``."""
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"  # no such battle
+    NOT_YOURS = "not_yours"
+    VOTED = "voted"  # already closed
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+
+class VoteRefused(Exception):
+    """A vote was not stored; ``reason`` says why (the arena words it for people)."""
+
+    def __init__(self, reason: Refusal) -> None:
+        super().__init__(reason.value)
         self.reason = reason
+
+
+class UsernameTaken(Exception):
+    """An account with this username exists (the arena words it for people)."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(username)
+        self.username = username
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,11 +408,11 @@ class ArenaStore(CredentialStore):
                               battle.model_a, battle.model_b, battle.probability,
                               battle.gold_winner, battle.served_at, winner)
 
-    def add_vote(self, vote: NewVote, now: datetime, max_seconds: float,
-                 fast_below: float) -> VoteStored:
+    def add_vote(self, vote: NewVote, now: datetime, timing: VoteTiming) -> VoteStored:
         """Close the battle and store its vote in one transaction; returns the models,
-        the seconds spent (from serving to voting, capped) and the vote's flag. Raises
-        :class:`VoteRefused` if the battle is unknown, someone else's or already voted.
+        and the seconds and fast-vote flag that *timing* (the arena's rule) gave for when
+        the battle was served. Raises :class:`VoteRefused` if the battle is unknown,
+        someone else's or already voted.
         """
         with self.store.transaction("storing a vote", write=True) as session:
             connection = session.connection()
@@ -406,9 +421,7 @@ class ArenaStore(CredentialStore):
             if claimed is None:
                 raise VoteRefused(_refusal(session, vote))
             served_at, model_a, model_b = claimed
-            seconds = min(max((now - _utc(served_at)).total_seconds(), 0.0), max_seconds)
-            flag = (f"fast vote ({seconds:.1f} s < {fast_below:g} s)"
-                    if seconds < fast_below else None)
+            seconds, flag = timing(_utc(served_at))
             terms = connection.execute(
                 select(_BRIEFINGS.c.pay_per_hour, _BRIEFINGS.c.currency)
                 .where(_BRIEFINGS.c.version == vote.briefing_version)).first()
@@ -529,7 +542,7 @@ def _create_account(session: Session, username: str, pseudonym: str, role: str,
                     password_hash: str, now: datetime) -> AccountRecord:
     taken = session.scalar(select(ArenaAccount.id).where(ArenaAccount.username == username))
     if taken is not None:
-        raise UserInputError(f"the username {username!r} is taken; choose another one")
+        raise UsernameTaken(username)
     result = session.execute(insert(ArenaAccount).values(
         username=username, pseudonym=pseudonym, role=role, password_hash=password_hash,
         created_at=now).returning(ArenaAccount.id))
@@ -549,11 +562,11 @@ def _prompt_id(session: Session, text: str, language: str, kind: str, suite: str
     return int(result.scalar_one())
 
 
-def _refusal(session: Session, vote: NewVote) -> str:
+def _refusal(session: Session, vote: NewVote) -> Refusal:
     owner = session.scalar(select(ArenaBattle.rater_id).where(ArenaBattle.id == vote.battle_id))
     if owner is None:
-        return "unknown"
-    return "not_yours" if owner != vote.rater_id else "voted"
+        return Refusal.UNKNOWN
+    return Refusal.NOT_YOURS if owner != vote.rater_id else Refusal.VOTED
 
 
 def _account(row: Any) -> AccountRecord:
