@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._board import BoardCache
 from fairclimb.arena._briefing import Briefing, BriefingText
 from fairclimb.arena._controls import Controls
 from fairclimb.arena._generations import (
@@ -88,6 +89,7 @@ class Arena(ArenaReports):
         self._votes = RateLimiter(self.options.votes_per_minute)
         self._battles = RateLimiter(self.options.battles_per_minute)
         self.reviews = Reviews(self.data)
+        self.boards = BoardCache()  # leaderboards by the state they were computed from
         self.controls = Controls(self.data)
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
                                  self._battles, self.require_briefed, self.require_open)

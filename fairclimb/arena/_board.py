@@ -9,8 +9,9 @@ their wording.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 
 from fairclimb.arena._battle_io import Battle
@@ -23,7 +24,7 @@ from fairclimb.arena._ratings import (
 )
 from fairclimb.data import Exclusion
 
-__all__ = ["PAGE_RATING_OPTIONS", "Leaderboard", "build_leaderboard"]
+__all__ = ["PAGE_RATING_OPTIONS", "BoardCache", "Leaderboard", "build_leaderboard"]
 
 # The page recomputes on every view: 200 seeded bootstrap rounds keep it well under a
 # second for a few thousand votes while the intervals stay stable to a point or two.
@@ -71,6 +72,27 @@ def build_leaderboard(records: Sequence[Battle], language: str | None = None,
             [m for m in ratings.models if m.model not in hidden]))
     return Leaderboard(ratings, len(counted), len(matching) - len(counted),
                        tuple(reasons.most_common()), language, kind, shown)
+
+
+class BoardCache:
+    """Leaderboards by what they were computed from (the store's board version, the
+    filter and the options): the page and its plot are two requests, and every view
+    of an unchanged arena would otherwise refit the same votes (0.2 s at 5,000)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._boards: OrderedDict[Hashable, Leaderboard] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Leaderboard]) -> Leaderboard:
+        with self._lock:  # one computation per key, even for concurrent requests
+            board = self._boards.get(key)
+            if board is None:
+                board = self._boards[key] = compute()
+                while len(self._boards) > self._size:
+                    self._boards.popitem(last=False)
+            self._boards.move_to_end(key)
+            return board
 
 
 def _reranked(models: Sequence[ModelRating]) -> tuple[ModelRating, ...]:

@@ -12,6 +12,7 @@ from fairclimb.arena._agreement import Agreement, agreement
 from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._board import (
     PAGE_RATING_OPTIONS,
+    BoardCache,
     Leaderboard,
     build_leaderboard,
 )
@@ -57,6 +58,7 @@ class ArenaReports:
     verdicts: ArenaVerdicts
     reviews: Reviews
     rankings: RankingTasks
+    boards: BoardCache
 
     def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
         raise NotImplementedError  # Arena's
@@ -151,9 +153,13 @@ class ArenaReports:
     def leaderboard(self, language: str | None = None, kind: str | None = None,
                     options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
         """Ratings with intervals and rank ranges over the votes that count (of one
-        language or task kind, if given), and the excluded votes by reason."""
-        return build_leaderboard(self.rated_records(), language, kind, options,
-                                 frozenset(Visibility(self.data).hidden_models()))
+        language or task kind, if given), and the excluded votes by reason; computed
+        once per state of the votes, rankings and settings (the page and its plot share
+        it)."""
+        return self.boards.get(
+            (self.data.board_version(), language, kind, options),
+            lambda: build_leaderboard(self.rated_records(), language, kind, options,
+                                      frozenset(Visibility(self.data).hidden_models())))
 
     def quality(self) -> list[RaterQuality]:
         return sorted(rater_quality(self.data.votes(), self.options).values(),

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from fairclimb.store._arena_credentials import CredentialStore
+from fairclimb.store._arena_rank_tables import ArenaRanking
 from fairclimb.store._arena_records import (
     AccountRecord,
     BattleView,
@@ -510,6 +511,21 @@ class ArenaStore(CredentialStore):
         with self.store.transaction("reading battles") as session:
             return [(int(r[0]), r[1], r[2], float(r[3]), r[4], bool(r[5]))
                     for r in session.execute(query)]
+
+    def board_version(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of what the leaderboard is computed from: the vote chain's
+        head, the number of votes, of submitted rankings and the last submission, and the
+        settings (overrules, hidden models). Equal fingerprints, equal inputs."""
+        rankings = select(func.count(), func.max(ArenaRanking.ranked_at)).where(
+            ArenaRanking.ranked_at.is_not(None))
+        with self.store.transaction("reading the leaderboard's version") as session:
+            connection = session.connection()
+            head = chain_head(connection)
+            votes = int(session.scalar(select(func.count()).select_from(ArenaVote)) or 0)
+            ranked = tuple(session.execute(rankings).one())
+            settings = tuple(sorted((k, repr(v)) for k, v in session.execute(
+                select(ArenaConfig.key, ArenaConfig.value))))
+        return (head.votes, head.head, votes, ranked, settings)
 
     def count_votes(self) -> int:
         with self.store.transaction("counting votes") as session:

@@ -20,6 +20,7 @@ from fairclimb.arena import (
     CiMethod,
     RatingOptions,
     Role,
+    Visibility,
     arena_feedback_votes,
     battle_records,
     rater_quality,
@@ -140,3 +141,26 @@ def test_gold_votes_make_records_whatever_their_wording(
         gold)
     assert [v for v in arena_feedback_votes(arena) if v.gold] == gold
 
+
+def test_the_leaderboard_is_computed_once_per_state(
+        arena: Arena, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cached by what it is computed from: votes, rankings and settings (a hidden model,
+    an overrule); the options and the filter are part of the key."""
+    calls: list[int] = []
+    read = arena.rated_records
+
+    def counted() -> list[Battle]:
+        calls.append(1)
+        return read()
+
+    monkeypatch.setattr(arena, "rated_records", counted)
+    first = arena.leaderboard()
+    assert arena.leaderboard() is first and len(calls) == 1
+    arena.leaderboard(options=FAST)
+    arena.leaderboard(language="rust")
+    assert len(calls) == 3
+    Visibility(arena.data).hide_model("bad")
+    hidden = arena.leaderboard()
+    assert len(calls) == 4 and hidden.hidden == ("bad",)
+    Visibility(arena.data).hide_model("bad", hidden=False)
+    assert arena.leaderboard().hidden == () and len(calls) == 5
