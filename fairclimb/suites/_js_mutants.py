@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fairclimb.suites._mutants import BugClass, Mutant
+from fairclimb.errors import UserInputError
+from fairclimb.suites._mutant import BugClass, Mutant, balanced_draw
 
 __all__ = ["javascript_mutants", "tokenize"]
 
@@ -241,6 +242,12 @@ class _Program:
                                                                      "null", "undefined")
         return before.kind == "punct" and before.text not in (")", "]", "}", "++", "--")
 
+    def defines(self, name: str) -> bool:
+        """Whether a function, class or binding is declared under *name*."""
+        return any(token.text == name and index > 0
+                   and self.text(index - 1) in ("function", "class", *_DECLARERS)
+                   for index, token in enumerate(self.tokens))
+
     def declared_names(self) -> list[str]:
         """Parameters and let/const/var names, in order of first declaration."""
         names: dict[str, None] = {}
@@ -439,15 +446,12 @@ def _lost_update(program: _Program, index: int, in_for_header: set[int]) -> Iter
 
 def javascript_mutants(program: str, entry_point: str, *, seed: int = 0,
                        limit: int | None = None) -> list[Mutant]:
-    """Single-bug mutants of *program*, in source order; the same for the same seed.
-
-    *entry_point* names the function under test; mutations are made anywhere in the
-    program (helpers are part of the behaviour). With *limit*, that many mutants are
-    drawn at random (seeded) from all of them.
-    """
-    del entry_point  # every function of the program is fair game
+    """Single-bug mutants of *program*: a :class:`~fairclimb.suites._mutant.Mutator`
+    that mutates every function of the program (helpers are part of the behaviour)."""
     rng = random.Random(seed)
     parsed = _Program(program)
+    if not parsed.defines(entry_point):
+        raise UserInputError(f"the program defines no function {entry_point!r}")
     seen: set[str] = set()
     mutants: list[Mutant] = []
     for edit in _edits(parsed, rng):
@@ -458,6 +462,5 @@ def javascript_mutants(program: str, entry_point: str, *, seed: int = 0,
         line = program.count("\n", 0, edit.start) + 1
         mutants.append(Mutant(edit.bug_class, mutated, line, edit.description))
     if limit is not None and len(mutants) > limit:
-        chosen = sorted(rng.sample(range(len(mutants)), limit))
-        mutants = [mutants[i] for i in chosen]
+        mutants = balanced_draw(mutants, limit, rng)
     return mutants

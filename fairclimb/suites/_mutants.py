@@ -12,14 +12,14 @@ mutant against reference shows the one change.
 from __future__ import annotations
 
 import ast
-import importlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
+from fairclimb.suites._js_mutants import javascript_mutants
+from fairclimb.suites._mutant import BugClass, Mutant, Mutator, balanced_draw
 
 if TYPE_CHECKING:
     from fairclimb.suites._task import Task
@@ -27,58 +27,25 @@ if TYPE_CHECKING:
 __all__ = ["BugClass", "Mutant", "mutants_for", "python_mutants"]
 
 
-class BugClass(StrEnum):
-    OFF_BY_ONE = "off-by-one"
-    INFINITE_LOOP = "infinite-loop"
-    WRONG_VARIABLE = "wrong-variable"
-    WRONG_OPERATOR = "wrong-operator"
-    MISSING_EDGE_CASE = "missing-edge-case"
-    WRONG_RETURN = "wrong-return"
-
-
-@dataclass(frozen=True, slots=True)
-class Mutant:
-    """One single-bug variant of a reference program.
-
-    ``program`` is the whole mutated program; ``line`` the 1-based line of the change in
-    it; ``description`` says what changed, for people (``'<' became '<='``).
-    """
-
-    bug_class: BugClass
-    program: str
-    line: int
-    description: str
-
-
 def mutants_for(task: Task, *, seed: int = 0, limit: int | None = None) -> list[Mutant]:
     """The single-bug mutants of *task*'s reference, in the task's language."""
     from fairclimb.suites._task import Language
 
-    if task.language is Language.PYTHON:
-        return python_mutants(task.reference_program, task.entry_point, seed=seed, limit=limit)
-    if task.language is Language.JAVASCRIPT:
-        # Imported by name: the JavaScript operators live in their own module.
-        try:
-            module = importlib.import_module("fairclimb.suites._js_mutants")
-        except ImportError as exc:
-            raise UserInputError(
-                f"{task.task_id}: this fairclimb cannot mutate JavaScript yet"
-            ) from exc
-        found: list[Mutant] = module.javascript_mutants(
-            task.reference_program, task.entry_point, seed=seed, limit=limit)
-        return found
-    raise UserInputError(f"{task.task_id}: no mutation operators for {task.language.value}")
+    mutators: dict[Language, Mutator] = {Language.PYTHON: python_mutants,
+                                         Language.JAVASCRIPT: javascript_mutants}
+    mutator = mutators.get(task.language)
+    if mutator is None:
+        raise UserInputError(f"{task.task_id}: no mutation operators for "
+                             f"{task.language.value}")
+    return mutator(task.reference_program, task.entry_point, seed=seed, limit=limit)
 
 
 def python_mutants(program: str, entry_point: str, *, seed: int = 0,
                    limit: int | None = None) -> list[Mutant]:
     """Every single-bug mutant of the function *entry_point* in *program*.
 
-    Only code inside the entry function (and the functions it defines) is mutated.
-    Each mutant parses and differs from *program*; identical mutants are kept once.
-    The list is in source order and the same for the same input. With *limit*, that
-    many are drawn at random with *seed*, class by class in turn (still in source
-    order).
+    A :class:`Mutator`: only code inside the entry function (and the functions it
+    defines) is mutated, and each mutant also parses.
     """
     try:
         tree = ast.parse(program)
@@ -99,27 +66,8 @@ def python_mutants(program: str, entry_point: str, *, seed: int = 0,
         seen.add(mutated)
         mutants.append(Mutant(edit.bug_class, mutated, edit.line, edit.description))
     if limit is not None and limit < len(mutants):
-        mutants = _draw(mutants, limit, random.Random(seed))
+        mutants = balanced_draw(mutants, limit, random.Random(seed))
     return mutants
-
-
-def _draw(mutants: list[Mutant], limit: int, rng: random.Random) -> list[Mutant]:
-    """*limit* mutants drawn class by class in turn, so that the plentiful classes
-    (a name can be swapped for every other name) do not crowd out the rare ones."""
-    by_class: dict[BugClass, list[int]] = {}
-    for index, mutant in enumerate(mutants):
-        by_class.setdefault(mutant.bug_class, []).append(index)
-    queues = []
-    for bug_class in BugClass:
-        indices = by_class.get(bug_class, [])
-        rng.shuffle(indices)
-        queues.append(indices)
-    chosen: list[int] = []
-    while len(chosen) < limit:
-        for queue in queues:
-            if queue and len(chosen) < limit:
-                chosen.append(queue.pop())
-    return [mutants[i] for i in sorted(chosen)]
 
 
 def _parses(program: str) -> bool:
