@@ -14,12 +14,12 @@ from __future__ import annotations
 import ast
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
 from fairclimb.suites._js_mutants import javascript_mutants
 from fairclimb.suites._mutant import BugClass, Mutant, Mutator, balanced_draw
+from fairclimb.suites._py_source import Edit, Source
 
 if TYPE_CHECKING:
     from fairclimb.suites._task import Task
@@ -56,7 +56,7 @@ def python_mutants(program: str, entry_point: str, *, seed: int = 0,
                      and node.name == entry_point), None)
     if function is None:
         raise UserInputError(f"the program defines no top-level function {entry_point!r}")
-    source = _Source(program)
+    source = Source(program)
     seen: set[str] = {program}
     mutants: list[Mutant] = []
     for edit in _edits(function, source):
@@ -78,66 +78,6 @@ def _parses(program: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class _Edit:
-    start: int  # character offsets into the program
-    end: int
-    text: str
-    bug_class: BugClass
-    line: int
-    description: str
-
-
-class _Source:
-    """The program text, with AST positions (UTF-8 byte columns) turned into offsets."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lines = text.splitlines(keepends=True)
-        self._starts = [0]
-        for line in self._lines:
-            self._starts.append(self._starts[-1] + len(line))
-
-    def offset(self, lineno: int, col: int) -> int:
-        line = self._lines[lineno - 1] if lineno - 1 < len(self._lines) else ""
-        return self._starts[lineno - 1] + len(line.encode()[:col].decode(errors="ignore"))
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-        return start, end
-
-    def segment(self, node: ast.AST) -> str:
-        start, end = self.span(node)
-        return self.text[start:end]
-
-    def apply(self, edit: _Edit) -> str:
-        return self.text[:edit.start] + edit.text + self.text[edit.end:]
-
-    def token_between(self, left: ast.AST, right: ast.AST, token: str) -> tuple[int, int] | None:
-        """Where *token* (an operator) stands between two nodes, if it does."""
-        start, end = self.span(left)[1], self.span(right)[0]
-        gap = self.text[start:end]
-        at = _find_token(gap, token)
-        return None if at < 0 else (start + at, start + at + len(token))
-
-
-def _find_token(gap: str, token: str) -> int:
-    """The position of *token* in *gap* as a whole operator (``<`` is not ``<=``)."""
-    at = gap.find(token)
-    while at >= 0:
-        before = gap[at - 1] if at > 0 else " "
-        after = gap[at + len(token)] if at + len(token) < len(gap) else " "
-        word = token[0].isalpha()
-        if word and not (before.isalnum() or before == "_") and not (after.isalnum()
-                                                                    or after == "_"):
-            return at
-        if not word and before not in "<>=!*/+-%&|^" and after not in "<>=*/":
-            return at
-        at = gap.find(token, at + 1)
-    return -1
-
-
 # -- operator tables --------------------------------------------------------------------
 
 _BINOPS: dict[type[ast.operator], str] = {
@@ -157,7 +97,7 @@ _WRONG_CMP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "!=", "!=": "=="
 _ATOMIC = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant)
 
 
-def _edits(function: ast.FunctionDef, source: _Source) -> Iterator[_Edit]:
+def _edits(function: ast.FunctionDef, source: Source) -> Iterator[Edit]:
     """Every candidate edit, in source order of the node it changes."""
     skip = _untouchable(function)
     scopes = _scopes(function)
@@ -168,7 +108,7 @@ def _edits(function: ast.FunctionDef, source: _Source) -> Iterator[_Edit]:
         yield from _node_edits(node, source, scopes.get(id(node), ()))
 
 
-def _node_edits(node: ast.AST, source: _Source, names: tuple[str, ...]) -> Iterator[_Edit]:
+def _node_edits(node: ast.AST, source: Source, names: tuple[str, ...]) -> Iterator[Edit]:
     if isinstance(node, ast.Compare):
         yield from _compare_edits(node, source)
     elif isinstance(node, ast.BinOp):
@@ -196,13 +136,13 @@ def _node_edits(node: ast.AST, source: _Source, names: tuple[str, ...]) -> Itera
         yield from _return_edits(node, source, names)
 
 
-def _replace(node: ast.AST, source: _Source, text: str, bug_class: BugClass,
-             description: str) -> _Edit:
+def _replace(node: ast.AST, source: Source, text: str, bug_class: BugClass,
+             description: str) -> Edit:
     start, end = source.span(node)
-    return _Edit(start, end, text, bug_class, node.lineno, description)  # type: ignore[attr-defined]
+    return Edit(start, end, text, bug_class, node.lineno, description)  # type: ignore[attr-defined]
 
 
-def _compare_edits(node: ast.Compare, source: _Source) -> Iterator[_Edit]:
+def _compare_edits(node: ast.Compare, source: Source) -> Iterator[Edit]:
     left: ast.AST = node.left
     for op, right in zip(node.ops, node.comparators, strict=True):
         token = _CMPOPS[type(op)]
@@ -212,43 +152,43 @@ def _compare_edits(node: ast.Compare, source: _Source) -> Iterator[_Edit]:
                                      (_WRONG_CMP, BugClass.WRONG_OPERATOR)):
                 if token in table:
                     new = table[token]
-                    yield _Edit(where[0], where[1], new, bug_class, node.lineno,
+                    yield Edit(where[0], where[1], new, bug_class, node.lineno,
                                 f"{token!r} became {new!r}")
         left = right
 
 
-def _binop_edits(node: ast.BinOp, source: _Source) -> Iterator[_Edit]:
+def _binop_edits(node: ast.BinOp, source: Source) -> Iterator[Edit]:
     token = _BINOPS.get(type(node.op))
     if token is None or token not in _BINOP_SWAPS:
         return
     where = source.token_between(node.left, node.right, token)
     if where is not None:
         new = _BINOP_SWAPS[token]
-        yield _Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
+        yield Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
                     f"{token!r} became {new!r}")
 
 
-def _augassign_edits(node: ast.AugAssign, source: _Source) -> Iterator[_Edit]:
+def _augassign_edits(node: ast.AugAssign, source: Source) -> Iterator[Edit]:
     token = _BINOPS.get(type(node.op))
     if token is None or token not in _BINOP_SWAPS:
         return
     where = source.token_between(node.target, node.value, token + "=")
     if where is not None:
         new = _BINOP_SWAPS[token] + "="
-        yield _Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
+        yield Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
                     f"{token + '='!r} became {new!r}")
 
 
-def _boolop_edits(node: ast.BoolOp, source: _Source) -> Iterator[_Edit]:
+def _boolop_edits(node: ast.BoolOp, source: Source) -> Iterator[Edit]:
     token, new = ("and", "or") if isinstance(node.op, ast.And) else ("or", "and")
     for left, right in zip(node.values, node.values[1:], strict=False):
         where = source.token_between(left, right, token)
         if where is not None:
-            yield _Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, left.lineno,
+            yield Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, left.lineno,
                         f"{token!r} became {new!r}")
 
 
-def _constant_edits(node: ast.Constant, source: _Source) -> Iterator[_Edit]:
+def _constant_edits(node: ast.Constant, source: Source) -> Iterator[Edit]:
     value = node.value
     if isinstance(value, bool) or not isinstance(value, int):
         return
@@ -258,7 +198,7 @@ def _constant_edits(node: ast.Constant, source: _Source) -> Iterator[_Edit]:
                            f"the constant {value} became {new}")
 
 
-def _plus_minus(node: ast.expr, source: _Source, what: str) -> Iterator[_Edit]:
+def _plus_minus(node: ast.expr, source: Source, what: str) -> Iterator[Edit]:
     """``x`` → ``x + 1`` and ``x - 1`` (constants are left to :func:`_constant_edits`)."""
     if isinstance(node, ast.Constant):
         return
@@ -270,7 +210,7 @@ def _plus_minus(node: ast.expr, source: _Source, what: str) -> Iterator[_Edit]:
                        f"{what} {source.segment(node)} became {text} {sign} 1")
 
 
-def _range_edits(node: ast.Call, source: _Source) -> Iterator[_Edit]:
+def _range_edits(node: ast.Call, source: Source) -> Iterator[Edit]:
     if not (isinstance(node.func, ast.Name) and node.func.id == "range") or node.keywords:
         return
     if len(node.args) == 1:
@@ -280,7 +220,7 @@ def _range_edits(node: ast.Call, source: _Source) -> Iterator[_Edit]:
         yield from _plus_minus(node.args[1], source, "the range stop")
 
 
-def _index_edits(node: ast.Subscript, source: _Source) -> Iterator[_Edit]:
+def _index_edits(node: ast.Subscript, source: Source) -> Iterator[Edit]:
     index = node.slice
     if isinstance(index, ast.Slice):
         for bound in (index.lower, index.upper):
@@ -290,7 +230,7 @@ def _index_edits(node: ast.Subscript, source: _Source) -> Iterator[_Edit]:
         yield from _plus_minus(index, source, "the index")
 
 
-def _name_edits(node: ast.Name, source: _Source, names: tuple[str, ...]) -> Iterator[_Edit]:
+def _name_edits(node: ast.Name, source: Source, names: tuple[str, ...]) -> Iterator[Edit]:
     if not isinstance(node.ctx, ast.Load) or node.id not in names:
         return
     for other in names:
@@ -299,7 +239,7 @@ def _name_edits(node: ast.Name, source: _Source, names: tuple[str, ...]) -> Iter
                            f"{node.id!r} became {other!r}")
 
 
-def _while_edits(node: ast.While, source: _Source) -> Iterator[_Edit]:
+def _while_edits(node: ast.While, source: Source) -> Iterator[Edit]:
     escapes = any(isinstance(n, (ast.Break, ast.Return, ast.Raise)) for n in _own_nodes(node))
     if not escapes and not (isinstance(node.test, ast.Constant) and node.test.value is True):
         yield _replace(node.test, source, "True", BugClass.INFINITE_LOOP,
@@ -332,7 +272,7 @@ def _own_nodes(loop: ast.While) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _guard_edits(node: ast.If, source: _Source) -> Iterator[_Edit]:
+def _guard_edits(node: ast.If, source: Source) -> Iterator[Edit]:
     last = node.body[-1]
     if node.orelse or not isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
         return
@@ -340,7 +280,7 @@ def _guard_edits(node: ast.If, source: _Source) -> Iterator[_Edit]:
                    f"the guard `if {source.segment(node.test)}:` was removed")
 
 
-def _return_edits(node: ast.Return, source: _Source, names: tuple[str, ...]) -> Iterator[_Edit]:
+def _return_edits(node: ast.Return, source: Source, names: tuple[str, ...]) -> Iterator[Edit]:
     value = node.value
     if value is None or (isinstance(value, ast.Constant) and value.value is None):
         return
