@@ -60,7 +60,13 @@ class UnknownModelError(UserInputError):
 
 
 class SamplesFileError(UserInputError):
-    """A samples file that is missing, unreadable or malformed."""
+    """A samples file that is missing, unreadable or malformed. ``other_suite`` names
+    the suite its tasks belong to when it answers another suite's tasks, so that each
+    command can say what to do about it in its own terms."""
+
+    def __init__(self, message: str, *, other_suite: str | None = None) -> None:
+        super().__init__(message)
+        self.other_suite = other_suite
 
 
 class SandboxError(FairclimbError):

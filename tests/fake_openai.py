@@ -78,6 +78,7 @@ class _Knobs:
     scorer: Scorer | None = None  # None: prompt logprobs are not returned
     chunk_delay_s: float = 0.0
     break_streams: int = 0
+    max_n: int = 128  # choices per call at most; 1 acts as an endpoint that ignores n
 
 
 class FakeOpenAI:
@@ -113,6 +114,11 @@ class FakeOpenAI:
     def set_delay(self, seconds: float) -> None:
         with self._lock:
             self._knobs.delay_s = seconds
+
+    def set_max_n(self, n: int) -> None:
+        """Answer at most *n* choices per call, whatever ``n`` asks (1: ignore ``n``)."""
+        with self._lock:
+            self._knobs.max_n = n
 
     def set_chunk_delay(self, seconds: float) -> None:
         with self._lock:
@@ -260,6 +266,13 @@ class FakeOpenAI:
         if body.get("stream") is True:
             return 200, [], _events(path, body, knobs.responder(body))
         answer = _completion(path, body, knobs.responder(body))
+        wanted = body.get("n") if isinstance(body.get("n"), int) else 1
+        if wanted > 1:  # each choice answers the body with its index, so they differ
+            choices = [_completion(path, body, knobs.responder({**body, "choice": i}))
+                       for i in range(min(wanted, knobs.max_n))]
+            answer["choices"] = [{**c["choices"][0], "index": i} for i, c in enumerate(choices)]
+            answer["usage"]["completion_tokens"] = sum(c["usage"]["completion_tokens"]
+                                                       for c in choices)
         if body.get("echo") and body.get("logprobs") is not None and knobs.scorer is not None:
             answer["choices"][0].update(_echoed(str(body.get("prompt", "")), knobs.scorer))
         return 200, [], _json(answer)

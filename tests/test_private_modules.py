@@ -23,8 +23,10 @@ def _private_imports(path: Path) -> list[str]:
     found = []
     for name in names:
         parts = name.split(".")
+        # a private module at the part's top level or in one of its subpackages
+        # (fairclimb.evaluate.judge._pool)
         if (len(parts) >= 3 and parts[0] == "fairclimb" and parts[1] != part
-                and parts[2].startswith("_")):
+                and any(name.startswith("_") for name in parts[2:])):
             found.append(name)
     return found
 

@@ -28,7 +28,10 @@ from fairclimb.audit._climb import (
 )
 from fairclimb.audit._climb_render import (
     ClimbFiles,
+    climb_cells,
     climb_markdown,
+    climb_method,
+    climb_notes,
     climb_svg,
     write_climb_report,
 )
@@ -65,7 +68,10 @@ __all__ = [
     "audit_contamination",
     "audit_memorisation",
     "best_of_n_inflation",
+    "climb_cells",
     "climb_markdown",
+    "climb_method",
+    "climb_notes",
     "climb_report",
     "climb_svg",
     "compare_boards",

@@ -11,7 +11,8 @@ from pathlib import Path
 from fairclimb.audit._climb import ClimbReport, ClimbRow
 from fairclimb.errors import UserInputError
 
-__all__ = ["ClimbFiles", "climb_markdown", "climb_svg", "write_climb_report"]
+__all__ = ["ClimbFiles", "climb_cells", "climb_markdown", "climb_method", "climb_notes",
+           "climb_svg", "write_climb_report"]
 
 TRAINED_ON = "trained on it"
 
@@ -48,25 +49,48 @@ def _interval(lower: float | None, upper: float | None) -> str:
         f"[{lower:+.3f}, {upper:+.3f}]"
 
 
-def _row_line(row: ClimbRow) -> str:
+def climb_cells(report: ClimbReport) -> tuple[list[str], list[list[str]]]:
+    """The report's table as text cells (headers, rows): the Markdown file and the
+    terminal show the same figures."""
+    headers = ["suite", "split", "tasks", report.base, report.trained, "diff",
+               "95% interval", "tasks gained / lost"]
+    return headers, [_cells(row) for row in report.rows]
+
+
+def _cells(row: ClimbRow) -> list[str]:
     c = row.comparison
     note = f" ({TRAINED_ON})" if row.trained_on else ""
-    return (f"| {row.suite} | {row.split.value}{note} | {c.tasks} | {c.base:.3f} | "
-            f"{c.other:.3f} | {c.diff.value:+.3f} | {_interval(c.diff.lower, c.diff.upper)} "
-            f"| {len(c.gained)} / {len(c.lost)} |")
+    return [row.suite, f"{row.split.value}{note}", str(c.tasks), f"{c.base:.3f}",
+            f"{c.other:.3f}", f"{c.diff.value:+.3f}", _interval(c.diff.lower, c.diff.upper),
+            f"{len(c.gained)} / {len(c.lost)}"]
+
+
+def _row_line(row: ClimbRow) -> str:
+    return "| " + " | ".join(_cells(row)) + " |"
 
 
 def climb_markdown(report: ClimbReport) -> str:
     lines = [
         f"# Climb report: {report.trained} against {report.base}", "",
-        f"pass@1 from {report.n} sample(s) per task; differences are {report.trained} minus "
-        f"{report.base}, paired by task, with 95% intervals from a paired bootstrap over "
-        "tasks.", "",
+        climb_method(report), "",
         f"| suite | split | tasks | {report.base} | {report.trained} | diff | 95% interval "
         "| tasks gained / lost |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
         *(_row_line(row) for row in report.rows), "",
+        *climb_notes(report),
     ]
+    return "\n".join(lines) + "\n"
+
+
+def climb_method(report: ClimbReport) -> str:
+    return (f"pass@1 from {report.n} sample(s) per task; differences are {report.trained} "
+            f"minus {report.base}, paired by task, with 95% intervals from a paired "
+            "bootstrap over tasks.")
+
+
+def climb_notes(report: ClimbReport) -> list[str]:
+    """Everything after the table (Markdown lists: they read the same in a terminal)."""
+    lines: list[str] = []
     if any(row.trained_on for row in report.rows):
         lines += [f"\"{TRAINED_ON}\": {report.trained}'s lineage says it was trained on "
                   "that suite and split, so its score there is not a held-out score.", ""]
@@ -90,7 +114,7 @@ def climb_markdown(report: ClimbReport) -> str:
             f"{a.diff:+.0f}" + (" (provisional: few votes)" if a.provisional else ""))
     lines += ["", "## Runs", ""]
     lines += [f"- {what}: run {run_id}" for what, run_id in report.runs.items()]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def climb_svg(report: ClimbReport) -> str:

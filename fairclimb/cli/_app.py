@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -27,6 +28,8 @@ __all__ = ["app", "friendly_errors", "main"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_REQUIRED = re.compile(r"^\{(\w+)\}")
+
 # Click asks each command's context for these; children inherit them from the root.
 _CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -43,6 +46,12 @@ def _no_bool_metavar(params: list[Any]) -> list[Any]:
 class _Command(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
         return _no_bool_metavar(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """Arguments as ``NAME`` / ``[NAME]`` in the usage line, as ``--help`` lists them
+        (Typer writes a required one as ``{name}``)."""
+        return [_REQUIRED.sub(lambda m: m.group(1).upper(), piece)
+                for piece in super().collect_usage_pieces(ctx)]
 
 
 class _Group(TyperGroup):

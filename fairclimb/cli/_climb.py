@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fairclimb.audit import ClimbOptions, climb_markdown, climb_report, write_climb_report
+from fairclimb.audit import (
+    ClimbOptions,
+    ClimbReport,
+    climb_cells,
+    climb_method,
+    climb_notes,
+    climb_report,
+    write_climb_report,
+)
 from fairclimb.cli._common import (
     BatchSizeOption,
     DbOption,
@@ -20,6 +28,7 @@ from fairclimb.cli._common import (
     WorkersOption,
     eval_options,
     progress_bar,
+    whole_table,
 )
 from fairclimb.models import Device, GenerationParams, LocalOptions
 from fairclimb.settings import load_settings
@@ -67,11 +76,25 @@ def report_command(
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
-        Console().print(climb_markdown(report), markup=False, highlight=False)
+        _print(report, Console())
         Console().print(f"report: {files.markdown}  {files.json}  {files.svg}",
                         highlight=False)
     if report.flags:
         raise typer.Exit(1)
+
+
+def _print(report: ClimbReport, console: Console) -> None:
+    """The report for a terminal: the Markdown file's figures, its table as a table whose
+    cells wrap (at 80 columns a Markdown table line would be cut across lines)."""
+    console.print(f"Climb report: {report.trained} against {report.base}", style="bold",
+                  highlight=False)
+    console.print(climb_method(report), highlight=False)
+    headers, rows = climb_cells(report)
+    table = whole_table(*headers)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print("\n".join(climb_notes(report)), markup=False, highlight=False)
 
 
 app = typer.Typer(name="climb", help="Is a trained model's climb real? The climb report.",

@@ -76,6 +76,20 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
+NPerRequestOption = Annotated[int, typer.Option(
+    "--n-per-request", help="Answers asked of one call, for endpoints that accept the "
+    "protocol's n (vLLM, OpenAI); fewer calls, and one seed per call, not per sample.")]
+DedupThresholdOption = Annotated[float | None, typer.Option(
+    "--dedup-threshold", help="Near-duplicate similarity (MinHash Jaccard, default 0.8); "
+    "recorded in the dataset's notes and kept for later imports into it.")]
+NgramThresholdOption = Annotated[float | None, typer.Option(
+    "--ngram-threshold", help="Decontamination: share of a benchmark task's 10-grams found "
+    "in a record that marks it contaminated (default 0.5).")]
+MinhashThresholdOption = Annotated[float | None, typer.Option(
+    "--minhash-threshold", help="Decontamination: MinHash similarity to a benchmark task "
+    "that marks a record contaminated (default 0.7).")]
+
+
 def whole_table(*headers: str, **options: Any) -> Table:
     """A table whose cells wrap rather than end in "…": ids, URLs and paths stay whole
     (folded onto more lines) at 80 columns."""
@@ -208,10 +222,14 @@ def prompt_control(system: str | None, template: Path | None, raw: bool) -> Prom
     if raw and template is not None:
         raise UserInputError("give --raw or --template, not both: --raw sends the prompt "
                              "as written, --template rewrites it")
-    if system is not None and system.startswith("@"):
-        system = _read_text(Path(system[1:]), "--system")
+    system = None if system is None else text_or_file(system, "--system")
     text = None if template is None else _read_text(template, "--template")
     return PromptControl(system=system, template=text, raw=raw)
+
+
+def text_or_file(value: str, option: str) -> str:
+    """An option's TEXT, or the contents of FILE when it is given as @FILE."""
+    return _read_text(Path(value[1:]), option) if value.startswith("@") else value
 
 
 def _read_text(path: Path, option: str) -> str:

@@ -10,17 +10,27 @@ import typer
 from rich.console import Console
 
 from fairclimb.arena import import_arena_feedback
-from fairclimb.cli._common import DbOption, whole_table
+from fairclimb.cli._common import (
+    DbOption,
+    DedupThresholdOption,
+    MinhashThresholdOption,
+    NgramThresholdOption,
+    text_or_file,
+    whole_table,
+)
 from fairclimb.data import (
     FORMATS,
     FeedbackOptions,
+    curation_params,
     dataset_stats,
     export_dataset,
     import_feedback,
     list_datasets,
+    merge_datasets,
     read_votes,
     record_alias,
     show_dataset,
+    split_dataset,
     write_card,
 )
 from fairclimb.errors import UserInputError
@@ -120,14 +130,21 @@ def export_command(
 
 def card_command(
     name: NameArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for README.md and "
-                                      "croissant.json.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for README.md, "
+                                      "records.jsonl and croissant.json.")],
+    description: Annotated[str, typer.Option(
+        "--description", help="What the dataset is for, TEXT or @FILE (on the card and in "
+        "croissant.json).")] = "",
+    version: Annotated[str, typer.Option(
+        "--version", help="The dataset's version, MAJOR.MINOR.PATCH.")] = "1.0.0",
     db: DbOption = None,
 ) -> None:
-    """Write a Markdown dataset card and a Croissant-RAI JSON-LD file."""
+    """Write a dataset card: README.md, the kept public rows and a Croissant-RAI file."""
+    text = text_or_file(description, "--description") if description else ""
     with _store(db) as store:
-        outcome = write_card(store, name, out)
-    Console().print(f"wrote {outcome.markdown} and {outcome.croissant}", highlight=False)
+        outcome = write_card(store, name, out, description=text, version=version)
+    Console().print(f"wrote {outcome.markdown}, {outcome.records} ({outcome.rows} rows) and "
+                    f"{outcome.croissant}", highlight=False)
 
 
 def import_feedback_command(
@@ -146,6 +163,9 @@ def import_feedback_command(
         "anyway (repeatable; needs --reason; recorded in the records and the card).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the override is "
                                                "lawful.")] = None,
+    dedup_threshold: DedupThresholdOption = None,
+    ngram_threshold: NgramThresholdOption = None,
+    minhash_threshold: MinhashThresholdOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -155,8 +175,9 @@ def import_feedback_command(
     if (path is None) != from_arena:
         raise UserInputError("give either a votes file or --from-arena (one of the two)")
     overrides = _overrides(override_terms or [], reason)
+    dedup, decontam = curation_params(dedup_threshold, ngram_threshold, minhash_threshold)
     options = FeedbackOptions(keep_ties=keep_ties, keep_both_bad=keep_both_bad,
-                              licence=licence)
+                              licence=licence, dedup=dedup, decontam=decontam)
     with _store(db) as store:
         if path is None:
             counts = import_arena_feedback(store, dataset, options, overrides)
@@ -200,8 +221,46 @@ def alias_command(
                     highlight=False)
 
 
+def merge_command(
+    datasets: Annotated[list[str], typer.Argument(help="The datasets to merge (two or "
+                                                   "more).")],
+    into: Annotated[str, typer.Option("--into", help="The new dataset.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Merge datasets into a new one: the same records, curated again over the union (a
+    record in two of them is kept once); teachers, overrides and sources carried over."""
+    with _store(db) as store:
+        outcome = merge_datasets(store, datasets, into)
+    if as_json:
+        typer.echo(json.dumps(outcome.to_json(), indent=2))
+        return
+    Console().print(f"dataset {outcome.dataset}: {outcome.added} new offers of "
+                    f"{outcome.offered}; keeps {outcome.kept}", highlight=False)
+
+
+def split_command(
+    name: NameArg,
+    validation: Annotated[float, typer.Option(
+        "--validation", help="Share of the kept rows held out for validation.")] = 0.1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draw.")] = 0,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Split the kept rows into NAME-train and NAME-validation, whole prompts to one side
+    (rows asking the same prompt never straddle the split)."""
+    with _store(db) as store:
+        outcomes = split_dataset(store, name, validation, seed)
+    if as_json:
+        typer.echo(json.dumps([o.to_json() for o in outcomes], indent=2))
+        return
+    for outcome in outcomes:
+        Console().print(f"dataset {outcome.dataset}: {outcome.kept} rows", highlight=False)
+
+
 app = typer.Typer(name="data", help="Datasets of training records: list, show, stats, "
-                  "export, card, import-feedback, alias.", no_args_is_help=True)
+                  "export, card, import-feedback, alias, merge, split.", no_args_is_help=True)
 COMMANDS = {"list": list_command, "show": show_command, "stats": stats_command,
             "export": export_command, "card": card_command,
-            "import-feedback": import_feedback_command, "alias": alias_command}
+            "import-feedback": import_feedback_command, "alias": alias_command,
+            "merge": merge_command, "split": split_command}

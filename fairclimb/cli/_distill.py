@@ -22,8 +22,12 @@ from rich.progress import (
 
 from fairclimb.cli._common import (
     DbOption,
+    DedupThresholdOption,
     ExtraBodyOption,
     LimitOption,
+    MinhashThresholdOption,
+    NgramThresholdOption,
+    NPerRequestOption,
     RawOption,
     SandboxOption,
     SplitOption,
@@ -40,7 +44,13 @@ from fairclimb.cli._common import (
     prompt_control,
     selection,
 )
-from fairclimb.data import DistillOutcome, distill, plan_distill, read_prompts
+from fairclimb.data import (
+    DistillOutcome,
+    curation_params,
+    distill,
+    plan_distill,
+    read_prompts,
+)
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import require_references_pass
 from fairclimb.models import GenerationParams, RetryPolicy, open_backend
@@ -78,9 +88,13 @@ def distill_command(
     template: TemplateOption = None,
     raw: RawOption = False,
     extra: ExtraBodyOption = None,
+    n_per_request: NPerRequestOption = 1,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c")] = 16,
     licence: Annotated[str, typer.Option("--licence", help="Licence of the records.")] = "",
+    dedup_threshold: DedupThresholdOption = None,
+    ngram_threshold: NgramThresholdOption = None,
+    minhash_threshold: MinhashThresholdOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the totals as JSON.")] = False,
     workers: WorkersOption = None,
     timeout: TimeoutOption = None,
@@ -101,12 +115,14 @@ def distill_command(
     params = GenerationParams(temperature=temperature, max_tokens=max_tokens, top_p=top_p,
                               seed=seed, extra_body=extra_body(extra))
     control = prompt_control(system, template, raw)
+    dedup, decontam = curation_params(dedup_threshold, ngram_threshold, minhash_threshold)
     with Store.open(settings.db) as store:
         spec = store.require_model(teacher)
         plan = plan_distill(spec, source, n, dataset, params, override_terms=override_terms,
                             reason=reason, include_private=include_private,
                             options=eval_options(settings), concurrency=concurrency,
-                            pairs=pairs, licence=licence, prompt=control)
+                            pairs=pairs, licence=licence, prompt=control, dedup=dedup,
+                            decontam=decontam, n_per_request=n_per_request)
         err = Console(stderr=True)
         if plan.gate["warning"]:
             err.print(f"[yellow]warning:[/] {plan.gate['warning']}", highlight=False)

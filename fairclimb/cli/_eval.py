@@ -18,6 +18,7 @@ from fairclimb.cli._common import (
     ExtraBodyOption,
     KsOption,
     LimitOption,
+    NPerRequestOption,
     RawOption,
     SandboxOption,
     SplitOption,
@@ -84,6 +85,7 @@ def eval_command(
     extra: ExtraBodyOption = None,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="With --model: requests in flight at most.")] = 32,
+    n_per_request: NPerRequestOption = 1,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     device: DeviceOption = Device.AUTO,
     batch_size: BatchSizeOption = 8,
@@ -130,7 +132,7 @@ def eval_command(
         control = prompt_control(system, template, raw)
         summary = _eval_model(model, load_suite(suite, tasks, chosen, settings), n, params,
                               concurrency, out, options, settings.db,
-                              LocalOptions(device, batch_size), control)
+                              LocalOptions(device, batch_size), control, n_per_request)
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
@@ -145,10 +147,11 @@ def eval_command(
 
 def _eval_model(model: str, suite: Suite, n: int, params: GenerationParams, concurrency: int,
                 out: Path, options: EvalOptions, db: str, local: LocalOptions,
-                control: PromptControl) -> Summary:
+                control: PromptControl, n_per_request: int) -> Summary:
     with Store.open(db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, suite, n, params, concurrency, out, store, control)
+        plan = plan_generation(spec, suite, n, params, concurrency, out, store, control,
+                               n_per_request)
         backend = open_backend(spec, os.environ, RetryPolicy(), local)
         with progress_bar(Console(stderr=True), f"{spec.name} on {suite.name}") as update:
             outcome = evaluate_model(plan, options, store, backend, update)

@@ -47,9 +47,12 @@ EXAMPLES: dict[str, str] = {
     "data show": "fairclimb data show py-sft",
     "data stats": "fairclimb data stats py-sft --json",
     "data export": "fairclimb data export py-sft --format trl-sft --out sft.jsonl --verified-only",
-    "data card": "fairclimb data card py-sft --out card/",
+    "data card": "fairclimb data card py-sft --out card/ --description @ABOUT.md "
+                 "--version 1.0.0",
     "data import-feedback": "fairclimb data import-feedback votes.jsonl --dataset py-prefs",
     "data alias": "fairclimb data alias py-sft big-2025-01-01 --to big",
+    "data merge": "fairclimb data merge py-sft py-prefs --into py-all",
+    "data split": "fairclimb data split py-sft --validation 0.1 --seed 0",
     "audit contamination": "fairclimb audit contamination py-sft",
     "sandbox self-check": "fairclimb sandbox self-check",
     "climb report": "fairclimb climb report --base base-model --trained student "

@@ -16,6 +16,7 @@ from fairclimb.cli._common import (
     DeviceOption,
     ExtraBodyOption,
     LimitOption,
+    NPerRequestOption,
     RawOption,
     SplitOption,
     SystemOption,
@@ -54,6 +55,7 @@ def generate_command(
     extra: ExtraBodyOption = None,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", "-c", help="Requests in flight at most.")] = 32,
+    n_per_request: NPerRequestOption = 1,
     seed: Annotated[int | None, typer.Option("--seed", help="Sent to the provider.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the totals as JSON.")] = False,
     device: DeviceOption = Device.AUTO,
@@ -68,7 +70,8 @@ def generate_command(
     chosen = load_suite(suite, tasks, selection(limit, task_ids, split), settings)
     with Store.open(settings.db) as store:
         spec = store.require_model(model)
-        plan = plan_generation(spec, chosen, n, params, concurrency, out, store, control)
+        plan = plan_generation(spec, chosen, n, params, concurrency, out, store, control,
+                               n_per_request)
         backend = open_backend(spec, os.environ, RetryPolicy(), LocalOptions(device, batch_size))
         with progress_bar(Console(stderr=True), f"{spec.name} on {chosen.name}") as update:
             outcome = run_generation(plan, store, backend, update)

@@ -8,7 +8,7 @@ contamination) decides which are kept and exported.
 """
 
 from fairclimb.data._card import CardOutcome, card_facts, write_card
-from fairclimb.data._curate import CurationOutcome, curate, record_texts
+from fairclimb.data._curate import CurationOutcome, curate, curation_params, record_texts
 from fairclimb.data._datasets import (
     RecordView,
     dataset_records,
@@ -54,6 +54,7 @@ from fairclimb.data._gate import (
 )
 from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
+from fairclimb.data._reshape import ReshapeOutcome, merge_datasets, split_dataset
 from fairclimb.data._votes import Excluded, Exclusion, Winner, exclusion_text
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "RecordKind",
     "RecordText",
     "RecordView",
+    "ReshapeOutcome",
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
@@ -89,6 +91,7 @@ __all__ = [
     "admit_generations",
     "card_facts",
     "curate",
+    "curation_params",
     "dataset_records",
     "dataset_stats",
     "decontaminate",
@@ -99,6 +102,7 @@ __all__ = [
     "import_feedback",
     "known_tasks",
     "list_datasets",
+    "merge_datasets",
     "minhash_signatures",
     "near_duplicates",
     "plan_distill",
@@ -109,6 +113,7 @@ __all__ = [
     "records_from_votes",
     "require_dataset",
     "show_dataset",
+    "split_dataset",
     "terms_gate",
     "write_card",
 ]

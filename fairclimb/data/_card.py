@@ -9,36 +9,39 @@ parameters of the checks, and the licences.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fairclimb import __version__
+from fairclimb.data._croissant import (
+    RECORDS_FILE,
+    collection_sentence,
+    croissant_document,
+    settings_json,
+    who,
+)
 from fairclimb.data._datasets import require_dataset, stats_of
+from fairclimb.data._export import card_rows
 from fairclimb.data._records import MemberStatus
 from fairclimb.errors import UserInputError
 from fairclimb.store import DataRepository, MemberRow, Store
 
 __all__ = ["CardOutcome", "card_facts", "write_card"]
 
-RAI_CONTEXT = {
-    "@language": "en",
-    "@vocab": "https://schema.org/",
-    "sc": "https://schema.org/",
-    "cr": "http://mlcommons.org/croissant/",
-    "rai": "http://mlcommons.org/croissant/RAI/",
-    "dct": "http://purl.org/dc/terms/",
-    "conformsTo": "dct:conformsTo",
-}
-
+SEMVER = re.compile(r"\d+\.\d+\.\d+")
 
 @dataclass(frozen=True, slots=True)
 class CardOutcome:
     markdown: Path
     croissant: Path
+    records: Path
+    rows: int
 
 
 def _raters(kept: list[MemberRow]) -> dict[str, Any]:
@@ -122,16 +125,28 @@ def card_facts(store: Store, name: str) -> dict[str, Any]:
     }
 
 
-def write_card(store: Store, name: str, out_dir: Path) -> CardOutcome:
-    """Write ``README.md`` (the card) and ``croissant.json`` into *out_dir*."""
+def write_card(store: Store, name: str, out_dir: Path, *, description: str = "",
+               version: str = "1.0.0") -> CardOutcome:
+    """Write ``README.md`` (the card), ``records.jsonl`` (the kept public rows) and
+    ``croissant.json`` (which describes that file) into *out_dir*."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UserInputError(f"--out {str(out_dir)!r} exists and is not a directory")
+    if not SEMVER.fullmatch(version):
+        raise UserInputError(f"--version {version!r} is not MAJOR.MINOR.PATCH (e.g. 1.0.0)")
     facts = card_facts(store, name)
+    facts.update(description=description.strip(), version=version)
+    rows = card_rows(store, name)
     out_dir.mkdir(parents=True, exist_ok=True)
+    records = out_dir / RECORDS_FILE
+    data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    _write_atomic(records, data)
+    digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
+    facts.update(files=[{"name": RECORDS_FILE, "rows": len(rows), "sha256": digest}])
     markdown, croissant = out_dir / "README.md", out_dir / "croissant.json"
     _write_atomic(markdown, render_markdown(facts))
-    _write_atomic(croissant, json.dumps(croissant_rai(facts), indent=2) + "\n")
-    return CardOutcome(markdown, croissant)
+    _write_atomic(croissant, json.dumps(croissant_document(facts, sha256=digest,
+                                                           rows=len(rows)), indent=2) + "\n")
+    return CardOutcome(markdown, croissant, records, len(rows))
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -140,25 +155,15 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _collection(facts: dict[str, Any]) -> str:
-    parts = []
-    for teacher in facts["teachers"]:
-        parts.append(f"distilled from teacher {teacher['name']} ({teacher['model_id']} at "
-                     f"{teacher['endpoint']}; terms {teacher['terms']}"
-                     + (f", {teacher['terms_url']}" if teacher.get("terms_url") else "") + ")"
-                     ", answers executed against unit tests in a sandbox and kept only "
-                     "when they passed (rejection sampling)")
-    for item in facts["feedback_imports"]:
-        parts.append(f"human judgements from {item['source']} ({item['votes']} votes; "
-                     f"{item['flagged_left_out']} flagged by quality control left out, "
-                     f"{item['ties_left_out']} ties/both-bad left out)")
-    return "; ".join(parts) or "no sources recorded"
-
-
 def render_markdown(facts: dict[str, Any]) -> str:
     stats = facts["stats"]
     lines = [
         f"# Dataset card: {facts['name']}", "",
+        *([facts["description"], ""] if facts.get("description") else []),
+        f"Version {facts['version']}. Files: "
+        + ", ".join(f"`{f['name']}` ({f['rows']} rows, sha256 {f['sha256']})"
+                    for f in facts["files"])
+        + "; `croissant.json` describes them (Croissant 1.0 with RAI).", "",
         f"Written by fairclimb {facts['fairclimb_version']}; last changed "
         f"{facts['updated_at']}. Every row of an export carries its provenance as JSON.", "",
         "## Composition", "",
@@ -169,7 +174,7 @@ def render_markdown(facts: dict[str, Any]) -> str:
         f"- by kind: {', '.join(f'{k} {v}' for k, v in stats['kept_by_kind'].items()) or '-'}",
         f"- unverified (no tests to run): {stats['unverified']}",
         f"- from private suite tasks (never exported by default): {stats['private']}", "",
-        "## Where it came from", "", _collection(facts), "",
+        "## Where it came from", "", collection_sentence(facts), "",
     ]
     if facts["teachers"]:
         lines += ["| teacher | model | endpoint | terms | terms URL |", "|---|---|---|---|---|"]
@@ -179,7 +184,7 @@ def render_markdown(facts: dict[str, Any]) -> str:
     lines += _models_markdown(facts)
     if facts["overrides"]:
         lines += ["### Terms overrides", ""]
-        lines += [f"- **{_who(o)}** (terms: {o['terms']}) overridden on {o['at']}: "
+        lines += [f"- **{who(o)}** (terms: {o['terms']}) overridden on {o['at']}: "
                   f"{o['reason']}" for o in facts["overrides"]]
         lines.append("")
     if facts["warnings"]:
@@ -200,17 +205,13 @@ def render_markdown(facts: dict[str, Any]) -> str:
               f"(private ones included; only task ids are named): "
               f"{contamination['matches']} matches on {contamination['records']} records, "
               f"by method {contamination['by_method'] or '-'}.", "",
-              f"- dedup parameters: `{json.dumps(facts['dedup'], sort_keys=True)}`",
+              f"- dedup parameters: `{settings_json(facts['dedup'])}`",
               f"- decontamination parameters: "
-              f"`{json.dumps(facts['decontamination'], sort_keys=True)}`", "",
+              f"`{settings_json(facts['decontamination'])}`", "",
               "## Licence", ""]
     lines += [f"- {lic}: {count} rows" for lic, count in facts["licences"].items()] or ["-"]
     lines.append("")
     return "\n".join(lines)
-
-
-def _who(override: dict[str, Any]) -> str:
-    return str(override.get("model") or override.get("teacher"))
 
 
 def _models_markdown(facts: dict[str, Any]) -> list[str]:
@@ -231,80 +232,3 @@ def _models_markdown(facts: dict[str, Any]) -> list[str]:
         counts = ", ".join(f"{k} {v}" for k, v in refusal.items() if k != "source")
         lines.append(f"\nRefused by the record gate ({refusal['source']}): {counts}.")
     return [*lines, ""]
-
-
-def croissant_rai(facts: dict[str, Any]) -> dict[str, Any]:
-    """A Croissant 1.0 dataset description with the RAI 1.0 properties filled in.
-
-    Each RAI property says only what is true of this dataset: a distilled set gets no
-    sentence about raters, a votes-only set none about teachers; settings appear as JSON.
-    """
-    stats, raters = facts["stats"], facts["raters"]
-    origins = [o for o, n in stats["kept_by_origin"].items() if n]
-    machine = "synthetic" in origins or "hybrid" in origins
-    human = "human" in origins or "hybrid" in origins
-    collection_types = (["Machine-generated (distillation from teacher models)"]
-                        if machine else [])
-    if human:
-        collection_types.append("Human annotation (pairwise votes, labels, corrections)")
-    overrides = "; ".join(f"{_who(o)}: {o['reason']}" for o in facts["overrides"])
-    annotation: dict[str, Any] = {
-        "rai:dataAnnotationProtocol": (
-            "Pairwise votes, error labels and corrections by pseudonymous raters who "
-            f"accepted briefing versions {', '.join(raters['briefing_versions']) or '-'}; "
-            "votes flagged by quality control are not used"),
-        "rai:annotatorDemographics": (
-            f"{raters['count']} pseudonymous raters; no demographics are collected; "
-            f"{raters['seconds'] / 3600:.2f} hours, ${raters['pay_usd']:.2f} pay recorded"),
-    } if human else {"rai:dataAnnotationProtocol": "No human annotation: every kept row "
-                     "was machine-generated and checked by programs."}
-    kinds = stats["kept_by_kind"]
-    uses = [use for kind, use in (
-        ("sft", "supervised fine-tuning (messages)"),
-        ("preference", "preference optimisation such as DPO (prompt/chosen/rejected)"))
-        if kinds.get(kind)]
-    biases = [sentence for present, sentence in (
-        (machine, "Answers reflect the teachers' styles."),
-        (human, "Choices reflect the raters' judgement.")) if present]
-    return {
-        "@context": RAI_CONTEXT,
-        "@type": "sc:Dataset",
-        "conformsTo": ["http://mlcommons.org/croissant/1.0",
-                       "http://mlcommons.org/croissant/RAI/1.0"],
-        "name": facts["name"],
-        "description": f"Training data for coding models built by fairclimb: "
-                       f"{stats['kept']} kept rows.",
-        "dateModified": facts["updated_at"],
-        "license": sorted(facts["licences"]),
-        "rai:dataCollection": _collection(facts),
-        "rai:dataCollectionType": collection_types,
-        "rai:dataCollectionRawData": facts["sources"],
-        **annotation,
-        "rai:machineAnnotationTools": [
-            f"{m['model']} (terms {m['terms']}, applied {'/'.join(m['effective_terms'])}"
-            + (f", served as {', '.join(m['served_models'])}" if m["served_models"] else "")
-            + ")" for m in facts["models"]["rows"]],
-        "rai:dataPreprocessingProtocol": [
-            "execution against unit tests in a sandbox (rejection sampling): "
-            f"{stats['failed_execution']} removed",
-            f"deduplication, exact hash and MinHash LSH {_settings(facts['dedup'])}: "
-            f"{stats['duplicates']} removed",
-            f"decontamination against {facts['checked_tasks']} benchmark tasks "
-            f"{_settings(facts['decontamination'])}: {stats['contaminated']} removed"],
-        "rai:personalSensitiveInformation": (
-            ("Raters appear only by pseudonym; " if human else "")
-            + "prompts and answers are code tasks."),
-        "rai:dataUseCases": uses,
-        "rai:dataLimitations": "; ".join(
-            [f"{stats['unverified']} rows are unverified (no tests)"]
-            + list(facts["warnings"])
-            + ([f"terms overridden: {overrides}"] if overrides else [])),
-        "rai:dataBiases": " ".join(biases),
-        "rai:dataReleaseMaintenancePlan": "Regenerated with fairclimb; rows are "
-                                          "content-addressed, so versions can be compared.",
-    }
-
-
-def _settings(values: Any) -> str:
-    """Settings as JSON (``{"threshold": 0.8}``), never as a Python repr."""
-    return json.dumps(values, sort_keys=True)

@@ -8,17 +8,19 @@ The contamination report is replaced by the one computed here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate
 from fairclimb.data._dedup import DedupParams, near_duplicates
 from fairclimb.data._records import MemberStatus, message_texts, record_text
+from fairclimb.errors import UserInputError
 from fairclimb.store import ContaminationRow, DataRepository, MemberRow
 from fairclimb.suites import Task
 
-__all__ = ["CurationOutcome", "curate", "prompt_of", "record_texts"]
+__all__ = ["CurationOutcome", "curate", "curation_params", "prompt_of", "record_texts",
+           "recorded_params"]
 
 _FINAL = {MemberStatus.FAILED_EXECUTION.value, MemberStatus.EXCLUDED.value}
 
@@ -97,3 +99,32 @@ def curate(repo: DataRepository, dataset: str, tasks: Sequence[Task],
                        {"dedup": dedup.as_dict(), "decontamination": decontam.as_dict(),
                         "checked_tasks": len(tasks)})
     return outcome
+
+
+def curation_params(dedup_threshold: float | None = None, ngram_threshold: float | None = None,
+                    minhash_threshold: float | None = None
+                    ) -> tuple[DedupParams | None, DecontamOptions | None]:
+    """The dedup and decontamination settings a person asked for (None: not asked, so
+    the dataset's recorded settings, or the defaults, apply)."""
+    for option, value in (("--dedup-threshold", dedup_threshold),
+                          ("--ngram-threshold", ngram_threshold),
+                          ("--minhash-threshold", minhash_threshold)):
+        if value is not None and not 0.0 < value <= 1.0:
+            raise UserInputError(f"{option} is a similarity in (0, 1], not {value}")
+    dedup = None if dedup_threshold is None else DedupParams(threshold=dedup_threshold)
+    if ngram_threshold is None and minhash_threshold is None:
+        return dedup, None
+    default = DecontamOptions()
+    return dedup, replace(default, ngram_threshold=ngram_threshold or default.ngram_threshold,
+                          minhash_threshold=minhash_threshold or default.minhash_threshold)
+
+
+def recorded_params(notes: Mapping[str, Any]) -> tuple[DedupParams, DecontamOptions]:
+    """The settings a dataset was last curated with (its notes), so that adding records
+    later keeps the thresholds its owner chose."""
+    dedup, decontam = notes.get("dedup") or {}, notes.get("decontamination") or {}
+    return (DedupParams(**{k: dedup[k] for k in ("shingle", "num_perm", "threshold", "seed")
+                           if k in dedup}),
+            DecontamOptions(**{k: decontam[k] for k in (
+                "ngram", "ngram_threshold", "minhash_threshold", "min_substring",
+                "embeddings", "embedding_threshold", "num_perm") if k in decontam}))

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fairclimb.data._decontam import DecontamOptions
+from fairclimb.data._dedup import DedupParams
 from fairclimb.data._gate import Candidate, ModelOutput, admit, unknown_terms_warning
 from fairclimb.data._records import (
     MemberStatus,
@@ -68,6 +70,9 @@ class DistillPlan:
     pairs: bool = True  # also store execution preference pairs
     licence: str = ""
     prompt: PromptControl = field(default_factory=PromptControl)
+    dedup: DedupParams | None = None  # None: the dataset's recorded settings (or defaults)
+    decontam: DecontamOptions | None = None
+    n_per_request: int = 1  # answers asked of one call (the protocol's n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +133,9 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
                  reason: str | None = None, include_private: bool = False,
                  options: EvalOptions | None = None, concurrency: int = 16,
                  pairs: bool = True, licence: str = "",
-                 prompt: PromptControl | None = None) -> DistillPlan:
+                 prompt: PromptControl | None = None, dedup: DedupParams | None = None,
+                 decontam: DecontamOptions | None = None,
+                 n_per_request: int = 1) -> DistillPlan:
     """Validate a distillation (terms gate, private tasks, numbers) before any call."""
     if n < 1:
         raise UserInputError(f"-n must be at least 1 (samples per prompt), not {n}")
@@ -142,10 +149,12 @@ def plan_distill(teacher: ModelSpec, suite: Suite, n: int, dataset: str,
             f"suite {suite.name!r} has {len(private)} private task(s) (e.g. {private[0]}) "
             "whose text must not leak into training data; pass --include-private to "
             "distil from them anyway (their records are never exported by default)")
+    if n_per_request < 1:
+        raise UserInputError(f"--n-per-request must be at least 1, not {n_per_request}")
     gate = terms_gate(teacher, override_terms, reason)
     return DistillPlan(teacher, suite, n, dataset.strip(), params, gate,
                        options or EvalOptions(), concurrency, pairs, licence,
-                       prompt or PromptControl())
+                       prompt or PromptControl(), dedup, decontam, n_per_request)
 
 
 def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
@@ -156,7 +165,8 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     rows: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="fairclimb-distill-") as work:
         gen_plan = GenerationPlan(plan.teacher, plan.suite, plan.n, plan.params,
-                                  plan.concurrency, Path(work), plan.prompt)
+                                  plan.concurrency, Path(work), plan.prompt,
+                                  plan.n_per_request)
         generated = run_generation(
             gen_plan, store, backend,
             on_progress=None if on_progress is None
@@ -166,7 +176,8 @@ def distill(plan: DistillPlan, store: Store, backend: CompletionBackend,
     offers = _offers(plan, rows, verdicts)
     overrides = {plan.teacher.name: plan.gate["reason"]} if plan.gate["override"] else {}
     gated = admit(store, plan.dataset, offers, source=plan.suite.name, notes=_notes(plan),
-                  overrides=overrides, extra_tasks=extra_tasks)
+                  overrides=overrides, extra_tasks=extra_tasks, dedup=plan.dedup,
+                  decontam=plan.decontam)
     return DistillOutcome(
         dataset=plan.dataset, samples=len(rows), calls=generated.calls,
         cache_hits=generated.cache_hits,

@@ -27,7 +27,7 @@ from fairclimb.data._records import MemberStatus, canonical_json
 from fairclimb.errors import UserInputError
 from fairclimb.store import ContaminationRow, DataRepository, MemberRow, Store
 
-__all__ = ["FORMATS", "ExportOutcome", "export_dataset"]
+__all__ = ["FORMATS", "ExportOutcome", "card_rows", "export_dataset"]
 
 FORMATS = ("trl-sft", "trl-dpo", "jsonl", "parquet")
 
@@ -58,7 +58,7 @@ def export_dataset(store: Store, name: str, fmt: str, out: Path, *,
     if not out.parent.is_dir():
         raise UserInputError(f"the folder of --out {str(out.parent)!r} does not exist")
     repo = DataRepository(store)
-    require_dataset(repo, name)
+    settings = curation_settings(require_dataset(repo, name).notes)
     kept = [m for m in repo.members(name) if m.status == MemberStatus.KEPT]
     report = repo.contamination(name)
     private = [m for m in kept if m.record.private]
@@ -73,12 +73,30 @@ def export_dataset(store: Store, name: str, fmt: str, out: Path, *,
     if not kept:
         raise UserInputError(_nothing_to_export(name, fmt, held, len(private),
                                                 include_private, verified_only))
-    rows = [_row(fmt, name, m, report) for m in kept]
+    rows = [_row(fmt, name, m, report, settings) for m in kept]
     if fmt == "parquet":
         _write_parquet(rows, out)
     else:
         _write_jsonl(rows, out)
     return ExportOutcome(out, fmt, len(rows), 0 if include_private else len(private))
+
+
+def card_rows(store: Store, name: str) -> list[dict[str, str]]:
+    """The kept public rows of *name* as a dataset card's ``records.jsonl`` holds them:
+    every column text (nested values as JSON text, absent ones empty) so that one
+    Croissant description with text fields reads every row."""
+    repo = DataRepository(store)
+    settings = curation_settings(require_dataset(repo, name).notes)
+    report = repo.contamination(name)
+    rows = []
+    for member in repo.members(name):
+        if member.status != MemberStatus.KEPT or member.record.private:
+            continue
+        row = _row("jsonl", name, member, report, settings)
+        rows.append({key: value if isinstance(value, str) else
+                     ("" if value is None else canonical_json(value))
+                     for key, value in row.items()})
+    return rows
 
 
 def verified(provenance: dict[str, Any]) -> bool:
@@ -101,24 +119,33 @@ def _nothing_to_export(name: str, fmt: str, held: list[MemberRow], private: int,
     return "; ".join(why)
 
 
-def provenance_of(dataset: str, member: MemberRow,
-                  report: list[ContaminationRow]) -> dict[str, Any]:
-    """A record's provenance as exported: stored provenance plus this dataset's checks."""
+def curation_settings(notes: dict[str, Any]) -> dict[str, Any]:
+    """The dedup and decontamination settings a dataset was curated with (its notes)."""
+    return {"dedup": notes.get("dedup") or {},
+            "decontamination": notes.get("decontamination") or {}}
+
+
+def provenance_of(dataset: str, member: MemberRow, report: list[ContaminationRow],
+                  settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A record's provenance as exported: stored provenance plus this dataset's checks
+    and the settings they ran with."""
     record = member.record
     provenance = dict(record.provenance)
     checks = dict(provenance.get("checks") or {})
     checks["dedup"] = "unique (exact hash and MinHash LSH)"
     near = [r.task_id for r in report if r.record_id == record.record_id]
     checks["decontamination"] = "clean" if not near else f"matched {near}"
+    if settings is not None:
+        checks["settings"] = settings
     provenance.update(record_id=record.record_id, kind=record.kind, dataset=dataset,
                       checks=checks, private=record.private)
     return provenance
 
 
-def _row(fmt: str, dataset: str, member: MemberRow,
-         report: list[ContaminationRow]) -> dict[str, Any]:
+def _row(fmt: str, dataset: str, member: MemberRow, report: list[ContaminationRow],
+         settings: dict[str, Any]) -> dict[str, Any]:
     record = member.record
-    provenance = canonical_json(provenance_of(dataset, member, report))
+    provenance = canonical_json(provenance_of(dataset, member, report, settings))
     content = record.content
     if fmt == "trl-sft":
         return {"messages": content["messages"], "provenance": provenance}

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from fairclimb.data._decontam import DecontamOptions
+from fairclimb.data._dedup import DedupParams
 from fairclimb.data._gate import Candidate, ModelOutput, admit
 from fairclimb.data._jsonl import jsonl_lines
 from fairclimb.data._records import (
@@ -87,6 +89,8 @@ class FeedbackOptions:
     keep_ties: bool = False  # keep ties as annotations
     keep_both_bad: bool = False  # keep "both bad" as annotations
     licence: str = ""
+    dedup: DedupParams | None = None  # None: the dataset's recorded settings (or defaults)
+    decontam: DecontamOptions | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +276,9 @@ def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: s
                                    "flagged_left_out": outcome.flagged,
                                    "ties_left_out": outcome.ties_left_out}]}
     gated = admit(store, dataset, outcome.candidates, source=source, notes=notes,
-                  overrides=overrides, aliases=aliases, extra_tasks=extra_tasks)
+                  overrides=overrides, aliases=aliases, extra_tasks=extra_tasks,
+                  dedup=options.dedup if options else None,
+                  decontam=options.decontam if options else None)
     return {"votes": outcome.votes, "flagged_left_out": outcome.flagged,
             "ties_left_out": outcome.ties_left_out, "records": len(outcome.candidates),
             "refused": gated.refused, "added": gated.added, "kept": gated.kept,

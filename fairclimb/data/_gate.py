@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from fairclimb.data._curate import CurationOutcome, curate
+from fairclimb.data._curate import CurationOutcome, curate, recorded_params
 from fairclimb.data._decontam import DecontamOptions, known_tasks
 from fairclimb.data._dedup import DedupParams
 from fairclimb.data._records import (
@@ -42,11 +42,11 @@ from fairclimb.data._records import (
 )
 from fairclimb.errors import UserInputError
 from fairclimb.models import ModelSpec, Terms
-from fairclimb.store import GATE_SCHEMA_VERSION, DataRepository, Offer, Store
+from fairclimb.store import GATE_SCHEMA_VERSION, DataRepository, MemberRow, Offer, Store
 from fairclimb.suites import Task
 
 __all__ = ["GATE_SCHEMA_VERSION", "Candidate", "DropReason", "GateOutcome", "ModelOutput",
-           "TermsPolicy", "admit", "record_alias", "unknown_terms_warning"]
+           "TermsPolicy", "admit", "readmit", "record_alias", "unknown_terms_warning"]
 
 _STRICTNESS = {Terms.ALLOW: 0, Terms.UNKNOWN: 1, Terms.FORBID: 2}
 
@@ -222,8 +222,10 @@ def admit(store: Store, dataset: str, candidates: Sequence[Candidate], *, source
                        for w in (d["warning"], d["served_mismatch"]) if w})
     added = repo.add_offers(dataset, offers,
                             _notes(notes or {}, policy, used, refused, source, warnings))
-    curated = curate(repo, dataset, known_tasks(extra_tasks, store), dedup or DedupParams(),
-                     decontam or DecontamOptions())
+    info = repo.get_dataset(dataset)
+    recorded = recorded_params(info.notes if info is not None else {})
+    curated = curate(repo, dataset, known_tasks(extra_tasks, store), dedup or recorded[0],
+                     decontam or recorded[1])
     kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
     return GateOutcome(dataset, len(candidates), added, kept, dict(refused), warnings,
                        curated)
@@ -244,3 +246,27 @@ def _notes(notes: Mapping[str, Any], policy: TermsPolicy, used: Mapping[str, dic
     if refused:
         merged["gate_refusals"] = [{"source": source, **dict(sorted(refused.items()))}]
     return merged
+
+
+def readmit(store: Store, dataset: str, members: Sequence[tuple[str, MemberRow]], *,
+            notes: Mapping[str, Any], dedup: DedupParams | None = None,
+            decontam: DecontamOptions | None = None) -> GateOutcome:
+    """Offer records already stored in other datasets to *dataset* (``data merge`` and
+    ``data split``), each under a new source key. Their gate decision stands: it is in
+    their provenance, made when they first passed, with the source datasets' overrides
+    carried in *notes*; final statuses (failed execution, excluded) stay, and the new
+    dataset is curated over the union, so a record in two sources is kept once."""
+    repo = DataRepository(store)
+    offers = [Offer(key, member.record, member.status if member.status in _FINAL_STATUSES
+                    else MemberStatus.KEPT.value, member.reason if member.status in
+                    _FINAL_STATUSES else "") for key, member in members]
+    added = repo.add_offers(dataset, offers, notes)
+    info = repo.get_dataset(dataset)
+    recorded = recorded_params(info.notes if info is not None else {})
+    curated = curate(repo, dataset, known_tasks((), store), dedup or recorded[0],
+                     decontam or recorded[1])
+    kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
+    return GateOutcome(dataset, len(offers), added, kept, {}, [], curated)
+
+
+_FINAL_STATUSES = {MemberStatus.FAILED_EXECUTION.value, MemberStatus.EXCLUDED.value}

@@ -15,7 +15,6 @@ from fairclimb.evaluate._adequacy import (
     check_adequacy,
     written_for_fairclimb,
 )
-from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
 from fairclimb.evaluate._checking import Check, CheckerPool, answer_program
 from fairclimb.evaluate._compare import (
     Estimate,
@@ -26,7 +25,6 @@ from fairclimb.evaluate._compare import (
     task_pass_rates,
 )
 from fairclimb.evaluate._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
-from fairclimb.evaluate._efficiency import CostMeasure, SpeedSummary, speed_score
 from fairclimb.evaluate._engine import (
     Engine,
     EngineRun,
@@ -45,30 +43,10 @@ from fairclimb.evaluate._evaluation import (
     plan_evaluation,
     require_references_pass,
 )
-from fairclimb.evaluate._fix_distance import fix_distance
-from fairclimb.evaluate._generation import (
-    CompletionBackend,
-    GenerationCache,
-    GenerationOutcome,
-    GenerationPlan,
-    generate,
-    plan_generation,
-    run_generation,
-)
 from fairclimb.evaluate._model_eval import ModelEvalOutcome, evaluate_model
-from fairclimb.evaluate._mutation import MutantRun, mutant_limits, run_programs
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k, pass_at_k
 from fairclimb.evaluate._perturb_build import PerturbBuild, build_perturbed_suite
 from fairclimb.evaluate._private import WEBDEV_NOTE
-from fairclimb.evaluate._prompts import (
-    COMPLETION_STOPS,
-    PromptControl,
-    build_request,
-    extract_code,
-    sample_line,
-    solution_program,
-    truncate_completion,
-)
 from fairclimb.evaluate._records import (
     RESULT_SCHEMA_VERSION,
     Result,
@@ -90,6 +68,28 @@ from fairclimb.evaluate._runs import (
 )
 from fairclimb.evaluate._samples import program_of, read_samples
 from fairclimb.evaluate._summary import SplitScore, Summary, render_summary, summarize
+from fairclimb.evaluate.generation._generation import (
+    CompletionBackend,
+    GenerationCache,
+    GenerationOutcome,
+    GenerationPlan,
+    generate,
+    plan_generation,
+    run_generation,
+)
+from fairclimb.evaluate.generation._prompts import (
+    COMPLETION_STOPS,
+    PromptControl,
+    build_request,
+    extract_code,
+    sample_line,
+    solution_program,
+    truncate_completion,
+)
+from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate.judge._efficiency import CostMeasure, SpeedSummary, speed_score
+from fairclimb.evaluate.judge._fix_distance import fix_distance
+from fairclimb.evaluate.judge._mutation import MutantRun, mutant_limits, run_programs
 
 __all__ = [
     "AdequacyOptions",

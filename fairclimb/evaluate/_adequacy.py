@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._evaluation import EvalOptions
-from fairclimb.evaluate._mutation import MutantRun, run_references_then_mutants
-from fairclimb.evaluate._pool import node_for
 from fairclimb.evaluate._records import Verdict
+from fairclimb.evaluate.judge._mutation import MutantRun, run_references_then_mutants
+from fairclimb.evaluate.judge._pool import node_for
 from fairclimb.suites import Mutant, Suite, Task, TaskKind, get_suite, mutants_for
 
 if TYPE_CHECKING:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from fairclimb.evaluate._engine import EvalOptions, checkers
-from fairclimb.evaluate._pool import Job, Pool, node_for
+from fairclimb.evaluate._engine import EvalOptions
 from fairclimb.evaluate._private import refuse_untestable
-from fairclimb.evaluate._prompts import sample_line
 from fairclimb.evaluate._records import Sample, SampleForm, Verdict
 from fairclimb.evaluate._samples import program_of
+from fairclimb.evaluate.generation._prompts import sample_line
+from fairclimb.evaluate.judge._checkers import checkers
+from fairclimb.evaluate.judge._pool import Job, Pool, node_for
 from fairclimb.models import ApiStyle
 from fairclimb.suites import Task
 

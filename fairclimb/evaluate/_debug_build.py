@@ -16,9 +16,9 @@ from fairclimb import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._adequacy import AdequacyOptions
 from fairclimb.evaluate._evaluation import EvalOptions
-from fairclimb.evaluate._mutation import ProgressCallback, run_references_then_mutants
-from fairclimb.evaluate._pool import node_for
 from fairclimb.evaluate._records import Verdict
+from fairclimb.evaluate.judge._mutation import ProgressCallback, run_references_then_mutants
+from fairclimb.evaluate.judge._pool import node_for
 from fairclimb.suites import (
     Mutant,
     Task,

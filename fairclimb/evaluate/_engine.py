@@ -22,12 +22,13 @@ from datetime import date
 from typing import Protocol
 
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._efficiency import DEFAULT_RUNS
-from fairclimb.evaluate._fix_distance import fix_distance
-from fairclimb.evaluate._pool import Job, JobQueue, Pool, node_for
 from fairclimb.evaluate._private import is_withheld, recorded
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import program_of
+from fairclimb.evaluate.judge._checkers import checkers
+from fairclimb.evaluate.judge._efficiency import DEFAULT_RUNS
+from fairclimb.evaluate.judge._fix_distance import fix_distance
+from fairclimb.evaluate.judge._pool import Job, JobQueue, Pool, node_for
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
 
@@ -282,18 +283,6 @@ def with_perf_seed(options: EvalOptions) -> EvalOptions:
     if options.perf_seed is not None:
         return options
     return replace(options, perf_seed=secrets.randbits(63))
-
-
-def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str,
-             limits: Limits, node: str | None, perf_runs: int,
-             perf_seed: int | None = None) -> Pool:
-    """The judge's checker processes, no more than *jobs* of them: the one place a pool
-    is made, so every path gets Node.js and cost measurement the same way (*perf_runs*
-    0: the tests' verdict only, for references and mutants of the adequacy gate;
-    *perf_seed* the run's performance-input seed, None to draw one)."""
-    return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
-                perf_runs=perf_runs,
-                perf_seed=secrets.randbits(63) if perf_seed is None else perf_seed)
 
 
 def _sha256(program: str) -> str:

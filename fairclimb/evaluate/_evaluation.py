@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._efficiency import is_measured
 from fairclimb.evaluate._engine import (
     Engine,
     EngineRun,
@@ -33,13 +32,14 @@ from fairclimb.evaluate._output import (
     refuse_other_private,
     write_json_atomic,
 )
-from fairclimb.evaluate._pool import Job, node_for
 from fairclimb.evaluate._private import WEBDEV_NOTE, refuse_untestable, withheld
 from fairclimb.evaluate._records import Result, Sample, Verdict
 from fairclimb.evaluate._samples import file_sha256, read_samples
 from fairclimb.evaluate._store_sink import StoreSink, stored_results
 from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.evaluate._text import path_text
+from fairclimb.evaluate.judge._efficiency import is_measured
+from fairclimb.evaluate.judge._pool import Job, node_for
 from fairclimb.sandbox import Backend, select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import (

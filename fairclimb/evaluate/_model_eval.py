@@ -24,17 +24,17 @@ from fairclimb.evaluate._engine import (
     with_perf_seed,
 )
 from fairclimb.evaluate._evaluation import EvalOutcome, refuse_undated, settings_of, summary_of
-from fairclimb.evaluate._generation import (
-    CompletionBackend,
-    GenerationOutcome,
-    GenerationPlan,
-    run_generation,
-)
 from fairclimb.evaluate._output import SUMMARY, ResultsFile, prepare_dir, write_json_atomic
 from fairclimb.evaluate._private import refuse_untestable
 from fairclimb.evaluate._records import Sample, SampleForm
 from fairclimb.evaluate._store_sink import StoreSink
 from fairclimb.evaluate._text import path_text
+from fairclimb.evaluate.generation._generation import (
+    CompletionBackend,
+    GenerationOutcome,
+    GenerationPlan,
+    run_generation,
+)
 from fairclimb.sandbox import select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import Split

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from fairclimb import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._engine import EvalOptions
-from fairclimb.evaluate._mutation import ProgressCallback, run_programs
+from fairclimb.evaluate.judge._mutation import ProgressCallback, run_programs
 from fairclimb.sandbox import CallKind, Sandbox, select_backend
 from fairclimb.suites import (
     SkipReason,

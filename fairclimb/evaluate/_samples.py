@@ -75,7 +75,7 @@ def _parse_line(path: Path, lineno: int, line: str, index: int, suite: Suite,
         if home is not None and home != suite.name:
             raise SamplesFileError(
                 f"{where}: the task {task_id!r} belongs to the suite {home}, not "
-                f"{suite.name}; evaluate this file with --suite {home}")
+                f"{suite.name}; evaluate this file with --suite {home}", other_suite=home)
         example = suite.tasks[0].task_id if suite.tasks else "?"
         raise SamplesFileError(
             f"{where}: unknown task id {task_id!r} for suite {suite.name} "

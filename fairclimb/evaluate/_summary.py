@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fairclimb.evaluate._efficiency import SpeedSummary, summarize_speed
 from fairclimb.evaluate._passk import PassAtK, estimate_pass_at_k
 from fairclimb.evaluate._records import Status
+from fairclimb.evaluate.judge._efficiency import SpeedSummary, summarize_speed
 
 if TYPE_CHECKING:
     import numpy as np

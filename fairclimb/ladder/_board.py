@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fairclimb.errors import UserInputError
+from fairclimb.errors import SamplesFileError, UserInputError
 from fairclimb.evaluate import (
     CompletionBackend,
     EvalOptions,
@@ -148,7 +148,14 @@ def submit_samples(store: Store, board_name: str, team: str, samples_path: Path,
     over its daily limit) is refused before anything is evaluated or stored."""
     board, hidden = _open(store, board_name, team)
     with _scratch() as scratch:
-        plan = plan_evaluation(board.suite, samples_path, scratch / "run", options, store)
+        try:
+            plan = plan_evaluation(board.suite, samples_path, scratch / "run", options, store)
+        except SamplesFileError as exc:
+            if exc.other_suite is None:
+                raise
+            raise UserInputError(  # the board's suite is fixed: no --suite to change
+                f"{samples_path} answers tasks of the suite {exc.other_suite}; the board "
+                f"{board.name} scores {board.suite} only") from None
         outside = sorted({s.task_id for s in plan.samples if hidden.get(s.task_id) is None})
         if outside:
             raise UserInputError(

@@ -16,6 +16,7 @@ from fairclimb.models._backend import (
 )
 from fairclimb.models._backends.openai import OpenAIBackend
 from fairclimb.models._device import resolve_device
+from fairclimb.models._many import ManyAnswerBackend
 from fairclimb.models._retry import RetryPolicy, parse_retry_after
 from fairclimb.models._stream import StreamingBackend, TextSink
 from fairclimb.models._types import (
@@ -37,6 +38,7 @@ __all__ = [
     "Device",
     "GenerationParams",
     "LocalOptions",
+    "ManyAnswerBackend",
     "Message",
     "ModelBackend",
     "ModelSpec",

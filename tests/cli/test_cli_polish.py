@@ -26,12 +26,15 @@ def test_version(tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stdout.strip() == f"fairclimb {__version__}"
 
 
-@pytest.mark.parametrize("args", [["-h"], ["eval", "-h"], ["data", "-h"], ["data", "export", "-h"]])
+@pytest.mark.parametrize("args", [["-h"], ["eval", "-h"], ["data", "-h"], ["data", "export", "-h"],
+                                  ["data", "show", "-h"], ["suites", "add", "-h"]])
 def test_short_help_and_no_bool_noise(args: list[str], tmp_path: Path) -> None:
     done = run(args, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Usage:" in done.stdout
     assert "<bool>" not in done.stdout
+    usage = next(line for line in done.stdout.splitlines() if "Usage:" in line)
+    assert "{" not in usage, usage  # an argument reads NAME, as --help lists it
 
 
 def test_completion_is_offered(tmp_path: Path) -> None:

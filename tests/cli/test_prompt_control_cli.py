@@ -111,3 +111,51 @@ def test_bad_prompt_options_are_one_sentence(tmp_path: Path, fake_openai: Any) -
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "o").exists()
     assert fake_openai.calls == 0
+
+
+def numbered(request: dict[str, Any]) -> str:
+    """A right answer that says which choice of the call it was, so answers differ."""
+    match = re.search(r"add(\d+)\(x\)", request["messages"][-1]["content"])
+    assert match is not None
+    k = match.group(1)
+    return (f"```python\ndef add{k}(x):\n    return x + {k}  # choice "
+            f"{request.get('choice', 0)}\n```\n")
+
+
+def test_n_per_request_asks_once_per_task_and_resumes_without_paying(
+        tmp_path: Path, fake_openai: Any) -> None:
+    my_tasks(tmp_path / "my-tasks.jsonl")
+    fake_openai.set_responder(numbered)
+    assert run(["models", "add", "local", "--base-url", fake_openai.base_url, "--model",
+                "coder"], tmp_path).returncode == 0
+    generate = ["generate", "--model", "local", "--tasks", "my-tasks.jsonl", "--limit", "3",
+                "-n", "4", "--n-per-request", "4", "--out", "gen", "--json"]
+    result = run(generate, tmp_path)
+    assert result.returncode == 0, result.stderr
+    bodies = [r.body for r in fake_openai.received if r.body is not None]
+    assert len(bodies) == 3 and all(b["n"] == 4 for b in bodies)
+    rows = [json.loads(line) for line in (tmp_path / "gen" / "samples.jsonl").open()]
+    assert len(rows) == 12 and len({r["solution"] for r in rows}) == 12
+    assert json.loads(result.stdout)["calls"] == 3
+    again = run(generate, tmp_path)
+    assert again.returncode == 0 and json.loads(again.stdout)["calls"] == 0
+    # An endpoint that ignores n: the rest of each task's samples are asked for again.
+    fake_openai.reset()
+    fake_openai.set_responder(numbered)
+    fake_openai.set_max_n(1)
+    ignored = run([*generate[:-3], "--out", "gen1", "--seed", "1", "--json"], tmp_path)
+    assert ignored.returncode == 0, ignored.stderr
+    assert json.loads(ignored.stdout)["samples"] == 12
+    assert json.loads(ignored.stdout)["calls"] == 12
+
+
+def test_n_per_request_names_what_it_needs(tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    assert run(["models", "add", "local-hf", "--backend", "hf", "--model", str(tiny)],
+               tmp_path).returncode == 0
+    result = run(["generate", "--model", "local-hf", "--out", "g", "--n-per-request", "2"],
+                 tmp_path)
+    assert result.returncode != 0
+    assert "--n-per-request needs an OpenAI-compatible endpoint" in result.stderr
+    assert not (tmp_path / "g").exists()

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from fairclimb.evaluate._checker import check_program, compile_task
 from fairclimb.evaluate._records import Status
+from fairclimb.evaluate.judge._checker import check_program, compile_task
 from fairclimb.sandbox import Limits, Sandbox, bubblewrap_works, select_backend
 from fairclimb.suites import Task
 

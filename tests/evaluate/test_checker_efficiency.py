@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
-from fairclimb.evaluate._efficiency import CostMeter, SpeedJudge
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate.judge._efficiency import CostMeter, SpeedJudge
 from fairclimb.sandbox import (
     Execution,
     ExitReport,

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
-from fairclimb.evaluate._efficiency import CostMeter, SpeedJudge, build_heavy_input, task_seed
+from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate.judge._efficiency import CostMeter, SpeedJudge, build_heavy_input, task_seed
 from fairclimb.sandbox import Limits, Sandbox, bubblewrap_works, select_backend
 from fairclimb.suites import Suite, Task, get_suite, task_to_fields
 

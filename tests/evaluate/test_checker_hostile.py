@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from fairclimb.evaluate._checker import _repr, check_program, compile_task
-from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._checker import _repr, check_program, compile_task
+from fairclimb.evaluate.judge._pool import Job, Pool
 from fairclimb.sandbox import Limits, Sandbox, bubblewrap_works, select_backend
 from fairclimb.suites import Task
 

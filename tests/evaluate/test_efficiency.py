@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 
 from fairclimb.evaluate import EvalOptions, evaluate, plan_evaluation
-from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
-from fairclimb.evaluate._efficiency import (
+from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate.judge._efficiency import (
     COST_FLOOR_S,
     CostMeter,
     SpeedJudge,
     speed_score,
     summarize_speed,
 )
-from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Limits, Sandbox, bubblewrap_works, select_backend
 from fairclimb.store import Store
 from fairclimb.suites import Task, TaskKind, get_suite

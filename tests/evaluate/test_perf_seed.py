@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from fairclimb.evaluate import EvalOptions, evaluate, plan_evaluation
-from fairclimb.evaluate._efficiency import task_seed
+from fairclimb.evaluate.judge._efficiency import task_seed
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
 from fairclimb.suites import get_suite

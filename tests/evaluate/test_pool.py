@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from fairclimb.evaluate._pool import Job, JobQueue, Pool
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._pool import Job, JobQueue, Pool
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task
 

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._pool import Job, Pool
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Task, TaskKind
 
@@ -41,7 +41,7 @@ def test_a_task_whose_tests_cannot_be_compiled_is_an_error_of_its_jobs(
                   reference="    return x\n", tests=tests)
     jobs = [Job(0, "broken/0", PROGRAM), Job(1, "fine/0", PROGRAM),
             Job(2, "broken/0", PROGRAM + "# another\n")]
-    with caplog.at_level(logging.WARNING, logger="fairclimb.evaluate._pool"):
+    with caplog.at_level(logging.WARNING, logger="fairclimb.evaluate.judge._pool"):
         verdicts = _judge([broken, FINE], jobs)
     assert verdicts[1].status is Status.PASSED
     for key in (0, 2):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate.judge._pool import Job, Pool
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite
 

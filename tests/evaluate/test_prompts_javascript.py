@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fairclimb.evaluate import build_request, extract_code, sample_line
-from fairclimb.evaluate._prompts import JS_COMPLETION_STOPS
+from fairclimb.evaluate.generation._prompts import JS_COMPLETION_STOPS
 from fairclimb.models._types import ApiStyle, GenerationParams
 from fairclimb.suites import Language, Task, get_suite
 

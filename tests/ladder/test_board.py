@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fairclimb.errors import SamplesFileError, UserInputError
+from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
 from fairclimb.ladder import BoardMode, create_board, show_board, submit_samples
 from fairclimb.store import LadderRepository, Store
@@ -73,7 +73,9 @@ def test_naive_board_releases_every_exact_score(store: Store, answers: Answers) 
 
 
 @pytest.mark.parametrize(("make", "error", "message"), [
-    ("humaneval", SamplesFileError, "belongs to the suite humaneval"),
+    # the board's suite is fixed: the hint names it, not eval's --suite
+    ("humaneval", UserInputError, "answers tasks of the suite humaneval; the board private "
+                                  "scores fairclimb-implement only"),
     ("public", UserInputError, "which the board private does not score"),
 ], ids=["wrong-suite", "public-task"])
 def test_answers_the_board_does_not_score_are_refused_before_anything_is_stored(
@@ -82,8 +84,9 @@ def test_answers_the_board_does_not_score_are_refused_before_anything_is_stored(
     task = "HumanEval/0" if make == "humaneval" else "fairclimb-implement/a-allocate-cents"
     path = tmp_path / "x.jsonl"
     path.write_text(f'{{"task_id": "{task}", "solution": "x = 1"}}\n')
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message) as refused:
         submit_samples(store, "private", "red", path, OPTIONS)
+    assert "--suite" not in str(refused.value)
     assert stored(store, "private") == (0, 0)
 
 

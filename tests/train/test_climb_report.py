@@ -42,9 +42,10 @@ def responder(request: dict[str, Any]) -> str:
     return f"```python\n{task.prompt}{body}\n```\n"
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], cwd: Path, columns: int = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*FAIRCLIMB, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "COLUMNS": "200"}, check=False)
+                          timeout=600, env={**os.environ, "COLUMNS": str(columns)},
+                          check=False)
 
 
 @pytest.fixture
@@ -98,6 +99,16 @@ def test_public_only_gain_is_flagged_and_equal_gain_is_not(served: FakeOpenAI,
     assert "public gain exceeds private gain beyond noise" in markdown
     assert (out / "climb.svg").read_text().startswith("<svg")
     assert json.loads((out / "climb.json").read_text())["flags"]
+
+    # In an 80-column terminal the table's cells wrap; no line runs past the edge.
+    terminal = run(["climb", "report", "--base", "base", "--trained", "public-only",
+                    "--suite", SUITE, "--out", "climb-public-only", "--db", "s.db"], tmp_path,
+                   columns=80)
+    assert terminal.returncode == 1, terminal.stderr
+    assert "public gain exceeds private gain beyond noise" in terminal.stdout
+    assert "public-only" in terminal.stdout and "[+" in terminal.stdout
+    assert max(len(line) for line in terminal.stdout.splitlines()) <= 80, terminal.stdout
+    assert served.calls == 210  # still nothing asked twice
 
 
 @pytest.mark.parametrize(("args", "message"), [

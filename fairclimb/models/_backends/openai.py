@@ -9,6 +9,7 @@ scrubbed from every message this module writes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -116,6 +117,18 @@ class OpenAIBackend:
         async def one(attempt: int, started: float) -> Completion:
             data = await self._post(body, self._url)
             return parse_completion(self.spec, data, time.perf_counter() - started, attempt)
+
+        return await self._retrying(one)
+
+    async def complete_many(self, request: CompletionRequest, n: int) -> list[Completion]:
+        """*n* answers to one request in one call (the protocol's ``n``). An endpoint may
+        return fewer (some ignore ``n``): the caller asks again for the rest. The call's
+        tokens are shared out over its answers so that per-sample costs still add up."""
+        body = self._body(request_body(self.spec, request) | {"n": n})
+
+        async def one(attempt: int, started: float) -> list[Completion]:
+            data = await self._post(body, self._url)
+            return parse_completions(self.spec, data, time.perf_counter() - started, attempt)
 
         return await self._retrying(one)
 
@@ -337,6 +350,28 @@ def parse_completion(
         latency_s=latency_s,
         attempts=attempts,
     )
+
+
+def parse_completions(spec: ModelSpec, data: dict[str, Any], latency_s: float,
+                      attempts: int) -> list[Completion]:
+    """Every choice of an answer to a call with ``n``, in index order, the call's usage
+    divided over them (the remainder to the first)."""
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise _Retryable("the answer has no choices[0]")
+    ordered = sorted((c for c in choices if isinstance(c, dict)),
+                     key=lambda c: _int(c.get("index")))
+    whole = parse_completion(spec, {**data, "choices": ordered[:1]}, latency_s, attempts)
+    parsed = [parse_completion(spec, {**data, "choices": [c]}, latency_s, attempts)
+              for c in ordered]
+    count = len(parsed)
+    return [dataclasses.replace(
+        completion,
+        prompt_tokens=whole.prompt_tokens // count + (whole.prompt_tokens % count if i == 0
+                                                       else 0),
+        completion_tokens=whole.completion_tokens // count + (
+            whole.completion_tokens % count if i == 0 else 0))
+        for i, completion in enumerate(parsed)]
 
 
 def _str_or_none(value: object) -> str | None:

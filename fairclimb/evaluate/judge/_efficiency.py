@@ -32,9 +32,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from fairclimb.errors import FairclimbError, SandboxError
-from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
+from fairclimb.evaluate.judge._alarm import TimeLimitReached, time_limit
 from fairclimb.sandbox import (
     Call,
     CallKind,
@@ -49,7 +49,7 @@ from fairclimb.suites import Task, TaskKind
 if TYPE_CHECKING:
     import numpy as np
 
-    from fairclimb.evaluate._checker import CompiledTask
+    from fairclimb.evaluate.judge._checker import CompiledTask
 
 __all__ = [
     "CostMeasure",

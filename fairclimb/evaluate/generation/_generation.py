@@ -25,8 +25,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from fairclimb import __version__
 from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.evaluate._output import prepare_dir, write_json_atomic
-from fairclimb.evaluate._prompts import PromptControl, build_request, sample_line
-from fairclimb.models import Completion, CompletionRequest, GenerationParams, ModelSpec
+from fairclimb.evaluate.generation._prompts import PromptControl, build_request, sample_line
+from fairclimb.models import (
+    Completion,
+    CompletionRequest,
+    GenerationParams,
+    ManyAnswerBackend,
+    ModelSpec,
+)
 from fairclimb.suites import Suite, Task, get_suite
 
 if TYPE_CHECKING:
@@ -79,17 +85,20 @@ class GenerationPlan:
     concurrency: int
     out_dir: Path
     prompt: PromptControl = field(default_factory=PromptControl)
+    n_per_request: int = 1  # answers asked of one call (the protocol's n)
 
     @property
     def samples_path(self) -> Path:
         return self.out_dir / SAMPLES
 
     def manifest(self) -> dict[str, Any]:
-        manifest = {"model": self.spec.name, "model_id": self.spec.model_id,
+        manifest: dict[str, Any] = {"model": self.spec.name, "model_id": self.spec.model_id,
                     "endpoint": self.spec.endpoint, "style": self.spec.style.value,
                     "suite": self.suite.name, "params": self.params.as_dict()}
         if self.prompt.digest:  # absent for our own prompts: older runs still resume
             manifest["prompt_template"] = self.prompt.digest
+        if self.n_per_request > 1:  # absent when 1, likewise
+            manifest["n_per_request"] = self.n_per_request
         return manifest
 
 
@@ -113,7 +122,8 @@ class GenerationOutcome:
 def plan_generation(spec: ModelSpec, suite_name: str | Suite, n: int,
                     params: GenerationParams,
                     concurrency: int, out_dir: Path, store: Store | None = None,
-                    prompt: PromptControl | None = None) -> GenerationPlan:
+                    prompt: PromptControl | None = None,
+                    n_per_request: int = 1) -> GenerationPlan:
     """Validate everything about a generation run before anything is written (*store*,
     when given, is where suites built by fairclimb, such as debug suites, are found)."""
     suite = suite_name if isinstance(suite_name, Suite) else get_suite(suite_name, store)
@@ -125,8 +135,13 @@ def plan_generation(spec: ModelSpec, suite_name: str | Suite, n: int,
         raise UserInputError(f"--max-tokens must be at least 1, not {params.max_tokens}")
     if params.temperature < 0:
         raise UserInputError(f"--temperature must not be negative, not {params.temperature}")
+    if n_per_request < 1:
+        raise UserInputError(f"--n-per-request must be at least 1, not {n_per_request}")
+    if n_per_request > 1 and spec.backend != "openai":
+        raise UserInputError(f"--n-per-request needs an OpenAI-compatible endpoint; model "
+                             f"{spec.name!r} uses the {spec.backend} backend")
     plan = GenerationPlan(spec, suite, n, params, concurrency, out_dir,
-                          prompt or PromptControl())
+                          prompt or PromptControl(), n_per_request)
     if plan.prompt.template is not None:
         for task in suite.tasks:  # a template naming an unknown field fails before any call
             plan.prompt.render(task)
@@ -145,14 +160,27 @@ def _check_out_dir(plan: GenerationPlan) -> None:
         except (OSError, ValueError):
             raise UserInputError(f"{manifest_path} is damaged; delete the directory "
                                  f"{str(out)!r} or choose another --out") from None
-        if previous != plan.manifest():
+        changed = manifest_changes(previous, plan.manifest())
+        if changed:
             raise UserInputError(
-                f"{str(out)!r} holds samples of another model, suite or parameters "
-                f"({previous.get('model')!r} on {previous.get('suite')!r}); "
-                "choose another --out or delete it")
+                f"{str(out)!r} holds samples made with other settings ({'; '.join(changed)}); "
+                "choose another --out, delete it, or rerun with the same settings")
     elif (out / SAMPLES).exists():
         raise UserInputError(f"{str(out)!r} already holds a {SAMPLES} that no generation run "
                              "wrote; choose another --out or move that file")
+
+
+def manifest_changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """What differs between two generation manifests, one phrase per setting
+    ("temperature 0.2 there, 0.8 now"), generation parameters by their own names."""
+    def flat(manifest: dict[str, Any]) -> dict[str, Any]:
+        params = manifest.get("params")
+        flat = {k: v for k, v in manifest.items() if k != "params"}
+        return {**flat, **params} if isinstance(params, dict) else flat
+
+    old, new = flat(before), flat(now)
+    return [f"{key} {json.dumps(old.get(key))} there, {json.dumps(new.get(key))} now"
+            for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
 
 
 def run_generation(plan: GenerationPlan, store: GenerationCache, backend: CompletionBackend,
@@ -199,16 +227,8 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
     prepare_dir(plan.out_dir)
     write_json_atomic(plan.out_dir / GENERATION_MANIFEST, plan.manifest())
     jobs = _jobs(plan)
-    previous = _read_previous(plan.samples_path)
+    known, pending = _split_known(plan, jobs, store)
     tally = _Tally()
-    known: dict[int, dict[str, Any]] = {}
-    pending: list[_Job] = []
-    for job in jobs:
-        row = _known_row(plan, job, store, previous)
-        if row is None:
-            pending.append(job)
-        else:
-            known[job.position] = row
     tally.cache_hits = len(known)
     writer = _SamplesWriter(plan.samples_path, known)
     if on_sample is not None:
@@ -226,19 +246,10 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
     # and are stored: they are paid for, and a rerun must not pay for them again.
     failures: list[ProviderError] = []
 
-    async def draw(job: _Job) -> None:
-        async with semaphore:
-            if failures:
-                return
-            try:
-                completion = await backend.complete(job.request)
-            except ProviderError as exc:
-                failures.append(exc)
-                return
+    def keep(job: _Job, completion: Completion) -> None:
         timestamp = _now()
         store.put_generation(job.key, plan.spec.name, _request_dict(job.request),
                              {**_completion_dict(completion), "timestamp": timestamp})
-        tally.calls += 1
         tally.prompt_tokens += completion.prompt_tokens
         tally.completion_tokens += completion.completion_tokens
         row = _row(plan, job, completion, timestamp, cached=False)
@@ -247,8 +258,23 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
             on_sample(job.position, row)
         report()
 
+    async def draw(chunk: list[_Job]) -> None:
+        while chunk:
+            async with semaphore:
+                if failures:
+                    return
+                try:
+                    answers = await _ask(backend, chunk)
+                except ProviderError as exc:
+                    failures.append(exc)
+                    return
+            tally.calls += 1
+            for job, completion in zip(chunk, answers, strict=False):
+                keep(job, completion)
+            chunk = chunk[len(answers):]  # an endpoint that ignored n: ask for the rest
+
     try:
-        await _pre_flight_then_all(draw, pending, failures)
+        await _pre_flight_then_all(draw, _chunks(pending, plan.n_per_request), failures)
     finally:
         writer.close()
     if failures:
@@ -261,7 +287,29 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
     )
 
 
-async def _pre_flight_then_all(draw: Callable[[_Job], Awaitable[None]], pending: list[_Job],
+async def _ask(backend: CompletionBackend, chunk: list[_Job]) -> list[Completion]:
+    """Answers for the first jobs of *chunk* (samples of one task): all of them in one
+    call when the backend takes ``n``, else the first alone."""
+    if len(chunk) > 1 and isinstance(backend, ManyAnswerBackend):
+        answers = await backend.complete_many(chunk[0].request, len(chunk))
+        return answers[:len(chunk)] or [await backend.complete(chunk[0].request)]
+    return [await backend.complete(chunk[0].request)]
+
+
+def _chunks(jobs: list[_Job], size: int) -> list[list[_Job]]:
+    """Runs of at most *size* pending samples of the same task, in order."""
+    chunks: list[list[_Job]] = []
+    for job in jobs:
+        last = chunks[-1] if chunks else None
+        if last is not None and len(last) < size and last[0].task.task_id == job.task.task_id:
+            last.append(job)
+        else:
+            chunks.append([job])
+    return chunks
+
+
+async def _pre_flight_then_all(draw: Callable[[list[_Job]], Awaitable[None]],
+                               pending: list[list[_Job]],
                                failures: list[ProviderError]) -> None:
     """Pre-flight: the first call goes alone, so an endpoint that does not answer costs
     one call's retries and one message, not ``concurrency`` calls retrying at once."""
@@ -294,6 +342,21 @@ def _jobs(plan: GenerationPlan) -> list[_Job]:
             request = build_request(task, plan.spec.style, plan.params, index, plan.prompt)
             jobs.append(_Job(len(jobs), task, request, request.cache_key(plan.spec)))
     return jobs
+
+
+def _split_known(plan: GenerationPlan, jobs: list[_Job], store: GenerationCache
+                 ) -> tuple[dict[int, dict[str, Any]], list[_Job]]:
+    """The samples paid for already (by position), and the jobs still to ask."""
+    previous = _read_previous(plan.samples_path)
+    known: dict[int, dict[str, Any]] = {}
+    pending: list[_Job] = []
+    for job in jobs:
+        row = _known_row(plan, job, store, previous)
+        if row is None:
+            pending.append(job)
+        else:
+            known[job.position] = row
+    return known, pending
 
 
 def _known_row(plan: GenerationPlan, job: _Job, store: GenerationCache,

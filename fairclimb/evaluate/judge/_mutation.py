@@ -5,7 +5,8 @@ exception, a crash or a timeout). Mutants run through the same pool of sandboxed
 checkers as samples, under a short time limit: a few times what the slowest reference
 needed, so that an infinite-loop mutant costs about a second, not the full sample limit.
 Nothing is measured for cost: the tests' verdict is all the gate needs. The checkers
-are the run engine's (:func:`~fairclimb.evaluate._engine.checkers`), as for samples.
+come from the judge's one pool maker
+(:func:`~fairclimb.evaluate.judge._checkers.checkers`), as for samples.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fairclimb.evaluate._engine import checkers
-from fairclimb.evaluate._pool import Job, Pool
 from fairclimb.evaluate._records import Verdict
+from fairclimb.evaluate.judge._checkers import checkers
+from fairclimb.evaluate.judge._pool import Job, Pool
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Mutant, Task
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fairclimb.errors import SandboxError
-from fairclimb.evaluate._alarm import TimeLimitReached, time_limit
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate._text import well_formed
+from fairclimb.evaluate.judge._alarm import TimeLimitReached, time_limit
 from fairclimb.sandbox import Call, CallKind, Execution, ExitReport, LoadResult, Sandbox
 from fairclimb.suites import Language, Task
 

@@ -23,16 +23,16 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from fairclimb.errors import FairclimbError, SandboxError
-from fairclimb.evaluate._checker import CompiledTask, check_program, compile_task
-from fairclimb.evaluate._efficiency import (
+from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate._text import well_formed
+from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate.judge._efficiency import (
     DEFAULT_RUNS,
     CostMeter,
     MeasurementError,
     SpeedJudge,
     is_measured,
 )
-from fairclimb.evaluate._records import Status, Verdict
-from fairclimb.evaluate._text import well_formed
 from fairclimb.sandbox import Limits, Sandbox, find_node, select_backend
 from fairclimb.suites import Language, Task
 
