@@ -51,7 +51,8 @@ _ACCOUNT_COLUMNS = (ArenaAccount.id, ArenaAccount.username, ArenaAccount.pseudon
                     ArenaAccount.created_at, ArenaAccount.disabled_at)
 
 
-# The hot path (every request checks a session) uses statements built once, on the tables' columns, run on the connection: no ORM work.
+# The hot path (every request checks a session) uses statements built once, on the
+# tables' columns, run on the connection: no ORM work.
 _ACCOUNTS = cast(Table, ArenaAccount.__table__)
 _SESSIONS = cast(Table, ArenaSession.__table__)
 _SESSION_QUERY = (
