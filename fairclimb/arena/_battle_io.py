@@ -166,6 +166,9 @@ def _battle(item: Any, where: str) -> Battle:
         language=_optional_str(item, "language", where),
         category=_optional_str(item, "category", where),
         weight=float(weight), exclusions=_exclusions(item, where),
+        # An export lists an overruled vote's exclusions with "excluded": false.
+        overruled="counted in the battle file" if item.get("excluded") is False
+        and item.get("exclusions") else None,
         features_a=_features(item, "a", where), features_b=_features(item, "b", where),
     )
 

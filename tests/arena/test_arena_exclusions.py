@@ -5,6 +5,7 @@ leaderboard counted), and the fast-vote rule is the arena's."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from fairclimb.arena import (
     arena_feedback_votes,
     battle_records,
     rater_quality,
+    read_battles,
 )
 from fairclimb.arena._board import build_leaderboard
 from fairclimb.arena._quality import vote_timing
@@ -164,3 +166,18 @@ def test_the_leaderboard_is_computed_once_per_state(
     assert len(calls) == 4 and hidden.hidden == ("bad",)
     Visibility(arena.data).hide_model("bad", hidden=False)
     assert arena.leaderboard().hidden == () and len(calls) == 5
+
+
+def test_an_overruled_vote_read_back_from_a_battle_file_still_counts(tmp_path: Path) -> None:
+    """The export lists an overruled vote's exclusions with ``excluded: false``."""
+    path = tmp_path / "b.jsonl"
+    path.write_text(json.dumps({"model_a": "a", "model_b": "b", "winner": "model_a",
+                                "excluded": False, "exclusions": ["fast_vote"]}) + "\n"
+                    + json.dumps({"model_a": "a", "model_b": "b", "winner": "model_b",
+                                  "excluded": True, "exclusions": ["fast_vote"]}) + "\n"
+                    + json.dumps({"model_a": "a", "model_b": "b", "winner": "tie",
+                                  "excluded": True}) + "\n")
+    counted, fast, marked = read_battles(path)
+    assert not counted.excluded and counted.exclusions[0].kind is Exclusion.FAST_VOTE
+    assert fast.excluded and [e.kind for e in fast.exclusions] == [Exclusion.FAST_VOTE]
+    assert marked.excluded and [e.kind for e in marked.exclusions] == [Exclusion.MARKED]
