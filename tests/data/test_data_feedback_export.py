@@ -230,3 +230,16 @@ def test_tasks_of_suites_built_into_the_store_are_decontaminated(
     assert dataset_stats(store, "leak")["contaminated"] == 1
     audit = audit_contamination(store, "leak")
     assert audit.matches and {r.task_id for r in audit.recomputed} == {debug.task_id}
+
+
+def test_typed_votes_keep_the_content_keys_of_the_untyped_ones() -> None:
+    """A votes file imported before the typed vote adds nothing when imported again: the
+    key is still computed from winner "a" and an empty ``flagged``."""
+    from fairclimb.data._records import content_hash
+
+    typed = vote(7, "model_a")
+    old_fields = {name: getattr(typed, name) for name in Vote.__dataclass_fields__
+                  if name != "exclusions"} | {"winner": "a", "flagged": ""}
+    key = content_hash(old_fields)
+    (preference,) = records_from_votes([typed]).candidates
+    assert preference.source_key == content_hash(f"{key}:preference")
