@@ -55,6 +55,8 @@ def balanced_draw(mutants: Sequence[Mutant], limit: int, rng: random.Random) -> 
     """*limit* of *mutants* (all of them if fewer), drawn class by class in turn (a random
     one of each class per round), so that the plentiful classes (a name can be swapped
     for every other name) do not crowd out the rare ones; returned in source order.
+    When fewer are wanted than there are classes, which classes is drawn too (one bug
+    per debug task would otherwise always be the first class, never a mix).
 
     The one draw: both mutators, the adequacy gate and the debug suite builder use it.
     """
@@ -66,6 +68,8 @@ def balanced_draw(mutants: Sequence[Mutant], limit: int, rng: random.Random) -> 
         indices = by_class.get(bug_class, [])
         rng.shuffle(indices)
         queues.append(indices)
+    if limit < len(by_class):  # after the shuffles: larger draws are as they always were
+        rng.shuffle(queues)
     chosen: list[int] = []
     while len(chosen) < min(limit, len(mutants)):
         for queue in queues:

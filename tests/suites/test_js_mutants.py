@@ -136,3 +136,13 @@ def test_both_mutators_refuse_a_program_without_its_entry_point(
     with pytest.raises(UserInputError, match=r"defines no .*function 'solve'"):
         mutator(program, "solve")
     assert mutator(program, "other")  # the same program, its own entry point
+
+
+def test_a_draw_smaller_than_the_classes_draws_the_classes_too() -> None:
+    """One bug per debug task: over seeds, the tasks mix classes (the builder's old
+    draw did; the first class in a fixed order every time would not)."""
+    whole = javascript_mutants(PROGRAM, "sumBelow")
+    picked = {balanced_draw(whole, 1, random.Random(seed))[0].bug_class for seed in range(40)}
+    assert picked == {m.bug_class for m in whole}
+    everything = balanced_draw(whole, len(whole), random.Random(3))
+    assert everything == whole  # all of them, in source order
