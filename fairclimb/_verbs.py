@@ -160,11 +160,10 @@ def train(kind: TrainerKind, source: TrainSource, options: TrainOptions, *,
           on_progress: Progress | None = None) -> TrainOutcome:
     """Fine-tune (SFT, DPO, reward model, GRPO) and register the result with its
     lineage (``fairclimb train ...``); needs the ``train`` extra."""
-    from fairclimb.store import Store
-    from fairclimb.train import train as run
+    from fairclimb.train._verb import train_verb
 
-    with Store.open(_settings(db, settings).db) as store:
-        return run(store, kind, source, options, on_progress)
+    return train_verb(kind, source, options, db=db, settings=settings,
+                      on_progress=on_progress)
 
 
 def serve_arena(*, host: str | None = None, port: int | None = None,

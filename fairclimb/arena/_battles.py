@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._board import BoardCache
 from fairclimb.arena._briefing import Briefing, BriefingText
 from fairclimb.arena._controls import Controls
 from fairclimb.arena._generations import (
@@ -31,6 +32,7 @@ from fairclimb.arena._live_battles import LiveBattles
 from fairclimb.arena._live_jobs import SharedLiveJobs
 from fairclimb.arena._live_tasks import LiveSuites
 from fairclimb.arena._pay import PayRow
+from fairclimb.arena._quality import vote_timing
 from fairclimb.arena._rankings import RankingTasks
 from fairclimb.arena._records import (
     AlreadyVoted,
@@ -44,12 +46,14 @@ from fairclimb.arena._reports import ArenaReports
 from fairclimb.arena._review import Reviews
 from fairclimb.arena._sampling import Pool, draw_battle, pair_stats
 from fairclimb.arena._task_input import KINDS, check_kind, checked_vote, now
+from fairclimb.data import Winner
 from fairclimb.errors import UserInputError
 from fairclimb.store import (
     ArenaStore,
     ArenaVerdicts,
     BattleView,
     NewBattle,
+    Refusal,
     SampleIn,
     Store,
     VoteRefused,
@@ -68,9 +72,9 @@ class VoteResult:
     battle_id: int
     model_a: str
     model_b: str
-    winner: str
+    winner: Winner
     seconds: float
-    flag: str | None
+    flag: str | None  # the fast-vote detail; None if the vote was not too fast
 
 
 class Arena(ArenaReports):
@@ -89,6 +93,7 @@ class Arena(ArenaReports):
         self._votes = RateLimiter(store, "vote", self.options.votes_per_minute)
         self._battles = RateLimiter(store, "battle", self.options.battles_per_minute)
         self.reviews = Reviews(self.data)
+        self.boards = BoardCache()  # leaderboards by the state they were computed from
         self.controls = Controls(self.data)
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
                                  self._battles, self.require_briefed, self.require_open)
@@ -193,7 +198,7 @@ class Arena(ArenaReports):
             raise ArenaDenied("this task is not yours")
         return battle
 
-    def vote(self, rater: SignedIn, battle_id: int, winner: str,
+    def vote(self, rater: SignedIn, battle_id: int, winner: Winner | str,
              labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
              correction: str = "") -> VoteResult:
         vote = checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
@@ -201,16 +206,16 @@ class Arena(ArenaReports):
         self.require_briefed(rater)
         if not self._votes.allow(rater.account.id):
             raise RateLimited("too many votes in a minute; slow down and read the answers")
+        at = now()
         try:
-            stored = self.data.add_vote(vote, now(), self.options.max_task_seconds,
-                                        self.options.fast_vote_seconds)
+            stored = self.data.add_vote(vote, at, vote_timing(at, self.options))
         except VoteRefused as refused:
-            if refused.reason == "voted":
+            if refused.reason is Refusal.VOTED:
                 raise AlreadyVoted("you have already voted on this battle; your first "
                                    "vote stands") from None
             raise ArenaDenied("this task is not yours") from None
-        return VoteResult(battle_id, stored.model_a, stored.model_b, winner, stored.seconds,
-                          stored.flag)
+        return VoteResult(battle_id, stored.model_a, stored.model_b, Winner(vote.winner),
+                          stored.seconds, stored.flag)
 
     # -- admins ------------------------------------------------------------------------
 

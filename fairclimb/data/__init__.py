@@ -55,6 +55,7 @@ from fairclimb.data._gate import (
 from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
 from fairclimb.data._reshape import ReshapeOutcome, merge_datasets, split_dataset
+from fairclimb.data._votes import Excluded, Exclusion, Winner, exclusion_text
 
 __all__ = [
     "Candidate",
@@ -66,6 +67,8 @@ __all__ = [
     "DistillOutcome",
     "DistillPlan",
     "DropReason",
+    "Excluded",
+    "Exclusion",
     "ExportOutcome",
     "FORMATS",
     "FeedbackOptions",
@@ -83,6 +86,7 @@ __all__ = [
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
+    "Winner",
     "admit",
     "admit_generations",
     "card_facts",
@@ -93,6 +97,7 @@ __all__ = [
     "decontaminate",
     "distill",
     "exact_duplicates",
+    "exclusion_text",
     "export_dataset",
     "import_feedback",
     "known_tasks",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._engine import (
     Engine,

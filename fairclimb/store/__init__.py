@@ -6,14 +6,13 @@ records, never ORM objects, cross this API. The store keeps data and holds no bu
 logic: what a status means or when a run may resume is decided by its callers.
 """
 
-from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena import ArenaStore, Refusal, UsernameTaken, VoteRefused
 from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
 from fairclimb.store._arena_limits import ArenaRateLimits
 from fairclimb.store._arena_live_jobs import ArenaLiveJobs, LiveJobRecord
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
-    BattleRecord,
     BattleView,
     BriefingRecord,
     CredentialRow,
@@ -24,6 +23,7 @@ from fairclimb.store._arena_records import (
     SampleIn,
     SessionRecord,
     VoteRow,
+    VoteTiming,
 )
 from fairclimb.store._arena_verdicts import AnswerVerdict, ArenaVerdicts, UnjudgedAnswer
 from fairclimb.store._data import (
@@ -54,7 +54,6 @@ __all__ = [
     "ArenaRateLimits",
     "ArenaStore",
     "ArenaVerdicts",
-    "BattleRecord",
     "BattleView",
     "BriefingRecord",
     "ChainHead",
@@ -79,6 +78,7 @@ __all__ = [
     "PromptRecord",
     "RankingView",
     "RaterActivity",
+    "Refusal",
     "ResultRow",
     "RunRecord",
     "SampleIn",
@@ -88,7 +88,9 @@ __all__ = [
     "StoredSuite",
     "SuiteRepository",
     "UnjudgedAnswer",
+    "UsernameTaken",
     "VoteRefused",
     "VoteRow",
+    "VoteTiming",
     "store_exists",
 ]

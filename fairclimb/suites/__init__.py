@@ -3,7 +3,8 @@
 from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
 from fairclimb.suites._file import Selection, choose_suite, read_tasks, select_tasks
 from fairclimb.suites._info import SuiteInfo
-from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
+from fairclimb.suites._mutant import BugClass, Mutant, Mutator, balanced_draw
+from fairclimb.suites._mutants import mutants_for, python_mutants
 from fairclimb.suites._perturb import (
     SkipReason,
     VariantPlan,
@@ -29,6 +30,7 @@ __all__ = [
     "BugClass",
     "Language",
     "Mutant",
+    "Mutator",
     "Selection",
     "SkipReason",
     "Split",
@@ -39,6 +41,7 @@ __all__ = [
     "TaskKind",
     "VariantPlan",
     "add_suite",
+    "balanced_draw",
     "choose_suite",
     "debug_origin",
     "debug_suite_name",
