@@ -12,7 +12,7 @@ and ``serve_arena`` live in :mod:`fairclimb._verbs` and load on first use (PEP 5
 ``import fairclimb`` (and ``fairclimb --help``) stays cheap.
 """
 
-__version__ = "0.1.0"
+from fairclimb._version import __version__
 
 # Not typing.TYPE_CHECKING: importing typing alone costs more than this whole module;
 # mypy treats any constant of this name as true.

@@ -160,20 +160,22 @@ def train(kind: TrainerKind, source: TrainSource, options: TrainOptions, *,
           on_progress: Progress | None = None) -> TrainOutcome:
     """Fine-tune (SFT, DPO, reward model, GRPO) and register the result with its
     lineage (``fairclimb train ...``); needs the ``train`` extra."""
-    from fairclimb.store import Store
-    from fairclimb.train import train as run
+    from fairclimb.train._verb import train_verb
 
-    with Store.open(_settings(db, settings).db) as store:
-        return run(store, kind, source, options, on_progress)
+    return train_verb(kind, source, options, db=db, settings=settings,
+                      on_progress=on_progress)
 
 
 def serve_arena(*, host: str | None = None, port: int | None = None,
                 options: ArenaOptions | None = None, environ: Mapping[str, str] | None = None,
-                db: str | None = None, settings: Settings | None = None) -> None:
+                db: str | None = None, settings: Settings | None = None,
+                workers: int = 1) -> None:
     """Serve the arena web app until interrupted (``fairclimb arena serve``); host, port
-    and options default to the settings' ``arena_*`` values."""
+    and options default to the settings' ``arena_*`` values; ``workers`` processes
+    share the port (their limits and counts are kept in the database)."""
     from fairclimb.web import serve
 
     chosen = _settings(db, settings)
     serve(chosen.db, host or chosen.arena_host, port or chosen.arena_port,
-          options or chosen.arena_options(), environ=os.environ if environ is None else environ)
+          options or chosen.arena_options(), environ=os.environ if environ is None else environ,
+          workers=workers)

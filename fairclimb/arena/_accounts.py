@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from fairclimb.arena._records import ArenaDenied, ArenaOptions, NotSignedIn, RateLimited, Role
 from fairclimb.errors import UserInputError
-from fairclimb.store import AccountRecord, ArenaStore, CredentialRow
+from fairclimb.store import AccountRecord, ArenaStore, CredentialRow, UsernameTaken
 
 __all__ = ["Accounts", "SignedIn", "new_token", "token_hash"]
 
@@ -76,8 +76,11 @@ class Accounts:
 
     def create(self, username: str, password: str, role: Role) -> AccountRecord:
         username = self._new_username(username)
-        return self._store.create_account(username, _pseudonym(), role.value,
-                                          self._hash(password), _now())
+        try:
+            return self._store.create_account(username, _pseudonym(), role.value,
+                                              self._hash(password), _now())
+        except UsernameTaken:  # taken between the check and the insert
+            raise _taken(username) from None
 
     def invite(self, role: Role = Role.RATER) -> str:
         """A single-use invite token (shown once), valid for ``invite_days``."""
@@ -93,8 +96,11 @@ class Accounts:
     def redeem(self, token: str, username: str, password: str) -> AccountRecord:
         username = self._new_username(username)
         hashed = self._hash(password)
-        account = self._store.redeem_invite(token_hash(token), username, _pseudonym(),
-                                            hashed, _now())
+        try:
+            account = self._store.redeem_invite(token_hash(token), username, _pseudonym(),
+                                                hashed, _now())
+        except UsernameTaken:
+            raise _taken(username) from None
         if account is None:
             raise UserInputError("this invite link is unknown, used or expired; ask the "
                                  "admin for a new one")
@@ -225,8 +231,7 @@ class Accounts:
         skeleton = username.casefold()
         if any(unicodedata.normalize("NFKC", other).casefold() == skeleton
                for other in self._store.usernames()):
-            raise UserInputError(f"the username {username!r} is taken (or looks like one "
-                                 "that is); choose another one")
+            raise _taken(username)
         return username
 
 
@@ -250,3 +255,8 @@ def _pseudonym() -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _taken(username: str) -> UserInputError:
+    return UserInputError(f"the username {username!r} is taken (or looks like one that is); "
+                          "choose another one")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from fairclimb.arena._battle_io import _SHORT_WINNERS, BattlesFileError, Winner, _battle
+from fairclimb.arena._battle_io import BattlesFileError, Winner, _battle
 
 __all__ = ["BattleColumns", "Labels", "no_battles", "read_battle_columns"]
 
@@ -226,7 +226,7 @@ def _columns(table: Any, item: Any) -> BattleColumns:
 
 def _score(winner: str) -> float:
     try:
-        return Winner(_SHORT_WINNERS.get(winner, winner)).score_a
+        return Winner.parse(winner).score_a
     except ValueError:
         return math.nan
 

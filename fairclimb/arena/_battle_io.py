@@ -3,10 +3,11 @@
 A battle file is a JSON list or JSONL of objects with ``model_a``, ``model_b`` and
 ``winner`` (one of ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``), plus the
 optional ``tstamp``, ``judge``, ``language``, ``category`` (the task kind), ``weight``
-(inverse probability of the pair being drawn), ``excluded`` and, for style control,
-``features_a`` / ``features_b`` (objects of numbers) or ``answer_a`` / ``answer_b``
-(the answers' text, from which :func:`code_features` are computed). Other keys are
-ignored on import and not written on export.
+(inverse probability of the pair being drawn), ``excluded`` with ``exclusions`` (the
+:class:`Exclusion` kinds; ``excluded`` alone is read as ``marked``) and, for style
+control, ``features_a`` / ``features_b`` (objects of numbers) or ``answer_a`` /
+``answer_b`` (the answers' text, from which :func:`code_features` are computed). Other
+keys are ignored on import and not written on export.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from fairclimb.data import Excluded, Exclusion, Winner, exclusion_text
 from fairclimb.errors import UserInputError
 
 __all__ = [
@@ -32,23 +33,15 @@ __all__ = [
 ]
 
 
-class Winner(StrEnum):
-    """The outcome of a battle, spelt as in FastChat's battle files."""
-
-    MODEL_A = "model_a"
-    MODEL_B = "model_b"
-    TIE = "tie"
-    TIE_BOTHBAD = "tie (bothbad)"
-
-    @property
-    def score_a(self) -> float:
-        """Model A's share of the win: ties count half."""
-        return {"model_a": 1.0, "model_b": 0.0}.get(self.value, 0.5)
-
-
 @dataclass(frozen=True)
 class Battle:
-    """One vote between two models' answers, as plain data."""
+    """One vote between two models' answers: FastChat's battle fields, the weight that
+    undoes uneven pair sampling, and why it does not count (``exclusions``, typed).
+
+    The one battle record: stored votes, ranking pairs and battle files all become it,
+    and the leaderboard, ``fairclimb ratings`` and the exports read it. An exclusion an
+    admin overruled stays listed (for audit) with ``overruled`` saying who and why.
+    """
 
     model_a: str
     model_b: str
@@ -56,11 +49,31 @@ class Battle:
     tstamp: float | None = None
     judge: str | None = None
     language: str | None = None
-    category: str | None = None
+    category: str | None = None  # the task kind
     weight: float = 1.0
-    excluded: bool = False
+    exclusions: tuple[Excluded, ...] = ()
+    overruled: str | None = None  # who counted it anyway, and why
     features_a: Mapping[str, float] = field(default_factory=dict)
     features_b: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def excluded(self) -> bool:
+        """Kept for audit but not counted."""
+        return bool(self.exclusions) and self.overruled is None
+
+    @property
+    def reason(self) -> str:
+        """The exclusions as one sentence for people (never parsed back)."""
+        text = exclusion_text(self.exclusions)
+        return text if self.overruled is None else f"counted: {text} ({self.overruled})"
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's vote row: FastChat's fields, the weight, and the exclusions both
+        typed (``exclusions``, what a program reads) and worded (``reason``)."""
+        return {"model_a": self.model_a, "model_b": self.model_b, "winner": self.winner.value,
+                "tstamp": self.tstamp, "judge": self.judge, "language": self.language,
+                "kind": self.category, "weight": self.weight, "excluded": self.excluded,
+                "exclusions": [e.kind.value for e in self.exclusions], "reason": self.reason}
 
 
 class BattlesFileError(UserInputError):
@@ -123,10 +136,6 @@ def _items(path: Path, text: str) -> Iterable[tuple[str, Any]]:
                 "must be one battle object") from None
 
 
-# import-feedback's spellings (a, b, both_bad) are read too: one vote format everywhere.
-_SHORT_WINNERS = {"a": "model_a", "b": "model_b", "both_bad": "tie (bothbad)"}
-
-
 def _battle(item: Any, where: str) -> Battle:
     if not isinstance(item, dict):
         raise BattlesFileError(f"{where}: expected a battle object, got {type(item).__name__}")
@@ -137,8 +146,8 @@ def _battle(item: Any, where: str) -> Battle:
         raise BattlesFileError(f"{where}: model_a and model_b are both {item['model_a']!r}; "
                                "a battle needs two different models")
     try:
-        raw = str(item.get("winner"))
-        winner = Winner(_SHORT_WINNERS.get(raw, raw))
+        # import-feedback's spellings (a, b, both_bad) too: one vote format everywhere
+        winner = Winner.parse(str(item.get("winner")))
     except ValueError:
         allowed = ", ".join(w.value for w in Winner)
         raise BattlesFileError(f"{where}: winner {item.get('winner')!r} is not one of "
@@ -156,9 +165,26 @@ def _battle(item: Any, where: str) -> Battle:
         judge=_optional_str(item, "judge", where),
         language=_optional_str(item, "language", where),
         category=_optional_str(item, "category", where),
-        weight=float(weight), excluded=bool(item.get("excluded", False)),
+        weight=float(weight), exclusions=_exclusions(item, where),
+        # An export lists an overruled vote's exclusions with "excluded": false.
+        overruled="counted in the battle file" if item.get("excluded") is False
+        and item.get("exclusions") else None,
         features_a=_features(item, "a", where), features_b=_features(item, "b", where),
     )
+
+
+def _exclusions(item: dict[str, Any], where: str) -> tuple[Excluded, ...]:
+    kinds = item.get("exclusions")
+    if not kinds:
+        return (Excluded(Exclusion.MARKED),) if item.get("excluded") else ()
+    if not isinstance(kinds, list):
+        raise BattlesFileError(f"{where}: exclusions must be a list of reasons")
+    try:
+        return tuple(Excluded(Exclusion(str(kind))) for kind in kinds)
+    except ValueError:
+        allowed = ", ".join(e.value for e in Exclusion)
+        raise BattlesFileError(f"{where}: exclusions {kinds!r} must be among "
+                               f"{allowed}") from None
 
 
 def _optional_str(item: dict[str, Any], key: str, where: str) -> str | None:
@@ -193,6 +219,7 @@ def write_battles(path: Path, battles: Iterable[Battle]) -> int:
             row["weight"] = battle.weight
         if battle.excluded:
             row["excluded"] = True
+            row["exclusions"] = [e.kind.value for e in battle.exclusions]
         if battle.features_a or battle.features_b:
             row["features_a"], row["features_b"] = dict(battle.features_a), dict(battle.features_b)
         lines.append(json.dumps(row, ensure_ascii=False))

@@ -1,8 +1,11 @@
 """The arena: what a rater or an admin can do, each a call the web layer translates to.
 
 :class:`Arena` ties the parts together: accounts and sessions, the briefing, pair
-sampling, votes, quality control and pay. It holds per-server state only (a seeded
-random generator, rate limiters), never global state.
+sampling, votes, quality control and pay. Its per-process state is only
+what may differ between server processes: a random generator (each process draws from
+its own) and a lock that serializes this process's draws. Counts that decide what is
+served or refused (rate limits, battles per model, pair outcomes) are read from and
+written to the database, so ``arena serve --workers N`` counts as one process would.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairclimb.arena._accounts import Accounts, SignedIn
+from fairclimb.arena._board import BoardCache
 from fairclimb.arena._briefing import Briefing, BriefingText
 from fairclimb.arena._controls import Controls
 from fairclimb.arena._generations import (
@@ -23,10 +27,12 @@ from fairclimb.arena._generations import (
     run_cache_keys,
 )
 from fairclimb.arena._limits import RateLimiter
-from fairclimb.arena._live import LiveJob, LiveJobs, LiveModels
+from fairclimb.arena._live import LiveJob, LiveModels
 from fairclimb.arena._live_battles import LiveBattles
+from fairclimb.arena._live_jobs import SharedLiveJobs
 from fairclimb.arena._live_tasks import LiveSuites
 from fairclimb.arena._pay import PayRow
+from fairclimb.arena._quality import vote_timing
 from fairclimb.arena._rankings import RankingTasks
 from fairclimb.arena._records import (
     AlreadyVoted,
@@ -40,12 +46,14 @@ from fairclimb.arena._reports import ArenaReports
 from fairclimb.arena._review import Reviews
 from fairclimb.arena._sampling import Pool, draw_battle, pair_stats
 from fairclimb.arena._task_input import KINDS, check_kind, checked_vote, now
+from fairclimb.data import Winner
 from fairclimb.errors import UserInputError
 from fairclimb.store import (
     ArenaStore,
     ArenaVerdicts,
     BattleView,
     NewBattle,
+    Refusal,
     SampleIn,
     Store,
     VoteRefused,
@@ -64,9 +72,9 @@ class VoteResult:
     battle_id: int
     model_a: str
     model_b: str
-    winner: str
+    winner: Winner
     seconds: float
-    flag: str | None
+    flag: str | None  # the fast-vote detail; None if the vote was not too fast
 
 
 class Arena(ArenaReports):
@@ -82,14 +90,15 @@ class Arena(ArenaReports):
         self._draw_lock = threading.Lock()  # one draw at a time: the generator and counts
         self.rankings = RankingTasks(store, self.data, self.options, self._rng,
                                      self._draw_lock)
-        self._votes = RateLimiter(self.options.votes_per_minute)
-        self._battles = RateLimiter(self.options.battles_per_minute)
+        self._votes = RateLimiter(store, "vote", self.options.votes_per_minute)
+        self._battles = RateLimiter(store, "battle", self.options.battles_per_minute)
         self.reviews = Reviews(self.data)
+        self.boards = BoardCache()  # leaderboards by the state they were computed from
         self.controls = Controls(self.data)
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
                                  self._battles, self.require_briefed, self.require_open)
         self.live: LiveModels = self._live.models  # environ: the models' API keys
-        self.live_jobs: LiveJobs = self._live.jobs
+        self.live_jobs: SharedLiveJobs = self._live.jobs
         self.live_suites: LiveSuites = self._live.suites  # suites raters draw tasks from
 
     # -- raters ------------------------------------------------------------------------
@@ -189,7 +198,7 @@ class Arena(ArenaReports):
             raise ArenaDenied("this task is not yours")
         return battle
 
-    def vote(self, rater: SignedIn, battle_id: int, winner: str,
+    def vote(self, rater: SignedIn, battle_id: int, winner: Winner | str,
              labels_a: Sequence[str] = (), labels_b: Sequence[str] = (), comment: str = "",
              correction: str = "") -> VoteResult:
         vote = checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
@@ -197,16 +206,16 @@ class Arena(ArenaReports):
         self.require_briefed(rater)
         if not self._votes.allow(rater.account.id):
             raise RateLimited("too many votes in a minute; slow down and read the answers")
+        at = now()
         try:
-            stored = self.data.add_vote(vote, now(), self.options.max_task_seconds,
-                                        self.options.fast_vote_seconds)
+            stored = self.data.add_vote(vote, at, vote_timing(at, self.options))
         except VoteRefused as refused:
-            if refused.reason == "voted":
+            if refused.reason is Refusal.VOTED:
                 raise AlreadyVoted("you have already voted on this battle; your first "
                                    "vote stands") from None
             raise ArenaDenied("this task is not yours") from None
-        return VoteResult(battle_id, stored.model_a, stored.model_b, winner, stored.seconds,
-                          stored.flag)
+        return VoteResult(battle_id, stored.model_a, stored.model_b, Winner(vote.winner),
+                          stored.seconds, stored.flag)
 
     # -- admins ------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Arena votes as human feedback for the data part: preference pairs, corrections and
 error labels with who judged (a pseudonym), under which briefing, and how long it took.
 
-A vote quality control excluded (a fast vote, a flagged rater) carries its reason in
-``flagged``, so the data part counts it and makes no record of it. Gold-check votes are
-marked ``gold``; they are real judgements between a passing and a failing answer.
+A vote quality control excluded (a fast vote, a flagged rater) carries its typed
+``exclusions``, so the data part counts it and makes no record of it. Gold-check votes
+are marked ``gold`` instead: they are real judgements between a passing and a failing
+answer.
 """
 
 from __future__ import annotations
@@ -11,17 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fairclimb.arena._battle_io import Winner
 from fairclimb.arena._battles import Arena
 from fairclimb.arena._quality import battle_records, rater_quality
-from fairclimb.data import FeedbackOptions, Vote, import_feedback
+from fairclimb.data import Exclusion, FeedbackOptions, Vote, import_feedback
 from fairclimb.store import Store
 
 __all__ = ["arena_feedback_votes", "import_arena_feedback"]
-
-_WINNERS = {Winner.MODEL_A.value: "a", Winner.MODEL_B.value: "b", Winner.TIE.value: "tie",
-            Winner.TIE_BOTHBAD.value: "both_bad"}
-_GOLD_REASON = "gold check battle"
 
 
 def arena_feedback_votes(arena: Arena) -> list[Vote]:
@@ -38,14 +34,14 @@ def arena_feedback_votes(arena: Arena) -> list[Vote]:
     out = []
     for vote, record in zip(votes, records, strict=True):
         prompt, answer_a, answer_b, briefing_version = texts[vote.battle_id]
-        reasons = [r for r in record.reason.split("; ") if r and r != _GOLD_REASON]
         out.append(Vote(
             prompt=prompt, answer_a=answer_a, answer_b=answer_b, model_a=vote.model_a,
-            model_b=vote.model_b, winner=_WINNERS[vote.winner], rater=vote.judge,
+            model_b=vote.model_b, winner=record.winner, rater=vote.judge,
             briefing_version="" if briefing_version is None else str(briefing_version),
             seconds=vote.seconds, gold=vote.gold_winner is not None,
             labels_a=tuple(vote.labels_a), labels_b=tuple(vote.labels_b),
-            comment=vote.comment, correction=vote.correction, flagged="; ".join(reasons),
+            comment=vote.comment, correction=vote.correction,
+            exclusions=tuple(e for e in record.exclusions if e.kind is not Exclusion.GOLD_CHECK),
             tstamp=vote.created_at.isoformat(), vote_id=f"arena:{vote.battle_id}",
             pay_usd=None if usd_rate is None else round(vote.seconds / 3600 * usd_rate, 4)))
     return out + arena.rankings.votes()

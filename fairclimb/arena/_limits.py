@@ -1,40 +1,40 @@
-"""Per-rater rate limits: a sliding window per key, held by whoever serves requests."""
+"""Per-rater rate limits: a sliding window per key, counted in the database.
+
+``arena serve --workers N`` runs N server processes behind one socket, and a rater's
+requests land on any of them; a count kept in one process's memory would let each
+rater through N times the limit. So the count lives in the store (``ArenaRateLimits``),
+where every process takes from the same window.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from fairclimb.arena._task_input import now as utc_now
+from fairclimb.store import MAX_RATE_WINDOW as MAX_WINDOW
+from fairclimb.store import ArenaRateLimits, Store
 
 __all__ = ["RateLimiter"]
 
 
 class RateLimiter:
-    """At most ``limit`` events per ``window_s`` seconds for each key.
+    """At most ``limit`` events per ``window_s`` seconds for each key, across every
+    server process on the same database; ``name`` keeps limits apart (``vote``,
+    ``battle``)."""
 
-    One instance per limit and per server (no global state); thread-safe, because the
-    web app may call it from its worker threads.
-    """
-
-    def __init__(self, limit: int, window_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        if limit < 1 or window_s <= 0:
-            raise ValueError("a rate limit needs limit >= 1 and a positive window")
+    def __init__(self, store: Store, name: str, limit: int, window_s: float = 60.0,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        if limit < 1 or not 0 < window_s <= MAX_WINDOW.total_seconds():
+            raise ValueError("a rate limit needs limit >= 1 and a window of at most "
+                             f"{MAX_WINDOW.total_seconds():g} s")
         self.limit = limit
-        self.window_s = window_s
+        self.window = timedelta(seconds=window_s)
+        self._name = name
         self._clock = clock
-        self._events: dict[Hashable, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._counts = ArenaRateLimits(store)
 
-    def allow(self, key: Hashable) -> bool:
+    def allow(self, key: int | str) -> bool:
         """Count an event for ``key`` if it is within the limit; False if it is not."""
         now = self._clock()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window_s:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
+        return self._counts.take(f"{self._name}:{key}", self.limit, now, now - self.window)

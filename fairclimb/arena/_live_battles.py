@@ -18,11 +18,11 @@ from fairclimb.arena._limits import RateLimiter
 from fairclimb.arena._live import (
     LiveAnswer,
     LiveJob,
-    LiveJobs,
     LiveModels,
     check_prompt,
     draw_live_pair,
 )
+from fairclimb.arena._live_jobs import SharedLiveJobs
 from fairclimb.arena._live_tasks import LiveSuites, LiveTask
 from fairclimb.arena._records import ArenaDenied, NoBattleAvailable, RateLimited
 from fairclimb.arena._sampling import pair_stats
@@ -51,7 +51,7 @@ class LiveBattles:
         self.suites = LiveSuites(store, data)
         self.verdicts = ArenaVerdicts(store)
         self.eval_options = EvalOptions()
-        self.jobs = LiveJobs()
+        self.jobs = SharedLiveJobs(store, data)  # found by every worker process
         self.data = data
         self._rng = rng
         self._draw_lock = draw_lock
@@ -89,6 +89,7 @@ class LiveBattles:
                 logger.exception("live battle %s failed", job.id)
                 job.error = "the models could not answer just now; try again later"
             finally:
+                self.jobs.finish(job)
                 job.done.set()
 
         threading.Thread(target=run, name=f"live-{job.id[:6]}", daemon=True).start()

@@ -1,7 +1,8 @@
 """Quality control: gold checks, flags on raters and votes, and what ratings may count.
 
 Flagged votes are never deleted: they stay in the store and in exports, marked
-``excluded`` with the reason, so a reviewer can audit (and overrule) each decision.
+``excluded`` with their typed reasons (an :class:`Exclusion` and a detail for people),
+so a reviewer can audit (and overrule) each decision.
 
 - **Gold battles** pair an answer known to pass its tests with one known to fail; the
   rater's *gold accuracy* is how often they preferred the passing one. Gold votes check
@@ -26,13 +27,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from fairclimb.arena._battle_io import Winner
+from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._pay import overlapping_votes
 from fairclimb.arena._records import ArenaOptions
-from fairclimb.store import BattleRecord, VoteRow
+from fairclimb.data import Excluded, Exclusion, Winner
+from fairclimb.store import VoteRow, VoteTiming
 
-__all__ = ["RaterQuality", "battle_records", "rater_quality"]
+__all__ = ["RaterQuality", "battle_records", "rater_quality", "vote_timing"]
 
 _Z_POSITION = 3.29
 _FOLLOW_SHARE = 0.95
@@ -42,7 +45,9 @@ _GOLD_ACCURACY_MIN = 0.6
 _DECISIVE = (Winner.MODEL_A.value, Winner.MODEL_B.value)
 _INFORMED_MIN = 5
 _INFORMED_SHARE = 0.9
-INFORMED = "the rater had seen one of these answers with its model named"
+_GOLD = Excluded(Exclusion.GOLD_CHECK, "gold check battle")
+_INFORMED = Excluded(Exclusion.INFORMED,
+                     "the rater had seen one of these answers with its model named")
 
 
 @dataclass
@@ -55,7 +60,7 @@ class RaterQuality:
     left_votes: int = 0
     decisive: int = 0
     fast_votes: int = 0
-    flags: list[str] = field(default_factory=list)
+    flags: list[Excluded] = field(default_factory=list)  # on the rater: all their votes
     informed: set[int] = field(default_factory=set)  # battle ids of informed votes
 
     @property
@@ -81,8 +86,9 @@ def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, 
         accuracy = quality.gold_accuracy
         if quality.gold_votes >= _GOLD_MIN and accuracy is not None \
                 and accuracy < _GOLD_ACCURACY_MIN:
-            quality.flags.append(f"gold accuracy {accuracy:.0%} on {quality.gold_votes} "
-                                 "checks")
+            quality.flags.append(Excluded(
+                Exclusion.LOW_GOLD_ACCURACY,
+                f"gold accuracy {accuracy:.0%} on {quality.gold_votes} checks"))
     by_rater: dict[int, list[VoteRow]] = {}
     for vote in votes:
         by_rater.setdefault(vote.rater_id, []).append(vote)
@@ -90,39 +96,53 @@ def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, 
         _informed(raters[rater_id], own)
         overlaps = overlapping_votes(own)
         if overlaps:
-            raters[rater_id].flags.append(f"{overlaps} tasks overlapped an earlier one "
-                                          "(their time is paid once)")
+            raters[rater_id].flags.append(Excluded(
+                Exclusion.OVERLAPPING_TASKS,
+                f"{overlaps} tasks overlapped an earlier one (their time is paid once)"))
     for rater_id, model, share, others in _followers(votes, options):
-        raters[rater_id].flags.append(
+        raters[rater_id].flags.append(Excluded(
+            Exclusion.FOLLOWS_MODEL,
             f"follows {model}: it won {share:.0%} of this rater's votes it appeared in, "
-            f"{others:.0%} of the other raters'")
+            f"{others:.0%} of the other raters'"))
     return raters
 
 
+def vote_timing(now: datetime, options: ArenaOptions) -> VoteTiming:
+    """The fast-vote rule, applied as the vote is stored: the seconds from serving to
+    voting (capped: a tab left open) and, below ``fast_vote_seconds``, the flag's
+    detail (any flag at all makes it a fast vote)."""
+    def timing(served_at: datetime) -> tuple[float, str | None]:
+        seconds = min(max((now - served_at).total_seconds(), 0.0), options.max_task_seconds)
+        fast = options.fast_vote_seconds
+        return seconds, (f"fast vote ({seconds:.1f} s < {fast:g} s)" if seconds < fast
+                         else None)
+    return timing
+
+
 def battle_records(votes: Sequence[VoteRow],
-                   quality: dict[int, RaterQuality]) -> list[BattleRecord]:
-    """Every vote as a FastChat-format battle, with its weight and any exclusion."""
-    records = []
-    for vote in votes:
-        reasons = []
-        if vote.gold_winner is not None:
-            reasons.append("gold check battle")
-        if vote.flag:
-            reasons.append(vote.flag)
-        rater = quality.get(vote.rater_id)
-        if rater is not None and vote.battle_id in rater.informed:
-            reasons.append(INFORMED)
-        if rater is not None:
-            reasons.extend(f"rater flagged: {flag}" for flag in rater.flags)
-        records.append(BattleRecord(
-            model_a=vote.model_a, model_b=vote.model_b, winner=vote.winner,
-            tstamp=vote.created_at.timestamp(), judge=vote.judge, language=vote.language,
-            kind=vote.kind, weight=1.0 / vote.probability if vote.probability > 0 else 1.0,
-            excluded=bool(reasons), reason="; ".join(reasons)))
-    return records
+                   quality: dict[int, RaterQuality]) -> list[Battle]:
+    """Every vote as a FastChat-format battle, with its weight and any exclusions."""
+    return [Battle(
+        model_a=vote.model_a, model_b=vote.model_b, winner=Winner(vote.winner),
+        tstamp=vote.created_at.timestamp(), judge=vote.judge, language=vote.language,
+        category=vote.kind, weight=1.0 / vote.probability if vote.probability > 0 else 1.0,
+        exclusions=_exclusions(vote, quality.get(vote.rater_id))) for vote in votes]
 
 
-def _position_bias(quality: RaterQuality, options: ArenaOptions) -> list[str]:
+def _exclusions(vote: VoteRow, rater: RaterQuality | None) -> tuple[Excluded, ...]:
+    reasons = []
+    if vote.gold_winner is not None:
+        reasons.append(_GOLD)
+    if vote.flag is not None:  # the store keeps only fast votes' flags
+        reasons.append(Excluded(Exclusion.FAST_VOTE, vote.flag))
+    if rater is not None and vote.battle_id in rater.informed:
+        reasons.append(_INFORMED)
+    if rater is not None:
+        reasons.extend(Excluded(f.kind, f"rater flagged: {f.detail}") for f in rater.flags)
+    return tuple(reasons)
+
+
+def _position_bias(quality: RaterQuality, options: ArenaOptions) -> list[Excluded]:
     n = quality.decisive
     if n < options.min_votes_for_flags:
         return []
@@ -130,8 +150,9 @@ def _position_bias(quality: RaterQuality, options: ArenaOptions) -> list[str]:
     if abs(share - 0.5) / math.sqrt(0.25 / n) <= _Z_POSITION:
         return []
     side = "left" if share > 0.5 else "right"
-    return [f"position bias: chose the {side} answer in {max(share, 1 - share):.0%} of "
-            f"{n} decisive votes"]
+    return [Excluded(Exclusion.POSITION_BIAS,
+                     f"position bias: chose the {side} answer in "
+                     f"{max(share, 1 - share):.0%} of {n} decisive votes")]
 
 
 def _followers(votes: Sequence[VoteRow],
@@ -181,5 +202,7 @@ def _informed(quality: RaterQuality, votes: Sequence[VoteRow]) -> None:
         revealed |= shown
     for model, (won, seen) in sorted(wins.items()):
         if seen >= _INFORMED_MIN and won / seen >= _INFORMED_SHARE:
-            quality.flags.append(f"favours {model} when it can tell who wrote an answer: "
-                                 f"it won {won} of {seen} such votes")
+            quality.flags.append(Excluded(
+                Exclusion.FAVOURS_WHEN_INFORMED,
+                f"favours {model} when it can tell who wrote an answer: it won {won} of "
+                f"{seen} such votes"))

@@ -16,37 +16,36 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from fairclimb.arena._battle_io import Battle
 from fairclimb.arena._records import AlreadyVoted, ArenaDenied, ArenaOptions, NoBattleAvailable
-from fairclimb.data import Vote
+from fairclimb.data import Excluded, Exclusion, Vote, Winner
 from fairclimb.errors import UserInputError
-from fairclimb.store import ArenaRankings, ArenaStore, BattleRecord, RankingView, Store
+from fairclimb.store import ArenaRankings, ArenaStore, RankingView, Store
 
 __all__ = ["RankingTasks", "ranking_pairs", "ranking_records", "ranking_votes"]
 
 MIN_ANSWERS, MAX_ANSWERS = 3, 5
-_WINNER_SIDE = {"model_a": "a", "model_b": "b", "tie": "tie"}
 
 
-def ranking_pairs(ranks: Sequence[int]) -> list[tuple[int, int, str]]:
+def ranking_pairs(ranks: Sequence[int]) -> list[tuple[int, int, Winner]]:
     """Every pair (i, j), i < j, of a ranking with its FastChat winner (1 = best)."""
-    return [(i, j, "model_a" if ranks[i] < ranks[j] else
-             "model_b" if ranks[i] > ranks[j] else "tie")
+    return [(i, j, Winner.MODEL_A if ranks[i] < ranks[j] else
+             Winner.MODEL_B if ranks[i] > ranks[j] else Winner.TIE)
             for i in range(len(ranks)) for j in range(i + 1, len(ranks))]
 
 
-def ranking_records(views: Sequence[RankingView], fast_seconds: float) -> list[BattleRecord]:
+def ranking_records(views: Sequence[RankingView], fast_seconds: float) -> list[Battle]:
     """Submitted rankings as pairwise battle records for the ratings engine."""
     out = []
     for view in views:
         if view.ranks is None or view.ranked_at is None:
             continue
-        fast = _fast(view, fast_seconds)
+        exclusions = _exclusions(view, fast_seconds)
         weight = 1.0 / (len(view.ranks) - 1)
         for i, j, winner in ranking_pairs(view.ranks):
-            out.append(BattleRecord(
+            out.append(Battle(
                 view.models[i], view.models[j], winner, view.ranked_at.timestamp(),
-                view.judge, view.language, view.kind, weight, excluded=fast,
-                reason=f"fast ranking ({view.seconds:.1f} s)" if fast else ""))
+                view.judge, view.language, view.kind, weight, exclusions))
     return out
 
 
@@ -57,14 +56,13 @@ def ranking_votes(views: Sequence[RankingView], fast_seconds: float) -> list[Vot
     for view in views:
         if view.ranks is None or view.ranked_at is None:
             continue
-        fast = _fast(view, fast_seconds)
+        exclusions = _exclusions(view, fast_seconds)
         for i, j, winner in ranking_pairs(view.ranks):
             out.append(Vote(
                 prompt=view.prompt, answer_a=view.answers[i], answer_b=view.answers[j],
-                model_a=view.models[i], model_b=view.models[j], winner=_WINNER_SIDE[winner],
+                model_a=view.models[i], model_b=view.models[j], winner=winner,
                 rater=view.judge, seconds=(view.seconds or 0.0) / len(ranking_pairs(
-                    view.ranks)), flagged=f"fast ranking ({view.seconds:.1f} s)" if fast
-                else "", tstamp=view.ranked_at.isoformat(),
+                    view.ranks)), exclusions=exclusions, tstamp=view.ranked_at.isoformat(),
                 vote_id=f"arena-rank:{view.id}:{i}-{j}"))
     return out
 
@@ -132,7 +130,7 @@ class RankingTasks:
             raise AlreadyVoted("this ranking was already submitted; your first one stands")
         return self.get(rater_id, False, ranking_id)
 
-    def records(self) -> list[BattleRecord]:
+    def records(self) -> list[Battle]:
         return ranking_records(self.rankings.submitted(), self.options.fast_vote_seconds)
 
     def votes(self) -> list[Vote]:
@@ -148,6 +146,12 @@ class RankingTasks:
             for model, score in zip(view.models, view.explanation or (), strict=False):
                 scores[model].append(score)
         return {m: (float(np.mean(s)), len(s)) for m, s in sorted(scores.items())}
+
+
+def _exclusions(view: RankingView, fast_seconds: float) -> tuple[Excluded, ...]:
+    if not _fast(view, fast_seconds):
+        return ()
+    return (Excluded(Exclusion.FAST_RANKING, f"fast ranking ({view.seconds:.1f} s)"),)
 
 
 def _fast(view: RankingView, fast_seconds: float) -> bool:

@@ -24,10 +24,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from fairclimb.arena._battle_columns import Labels, no_battles, read_battle_columns
 from fairclimb.arena._battle_io import Battle, read_battles
+from fairclimb.arena._battle_table import BattleTable, Floats
 from fairclimb.arena._bt import (
     POINTS,
     Cells,
@@ -55,6 +55,8 @@ from fairclimb.arena._rating_records import (
     Robustness,
     StyleCoefficient,
 )
+from fairclimb.arena._robust import check_robustness
+from fairclimb.arena._style import fit_style
 from fairclimb.errors import UserInputError
 
 __all__ = [
@@ -74,43 +76,10 @@ __all__ = [
     "ratings_from_store",
 ]
 
-Floats = NDArray[Any]  # float64 throughout; numpy's stubs widen results
 # When the data has no finite MLE and no ridge was asked for, this one keeps the numbers
 # bounded (a prior of sd ~1 log-odds unit, ~174 points); a warning says it was used.
 DEGENERATE_RIDGE = 1.0
 _CHUNK_CELLS = 4_000_000  # rounds x K^2 per batched chunk: bounds memory (~32 MB)
-
-
-@dataclass(frozen=True)
-class BattleTable:
-    """Battles as columns: model indices, A's score (1, 0.5, 0), weights, style differences."""
-
-    models: tuple[str, ...]
-    a: NDArray[np.int64]
-    b: NDArray[np.int64]
-    score_a: Floats
-    weight: Floats
-    features: Floats | None = None  # (battles, F) standardised differences A minus B
-    feature_names: tuple[str, ...] = ()
-
-    @classmethod
-    def from_battles(cls, battles: Sequence[Battle]) -> BattleTable:
-        models = tuple(sorted({m for b in battles for m in (b.model_a, b.model_b)}))
-        index = {m: i for i, m in enumerate(models)}
-        names = tuple(sorted({k for b in battles for k in (*b.features_a, *b.features_b)}))
-        features = None
-        if names:
-            from fairclimb.arena._style import feature_differences
-            features = feature_differences(battles, names)
-            varies = features.std(axis=0) > 0  # a constant difference says nothing
-            features, names = features[:, varies], tuple(np.array(names)[varies].tolist())
-        return cls(
-            models=models,
-            a=np.array([index[b.model_a] for b in battles], dtype=np.int64),
-            b=np.array([index[b.model_b] for b in battles], dtype=np.int64),
-            score_a=np.array([b.winner.score_a for b in battles], dtype=np.float64),
-            weight=np.array([b.weight for b in battles], dtype=np.float64),
-            features=features, feature_names=names)
 
 
 class BattleSource(Protocol):
@@ -207,7 +176,6 @@ def _rate_table(table: BattleTable, options: RatingOptions, rng: np.random.Gener
         warnings.append("style control asked for, but no battle carries answer features "
                         "(features_a/features_b or answer_a/answer_b); plain ratings shown")
     if styled:
-        from fairclimb.arena._style import fit_style
         beta_s, cov, style = fit_style(table, weight, ridge, options.level)
         beta, lower, upper = _sandwich_bounds(beta_s, cov, anchor, options)
         warnings.append("style control: ratings are net of the style features; intervals "
@@ -224,7 +192,6 @@ def _rate_table(table: BattleTable, options: RatingOptions, rng: np.random.Gener
     played = np.bincount(table.a, minlength=k) + np.bincount(table.b, minlength=k)
     robustness = None
     if options.robustness and not styled:
-        from fairclimb.arena._robust import check_robustness
         robustness = check_robustness(cells, table.models, ridge)
     models = _ranked(table.models, beta, lower, upper, played, options.min_votes)
     return Ratings(models, int(table.a.size), tuple(warnings), style, robustness, options)

@@ -10,7 +10,12 @@ from typing import Any
 from fairclimb.arena._accounts import SignedIn
 from fairclimb.arena._agreement import Agreement, agreement
 from fairclimb.arena._battle_io import Battle
-from fairclimb.arena._board import PAGE_RATING_OPTIONS, Leaderboard, build_leaderboard, to_battle
+from fairclimb.arena._board import (
+    PAGE_RATING_OPTIONS,
+    BoardCache,
+    Leaderboard,
+    build_leaderboard,
+)
 from fairclimb.arena._executed import (
     ExecutionReport,
     ShownVerdict,
@@ -37,7 +42,7 @@ from fairclimb.arena._sampling import (
 from fairclimb.arena._visibility import Visibility
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
-from fairclimb.store import ArenaStore, ArenaVerdicts, BattleRecord, BattleView, VoteRow
+from fairclimb.store import ArenaStore, ArenaVerdicts, BattleView, VoteRow
 
 __all__ = ["ArenaReports"]
 
@@ -53,6 +58,7 @@ class ArenaReports:
     verdicts: ArenaVerdicts
     reviews: Reviews
     rankings: RankingTasks
+    boards: BoardCache
 
     def battle(self, viewer: SignedIn, battle_id: int) -> BattleView:
         raise NotImplementedError  # Arena's
@@ -97,11 +103,11 @@ class ArenaReports:
         """Each model's (answers passed, answers executed)."""
         return self.verdicts.model_verdicts()
 
-    def battle_records(self) -> list[BattleRecord]:
+    def battle_records(self) -> list[Battle]:
         """Every vote as a FastChat-format battle record, exclusions marked."""
         return self._records(self.data.votes())
 
-    def _records(self, votes: Sequence[VoteRow]) -> list[BattleRecord]:
+    def _records(self, votes: Sequence[VoteRow]) -> list[Battle]:
         """One record per vote, in order: quality control's exclusions, less those an
         admin overruled."""
         return self.reviews.apply(votes, battle_records(votes, rater_quality(votes,
@@ -138,18 +144,22 @@ class ArenaReports:
     def rating_battles(self) -> list[Battle]:
         """Every vote (and every pair of every ranking) as a battle, flagged ones marked
         excluded (a ``BattleSource``)."""
-        return [to_battle(record) for record in self.rated_records()]
+        return self.rated_records()
 
-    def rated_records(self) -> list[BattleRecord]:
+    def rated_records(self) -> list[Battle]:
         """What the ratings count: the votes, and the pairs the rankings imply."""
         return self.battle_records() + self.rankings.records()
 
     def leaderboard(self, language: str | None = None, kind: str | None = None,
                     options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
         """Ratings with intervals and rank ranges over the votes that count (of one
-        language or task kind, if given), and the excluded votes by reason."""
-        return build_leaderboard(self.rated_records(), language, kind, options,
-                                 frozenset(Visibility(self.data).hidden_models()))
+        language or task kind, if given), and the excluded votes by reason; computed
+        once per state of the votes, rankings and settings (the page and its plot share
+        it)."""
+        return self.boards.get(
+            (self.data.board_version(), language, kind, options),
+            lambda: build_leaderboard(self.rated_records(), language, kind, options,
+                                      frozenset(Visibility(self.data).hidden_models())))
 
     def quality(self) -> list[RaterQuality]:
         return sorted(rater_quality(self.data.votes(), self.options).values(),

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fairclimb.arena._accounts import SignedIn
+from fairclimb.arena._battle_io import Battle
 from fairclimb.errors import UserInputError
-from fairclimb.store import ArenaStore, BattleRecord, NewBattle, VoteRow
+from fairclimb.store import ArenaStore, NewBattle, VoteRow
 
 __all__ = ["MAX_RATERS", "Overrule", "ReviewRow", "Reviews"]
 
@@ -34,7 +35,7 @@ class Overrule:
     by: str
     why: str
     at: str  # ISO 8601, UTC
-    excluded_for: str  # the reasons quality control gave
+    excluded_for: str  # the reasons quality control gave, as people read them
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class ReviewRow:
     """One vote as the review screen shows it."""
 
     vote: VoteRow
-    record: BattleRecord  # counted or excluded, after any overrule
+    record: Battle  # counted or excluded, after any overrule
     overrule: Overrule | None
     raters_wanted: int  # 1 unless the admin asked for more
 
@@ -55,17 +56,17 @@ class Reviews:
         return {int(k[len(_OVERRULE):]): Overrule(**v) for k, v in self._data.config().items()
                 if k.startswith(_OVERRULE) and isinstance(v, dict)}
 
-    def apply(self, votes: Sequence[VoteRow], records: Sequence[BattleRecord]
-              ) -> list[BattleRecord]:
-        """*records* (one per vote, in order) with overruled exclusions counted."""
+    def apply(self, votes: Sequence[VoteRow], records: Sequence[Battle]) -> list[Battle]:
+        """*records* (one per vote, in order) with overruled exclusions counted (and
+        still listed, for audit)."""
         overruled = self.overrules()
-        return [replace(r, excluded=False, reason=f"counted: {r.reason} (overruled by "
-                        f"{overruled[v.battle_id].by}: {overruled[v.battle_id].why})")
+        return [replace(r, overruled=f"overruled by {overruled[v.battle_id].by}: "
+                        f"{overruled[v.battle_id].why}")
                 if r.excluded and v.battle_id in overruled else r
                 for v, r in zip(votes, records, strict=True)]
 
     def overrule(self, admin: SignedIn, battle_id: int, why: str,
-                 records: dict[int, BattleRecord]) -> Overrule:
+                 records: dict[int, Battle]) -> Overrule:
         admin.require_admin()
         record = records.get(battle_id)
         if record is None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fairclimb.arena._bt import POINTS, Cells, fit, information
-from fairclimb.arena._ratings import Robustness
+from fairclimb.arena._rating_records import Robustness
 
 __all__ = ["check_robustness"]
 

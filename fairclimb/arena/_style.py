@@ -9,37 +9,15 @@ on individual battles (features differ per battle); its intervals are sandwich o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from fairclimb.arena._battle_io import Battle
+from fairclimb.arena._battle_table import BattleTable, Floats
 from fairclimb.arena._bt import POINTS
+from fairclimb.arena._rating_records import StyleCoefficient
 
-if TYPE_CHECKING:
-    from fairclimb.arena._ratings import BattleTable, StyleCoefficient
-
-__all__ = ["feature_differences", "fit_style"]
-
-Floats = NDArray[Any]  # float64 throughout; numpy's stubs widen results
-
-
-def feature_differences(battles: Sequence[Battle], names: Sequence[str]) -> Floats:
-    """Standardised A-minus-B feature differences, (battles, features); missing = 0."""
-    a = np.array([[b.features_a.get(n, 0.0) for n in names] for b in battles])
-    b = np.array([[b.features_b.get(n, 0.0) for n in names] for b in battles])
-    diff = a - b
-    for col, name in enumerate(names):
-        if name == "length":
-            total = a[:, col] + b[:, col]
-            diff[:, col] = np.divide(diff[:, col], total, out=np.zeros_like(total),
-                                     where=total > 0)
-    sd = diff.std(axis=0)
-    result: Floats = np.divide(diff, sd, out=np.zeros_like(diff), where=sd > 0)
-    return result
+__all__ = ["fit_style"]
 
 
 def _blocks(table: BattleTable, v: Floats, ridge: float) -> Floats:
@@ -61,8 +39,6 @@ def _blocks(table: BattleTable, v: Floats, ridge: float) -> Floats:
 def fit_style(table: BattleTable, weight: Floats, ridge: float, level: float
               ) -> tuple[Floats, Floats, tuple[StyleCoefficient, ...]]:
     """Joint fit; returns (beta, covariance of beta, the style coefficients)."""
-    from fairclimb.arena._ratings import StyleCoefficient
-
     assert table.features is not None
     k, f = len(table.models), table.features.shape[1]
     theta = np.zeros(k + f)

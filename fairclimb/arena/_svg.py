@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from fairclimb.arena._ratings import ModelRating
+from fairclimb.arena._rating_records import ModelRating
 
 __all__ = ["render_ratings_svg"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from fairclimb.arena._battle_io import Winner
 from fairclimb.arena._records import LABELS
+from fairclimb.data import Winner
 from fairclimb.errors import UserInputError
 from fairclimb.store import NewVote
 
@@ -21,11 +21,13 @@ def check_kind(kind: str) -> None:
         raise UserInputError(f"unknown task kind {kind!r}; use one of {', '.join(KINDS)}")
 
 
-def checked_vote(rater_id: int, battle_id: int, winner: str, labels_a: Sequence[str],
+def checked_vote(rater_id: int, battle_id: int, winner: Winner | str, labels_a: Sequence[str],
                  labels_b: Sequence[str], comment: str, correction: str,
                  briefing_version: int | None) -> NewVote:
-    if winner not in {w.value for w in Winner}:
-        raise UserInputError("choose A, B, tie or both bad")
+    try:
+        winner = Winner(winner)  # the form sends FastChat's spelling
+    except ValueError:
+        raise UserInputError("choose A, B, tie or both bad") from None
     unknown = sorted((set(labels_a) | set(labels_b)) - set(LABELS))
     if unknown:
         raise UserInputError(f"unknown error label {unknown[0]!r}; use {', '.join(LABELS)}")

@@ -40,9 +40,9 @@ from fairclimb.audit._memorisation import (
     MemorisationReport,
     TaskPair,
     audit_memorisation,
-    paired_bootstrap,
 )
 from fairclimb.audit._min_k import MinKPair, MinKReport
+from fairclimb.audit._paired import paired_bootstrap
 
 __all__ = [
     "ArenaAudit",

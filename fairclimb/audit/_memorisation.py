@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fairclimb.audit._min_k import MinKReport, min_k_report
+from fairclimb.audit._paired import paired_bootstrap
 from fairclimb.errors import UnknownSuiteError, UserInputError
 from fairclimb.evaluate import (
     CompletionBackend,
     EvalOptions,
-    bootstrap_mean,
     evaluate_model,
     plan_generation,
 )
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
     from fairclimb.models import GenerationParams, ModelSpec
     from fairclimb.store import Store
 
-__all__ = ["MemorisationOptions", "MemorisationReport", "TaskPair", "audit_memorisation",
-           "paired_bootstrap"]
+__all__ = ["MemorisationOptions", "MemorisationReport", "TaskPair", "audit_memorisation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +106,6 @@ class MemorisationReport:
                 "n": self.n, "only_original": self.only_original,
                 "runs": self.run_ids,
                 "min_k": None if self.min_k is None else self.min_k.to_json()}
-
-
-def paired_bootstrap(first: Sequence[float], second: Sequence[float],
-                     rng: np.random.Generator, rounds: int = 2000) -> tuple[float, float, float]:
-    """The mean of ``first - second`` over pairs and its percentile interval, resampling
-    pairs (tasks) with replacement: evaluate's paired bootstrap, the one ``climb report``
-    and ``runs compare`` use. One pair has no spread: its interval is the point."""
-    diffs = [a - b for a, b in zip(first, second, strict=True)]
-    if not diffs:
-        raise UserInputError("there are no paired tasks to compare")
-    estimate = bootstrap_mean(diffs, rng, rounds)
-    if estimate.lower is None or estimate.upper is None:
-        return estimate.value, estimate.value, estimate.value
-    return estimate.value, estimate.lower, estimate.upper
 
 
 def audit_memorisation(spec: ModelSpec, suite_name: str, store: Store, options: EvalOptions,

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from fairclimb.audit._paired import paired_bootstrap
 from fairclimb.models import PromptScorer
 from fairclimb.suites import Task
 
@@ -69,8 +70,6 @@ def min_k_score(logprobs: Sequence[float], k: float) -> float:
 def min_k_report(pairs: Sequence[tuple[Task, Task]], scorer: PromptScorer, k: float,
                  rng: np.random.Generator, rounds: int = 2000) -> MinKReport:
     """Score each ``(original, variant)`` pair's canonical solutions with *scorer*."""
-    from fairclimb.audit._memorisation import paired_bootstrap
-
     tasks = [task for pair in pairs for task in pair]
     scores = asyncio.run(_score_all(tasks, scorer, k))
     scored = [MinKPair(original.task_id, scores[2 * i], scores[2 * i + 1])

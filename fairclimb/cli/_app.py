@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.cli._lazy import LazyCommand, LazyGroup, no_bool_metavar
 from fairclimb.errors import FairclimbError
 

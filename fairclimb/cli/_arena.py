@@ -55,6 +55,9 @@ def serve_command(
     forwarded_allow_ips: Annotated[str | None, typer.Option(
         "--forwarded-allow-ips", help="The reverse proxy's address(es), comma-separated: "
         "their X-Forwarded-For names the client (sign-in limits per address).")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="Server processes sharing the port (limits and "
+        "counts are kept in the database); PostgreSQL is the store for several.")] = 1,
 ) -> None:
     """Run the arena web app (SQLite in WAL mode by default; PostgreSQL with --db).
     Every option not given comes from the settings (fairclimb config shows them)."""
@@ -64,9 +67,11 @@ def serve_command(
         db=db, arena_host=host, arena_port=port, arena_secure_cookies=secure_cookies,
         arena_votes_per_minute=votes_per_minute, arena_public_url=public_url,
         arena_forwarded_allow_ips=forwarded_allow_ips)
+    processes = f", {workers} workers" if workers > 1 else ""
     Console().print(f"arena on http://{settings.arena_host}:{settings.arena_port} (store "
-                    f"{settings.db}); Ctrl-C stops it", highlight=False)
-    serve_arena(settings=settings, environ=os.environ)  # API keys of live-battle models
+                    f"{settings.db}{processes}); Ctrl-C stops it", highlight=False)
+    serve_arena(settings=settings, environ=os.environ,  # API keys of live-battle models
+                workers=workers)
 
 
 def add_admin_command(

@@ -46,6 +46,7 @@ from fairclimb.evaluate import (
     PromptControl,
     ReferenceCheck,
     Summary,
+    WarmCheckers,
     check_references,
     evaluate,
     evaluate_model,
@@ -141,11 +142,13 @@ def eval_command(
         return
     assert samples is not None
     whole = load_suite(suite, tasks, selection(None, None, None), settings)
-    with suite_store(settings.db) as lookup:  # built suites live in the store
-        plan = plan_evaluation(whole, samples, out, options, lookup, chosen)
-    with Store.open(settings.db) as store, \
-            progress_bar(Console(stderr=True), whole.name) as update:
-        outcome = evaluate(plan, store, update)
+    # The checkers start while the samples are read and the store is opened.
+    with WarmCheckers(whole, options) as warm:
+        with suite_store(settings.db) as lookup:  # built suites live in the store
+            plan = plan_evaluation(whole, samples, out, options, lookup, chosen)
+        with Store.open(settings.db) as store, \
+                progress_bar(Console(stderr=True), whole.name) as update:
+            outcome = evaluate(plan, store, update, warm)
     _print_summary(outcome.summary, outcome.resumed, out, console, as_json)
 
 

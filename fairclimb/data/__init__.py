@@ -53,6 +53,7 @@ from fairclimb.data._gate import (
 from fairclimb.data._generated import GeneratedAnswer, admit_generations
 from fairclimb.data._records import MemberStatus, Origin, RecordKind, TrainingRecord
 from fairclimb.data._reshape import ReshapeOutcome, merge_datasets, split_dataset
+from fairclimb.data._votes import Excluded, Exclusion, Winner, exclusion_text
 
 __all__ = [
     "Candidate",
@@ -64,6 +65,8 @@ __all__ = [
     "DistillOutcome",
     "DistillPlan",
     "DropReason",
+    "Excluded",
+    "Exclusion",
     "ExportOutcome",
     "FORMATS",
     "FeedbackOptions",
@@ -81,6 +84,7 @@ __all__ = [
     "TermsPolicy",
     "TrainingRecord",
     "Vote",
+    "Winner",
     "admit",
     "admit_generations",
     "curate",
@@ -89,6 +93,7 @@ __all__ = [
     "dataset_stats",
     "decontaminate",
     "distill",
+    "exclusion_text",
     "export_dataset",
     "import_feedback",
     "known_tasks",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.data._croissant import (
     RECORDS_FILE,
     collection_sentence,

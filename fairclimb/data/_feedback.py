@@ -9,8 +9,8 @@
 
 Ties and "both bad" carry no preference: they are left out unless
 ``FeedbackOptions.keep_ties`` / ``keep_both_bad`` keep them as annotations. Votes that
-quality control flagged (``flagged`` set) are never turned into training data; they are
-only counted.
+quality control excluded (``exclusions`` not empty) are never turned into training data;
+they are only counted.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from fairclimb.data._records import (
     content_hash,
     transformation,
 )
+from fairclimb.data._votes import Excluded, Exclusion, Winner
 from fairclimb.errors import UserInputError
 from fairclimb.store import Store
 from fairclimb.suites import Task
@@ -39,10 +40,10 @@ from fairclimb.suites import Task
 __all__ = ["FeedbackOptions", "FeedbackOutcome", "Vote", "import_feedback", "read_votes",
            "records_from_votes"]
 
-WINNERS = ("a", "b", "tie", "both_bad")
-# FastChat's battle-file spellings, read too: one vote format across import-feedback,
-# ratings and the arena's export.
-_FASTCHAT_WINNERS = {"model_a": "a", "model_b": "b", "tie (bothbad)": "both_bad"}
+# Both spellings are read (a, b, tie, both_bad and FastChat's): one vote format across
+# import-feedback, ratings and the arena's export.
+_SPELLINGS = (f"{', '.join(w.short for w in Winner)} (or FastChat's "
+              f"{', '.join(w.value for w in Winner if w.value != w.short)})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class Vote:
     answer_b: str
     model_a: str
     model_b: str
-    winner: str  # a, b, tie or both_bad
+    winner: Winner  # either spelling is accepted and read as a Winner
     rater: str  # a pseudonym, never a name or an e-mail
     briefing_version: str = ""
     seconds: float = 0.0
@@ -64,11 +65,23 @@ class Vote:
     comment: str = ""
     correction: str = ""  # a person's corrected answer
     corrected_side: str = ""  # a or b; defaults to the loser (or a)
-    flagged: str = ""  # why quality control excluded the vote; empty if it did not
+    exclusions: tuple[Excluded, ...] = ()  # why it does not count; empty if it does
     tstamp: str = ""
     vote_id: str = ""  # the arena's id, when it has one
     licence: str = ""
     pay_usd: float | None = None  # what the rater was paid for this judgement
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.winner, Winner):
+            try:
+                object.__setattr__(self, "winner", Winner.parse(str(self.winner)))
+            except ValueError:
+                raise UserInputError(f"vote winner must be one of {_SPELLINGS}, not "
+                                     f"{self.winner!r}") from None
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.exclusions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,23 +120,26 @@ def records_from_votes(votes: Sequence[Vote],
     flagged = ties = 0
     raters: dict[str, dict[str, float]] = {}
     for vote in votes:
-        if vote.winner not in WINNERS:
-            raise UserInputError(f"vote winner must be one of {', '.join(WINNERS)}, "
-                                 f"not {vote.winner!r}")
-        if vote.flagged:
+        if vote.excluded:
             flagged += 1
             continue
         totals = raters.setdefault(vote.rater, {"votes": 0, "seconds": 0.0, "pay_usd": 0.0})
         totals["votes"] += 1
         totals["seconds"] += vote.seconds
         totals["pay_usd"] += vote.pay_usd or 0.0
-        key = vote.vote_id or content_hash({f.name: getattr(vote, f.name)
-                                            for f in fields(vote)})
+        key = vote.vote_id or _vote_key(vote)
         offers.extend(_vote_offers(vote, key, options))
-        if vote.winner in ("tie", "both_bad") and not (
-                options.keep_ties if vote.winner == "tie" else options.keep_both_bad):
+        if not vote.winner.decisive and not (
+                options.keep_ties if vote.winner is Winner.TIE else options.keep_both_bad):
             ties += 1
     return FeedbackOutcome(offers, len(votes), flagged, ties, raters)
+
+
+def _vote_key(vote: Vote) -> str:
+    """A counted vote's content key, spelt as before the typed vote (winner ``a``…, an
+    empty ``flagged``), so a votes file imported again still adds nothing twice."""
+    values = {f.name: getattr(vote, f.name) for f in fields(vote) if f.name != "exclusions"}
+    return content_hash(values | {"winner": vote.winner.short, "flagged": ""})
 
 
 def _source(key: str, what: str) -> str:
@@ -138,34 +154,36 @@ def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Candida
     base: dict[str, Any] = {"human": _human(vote), "generation": None, "checks": {}, "parents": []}
     annotations: dict[str, str] = {}
     for side, (answer, model, labels) in answers.items():
-        keep_judgement = (vote.winner == "tie" and options.keep_ties) or \
-                         (vote.winner == "both_bad" and options.keep_both_bad)
+        keep_judgement = (vote.winner is Winner.TIE and options.keep_ties) or \
+                         (vote.winner is Winner.TIE_BOTHBAD and options.keep_both_bad)
         if labels or keep_judgement:
             record = TrainingRecord(
                 RecordKind.ANNOTATION, Origin.HUMAN,
                 {"prompt": vote.prompt, "answer": answer, "model": model,
-                 "labels": sorted(labels), "verdict": vote.winner, "comment": vote.comment},
+                 "labels": sorted(labels), "verdict": vote.winner.short,
+                 "comment": vote.comment},
                 {**base, "transformations": [transformation("annotation_from_vote")]},
                 licence)
             annotations[side] = record.record_id
             offers.append(Candidate(_source(key, f"labels_{side}"), record,
                                     (ModelOutput(model, "answer"),)))
-    if vote.winner in ("a", "b"):
-        loser = "b" if vote.winner == "a" else "a"
+    if vote.winner.decisive:
+        won = vote.winner.short
+        loser = "b" if won == "a" else "a"
         record = TrainingRecord(
             RecordKind.PREFERENCE, Origin.HUMAN,
             {"prompt": [{"role": "user", "content": vote.prompt}],
-             "chosen": [{"role": "assistant", "content": answers[vote.winner][0]}],
+             "chosen": [{"role": "assistant", "content": answers[won][0]}],
              "rejected": [{"role": "assistant", "content": answers[loser][0]}]},
-            {**base, "models": {"chosen": answers[vote.winner][1],
+            {**base, "models": {"chosen": answers[won][1],
                                 "rejected": answers[loser][1]},
              "transformations": [transformation("preference_from_vote")]},
             licence)
         offers.append(Candidate(_source(key, "preference"), record,
-                                (ModelOutput(answers[vote.winner][1], "chosen"),
+                                (ModelOutput(answers[won][1], "chosen"),
                                  ModelOutput(answers[loser][1], "rejected"))))
     if vote.correction.strip():
-        side = vote.corrected_side or ("b" if vote.winner == "a" else "a")
+        side = vote.corrected_side or ("b" if vote.winner is Winner.MODEL_A else "a")
         if side not in answers:
             raise UserInputError(f"corrected_side must be a or b, not {side!r}")
         original, model, _ = answers[side]
@@ -184,7 +202,7 @@ def _vote_offers(vote: Vote, key: str, options: FeedbackOptions) -> list[Candida
     return offers
 
 
-_VOTE_FIELDS = {f.name: f for f in fields(Vote)}
+_VOTE_FIELDS = {f.name: f for f in fields(Vote)} | {"flagged": None}
 _REQUIRED = ("prompt", "answer_a", "answer_b", "model_a", "model_b", "winner", "rater")
 
 
@@ -208,11 +226,13 @@ def _vote(where: str, line: str) -> Vote:
     if unknown:
         raise UserInputError(f"{where}: unknown field(s) {', '.join(unknown)}")
     values: dict[str, Any] = dict(row)
-    values["winner"] = _FASTCHAT_WINNERS.get(row["winner"], row["winner"])
-    if values["winner"] not in WINNERS:
-        raise UserInputError(f"{where}: winner must be one of {', '.join(WINNERS)} (or "
-                             f"FastChat's {', '.join(_FASTCHAT_WINNERS)}), "
-                             f"not {row['winner']!r}")
+    try:
+        values["winner"] = Winner.parse(row["winner"])
+    except ValueError:
+        raise UserInputError(f"{where}: winner must be one of {_SPELLINGS}, "
+                             f"not {row['winner']!r}") from None
+    values["exclusions"] = _exclusions(where, values.pop("exclusions", []),
+                                       values.pop("flagged", ""))
     for name in ("labels_a", "labels_b"):
         labels = values.get(name, [])
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
@@ -222,6 +242,23 @@ def _vote(where: str, line: str) -> Vote:
         return Vote(**values)
     except TypeError as exc:
         raise UserInputError(f"{where}: {exc}") from None
+
+
+def _exclusions(where: str, given: Any, flagged: Any) -> tuple[Excluded, ...]:
+    """A file's ``exclusions`` (kinds, or objects with ``kind`` and ``detail``) and its
+    older ``flagged`` sentence (a reason, kept as the detail of a ``marked`` exclusion)."""
+    if not isinstance(flagged, str) or not isinstance(given, list):
+        raise UserInputError(f"{where}: flagged must be a string and exclusions a list")
+    out = [Excluded(Exclusion.MARKED, flagged.strip())] if flagged.strip() else []
+    for item in given:
+        kind, detail = (item.get("kind"), item.get("detail", "")) if isinstance(item, dict) \
+            else (item, "")
+        try:
+            out.append(Excluded(Exclusion(str(kind)), str(detail)))
+        except ValueError:
+            raise UserInputError(f"{where}: unknown exclusion {kind!r}; use one of "
+                                 f"{', '.join(e.value for e in Exclusion)}") from None
+    return tuple(out)
 
 
 def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: str,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.store import StoredRecord
 
 __all__ = [

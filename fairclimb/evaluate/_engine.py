@@ -28,7 +28,7 @@ from fairclimb.evaluate._samples import program_of
 from fairclimb.evaluate.judge._checkers import Checkers, checkers
 from fairclimb.evaluate.judge._efficiency import DEFAULT_RUNS
 from fairclimb.evaluate.judge._fix_distance import fix_distance
-from fairclimb.evaluate.judge._pool import Job, JobQueue, node_for
+from fairclimb.evaluate.judge._pool import Job, JobQueue, Pool, node_for
 from fairclimb.executor import ExecutorChoice, connect
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, Task, TaskKind
@@ -231,9 +231,11 @@ class Engine:
 
     def run(self, source: Sequence[Sample] | SampleStream, sinks: Sequence[ResultSink] = (),
             *, known: Mapping[int, Result] | None = None, total: int | None = None,
-            on_progress: ProgressCallback | None = None) -> EngineRun:
+            on_progress: ProgressCallback | None = None,
+            started: Pool | None = None) -> EngineRun:
         """Judge every sample of *source* that has no *known* result; each new result
-        goes to every sink, in the order verdicts arrive."""
+        goes to every sink, in the order verdicts arrive. *started* are checkers already
+        started for this run (see ``WarmCheckers``); the engine stops them when done."""
         expected = total if total is not None else (
             len(source) if isinstance(source, Sequence) else 0)
 
@@ -251,11 +253,11 @@ class Engine:
                 jobs = feed.take()
                 self._progress(on_progress, len(feed.results), expected)
                 if jobs:
-                    with self._pool(len(jobs)) as pool:
+                    with started or self._pool(len(jobs)) as pool:
                         pool.run(jobs, feed.judged)
             else:
                 source.start(feed)
-                with self._pool(self.options.workers) as pool:
+                with started or self._pool(self.options.workers) as pool:
                     pool.run(feed, feed.judged)
                 source.finish()
         finally:

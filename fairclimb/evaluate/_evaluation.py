@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate._engine import (
     Engine,
@@ -39,6 +39,7 @@ from fairclimb.evaluate._samples import file_sha256, read_samples
 from fairclimb.evaluate._store_sink import StoreSink, stored_results
 from fairclimb.evaluate._summary import Summary, summarize
 from fairclimb.evaluate._text import path_text
+from fairclimb.evaluate._warm import WarmCheckers
 from fairclimb.evaluate.judge._efficiency import is_measured
 from fairclimb.evaluate.judge._pool import Job, node_for
 from fairclimb.sandbox import Backend, select_backend
@@ -155,13 +156,14 @@ def plan_evaluation(suite_name: str | Suite, samples_path: Path, out_dir: Path,
     return EvalPlan(suite, samples_path, samples, sha, out_dir, options, backend, node)
 
 
-def evaluate(plan: EvalPlan, store: Store,
-             on_progress: ProgressCallback | None = None) -> EvalOutcome:
+def evaluate(plan: EvalPlan, store: Store, on_progress: ProgressCallback | None = None,
+             warm: WarmCheckers | None = None) -> EvalOutcome:
     """Check every sample of *plan*; resumable through *store* and its output directory.
 
     The store is the one truth a rerun resumes from: lines of ``results.jsonl`` that
     the store lacks (a run first made with another database) are added to it, then the
-    file is rewritten whole, in input order, from what the store holds.
+    file is rewritten whole, in input order, from what the store holds. *warm* are
+    checkers started before the plan was made; used if they fit it.
     """
     suite, samples, out_dir = plan.suite, plan.samples, plan.out_dir
     run_id = store.find_resumable_run(path_text(out_dir), plan.samples_sha256)
@@ -187,8 +189,9 @@ def evaluate(plan: EvalPlan, store: Store,
     with StoreSink(store, run_id) as stored, \
             ResultsFile(out_dir, ((samples[i], r) for i, r in sorted(known.items()))) as file:
         stored.add_all((samples[i], known[i]) for i in sorted(from_file))
+        ready = warm.fitting(suite, options, plan.node) if warm is not None else None
         run = Engine(suite, options, plan.node).run(
-            samples, [file, stored], known=known, on_progress=on_progress)
+            samples, [file, stored], known=known, on_progress=on_progress, started=ready)
     summary = summary_of(suite, run, options, seconds=time.monotonic() - started,
                          backend=plan.backend, run_id=run_id)
     write_json_atomic(out_dir / SUMMARY, summary.to_json())

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.evaluate._engine import (
     Engine,
     EvalOptions,

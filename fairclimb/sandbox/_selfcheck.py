@@ -176,10 +176,9 @@ def _network(sandbox: Sandbox) -> str | None:
 
 
 def _host_files(sandbox: Sandbox) -> str | None:
-    import fairclimb
-
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
-    paths = [str(Path(fairclimb.__file__).parent / "__init__.py"),
+    package = Path(__file__).resolve().parent.parent  # fairclimb/, without importing it
+    paths = [str(package / "__init__.py"),
              sysconfig.get_path("purelib", vars=base)]
     seen = _value(sandbox, """
         import os

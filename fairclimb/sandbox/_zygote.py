@@ -487,6 +487,25 @@ def _confinement(base_dir, disk_bytes, disk_files):
     return {"ipc": can_unshare_ipc(), "tmpfs": tmpfs, "seccomp": can_filter()}
 
 
+def _warm_up():
+    """Do once here what every child would otherwise do first, each on its own.
+
+    ``compile`` creates CPython's ~120 AST node types on its first call in a process
+    (``init_types``): a child forked from a zygote that never compiled paid that, about
+    2 ms, before compiling its program. Decoding and encoding a frame and resolving the
+    C functions the children call (``unshare``, ``prctl``) are likewise one-off costs.
+    Nothing here runs a sample's code: it is the zygote's own source, so no sample sees
+    another's trace.
+    """
+    code = compile("def f(x):\n    return x\n", "<warm-up>", "exec")
+    namespace = {}
+    exec(code, namespace)
+    encode_value(namespace["f"](decode_value(encode_value([1, "a", (2.5, None)]))))
+    json.loads(json.dumps(["call", 1, [], {}], separators=(",", ":"), allow_nan=False))
+    for name in ("unshare", "prctl", "setgroups"):
+        getattr(_libc, name, None)
+
+
 def main():
     base_dir, separate_uid, control_fd = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
     disk_bytes, disk_files = int(sys.argv[4]), int(sys.argv[5])
@@ -495,6 +514,7 @@ def main():
     os.chmod(base_dir, 0o711)
     for name in _WARM_MODULES:
         __import__(name)
+    _warm_up()
     # Objects that exist now are never collected; freezing them keeps the collector
     # from touching (and so copying) their pages in every forked child.
     gc.freeze()

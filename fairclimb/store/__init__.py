@@ -6,11 +6,13 @@ records, never ORM objects, cross this API. The store keeps data and holds no bu
 logic: what a status means or when a run may resume is decided by its callers.
 """
 
-from fairclimb.store._arena import ArenaStore, VoteRefused
+from fairclimb.store._arena import ArenaStore, Refusal, UsernameTaken, VoteRefused
+from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
+from fairclimb.store._arena_limits import ArenaRateLimits
+from fairclimb.store._arena_live_jobs import ArenaLiveJobs, LiveJobRecord
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
-    BattleRecord,
     BattleView,
     BriefingRecord,
     CredentialRow,
@@ -21,6 +23,7 @@ from fairclimb.store._arena_records import (
     SampleIn,
     SessionRecord,
     VoteRow,
+    VoteTiming,
 )
 from fairclimb.store._arena_verdicts import AnswerVerdict, ArenaVerdicts, UnjudgedAnswer
 from fairclimb.store._data import (
@@ -39,17 +42,18 @@ from fairclimb.store._ladder import (
     NewLadderSubmission,
 )
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
-from fairclimb.store._store import Store
+from fairclimb.store._store import DatabaseUnreachable, Store
 from fairclimb.store._suites import StoredSuite, SuiteRepository, store_exists
 from fairclimb.store._vote_chain import ChainHead, ChainReport
 
 __all__ = [
     "AccountRecord",
     "AnswerVerdict",
+    "ArenaLiveJobs",
     "ArenaRankings",
+    "ArenaRateLimits",
     "ArenaStore",
     "ArenaVerdicts",
-    "BattleRecord",
     "BattleView",
     "BriefingRecord",
     "ChainHead",
@@ -57,11 +61,14 @@ __all__ = [
     "ContaminationRow",
     "CredentialRow",
     "DataRepository",
+    "DatabaseUnreachable",
     "DatasetInfo",
     "GATE_SCHEMA_VERSION",
     "LadderBoardRecord",
     "LadderRepository",
     "LadderSubmissionRecord",
+    "LiveJobRecord",
+    "MAX_RATE_WINDOW",
     "MemberRow",
     "NewBattle",
     "NewLadderSubmission",
@@ -71,6 +78,7 @@ __all__ = [
     "PromptRecord",
     "RankingView",
     "RaterActivity",
+    "Refusal",
     "ResultRow",
     "RunRecord",
     "SampleIn",
@@ -80,7 +88,9 @@ __all__ = [
     "StoredSuite",
     "SuiteRepository",
     "UnjudgedAnswer",
+    "UsernameTaken",
     "VoteRefused",
     "VoteRow",
+    "VoteTiming",
     "store_exists",
 ]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 __all__ = [
     "AccountRecord",
-    "BattleRecord",
     "BattleView",
     "BriefingRecord",
     "CredentialRow",
@@ -19,7 +18,13 @@ __all__ = [
     "SampleIn",
     "SessionRecord",
     "VoteRow",
+    "VoteTiming",
 ]
+
+#: What the arena decides from when the battle was served (handed over when the vote is
+#: stored, in the same transaction): the seconds to record and the fast-vote detail (None
+#: when the vote was not too fast). The store holds the rule's outcome, not the rule.
+VoteTiming = Callable[[datetime], tuple[float, str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,7 @@ class VoteRow:
     probability: float
     gold_winner: str | None
     seconds: float
-    flag: str | None
+    flag: str | None  # the fast-vote detail the arena gave; None if not too fast
     language: str
     kind: str
     labels_a: list[str]
@@ -169,30 +174,3 @@ class RaterActivity:
     briefing_version: int | None
     votes: int
     seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class BattleRecord:
-    """One vote in the FastChat / LMArena battle format, with what ratings need.
-
-    ``winner`` is ``model_a``, ``model_b``, ``tie`` or ``tie (bothbad)``; ``weight`` is
-    1 / the probability with which the pair was drawn (to undo uneven sampling);
-    ``excluded`` votes are kept for audit but must not count, ``reason`` says why.
-    """
-
-    model_a: str
-    model_b: str
-    winner: str
-    tstamp: float
-    judge: str
-    language: str
-    kind: str
-    weight: float
-    excluded: bool = False
-    reason: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"model_a": self.model_a, "model_b": self.model_b, "winner": self.winner,
-                "tstamp": self.tstamp, "judge": self.judge, "language": self.language,
-                "kind": self.kind, "weight": self.weight, "excluded": self.excluded,
-                "reason": self.reason}

@@ -6,6 +6,8 @@ from sqlalchemy import MetaData
 
 # Imported for their side effect: each module adds its tables to Base.metadata.
 from fairclimb.store import (  # noqa: F401
+    _arena_limits,
+    _arena_live_jobs,
     _arena_rank_tables,
     _arena_tables,
     _data_tables,

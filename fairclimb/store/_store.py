@@ -20,7 +20,7 @@ from fairclimb.store._db import WRITE, open_engine, reason
 from fairclimb.store._models import Base, EvalResult, EvalRun, Generation, RegisteredModel
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 
-__all__ = ["Store"]
+__all__ = ["DatabaseUnreachable", "Store"]
 
 _RESULT_KEY = ["run_id", "sample_index"]
 # A ladder submission's run records its board in its settings; listings leave it out.
@@ -28,6 +28,12 @@ _NOT_A_BOARD_RUN = EvalRun.settings["board"].as_string().is_(None)
 # The result fields added by migration 0006, stored and read back as they are.
 _WHOLE_RESULT = ("calls", "cost", "cost_measure", "speed_score", "fix_distance",
                  "schema_version")
+
+
+class DatabaseUnreachable(StoreError):
+    """The database server could not be reached, or dropped the connection mid-way
+    (stopped, restarted, or the session was terminated). The transaction did not
+    commit, unless the connection broke during the commit itself."""
 
 
 class Store:
@@ -274,11 +280,21 @@ class Store:
                 f"({reason(exc, self._engine.url)}); check that the run exists."
             ) from exc
         except OperationalError as exc:
-            raise StoreError(
+            kind = DatabaseUnreachable if _unreachable(exc) else StoreError
+            raise kind(
                 f"The database at {self._shown} failed while {doing} "
                 f"({reason(exc, self._engine.url)}); check that it is reachable and has "
                 "free space, then run the command again (finished work is kept)."
             ) from exc
+
+
+def _unreachable(exc: OperationalError) -> bool:
+    """The connection is gone (the server closed it, or none could be made), as opposed
+    to the database answering with an error (SQLite's "locked", a deadlock)."""
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", "")  # PostgreSQL: None when never connected
+    return state is None or str(state).startswith(("08", "57P"))  # connection, shutdown
 
 
 def _insert_skipping_duplicates(

@@ -3,7 +3,8 @@
 from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
 from fairclimb.suites._file import Selection, choose_suite, read_tasks, select_tasks
 from fairclimb.suites._info import SuiteInfo
-from fairclimb.suites._mutants import BugClass, Mutant, mutants_for, python_mutants
+from fairclimb.suites._mutant import BugClass, Mutant, Mutator, balanced_draw
+from fairclimb.suites._mutants import mutants_for, python_mutants
 from fairclimb.suites._perturb import (
     SkipReason,
     perturbed_origin,
@@ -47,6 +48,7 @@ __all__ = [
     "Language",
     "Mutant",
     "MutantRun",
+    "Mutator",
     "PerturbBuild",
     "Selection",
     "SkipReason",
@@ -58,6 +60,7 @@ __all__ = [
     "TaskAdequacy",
     "TaskKind",
     "add_suite",
+    "balanced_draw",
     "build_debug_suite",
     "build_perturbed_suite",
     "check_adequacy",

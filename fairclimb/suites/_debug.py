@@ -6,7 +6,7 @@ the tests kill) needs their execution, which :mod:`fairclimb.evaluate` does.
 
 from __future__ import annotations
 
-from fairclimb.suites._mutants import Mutant
+from fairclimb.suites._mutant import Mutant
 from fairclimb.suites._task import Language, Task, TaskKind
 
 __all__ = ["debug_origin", "debug_suite_name", "debug_task"]

@@ -13,30 +13,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fairclimb.suites._mutants import BugClass, Mutant
+from fairclimb.errors import UserInputError
+from fairclimb.suites._js_tokens import KEYWORDS, tokenize
+from fairclimb.suites._mutant import BugClass, Mutant, balanced_draw
 
 __all__ = ["javascript_mutants", "tokenize"]
-
-_KEYWORD_TEXT = (
-    "break case catch class const continue debugger default delete do else export extends "
-    "false finally for function if import in instanceof let new null of return static super "
-    "switch this throw true try typeof undefined var void while with yield async await "
-    "NaN Infinity"
-)
-_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
-# After these a "/" starts a regular expression; after anything else it divides.
-_REGEX_AFTER_WORDS = frozenset({"return", "typeof", "case", "do", "else", "in", "of", "new",
-                                "delete", "void", "throw", "instanceof", "yield", "await"})
-_PUNCTUATOR_TEXT = (
-    ">>>= ... === !== **= <<= >>= >>> &&= ||= ??= => == != <= >= && || ?? ?. ++ -- += -= *= "
-    "/= %= &= |= ^= ** << >> { } ( ) [ ] ; , < > + - * / % & | ^ ! ~ ? : = . @ #"
-)
-# Longest first, so that ">>>=" is one token and not ">>" then ">=".
-_PUNCTUATORS = sorted(_PUNCTUATOR_TEXT.split(), key=len, reverse=True)
-_NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+n?|0[bB][01_]+n?|0[oO][0-7_]+n?"
-                     r"|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?n?")
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_SPACE = re.compile(r"\s+")
 
 _OFF_BY_ONE = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 _WRONG_OPERATOR = {
@@ -46,136 +27,6 @@ _WRONG_OPERATOR = {
     "&&": "||", "||": "&&", "+=": "-=", "-=": "+=", "*=": "/=",
 }
 _DECLARERS = frozenset({"let", "const", "var"})
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str  # word, number, string, template, regex, punct, comment, space
-    text: str
-    start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.text)
-
-
-def tokenize(source: str) -> list[Token]:
-    """Every token of *source*, whitespace and comments included; text round-trips."""
-    tokens: list[Token] = []
-    pos = 0
-    while pos < len(source):
-        kind, end = _next_token(source, pos, _last_significant(tokens))
-        tokens.append(Token(kind, source[pos:end], pos))
-        pos = end
-    return tokens
-
-
-def _last_significant(tokens: list[Token]) -> Token | None:
-    for token in reversed(tokens):
-        if token.kind not in ("space", "comment"):
-            return token
-    return None
-
-
-def _next_token(source: str, pos: int, previous: Token | None) -> tuple[str, int]:
-    char = source[pos]
-    if match := _SPACE.match(source, pos):
-        return "space", match.end()
-    if source.startswith("//", pos):
-        end = source.find("\n", pos)
-        return "comment", len(source) if end < 0 else end
-    if source.startswith("/*", pos):
-        end = source.find("*/", pos + 2)
-        return "comment", len(source) if end < 0 else end + 2
-    if char in "'\"":
-        return "string", _string_end(source, pos, char)
-    if char == "`":
-        return "template", _template_end(source, pos)
-    if char == "/" and _regex_allowed(previous):
-        return "regex", _regex_end(source, pos)
-    if char.isdigit() or (char == "." and source[pos + 1 : pos + 2].isdigit()):
-        match = _NUMBER.match(source, pos)
-        if match:
-            return "number", match.end()
-    if match := _WORD.match(source, pos):
-        return "word", match.end()
-    for punct in _PUNCTUATORS:
-        if source.startswith(punct, pos):
-            return "punct", pos + len(punct)
-    return "punct", pos + 1
-
-
-def _string_end(source: str, pos: int, quote: str) -> int:
-    index = pos + 1
-    while index < len(source):
-        if source[index] == "\\":
-            index += 2
-            continue
-        if source[index] in (quote, "\n"):
-            return index + 1
-        index += 1
-    return len(source)
-
-
-def _template_end(source: str, pos: int) -> int:
-    index = pos + 1
-    while index < len(source):
-        char = source[index]
-        if char == "\\":
-            index += 2
-        elif char == "`":
-            return index + 1
-        elif source.startswith("${", index):
-            index = _substitution_end(source, index + 2)
-        else:
-            index += 1
-    return len(source)
-
-
-def _substitution_end(source: str, pos: int) -> int:
-    """The index just after the ``}`` closing a template substitution at *pos*."""
-    depth = 1
-    index = pos
-    while index < len(source) and depth:
-        kind, end = _next_token(source, index, None)
-        text = source[index:end]
-        if kind == "punct" and text == "{":
-            depth += 1
-        elif kind == "punct" and text == "}":
-            depth -= 1
-        index = end
-    return index
-
-
-def _regex_allowed(previous: Token | None) -> bool:
-    if previous is None:
-        return True
-    if previous.kind == "word":
-        return previous.text in _REGEX_AFTER_WORDS
-    if previous.kind in ("number", "string", "template", "regex"):
-        return False
-    return previous.text not in (")", "]", "}", "++", "--")
-
-
-def _regex_end(source: str, pos: int) -> int:
-    index = pos + 1
-    in_class = False
-    while index < len(source) and source[index] != "\n":
-        char = source[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "/" and not in_class:
-            index += 1
-            while index < len(source) and (source[index].isalnum()):
-                index += 1
-            return index
-        index += 1
-    return index
 
 
 # ---------------------------------------------------------------- mutation sites
@@ -237,9 +88,15 @@ class _Program:
         if before is None:
             return True
         if before.kind == "word":
-            return before.text in _KEYWORDS and before.text not in ("this", "true", "false",
+            return before.text in KEYWORDS and before.text not in ("this", "true", "false",
                                                                      "null", "undefined")
         return before.kind == "punct" and before.text not in (")", "]", "}", "++", "--")
+
+    def defines(self, name: str) -> bool:
+        """Whether a function, class or binding is declared under *name*."""
+        return any(token.text == name and index > 0
+                   and self.text(index - 1) in ("function", "class", *_DECLARERS)
+                   for index, token in enumerate(self.tokens))
 
     def declared_names(self) -> list[str]:
         """Parameters and let/const/var names, in order of first declaration."""
@@ -272,7 +129,7 @@ class _Program:
                         names.setdefault(self.tokens[position].text, None)
             elif (token.text == "=>" and index > 0 and self.tokens[index - 1].kind == "word"):
                 names.setdefault(self.tokens[index - 1].text, None)
-        return [name for name in names if name not in _KEYWORDS]
+        return [name for name in names if name not in KEYWORDS]
 
     def _declared_after(self, index: int) -> Iterator[str]:
         token = self.tokens[index] if index < len(self.tokens) else None
@@ -287,7 +144,7 @@ class _Program:
 
     def _is_binding(self, position: int) -> bool:
         token = self.tokens[position]
-        if token.kind != "word" or token.text in _KEYWORDS:
+        if token.kind != "word" or token.text in KEYWORDS:
             return False
         after = self.text(position + 1)
         before = self.text(position - 1)
@@ -439,15 +296,12 @@ def _lost_update(program: _Program, index: int, in_for_header: set[int]) -> Iter
 
 def javascript_mutants(program: str, entry_point: str, *, seed: int = 0,
                        limit: int | None = None) -> list[Mutant]:
-    """Single-bug mutants of *program*, in source order; the same for the same seed.
-
-    *entry_point* names the function under test; mutations are made anywhere in the
-    program (helpers are part of the behaviour). With *limit*, that many mutants are
-    drawn at random (seeded) from all of them.
-    """
-    del entry_point  # every function of the program is fair game
+    """Single-bug mutants of *program*: a :class:`~fairclimb.suites._mutant.Mutator`
+    that mutates every function of the program (helpers are part of the behaviour)."""
     rng = random.Random(seed)
     parsed = _Program(program)
+    if not parsed.defines(entry_point):
+        raise UserInputError(f"the program defines no function {entry_point!r}")
     seen: set[str] = set()
     mutants: list[Mutant] = []
     for edit in _edits(parsed, rng):
@@ -458,6 +312,5 @@ def javascript_mutants(program: str, entry_point: str, *, seed: int = 0,
         line = program.count("\n", 0, edit.start) + 1
         mutants.append(Mutant(edit.bug_class, mutated, line, edit.description))
     if limit is not None and len(mutants) > limit:
-        chosen = sorted(rng.sample(range(len(mutants)), limit))
-        mutants = [mutants[i] for i in chosen]
+        mutants = balanced_draw(mutants, limit, rng)
     return mutants

@@ -12,14 +12,14 @@ mutant against reference shows the one change.
 from __future__ import annotations
 
 import ast
-import importlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
+from fairclimb.suites._js_mutants import javascript_mutants
+from fairclimb.suites._mutant import BugClass, Mutant, Mutator, balanced_draw
+from fairclimb.suites._py_source import Edit, Source
 
 if TYPE_CHECKING:
     from fairclimb.suites._task import Task
@@ -27,58 +27,25 @@ if TYPE_CHECKING:
 __all__ = ["BugClass", "Mutant", "mutants_for", "python_mutants"]
 
 
-class BugClass(StrEnum):
-    OFF_BY_ONE = "off-by-one"
-    INFINITE_LOOP = "infinite-loop"
-    WRONG_VARIABLE = "wrong-variable"
-    WRONG_OPERATOR = "wrong-operator"
-    MISSING_EDGE_CASE = "missing-edge-case"
-    WRONG_RETURN = "wrong-return"
-
-
-@dataclass(frozen=True, slots=True)
-class Mutant:
-    """One single-bug variant of a reference program.
-
-    ``program`` is the whole mutated program; ``line`` the 1-based line of the change in
-    it; ``description`` says what changed, for people (``'<' became '<='``).
-    """
-
-    bug_class: BugClass
-    program: str
-    line: int
-    description: str
-
-
 def mutants_for(task: Task, *, seed: int = 0, limit: int | None = None) -> list[Mutant]:
     """The single-bug mutants of *task*'s reference, in the task's language."""
     from fairclimb.suites._task import Language
 
-    if task.language is Language.PYTHON:
-        return python_mutants(task.reference_program, task.entry_point, seed=seed, limit=limit)
-    if task.language is Language.JAVASCRIPT:
-        # Imported by name: the JavaScript operators live in their own module.
-        try:
-            module = importlib.import_module("fairclimb.suites._js_mutants")
-        except ImportError as exc:
-            raise UserInputError(
-                f"{task.task_id}: this fairclimb cannot mutate JavaScript yet"
-            ) from exc
-        found: list[Mutant] = module.javascript_mutants(
-            task.reference_program, task.entry_point, seed=seed, limit=limit)
-        return found
-    raise UserInputError(f"{task.task_id}: no mutation operators for {task.language.value}")
+    mutators: dict[Language, Mutator] = {Language.PYTHON: python_mutants,
+                                         Language.JAVASCRIPT: javascript_mutants}
+    mutator = mutators.get(task.language)
+    if mutator is None:
+        raise UserInputError(f"{task.task_id}: no mutation operators for "
+                             f"{task.language.value}")
+    return mutator(task.reference_program, task.entry_point, seed=seed, limit=limit)
 
 
 def python_mutants(program: str, entry_point: str, *, seed: int = 0,
                    limit: int | None = None) -> list[Mutant]:
     """Every single-bug mutant of the function *entry_point* in *program*.
 
-    Only code inside the entry function (and the functions it defines) is mutated.
-    Each mutant parses and differs from *program*; identical mutants are kept once.
-    The list is in source order and the same for the same input. With *limit*, that
-    many are drawn at random with *seed*, class by class in turn (still in source
-    order).
+    A :class:`Mutator`: only code inside the entry function (and the functions it
+    defines) is mutated, and each mutant also parses.
     """
     try:
         tree = ast.parse(program)
@@ -89,7 +56,7 @@ def python_mutants(program: str, entry_point: str, *, seed: int = 0,
                      and node.name == entry_point), None)
     if function is None:
         raise UserInputError(f"the program defines no top-level function {entry_point!r}")
-    source = _Source(program)
+    source = Source(program)
     seen: set[str] = {program}
     mutants: list[Mutant] = []
     for edit in _edits(function, source):
@@ -99,27 +66,8 @@ def python_mutants(program: str, entry_point: str, *, seed: int = 0,
         seen.add(mutated)
         mutants.append(Mutant(edit.bug_class, mutated, edit.line, edit.description))
     if limit is not None and limit < len(mutants):
-        mutants = _draw(mutants, limit, random.Random(seed))
+        mutants = balanced_draw(mutants, limit, random.Random(seed))
     return mutants
-
-
-def _draw(mutants: list[Mutant], limit: int, rng: random.Random) -> list[Mutant]:
-    """*limit* mutants drawn class by class in turn, so that the plentiful classes
-    (a name can be swapped for every other name) do not crowd out the rare ones."""
-    by_class: dict[BugClass, list[int]] = {}
-    for index, mutant in enumerate(mutants):
-        by_class.setdefault(mutant.bug_class, []).append(index)
-    queues = []
-    for bug_class in BugClass:
-        indices = by_class.get(bug_class, [])
-        rng.shuffle(indices)
-        queues.append(indices)
-    chosen: list[int] = []
-    while len(chosen) < limit:
-        for queue in queues:
-            if queue and len(chosen) < limit:
-                chosen.append(queue.pop())
-    return [mutants[i] for i in sorted(chosen)]
 
 
 def _parses(program: str) -> bool:
@@ -128,66 +76,6 @@ def _parses(program: str) -> bool:
     except (SyntaxError, ValueError):
         return False
     return True
-
-
-@dataclass(frozen=True, slots=True)
-class _Edit:
-    start: int  # character offsets into the program
-    end: int
-    text: str
-    bug_class: BugClass
-    line: int
-    description: str
-
-
-class _Source:
-    """The program text, with AST positions (UTF-8 byte columns) turned into offsets."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lines = text.splitlines(keepends=True)
-        self._starts = [0]
-        for line in self._lines:
-            self._starts.append(self._starts[-1] + len(line))
-
-    def offset(self, lineno: int, col: int) -> int:
-        line = self._lines[lineno - 1] if lineno - 1 < len(self._lines) else ""
-        return self._starts[lineno - 1] + len(line.encode()[:col].decode(errors="ignore"))
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-        return start, end
-
-    def segment(self, node: ast.AST) -> str:
-        start, end = self.span(node)
-        return self.text[start:end]
-
-    def apply(self, edit: _Edit) -> str:
-        return self.text[:edit.start] + edit.text + self.text[edit.end:]
-
-    def token_between(self, left: ast.AST, right: ast.AST, token: str) -> tuple[int, int] | None:
-        """Where *token* (an operator) stands between two nodes, if it does."""
-        start, end = self.span(left)[1], self.span(right)[0]
-        gap = self.text[start:end]
-        at = _find_token(gap, token)
-        return None if at < 0 else (start + at, start + at + len(token))
-
-
-def _find_token(gap: str, token: str) -> int:
-    """The position of *token* in *gap* as a whole operator (``<`` is not ``<=``)."""
-    at = gap.find(token)
-    while at >= 0:
-        before = gap[at - 1] if at > 0 else " "
-        after = gap[at + len(token)] if at + len(token) < len(gap) else " "
-        word = token[0].isalpha()
-        if word and not (before.isalnum() or before == "_") and not (after.isalnum()
-                                                                    or after == "_"):
-            return at
-        if not word and before not in "<>=!*/+-%&|^" and after not in "<>=*/":
-            return at
-        at = gap.find(token, at + 1)
-    return -1
 
 
 # -- operator tables --------------------------------------------------------------------
@@ -209,7 +97,7 @@ _WRONG_CMP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "!=", "!=": "=="
 _ATOMIC = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant)
 
 
-def _edits(function: ast.FunctionDef, source: _Source) -> Iterator[_Edit]:
+def _edits(function: ast.FunctionDef, source: Source) -> Iterator[Edit]:
     """Every candidate edit, in source order of the node it changes."""
     skip = _untouchable(function)
     scopes = _scopes(function)
@@ -220,7 +108,7 @@ def _edits(function: ast.FunctionDef, source: _Source) -> Iterator[_Edit]:
         yield from _node_edits(node, source, scopes.get(id(node), ()))
 
 
-def _node_edits(node: ast.AST, source: _Source, names: tuple[str, ...]) -> Iterator[_Edit]:
+def _node_edits(node: ast.AST, source: Source, names: tuple[str, ...]) -> Iterator[Edit]:
     if isinstance(node, ast.Compare):
         yield from _compare_edits(node, source)
     elif isinstance(node, ast.BinOp):
@@ -248,13 +136,13 @@ def _node_edits(node: ast.AST, source: _Source, names: tuple[str, ...]) -> Itera
         yield from _return_edits(node, source, names)
 
 
-def _replace(node: ast.AST, source: _Source, text: str, bug_class: BugClass,
-             description: str) -> _Edit:
+def _replace(node: ast.AST, source: Source, text: str, bug_class: BugClass,
+             description: str) -> Edit:
     start, end = source.span(node)
-    return _Edit(start, end, text, bug_class, node.lineno, description)  # type: ignore[attr-defined]
+    return Edit(start, end, text, bug_class, node.lineno, description)  # type: ignore[attr-defined]
 
 
-def _compare_edits(node: ast.Compare, source: _Source) -> Iterator[_Edit]:
+def _compare_edits(node: ast.Compare, source: Source) -> Iterator[Edit]:
     left: ast.AST = node.left
     for op, right in zip(node.ops, node.comparators, strict=True):
         token = _CMPOPS[type(op)]
@@ -264,43 +152,43 @@ def _compare_edits(node: ast.Compare, source: _Source) -> Iterator[_Edit]:
                                      (_WRONG_CMP, BugClass.WRONG_OPERATOR)):
                 if token in table:
                     new = table[token]
-                    yield _Edit(where[0], where[1], new, bug_class, node.lineno,
+                    yield Edit(where[0], where[1], new, bug_class, node.lineno,
                                 f"{token!r} became {new!r}")
         left = right
 
 
-def _binop_edits(node: ast.BinOp, source: _Source) -> Iterator[_Edit]:
+def _binop_edits(node: ast.BinOp, source: Source) -> Iterator[Edit]:
     token = _BINOPS.get(type(node.op))
     if token is None or token not in _BINOP_SWAPS:
         return
     where = source.token_between(node.left, node.right, token)
     if where is not None:
         new = _BINOP_SWAPS[token]
-        yield _Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
+        yield Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
                     f"{token!r} became {new!r}")
 
 
-def _augassign_edits(node: ast.AugAssign, source: _Source) -> Iterator[_Edit]:
+def _augassign_edits(node: ast.AugAssign, source: Source) -> Iterator[Edit]:
     token = _BINOPS.get(type(node.op))
     if token is None or token not in _BINOP_SWAPS:
         return
     where = source.token_between(node.target, node.value, token + "=")
     if where is not None:
         new = _BINOP_SWAPS[token] + "="
-        yield _Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
+        yield Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, node.lineno,
                     f"{token + '='!r} became {new!r}")
 
 
-def _boolop_edits(node: ast.BoolOp, source: _Source) -> Iterator[_Edit]:
+def _boolop_edits(node: ast.BoolOp, source: Source) -> Iterator[Edit]:
     token, new = ("and", "or") if isinstance(node.op, ast.And) else ("or", "and")
     for left, right in zip(node.values, node.values[1:], strict=False):
         where = source.token_between(left, right, token)
         if where is not None:
-            yield _Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, left.lineno,
+            yield Edit(where[0], where[1], new, BugClass.WRONG_OPERATOR, left.lineno,
                         f"{token!r} became {new!r}")
 
 
-def _constant_edits(node: ast.Constant, source: _Source) -> Iterator[_Edit]:
+def _constant_edits(node: ast.Constant, source: Source) -> Iterator[Edit]:
     value = node.value
     if isinstance(value, bool) or not isinstance(value, int):
         return
@@ -310,7 +198,7 @@ def _constant_edits(node: ast.Constant, source: _Source) -> Iterator[_Edit]:
                            f"the constant {value} became {new}")
 
 
-def _plus_minus(node: ast.expr, source: _Source, what: str) -> Iterator[_Edit]:
+def _plus_minus(node: ast.expr, source: Source, what: str) -> Iterator[Edit]:
     """``x`` → ``x + 1`` and ``x - 1`` (constants are left to :func:`_constant_edits`)."""
     if isinstance(node, ast.Constant):
         return
@@ -322,7 +210,7 @@ def _plus_minus(node: ast.expr, source: _Source, what: str) -> Iterator[_Edit]:
                        f"{what} {source.segment(node)} became {text} {sign} 1")
 
 
-def _range_edits(node: ast.Call, source: _Source) -> Iterator[_Edit]:
+def _range_edits(node: ast.Call, source: Source) -> Iterator[Edit]:
     if not (isinstance(node.func, ast.Name) and node.func.id == "range") or node.keywords:
         return
     if len(node.args) == 1:
@@ -332,7 +220,7 @@ def _range_edits(node: ast.Call, source: _Source) -> Iterator[_Edit]:
         yield from _plus_minus(node.args[1], source, "the range stop")
 
 
-def _index_edits(node: ast.Subscript, source: _Source) -> Iterator[_Edit]:
+def _index_edits(node: ast.Subscript, source: Source) -> Iterator[Edit]:
     index = node.slice
     if isinstance(index, ast.Slice):
         for bound in (index.lower, index.upper):
@@ -342,7 +230,7 @@ def _index_edits(node: ast.Subscript, source: _Source) -> Iterator[_Edit]:
         yield from _plus_minus(index, source, "the index")
 
 
-def _name_edits(node: ast.Name, source: _Source, names: tuple[str, ...]) -> Iterator[_Edit]:
+def _name_edits(node: ast.Name, source: Source, names: tuple[str, ...]) -> Iterator[Edit]:
     if not isinstance(node.ctx, ast.Load) or node.id not in names:
         return
     for other in names:
@@ -351,7 +239,7 @@ def _name_edits(node: ast.Name, source: _Source, names: tuple[str, ...]) -> Iter
                            f"{node.id!r} became {other!r}")
 
 
-def _while_edits(node: ast.While, source: _Source) -> Iterator[_Edit]:
+def _while_edits(node: ast.While, source: Source) -> Iterator[Edit]:
     escapes = any(isinstance(n, (ast.Break, ast.Return, ast.Raise)) for n in _own_nodes(node))
     if not escapes and not (isinstance(node.test, ast.Constant) and node.test.value is True):
         yield _replace(node.test, source, "True", BugClass.INFINITE_LOOP,
@@ -384,7 +272,7 @@ def _own_nodes(loop: ast.While) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _guard_edits(node: ast.If, source: _Source) -> Iterator[_Edit]:
+def _guard_edits(node: ast.If, source: Source) -> Iterator[Edit]:
     last = node.body[-1]
     if node.orelse or not isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
         return
@@ -392,7 +280,7 @@ def _guard_edits(node: ast.If, source: _Source) -> Iterator[_Edit]:
                    f"the guard `if {source.segment(node.test)}:` was removed")
 
 
-def _return_edits(node: ast.Return, source: _Source, names: tuple[str, ...]) -> Iterator[_Edit]:
+def _return_edits(node: ast.Return, source: Source, names: tuple[str, ...]) -> Iterator[Edit]:
     value = node.value
     if value is None or (isinstance(value, ast.Constant) and value.value is None):
         return

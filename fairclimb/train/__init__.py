@@ -53,12 +53,12 @@ __all__ = [
 class _TrainPart(types.ModuleType):
     """``fairclimb.train`` is this part and also the public verb: once the part is
     imported, the import system binds it as ``fairclimb.train``, hiding the verb; so
-    calling the part runs the verb (:func:`fairclimb._verbs.train`)."""
+    calling the part runs the verb (:func:`fairclimb.train._verb.train_verb`)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> TrainOutcome:
-        from fairclimb._verbs import train as verb
+        from fairclimb.train._verb import train_verb
 
-        return verb(*args, **kwargs)
+        return train_verb(*args, **kwargs)
 
 
 sys.modules[__name__].__class__ = _TrainPart

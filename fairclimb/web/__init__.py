@@ -5,7 +5,8 @@ Pages are rendered on the server (Jinja2, autoescaped) with HTMX vendored as a s
 file; there is no JavaScript build step and no CDN.
 """
 
-from fairclimb.web._app import create_app, serve
+from fairclimb.web._app import create_app
+from fairclimb.web._serve import serve
 from fairclimb.web._server import server_config
 from fairclimb.web._viewer import create_viewer, serve_viewer
 

@@ -75,7 +75,7 @@ def leaderboard(request: Request, language: str = "", kind: str = "") -> dict[st
     board = arena_of(request).leaderboard(language.strip() or None, kind.strip() or None)
     ratings = board.ratings
     return {"method": board.method, "counted": board.counted, "excluded": board.excluded,
-            "excluded_reasons": dict(board.reasons),
+            "excluded_reasons": {kind.value: n for kind, n in board.reasons},
             "n_battles": ratings.n_battles if ratings else 0,
             "models": [asdict(m) for m in ratings.models] if ratings else [],
             "warnings": list(ratings.warnings) if ratings else [],

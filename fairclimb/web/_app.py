@@ -7,30 +7,24 @@ turns them into a page, a redirect to sign in, or JSON for the API.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from fairclimb.arena import Arena, ArenaOptions, BriefingRequired, NotSignedIn
+from fairclimb.arena import Arena, BriefingRequired, NotSignedIn
 from fairclimb.errors import FairclimbError, StoreError, UserInputError
-from fairclimb.store import Store
 from fairclimb.web import _access, _admin, _api, _controls, _live, _pages, _rank, _rater, _review
-from fairclimb.web._common import render
+from fairclimb.web._common import render, store_trouble
 from fairclimb.web._head import HeadAsGet
 from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
-from fairclimb.web._server import server_config
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
-_BUSY = ("the arena is busy saving other work and your request was not recorded; nothing "
-         "is lost: wait a few seconds, then go back and submit again")
 _CRASH = ("something went wrong on the server and it has been logged; go back and try "
           "again, and tell the admin if it keeps happening")
 
@@ -86,7 +80,7 @@ async def _on_error(request: Request, exc: FairclimbError) -> Response:
         else 500)
     if isinstance(exc, StoreError):  # the detail (file, driver) is for the log only
         logger.warning("store error on %s: %s", request.url.path, exc)
-        return _page_or_json(request, _BUSY, 503, {"retry-after": "5"})
+        return _page_or_json(request, store_trouble(exc), 503, {"retry-after": "5"})
     if api:
         return JSONResponse({"error": str(exc)}, status_code=status)
     if isinstance(exc, BriefingRequired):
@@ -96,13 +90,3 @@ async def _on_error(request: Request, exc: FairclimbError) -> Response:
         return RedirectResponse(f"/login?m={code}", status_code=303)
     return render(request, "error.html", {"message": str(exc), "status": status},
                   status=status)
-
-
-def serve(db: str, host: str = "127.0.0.1", port: int = 8000,
-          options: ArenaOptions | None = None,
-          environ: Mapping[str, str] | None = None) -> None:
-    """Run the arena on ``db`` until interrupted (uvicorn, one process); *environ*
-    holds the API keys of the models enabled for live battles."""
-    with Store.open(db) as store:
-        app = create_app(Arena(store, options, environ=environ))
-        uvicorn.Server(server_config(app, host, port)).run()

@@ -12,12 +12,25 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fairclimb.arena import LABELS, Arena, ArenaDenied, SignedIn
-from fairclimb.errors import FairclimbError
+from fairclimb.errors import FairclimbError, StoreError
+from fairclimb.store import DatabaseUnreachable
 from fairclimb.web._render import highlighted
 from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE, SIGNED_IN
 
 __all__ = ["arena_of", "check_pre_csrf", "public_base", "render", "render_page",
-           "set_session_cookie", "signed_in"]
+           "set_session_cookie", "signed_in", "store_trouble"]
+
+_BUSY = ("the arena is busy saving other work and your request was not recorded; nothing "
+         "is lost: wait a few seconds, then go back and submit again")
+_UNREACHABLE = ("the arena lost its connection to the database, so this may not have been "
+                "saved: wait a few seconds, then go back and submit again (a vote that was "
+                "saved stays, and the arena will say so)")
+
+
+def store_trouble(exc: StoreError) -> str:
+    """What a person is told when the database failed them (the store's own message,
+    which names the database, goes to the log only)."""
+    return _UNREACHABLE if isinstance(exc, DatabaseUnreachable) else _BUSY
 
 # Autoescape everywhere, whatever the file's extension: model output only ever reaches
 # a page through this environment (or Pygments, which escapes too).

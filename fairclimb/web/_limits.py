@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from html import escape
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairclimb.errors import FairclimbError, UserInputError
+from fairclimb.errors import FairclimbError, StoreError, UserInputError
+from fairclimb.web._common import store_trouble
 from fairclimb.web._security import SESSION_COOKIE, SIGNED_IN
 
 __all__ = ["API_CAP", "BodyLimits", "FORM_CAP", "UnsupportedBody", "VOTE_CAP"]
+
+logger = logging.getLogger(__name__)
 
 KIB = 1024
 FORM_CAP = 64 * KIB  # sign-in, invites, small admin forms
@@ -60,6 +64,7 @@ class _Refusal:
     status: int
     message: str
     location: str | None = None
+    retry_after: int | None = None
 
 
 class BodyLimits:
@@ -127,6 +132,9 @@ def _unauthenticated(scope: Scope, headers: dict[str, str]) -> _Refusal | None:
         else:  # kept for the route: one session lookup per request, not two
             scope.setdefault("state", {})[SIGNED_IN] = arena.accounts.session(
                 _cookie(headers.get("cookie", "")))
+    except StoreError as exc:  # the database failed, not the rater: never "sign in"
+        logger.warning("store error on %s: %s", scope["path"], exc)
+        return _Refusal(503, store_trouble(exc), retry_after=5)
     except FairclimbError as exc:
         if scope["path"].startswith("/api/"):
             return _Refusal(401, str(exc))
@@ -160,5 +168,7 @@ async def _respond(scope: Scope, send: Send, refusal: _Refusal) -> None:
                (b"connection", b"close"), (b"cache-control", b"no-store")]
     if refusal.location:
         headers.append((b"location", refusal.location.encode()))
+    if refusal.retry_after is not None:
+        headers.append((b"retry-after", str(refusal.retry_after).encode()))
     await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -69,7 +69,9 @@ async def _events(request: Request, job: LiveJob) -> AsyncIterator[str]:
     sent: set[int] = set()
     shown = dict.fromkeys(range(len(_SIDES)), 0)  # side -> characters of partial text sent
     deadline = time.monotonic() + _STREAM_LIMIT_S
+    jobs = arena_of(request).live_jobs
     while time.monotonic() < deadline and not await request.is_disconnected():
+        await run_in_threadpool(jobs.refresh, job)  # run by another worker: from the store
         for side, text in sorted(job.partial.items()):
             if side not in job.answers and len(text) > shown[side]:
                 shown[side] = len(text)

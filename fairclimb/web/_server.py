@@ -18,27 +18,46 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["server_config"]
+from fairclimb.arena import ArenaOptions
+
+__all__ = ["HeaderTimeoutH11", "server_config"]
 
 MAX_HEADER_BYTES = 16 * 1024  # h11's limit on a request's head (it refuses more with 400)
+WORKER_HEALTHCHECK_S = 60
 
 
-def server_config(app: Any, host: str, port: int) -> uvicorn.Config:
+class _Config(uvicorn.Config):
+    """uvicorn's configuration plus the header timeout, which the protocol reads from
+    it: a worker process gets the configuration pickled, so the timeout must travel in
+    it (a class made at run time for the value could not be pickled)."""
+
+    def __init__(self, app: Any, *, header_timeout_s: float, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.header_timeout_s = header_timeout_s
+
+
+def server_config(app: Any, host: str, port: int, options: ArenaOptions | None = None,
+                  workers: int = 1) -> uvicorn.Config:
     """uvicorn's configuration for the arena app ``app`` (limits from its options):
-    what ``arena serve`` runs, and what the tests' servers run."""
-    options = app.state.arena.options
-    protocol = type("HeaderTimeoutH11", (_HeaderTimeoutH11,),
-                    {"header_timeout_s": options.header_timeout_seconds})
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                          http=protocol, timeout_keep_alive=options.keep_alive_seconds,
-                          limit_concurrency=options.max_connections,
-                          h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-                          proxy_headers=options.forwarded_allow_ips is not None,
-                          forwarded_allow_ips=options.forwarded_allow_ips or "")
+    what ``arena serve`` runs, and what the tests' servers run. With ``workers`` > 1,
+    ``app`` is the import string of an app factory that each worker process calls, and
+    ``options`` gives the limits."""
+    options = options or app.state.arena.options
+    return _Config(app, header_timeout_s=options.header_timeout_seconds, host=host,
+                   port=port, workers=workers, factory=workers > 1, log_level="warning",
+                   access_log=False, http=HeaderTimeoutH11,
+                   timeout_keep_alive=options.keep_alive_seconds,
+                   limit_concurrency=options.max_connections,
+                   h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                   proxy_headers=options.forwarded_allow_ips is not None,
+                   forwarded_allow_ips=options.forwarded_allow_ips or "",
+                   # a worker must start (import, open its store) and later answer the
+                   # supervisor's pings within this, or it is killed and started again:
+                   # uvicorn's 5 s restarted workers in a loop on a loaded machine
+                   timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
-class _HeaderTimeoutH11(H11Protocol):
-    header_timeout_s = 10.0
+class HeaderTimeoutH11(H11Protocol):
     _deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -60,7 +79,8 @@ class _HeaderTimeoutH11(H11Protocol):
 
     def _arm(self) -> None:
         self._disarm()
-        self._deadline = self.loop.call_later(self.header_timeout_s, self._drop_if_idle)
+        timeout = getattr(self.config, "header_timeout_s", 10.0)
+        self._deadline = self.loop.call_later(timeout, self._drop_if_idle)
 
     def _disarm(self) -> None:
         if self._deadline is not None:

@@ -26,6 +26,7 @@ from fairclimb.arena import (
     pay_rows,
     rater_quality,
 )
+from fairclimb.data import Exclusion
 from fairclimb.errors import UserInputError
 from fairclimb.store import RaterActivity, SampleIn, Store, VoteRow
 from fairclimb.store._arena_tables import ArenaBattle, ArenaVote
@@ -148,7 +149,8 @@ def test_overlapping_tasks_are_flagged_and_paid_once() -> None:
     votes = [_row(1, "tie", "m1", "m2", 1, 2, seconds=600, minute=10),
              _row(1, "tie", "m1", "m2", 3, 4, seconds=600, minute=11)]
     quality = rater_quality(votes, ArenaOptions())
-    assert any("overlapped" in flag for flag in quality[1].flags)
+    assert any(flag.kind is Exclusion.OVERLAPPING_TASKS and "overlapped" in flag.detail
+               for flag in quality[1].flags)
 
 
 def test_a_rater_is_never_served_an_answer_twice(tmp_path: Path) -> None:
@@ -177,10 +179,12 @@ def test_informed_partisan_votes_are_excluded_and_flagged() -> None:
     votes += [_row(1, "model_a", "m1", "m2", 1, 10 + i) for i in range(6)]
     votes += [_row(2, "model_b", "m1", "m2", 1, 2)]
     quality = rater_quality(votes, ArenaOptions())
-    assert any("favours m1" in flag for flag in quality[1].flags)
+    assert any(flag.kind is Exclusion.FAVOURS_WHEN_INFORMED and "favours m1" in flag.detail
+               for flag in quality[1].flags)
     assert not quality[2].flags
     records = battle_records(votes, quality)
     assert all("had seen one of these answers" in r.reason for r in records[1:7])
+    assert all(Exclusion.INFORMED in {e.kind for e in r.exclusions} for r in records[1:7])
     assert "had seen" not in records[0].reason
 
 

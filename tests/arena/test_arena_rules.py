@@ -1,4 +1,5 @@
-"""Pure rules of the arena: pair sampling, quality flags, rate limits."""
+"""Pure rules of the arena: pair sampling, quality flags (rate limits, which live in the
+database, are in test_arena_limits.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from fairclimb.arena import (
     ArenaOptions,
     PairStats,
     Pool,
-    RateLimiter,
     battle_records,
     draw_battle,
     pair_probabilities,
     rater_quality,
 )
+from fairclimb.data import Excluded, Exclusion
 from fairclimb.store import VoteRow
 
 
@@ -92,14 +93,18 @@ def test_position_bias_and_gold_accuracy_flags() -> None:
     votes += [_vote(2, "model_a" if i % 2 else "model_b") for i in range(30)]
     votes += [_vote(3, "model_b", gold="model_a") for _ in range(5)]
     quality = rater_quality(votes, options)
-    assert any("position bias" in f for f in quality[1].flags)
+    assert any(f.kind is Exclusion.POSITION_BIAS and "position bias" in f.detail
+               for f in quality[1].flags)
     assert quality[2].flags == []
     assert quality[3].gold_accuracy == 0.0
-    assert any("gold accuracy" in f for f in quality[3].flags)
+    assert [f.kind for f in quality[3].flags] == [Exclusion.LOW_GOLD_ACCURACY]
+    assert "gold accuracy" in quality[3].flags[0].detail
     records = battle_records([*votes, _vote(2, "tie", flag="fast vote")], quality)
     assert all(r.excluded and "position bias" in r.reason for r in records[:30])
+    assert all(Exclusion.POSITION_BIAS in {e.kind for e in r.exclusions} for r in records[:30])
     assert not any(r.excluded for r in records[30:60])
     assert records[-1].excluded and records[-1].reason == "fast vote"
+    assert records[-1].exclusions == (Excluded(Exclusion.FAST_VOTE, "fast vote"),)
     assert records[0].weight == 2.0
 
 
@@ -111,16 +116,8 @@ def test_a_rater_who_follows_one_model_is_flagged() -> None:
                            *(("m0", "m1") if i % 2 else ("m1", "m0"))))
         votes.append(_vote(2, "model_b" if i % 3 else "model_a"))  # others: m0 loses often
     flags = rater_quality(votes, options)[1].flags
-    assert any(flag.startswith("follows m0") for flag in flags)
-
-
-def test_rate_limiter_window() -> None:
-    now = [0.0]
-    limiter = RateLimiter(2, 10.0, clock=lambda: now[0])
-    assert limiter.allow("a") and limiter.allow("a") and not limiter.allow("a")
-    assert limiter.allow("b")  # per key
-    now[0] = 10.5
-    assert limiter.allow("a")
+    assert any(flag.kind is Exclusion.FOLLOWS_MODEL and flag.detail.startswith("follows m0")
+               for flag in flags)
 
 
 def test_demo_arena_pits_references_against_mutants(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ from fairclimb.arena import (
     import_arena_feedback,
     ratings_from_store,
 )
-from fairclimb.arena._board import PAGE_RATING_OPTIONS, to_battle
+from fairclimb.arena._board import PAGE_RATING_OPTIONS
+from fairclimb.data import Exclusion, Winner
 from fairclimb.store import DataRepository, SampleIn, Store
 
 _FAST = ArenaOptions(votes_per_minute=10_000, battles_per_minute=10_000,
@@ -104,11 +105,11 @@ def test_leaderboard_is_the_ratings_engine_on_counted_votes(arena_db: Path) -> N
         arena = Arena(store, _FAST)
         board = arena.leaderboard()
         records = arena.battle_records()
-        counted = [to_battle(r) for r in records if not r.excluded]
+        counted = [r for r in records if not r.excluded]
         expected = compute_ratings(counted, PAGE_RATING_OPTIONS)
         assert board.ratings is not None and board.ratings.models == expected.models
         assert (board.counted, board.excluded) == (60, 1)
-        assert board.reasons == (("fast vote", 1),)
+        assert board.reasons == ((Exclusion.FAST_VOTE, 1),)
         top = board.ratings.models[0]
         assert top.model == "m-strong" and top.lower < top.rating < top.upper
         assert "200-round bootstrap" in board.method
@@ -149,10 +150,11 @@ def test_arena_votes_become_training_records(arena_db: Path, tmp_path: Path) -> 
         votes = arena_feedback_votes(Arena(store, _FAST))
         pseudonyms = {a.pseudonym for a in Arena(store).data.rater_activity()}
     assert len(votes) == 61 and len({v.vote_id for v in votes}) == 61
-    (flagged,) = [v for v in votes if v.flagged]
-    assert flagged.flagged.startswith("fast vote")
+    (flagged,) = [v for v in votes if v.excluded]
+    assert [e.kind for e in flagged.exclusions] == [Exclusion.FAST_VOTE]
+    assert flagged.exclusions[0].detail.startswith("fast vote")
     (corrected,) = [v for v in votes if v.correction]
-    assert corrected.winner == "a" and corrected.labels_b == ("off-by-one",)
+    assert corrected.winner is Winner.MODEL_A and corrected.labels_b == ("off-by-one",)
     assert all(v.briefing_version == "1" and v.rater in pseudonyms for v in votes)
     assert all(v.pay_usd == pytest.approx(v.seconds / 3600 * 20.0, abs=1e-4) for v in votes)
 
@@ -161,8 +163,8 @@ def test_arena_votes_become_training_records(arena_db: Path, tmp_path: Path) -> 
                      "--db", db, "--json"], tmp_path)
     assert imported.returncode == 0, imported.stderr
     counts = json.loads(imported.stdout)
-    decisive = sum(v.winner in ("a", "b") and not v.flagged for v in votes)
-    ties = sum(v.winner in ("tie", "both_bad") and not v.flagged for v in votes)
+    decisive = sum(v.winner.decisive and not v.excluded for v in votes)
+    ties = sum(not v.winner.decisive and not v.excluded for v in votes)
     assert counts["votes"] == 61 and counts["flagged_left_out"] == 1
     assert counts["ties_left_out"] == ties
     assert counts["records"] == decisive + 2  # + the correction (SFT) and the labels
@@ -195,7 +197,7 @@ def test_leaderboard_and_feedback_on_postgres() -> None:
             board = arena.leaderboard()
             assert (board.counted, board.excluded) == (60, 1)
             votes = arena_feedback_votes(arena)
-            assert sum(bool(v.flagged) for v in votes) == 1 and len(votes) == 61
+            assert sum(v.excluded for v in votes) == 1 and len(votes) == 61
             counts = import_arena_feedback(store, "fb")
             assert counts["flagged_left_out"] == 1 and counts["added"] > 0
             assert import_arena_feedback(store, "fb")["added"] == 0

@@ -19,11 +19,13 @@ from fairclimb.arena import (
     compute_ratings,
     parse_anchor,
 )
+from fairclimb.data import Excluded, Exclusion
 from fairclimb.errors import UserInputError
 
 DATA = Path(__file__).parent / "data"
 A, B, TIE, BAD = Winner.MODEL_A, Winner.MODEL_B, Winner.TIE, Winner.TIE_BOTHBAD
 FAST = RatingOptions(ci=CiMethod.SANDWICH, robustness=False)
+MARKED = (Excluded(Exclusion.MARKED, "left out by whoever wrote the file"),)
 
 
 def battles(*spec: tuple[str, str, Winner, int], **extra: object) -> list[Battle]:
@@ -208,7 +210,7 @@ def test_filters_and_exclusions() -> None:
             + battles(("a", "b", B, 30), language="rust", category="implement")
             + battles(("a", "b", B, 30), language="python", category="debug")
             + battles(("a", "b", B, 50), language="python", category="implement",
-                      excluded=True))
+                      exclusions=MARKED))
     python_impl = compute_ratings(data, RatingOptions(ci=CiMethod.SANDWICH, language="python",
                                                       category="implement"))
     assert python_impl.n_battles == 30
@@ -294,7 +296,7 @@ def test_ratings_from_a_store_leave_flagged_votes_out() -> None:
     from fairclimb.arena import ratings_from_store
 
     stored = battles(("a", "b", A, 30), ("a", "b", B, 10)) + battles(
-        ("a", "b", B, 100), excluded=True)
+        ("a", "b", B, 100), exclusions=MARKED)
     result = ratings_from_store(FakeStore(stored), FAST)
     assert result.n_battles == 40 and by_model(result)["a"] > by_model(result)["b"]
 

@@ -20,6 +20,7 @@ from fairclimb.arena import (
     render_ratings_svg,
     write_battles,
 )
+from fairclimb.data import Excluded, Exclusion
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,7 +33,7 @@ def write(path: Path, text: str) -> Path:
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     battles = [
         Battle("a", "b", Winner.TIE_BOTHBAD, tstamp=1.5, judge="r1", language="python",
-               category="debug", weight=2.0, excluded=True,
+               category="debug", weight=2.0, exclusions=(Excluded(Exclusion.MARKED),),
                features_a={"length": 10.0}, features_b={"length": 3.0}),
         Battle("b", "a", Winner.MODEL_B),
     ]

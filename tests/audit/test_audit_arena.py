@@ -18,9 +18,15 @@ from fairclimb.audit import audit_arena
 from fairclimb.audit._arena import best_of_n_inflation
 from fairclimb.errors import UserInputError
 from fairclimb.models import ModelSpec
-from fairclimb.store import NewBattle, NewVote, SampleIn, Store
+from fairclimb.store import NewBattle, NewVote, SampleIn, Store, VoteTiming
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def elapsed(now: datetime) -> VoteTiming:
+    """The seconds since serving, never a fast vote: the store records whatever timing
+    the arena decides (the rule itself is the arena's, tested there)."""
+    return lambda served: ((now - served).total_seconds(), None)
 ACME = [f"acme-{i}" for i in range(5)]
 MODELS = [*ACME, "solo"]
 
@@ -43,8 +49,8 @@ def _arena(store: Store, votes: int = 0) -> Arena:
         battle = arena.data.add_battle(NewBattle(rater.id, pool[ma][1], pool[ma][0],
                                                  pool[mb][0], ma, mb, 1 / 15, None, served))
         winner = "model_a" if rng.random() < 0.5 else "model_b"
-        arena.data.add_vote(NewVote(battle, rater.id, winner),
-                            served + timedelta(seconds=30), 1800, 0)
+        at = served + timedelta(seconds=30)
+        arena.data.add_vote(NewVote(battle, rater.id, winner), at, elapsed(at))
     return arena
 
 

@@ -10,9 +10,15 @@ from pathlib import Path
 from sqlalchemy import text
 from test_cli import run
 
-from fairclimb.store import ArenaStore, NewBattle, NewVote, SampleIn, Store
+from fairclimb.store import ArenaStore, NewBattle, NewVote, SampleIn, Store, VoteTiming
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def elapsed(now: datetime) -> VoteTiming:
+    """The seconds since serving, never a fast vote: the store records whatever timing
+    the arena decides (the rule itself is the arena's, tested there)."""
+    return lambda served: ((now - served).total_seconds(), None)
 
 
 def test_audit_votes_finds_an_edited_vote(tmp_path: Path) -> None:
@@ -25,8 +31,8 @@ def test_audit_votes_finds_an_edited_vote(tmp_path: Path) -> None:
             rater = data.create_account(f"r{i}", f"rater-{i}", "rater", "h", NOW)
             battle = data.add_battle(NewBattle(rater.id, pool[0][1], pool[0][0], pool[1][0],
                                                "a", "b", 0.5, None, NOW))
-            data.add_vote(NewVote(battle, rater.id, "model_a"), NOW + timedelta(seconds=9),
-                          1800, 0)
+            at = NOW + timedelta(seconds=9)
+            data.add_vote(NewVote(battle, rater.id, "model_a"), at, elapsed(at))
         head = data.vote_chain_head()
     intact = run(["audit", "votes", "--db", db], tmp_path)
     assert intact.returncode == 0, intact.stderr

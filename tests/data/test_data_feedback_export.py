@@ -13,12 +13,15 @@ import pytest
 from fairclimb.audit import audit_contamination
 from fairclimb.data import (
     Candidate,
+    Excluded,
+    Exclusion,
     FeedbackOptions,
     ModelOutput,
     Origin,
     RecordKind,
     TrainingRecord,
     Vote,
+    Winner,
     admit,
     dataset_stats,
     export_dataset,
@@ -52,7 +55,7 @@ def vote(index: int, winner: str = "a", **extra: object) -> Vote:
 
 def test_votes_become_preferences_corrections_and_annotations() -> None:
     votes = [vote(0), vote(1, "b"), vote(2, "tie"), vote(3, "both_bad"),
-             vote(4, flagged="failed gold battles"),
+             vote(4, exclusions=(Excluded(Exclusion.MARKED, "failed gold battles"),)),
              vote(5, correction="def fizz_5(n):\n    return 'fizz' if n % 7 == 0 else n\n",
                   labels_b=("wrong output",))]
     outcome = records_from_votes(votes)
@@ -190,7 +193,7 @@ def test_votes_accept_fastchat_winner_values(tmp_path: Path, fastchat: str, ours
     path = tmp_path / "v.jsonl"
     path.write_text(json.dumps({**asdict(vote(0)), "winner": fastchat}) + "\n")
     [read] = read_votes(path)
-    assert read.winner == ours
+    assert read.winner is Winner(fastchat) and read.winner.short == ours
 
 
 def test_list_and_show(store: Store, feedback_dataset: str) -> None:
@@ -227,3 +230,16 @@ def test_tasks_of_suites_built_into_the_store_are_decontaminated(
     assert dataset_stats(store, "leak")["contaminated"] == 1
     audit = audit_contamination(store, "leak")
     assert audit.matches and {r.task_id for r in audit.recomputed} == {debug.task_id}
+
+
+def test_typed_votes_keep_the_content_keys_of_the_untyped_ones() -> None:
+    """A votes file imported before the typed vote adds nothing when imported again: the
+    key is still computed from winner "a" and an empty ``flagged``."""
+    from fairclimb.data._records import content_hash
+
+    typed = vote(7, "model_a")
+    old_fields = {name: getattr(typed, name) for name in Vote.__dataclass_fields__
+                  if name != "exclusions"} | {"winner": "a", "flagged": ""}
+    key = content_hash(old_fields)
+    (preference,) = records_from_votes([typed]).candidates
+    assert preference.source_key == content_hash(f"{key}:preference")

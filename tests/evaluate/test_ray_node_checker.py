@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+from fairclimb.evaluate.judge._checkers import checkers
 from fairclimb.evaluate.judge._pool import Job
 from fairclimb.evaluate.judge._ray_pool import NodeChecker, NodeSpec
 from fairclimb.sandbox import Limits
@@ -17,7 +18,7 @@ def test_a_batch_that_overtakes_the_one_carrying_its_task_waits_for_it(
     # The driver sends a task with the first batch that needs it only; the actor runs
     # its calls in threads, so a later batch can reach the pool first.
     task = humaneval.tasks[0]
-    node = NodeChecker(NodeSpec("auto", Limits(wall_s=5.0), None, 0, 1), workers=1)
+    node = NodeChecker(NodeSpec("auto", Limits(wall_s=5.0), None, 0, 1, checkers), workers=1)
     node.start()
     try:
         answers: dict[str, object] = {}

@@ -9,10 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from fairclimb.store import NewBattle, NewVote, SampleIn, Store
+from fairclimb.store import NewBattle, NewVote, SampleIn, Store, VoteTiming
 from fairclimb.store._arena import ArenaStore
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def elapsed(now: datetime) -> VoteTiming:
+    """The seconds since serving, never a fast vote: the store records whatever timing
+    the arena decides (the rule itself is the arena's, tested there)."""
+    return lambda served: ((now - served).total_seconds(), None)
 
 
 def _vote(data: ArenaStore, n: int, prefix: str = "r") -> list[int]:
@@ -24,8 +30,9 @@ def _vote(data: ArenaStore, n: int, prefix: str = "r") -> list[int]:
         rater = data.create_account(f"{prefix}{i}", f"rater-{prefix}{i}", "rater", "h", NOW)
         battle = data.add_battle(NewBattle(rater.id, pool[0][1], pool[0][0], pool[1][0],
                                            pool[0][2], pool[1][2], 0.5, None, NOW))
-        data.add_vote(NewVote(battle, rater.id, "model_a", ["style"], comment=f"c{i}"),
-                      NOW + timedelta(seconds=10 + i, microseconds=i), 1800, 0)
+        at = NOW + timedelta(seconds=10 + i, microseconds=i)
+        data.add_vote(NewVote(battle, rater.id, "model_a", ["style"], comment=f"c{i}"), at,
+                      elapsed(at))
         battles.append(battle)
     return battles
 
@@ -109,7 +116,7 @@ def test_sixteen_concurrent_voters_form_one_chain(store: Store) -> None:
             rater.id, pool[0][1], pool[0][0], pool[1][0], pool[0][2], pool[1][2], 0.5, None,
             NOW))))
     with ThreadPoolExecutor(16) as pool_:
-        list(pool_.map(lambda w: data.add_vote(NewVote(w[1], w[0], "tie"), NOW, 1800, 0),
+        list(pool_.map(lambda w: data.add_vote(NewVote(w[1], w[0], "tie"), NOW, elapsed(NOW)),
                        work))
     report = data.verify_vote_chain()
     assert report.intact and report.votes == 16 and report.head.votes == 16

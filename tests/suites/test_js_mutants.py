@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from fairclimb.errors import UserInputError
+from fairclimb.suites import BugClass, Language, Mutator, balanced_draw, python_mutants
 from fairclimb.suites._js_mutants import javascript_mutants, tokenize
-from fairclimb.suites._mutants import BugClass
 
 PROGRAM = """\
 /** Sum the values below limit; a comment with < and i++ and `backticks`. */
@@ -105,3 +108,41 @@ def test_an_else_branch_keeps_its_guard() -> None:
     source = "function f(x) {\n  if (x) return 1;\n  else return 2;\n}\n"
     classes = {m.bug_class for m in javascript_mutants(source, "f")}
     assert BugClass.MISSING_EDGE_CASE not in classes
+
+
+def test_one_balanced_draw_for_both_languages() -> None:
+    """A limited JavaScript draw takes the classes in turn, as the Python one does (it
+    used to be uniform: the plentiful wrong-variable swaps crowded out the rare ones)."""
+    whole = javascript_mutants(PROGRAM, "sumBelow")
+    classes = {m.bug_class for m in whole}
+    assert len(classes) >= 4 and len(whole) > 2 * len(classes)
+    for seed in range(5):
+        drawn = javascript_mutants(PROGRAM, "sumBelow", seed=seed, limit=len(classes))
+        assert {m.bug_class for m in drawn} == classes  # one of each
+        every = javascript_mutants(PROGRAM, "sumBelow", seed=seed)
+        positions = [every.index(m) for m in drawn]
+        assert positions == sorted(positions)  # in source order
+    rare = [m for m in whole if m.bug_class is not BugClass.WRONG_VARIABLE][:2]
+    many = [m for m in whole if m.bug_class is BugClass.WRONG_VARIABLE]
+    assert set(balanced_draw([*many, *rare], 3, random.Random(0))) >= set(rare)
+
+
+@pytest.mark.parametrize(("language", "program"), [
+    (Language.PYTHON, "def other(x):\n    return x + 1\n"),
+    (Language.JAVASCRIPT, "function other(x) {\n  return x + 1;\n}\n")])
+def test_both_mutators_refuse_a_program_without_its_entry_point(
+        language: Language, program: str) -> None:
+    mutator: Mutator = python_mutants if language is Language.PYTHON else javascript_mutants
+    with pytest.raises(UserInputError, match=r"defines no .*function 'solve'"):
+        mutator(program, "solve")
+    assert mutator(program, "other")  # the same program, its own entry point
+
+
+def test_a_draw_smaller_than_the_classes_draws_the_classes_too() -> None:
+    """One bug per debug task: over seeds, the tasks mix classes (the builder's old
+    draw did; the first class in a fixed order every time would not)."""
+    whole = javascript_mutants(PROGRAM, "sumBelow")
+    picked = {balanced_draw(whole, 1, random.Random(seed))[0].bug_class for seed in range(40)}
+    assert picked == {m.bug_class for m in whole}
+    everything = balanced_draw(whole, len(whole), random.Random(3))
+    assert everything == whole  # all of them, in source order

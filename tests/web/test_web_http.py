@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from arena_seed import ADMIN, Running
 from helpers import csrf_of, invited_client, login_client, new_battle
 from sqlalchemy import update
 
+from fairclimb.arena import Battle
 from fairclimb.store._arena_tables import ArenaSession
 
 
@@ -155,3 +157,36 @@ def test_api_imports_samples_and_exports_votes(server: Running) -> None:
     assert {"model_a", "model_b", "winner", "tstamp", "judge", "language"} <= set(votes[0])
     assert all(v["winner"] in ("model_a", "model_b", "tie", "tie (bothbad)") for v in votes)
     assert all(v["judge"].startswith("rater-") for v in votes)
+
+
+def test_the_leaderboard_page_and_its_plot_rate_the_votes_once(
+        server: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page and its SVG are two requests on one computation, cached by the state of
+    the votes: a new vote computes it again."""
+    calls: list[int] = []
+    read = server.arena.rated_records  # what each computation starts from
+
+    def counted() -> list[Battle]:
+        calls.append(1)
+        return read()
+
+    monkeypatch.setattr(server.arena, "rated_records", counted)
+    rater = invited_client(server, "http-board")
+    admin = login_client(server, *ADMIN)
+
+    def vote() -> None:
+        battle_id = new_battle(rater)
+        page = rater.get(f"/battles/{battle_id}")
+        rater.post(f"/battles/{battle_id}/vote", data={"csrf": csrf_of(page.text),
+                                                       "winner": "model_a"})
+
+    vote()
+    page, plot = admin.get("/leaderboard"), admin.get("/leaderboard.svg")
+    assert page.status_code == plot.status_code == 200 and len(calls) == 1
+    admin.get("/leaderboard")
+    assert len(calls) == 1
+    vote()
+    assert "votes counted" in admin.get("/leaderboard").text and len(calls) == 2
+    admin.get("/leaderboard.svg")
+    admin.get("/leaderboard", params={"language": "python"})  # another filter: its own
+    assert len(calls) == 3

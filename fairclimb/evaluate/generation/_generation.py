@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.evaluate._output import prepare_dir, write_json_atomic
 from fairclimb.evaluate.generation._prompts import PromptControl, build_request, sample_line

@@ -49,7 +49,7 @@ def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str
     if executor is not None and executor.remote:
         from fairclimb.evaluate.judge._ray_pool import NodeSpec, RayPool  # Ray when asked
 
-        return RayPool(tasks, NodeSpec(sandbox, limits, node, perf_runs, seed),
+        return RayPool(tasks, NodeSpec(sandbox, limits, node, perf_runs, seed, checkers),
                        executor.ray_address)
     return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
                 perf_runs=perf_runs, perf_seed=seed)

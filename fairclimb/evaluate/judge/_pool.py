@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 _IN_FLIGHT = 3  # jobs queued per checker, so none waits on the dispatcher
 _WATCHDOG_SLACK_S = 15.0
 _START_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 5.0
 _DETAIL_LIMIT = 500
 
 
@@ -111,6 +112,7 @@ class _Checker:
     pending: deque[Job] = field(default_factory=deque)
     since: float = 0.0  # when it last answered, or was given work while idle
     known: set[str] = field(default_factory=set)  # tasks already sent to it
+    ready: bool = False  # it said it started (its sandbox is up)
 
 
 def node_for(tasks: Iterable[Task], node: str) -> str | None:
@@ -146,7 +148,7 @@ def _checker_main(conn: Connection, backend_name: str, limits: Limits,
     speed = None
     if perf_runs > 0:
         speed = SpeedJudge(meter) if perf_seed is None else SpeedJudge(meter, seed=perf_seed)
-    with sandbox, contextlib.closing(meter):
+    with contextlib.closing(sandbox), contextlib.closing(meter):  # started above
         while True:
             try:
                 message: tuple[list[Task], list[Job]] | None = conn.recv()
@@ -232,19 +234,38 @@ class Pool:
         self._context = multiprocessing.get_context("spawn")
         self._checkers: list[_Checker] = []
 
+    def start(self) -> Pool:
+        """Start the checker processes without waiting for them, so their start-up
+        (imports, sandbox) overlaps whatever the caller does before :meth:`__enter__`."""
+        if not self._checkers:
+            self._checkers = [self._spawn() for _ in range(self.workers)]
+        return self
+
     def __enter__(self) -> Pool:
-        # Started together and awaited together: each needs a second or so to start.
-        self._checkers = [self._spawn() for _ in range(self.workers)]
-        for checker in self._checkers:
-            self._await_ready(checker)
+        # Started together and awaited together: each needs a moment to start.
+        self.start()
+        try:
+            for checker in self._checkers:
+                if not checker.ready:
+                    self._await_ready(checker)
+        except BaseException:
+            self.__exit__(SandboxError, None, None)
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
+        if kind is None:
+            # Told together, awaited together: each closes its sandbox at the same time.
+            for checker in self._checkers:
+                with contextlib.suppress(OSError):
+                    checker.conn.send(None)
+            deadline = time.monotonic() + _STOP_TIMEOUT_S
+            for checker in self._checkers:
+                checker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        # Whatever has not exited by now (or ever, when interrupted or failed: what the
+        # checkers are doing no longer matters) is killed.
         for checker in self._checkers:
-            if kind is None:
-                self._stop(checker)
-            else:  # interrupted or failed: what the checkers are doing no longer matters
-                self._kill(checker)
+            self._kill(checker)
         self._checkers = []
 
     def run(self, jobs: Iterable[Job] | JobQueue,
@@ -377,12 +398,7 @@ class Pool:
         if kind != "ready":
             self._kill(checker)
             raise SandboxError(str(detail))
-
-    def _stop(self, checker: _Checker) -> None:
-        with contextlib.suppress(OSError):
-            checker.conn.send(None)
-        checker.process.join(timeout=5)
-        self._kill(checker)
+        checker.ready = True
 
     @staticmethod
     def _kill(checker: _Checker) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.errors import ClusterError, FairclimbError
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.evaluate.judge._pool import Job, JobQueue
@@ -50,6 +50,9 @@ class NodeSpec:
     node: str | None
     perf_runs: int
     perf_seed: int
+    # ``checkers()`` itself, handed over rather than imported (that module imports this
+    # one); Ray ships a module-level function by name, so a node imports it there.
+    make: Callable[..., Any]
 
 
 class NodeChecker:
@@ -70,10 +73,8 @@ class NodeChecker:
 
     def start(self) -> str:
         """Start the node's checkers; the node's fairclimb version."""
-        from fairclimb.evaluate.judge._checkers import checkers  # where pools are made
-
         spec = self._spec
-        self._pool = checkers({}, self._workers, workers=self._workers, sandbox=spec.sandbox,
+        self._pool = spec.make({}, self._workers, workers=self._workers, sandbox=spec.sandbox,
                               limits=spec.limits, node=spec.node, perf_runs=spec.perf_runs,
                               perf_seed=spec.perf_seed).__enter__()
         self._thread = threading.Thread(target=self._serve, daemon=True)

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.suites import (
     Mutant,
     Task,
     TaskKind,
+    balanced_draw,
     debug_origin,
     debug_suite_name,
     debug_task,
@@ -110,7 +111,7 @@ def build_debug_suite(source_name: str, store: Store, judge: Judge,
             continue
         rng = random.Random(f"{build.seed}/{task.task_id}")
         candidates = [m for m in tried[task.task_id] if m.program in killed[task.task_id]]
-        chosen = _diverse(candidates, build.per_task, rng)
+        chosen = balanced_draw(candidates, build.per_task, rng)  # suites' one draw
         if not chosen:
             skipped.append(task.task_id)
         numbers: Counter[str] = Counter()
@@ -181,19 +182,3 @@ def _score(mutants: list[Mutant], killed: set[str]) -> float:
     if not mutants:
         return 1.0
     return sum(m.program in killed for m in mutants) / len(mutants)
-
-
-def _diverse(mutants: list[Mutant], count: int, rng: random.Random) -> list[Mutant]:
-    """Up to *count* mutants, taking the bug classes in turn (in a seeded order, so
-    the suite mixes classes) so that one task's bugs differ."""
-    by_class: dict[str, list[Mutant]] = {}
-    for mutant in mutants:
-        by_class.setdefault(mutant.bug_class.value, []).append(mutant)
-    queues = [by_class[name] for name in sorted(by_class)]
-    rng.shuffle(queues)
-    chosen: list[Mutant] = []
-    while len(chosen) < count and any(queues):
-        for queue in queues:
-            if queue and len(chosen) < count:
-                chosen.append(queue.pop(0))
-    return chosen

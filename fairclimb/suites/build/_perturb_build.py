@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fairclimb import __version__
+from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
 from fairclimb.suites import (
     SkipReason,

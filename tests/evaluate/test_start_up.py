@@ -1,0 +1,69 @@
+"""What a checker process pays before it checks anything: every ``fairclimb eval`` starts
+one per worker, so their imports are paid on every command."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import pytest
+
+# The parts a checker never uses: the store (SQLAlchemy, Alembic), the models part (HTTP
+# clients), NumPy and Rich. Importing them took ~1 s of CPU per checker.
+HEAVY = ("fairclimb.store", "fairclimb.models", "sqlalchemy", "alembic", "aiohttp", "numpy",
+         "rich")
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("statement", [
+    "import fairclimb.evaluate.judge._pool",  # where a checker process starts
+    "import fairclimb.evaluate",
+])
+def test_the_checker_imports_nothing_heavy(statement: str) -> None:
+    loaded = _loaded_after(statement)
+    assert sorted(name for name in loaded if name.split(".")[0] in HEAVY
+                  or name.startswith(HEAVY)) == []
+
+
+def test_the_facade_still_gives_every_name() -> None:
+    import fairclimb.evaluate as evaluate
+
+    assert set(evaluate.__all__) <= set(dir(evaluate))
+    for name in evaluate.__all__:
+        getattr(evaluate, name)  # each loads from its module on first use
+    with pytest.raises(AttributeError):
+        evaluate.no_such_name  # noqa: B018
+
+
+def test_a_checker_starts_one_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each start is a bubblewrap and an interpreter; a second one was paid by every
+    checker of every command, and its zygote was left to notice it was dropped."""
+    import multiprocessing
+
+    from fairclimb.evaluate.judge import _pool
+    from fairclimb.sandbox import Limits, Sandbox
+
+    starts: list[int] = []
+    start = Sandbox.start
+
+    def counting(self: Sandbox) -> None:
+        starts.append(id(self))
+        start(self)
+
+    monkeypatch.setattr(Sandbox, "start", counting)
+    ours, theirs = multiprocessing.Pipe()
+    ours.send(None)  # stop as soon as it is ready
+    interrupt = signal.getsignal(signal.SIGINT)  # a checker ignores Ctrl-C; pytest must not
+    try:
+        _pool._checker_main(theirs, "auto", Limits(wall_s=2.0), None)
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
+    assert ours.recv() == ("ready", None)
+    assert len(starts) == 1
