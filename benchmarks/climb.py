@@ -24,32 +24,44 @@ can teach and 30 memorised answers cannot.
 Every pass@1 is printed with its paired 95% interval. Exit 0 only when arm 2 alone is
 flagged AND arm 1's gains on both splits exclude 0.
 
-Measured (2026-12-02 02:30-02:48 UTC on the shared 2-core machine, load average 15-28
-from ~8 other engineers' jobs, so 2-3x slower than a quiet machine; defaults: 30 public,
-30 private, 400 other tasks of which curation kept 291 and dropped 109 near-duplicates;
-arm 2's 30 public answers: 28 kept, 2 near-duplicates; 2 layers, hidden size 128; SFT
-700 steps at lr 5e-3, GRPO 16 steps at lr 2e-4 with 8 completions per prompt at
-temperature 1.0, arm 2 200 steps), 1076 s in all (arm 1 SFT 739 s, GRPO 43 s, arm 2
-SFT 138 s, the three climb reports the rest); exit 0:
+Measured (2026-12-02 03:12-03:24 UTC on the shared 2-core machine, load average 5-15
+from ~8 other engineers' jobs, so up to 2-3x slower than a quiet machine; defaults: 30
+public, 30 private, 400 other tasks of which curation kept 291 and dropped 109
+near-duplicates; arm 2's 30 public answers: 28 kept, 2 near-duplicates; 2 layers,
+hidden size 128; SFT 1000 steps at lr 5e-3, GRPO 32 steps at lr 2e-4 with 8
+completions per prompt at temperature 1.0, arm 2 200 steps), 667 s in all (arm 1 SFT
+512 s, GRPO 33 s, arm 2 SFT 63 s, the three climb reports the rest); exit 0:
 
-    arm1-sft   public  0.000 -> 0.100  diff +0.100 [+0.000, +0.233]
-               private 0.000 -> 0.200  diff +0.200 [+0.067, +0.367]
-               public gain minus private gain -0.100 [-0.267, +0.067]   not flagged
-    arm1-grpo  public  0.000 -> 0.300  diff +0.300 [+0.133, +0.467]  (trained on it)
-               private 0.000 -> 0.333  diff +0.333 [+0.167, +0.500]
-               public gain minus private gain -0.033 [-0.267, +0.200]   not flagged
-    arm2-sft   public  0.000 -> 0.533  diff +0.533 [+0.367, +0.733]  (trained on it)
-               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-               public gain minus private gain +0.533 [+0.367, +0.700]   FLAGGED
+    arm1-sft   public  0.000 -> 0.133  diff +0.133 [+0.033, +0.267]
+               private 0.000 -> 0.133  diff +0.133 [+0.033, +0.267]
+               public gain minus private gain +0.000 [-0.167, +0.167]   not flagged
+    arm1-grpo  public  0.000 -> 0.167  diff +0.167 [+0.033, +0.300]  (trained on it)
+               private 0.000 -> 0.133  diff +0.133 [+0.033, +0.267]
+               public gain minus private gain +0.033 [-0.133, +0.200]   not flagged
+    arm2-sft   public  0.000 -> 0.900  diff +0.900 [+0.767, +1.000]  (trained on it)
+               private 0.000 -> 0.067  diff +0.067 [+0.000, +0.167]
+               public gain minus private gain +0.833 [+0.700, +0.967]   FLAGGED
 
-Arm 1 climbs on both splits beyond noise and is not flagged; GRPO (mean execution
-reward 0.06-0.07 at temperature 1.0, so a right answer is sampled now and then)
-lifts both splits, not only the public one it trains on. Arm 2 memorises 16 of its
-28 public answers, nothing private, and is flagged. (Arm 1's SFT ends at training
-loss 0.133, token accuracy 0.949. Of arm1-grpo's 60 greedy answers 19 pass, 15 fail a
-check (a wrong constant or operation) and 10 raise NameError (a wrong argument name);
-of GRPO's 160 sampled answers at its step 10, 11 passed, 20 failed, 112 erred and 17
-were invalid.)
+Arm 1 climbs on both splits beyond noise and is not flagged; arm 2 memorises 27 of its
+28 public answers, gets 2 private ones, and is flagged. Arm 1's SFT ends at training
+loss 0.100, token accuracy 0.952; GRPO's mean execution reward is 0.06-0.08 (of 160
+sampled answers per 10 steps ~12 pass, ~32 fail a check, 109 raise an error) and moves
+greedy pass@1 by one public task. Of arm1-grpo's 60 greedy answers 9 pass, 14 fail a
+check (a wrong constant or operation) and 37 raise an error (mostly NameError: a
+wrong argument name).
+
+The climb is real but not large, and it varies from run to run (the model escapes
+its guessing plateau late and not always as far). The same family and seed, all
+measured this session with exit codes: 700 SFT + 16 GRPO steps, the chat template
+before the fix below: arm1-grpo public 0.300 [+0.133, +0.467], private 0.333 [+0.167,
++0.500], exit 0, 1076 s at load 15-28; 600 other tasks (364 kept), 700 + 40 steps,
+before the fix: arm 1 0.000 on both, exit 1, 754 s at load 13-19; 1000 + 32 steps
+before the fix: public 0.500 [+0.333, +0.700], private 0.433 [+0.267, +0.633], exit 0,
+997 s at load 10-15.
+(The fix: fairclimb.train's plain chat template, for checkpoints without one, lost
+its newlines to Hugging Face's trim_blocks, so these models were trained and asked
+with "system: ...user: ...assistant:" run together; it now renders the hf backend's
+role: content lines.) Arm 2 was flagged in every run.
 
 What was tried, in order (earlier sessions first): a byte-level BPE GPT-2 at 200 steps
 (nothing learnt by either arm); a word-level tokenizer at 150 and 250 steps (arm 2
@@ -67,7 +79,7 @@ guessed, not copied) for ~300 steps; at 5e-3 names and arguments were copied by 
 0.417 (600). 8 attention heads instead of 4 learnt more slowly. With 8 function names
 and 5 argument names only 85 of 400 other tasks survived curation's near-duplicate
 clustering (MinHash over word tokens, which ignores + - *), hence 40 and 10. One
-torch thread matters on a loaded machine: a step took 8 s with two, 1-2.5 s with one.
+torch thread matters on a loaded machine: a step took 8 s with two, 0.5-2.5 s with one.
 
 Run:
 
@@ -262,8 +274,8 @@ def main() -> int:
     parser.add_argument("--per-split", type=int, default=30)
     parser.add_argument("--others", type=int, default=400,
                         help="Other tasks of the family, for the fair training set.")
-    parser.add_argument("--sft-steps", type=int, default=700, help="Arm 1's SFT steps.")
-    parser.add_argument("--grpo-steps", type=int, default=16)
+    parser.add_argument("--sft-steps", type=int, default=1000, help="Arm 1's SFT steps.")
+    parser.add_argument("--grpo-steps", type=int, default=32)
     parser.add_argument("--grpo-lr", type=float, default=2e-4)
     parser.add_argument("--generations", type=int, default=8,
                         help="GRPO completions sampled per prompt (temperature 1.0).")
