@@ -2,15 +2,16 @@
 
 NOT a test and NOT a benchmark of coding ability: a demonstration of the mechanics on a
 tiny generated task family, on CPU, in minutes. Every task asks for a one-line
-arithmetic function: ``def solve(x)`` with the docstring "Return x + 38." (an operation
-of + - *, a constant K of 0-99, always this phrasing) and three examples, and tests.
-The suite's public and private splits are drawn the same way from the same family (a
-random half each); the other tasks of the family are what a fair training set may use
-(one operation per constant goes to them first, so every constant is an answer they
-show). The model is a 2-layer Llama-shaped model (rotary positions) with random
-weights and a word-level tokenizer, both made here: a number is one token, so solving
-a task means copying K from the prompt into ``return x + K``, which a fair training set
-is meant to teach and 30 memorised answers cannot.
+arithmetic function, ``def scale(w):`` with the docstring "Return w * 12." and
+nothing else (always this phrasing, no example outputs): a function name of 40, an
+argument name of 10, an operation of + - * and a constant K of 1-20, 24,000 tasks in
+all. The suite's 30 public and 30 private tasks and the 400 other tasks a fair
+training set may use are disjoint random draws from that family, so all three are
+made the same way. The model is a 2-layer Llama-shaped model (rotary positions) with
+random weights and a word-level tokenizer, both made here: a name, a mark or a number
+is one token (with the space before it), so solving a task means copying four fields
+from the prompt into ``def scale(w): return w * 12``, which hundreds of other tasks
+can teach and 30 memorised answers cannot.
 
 - Arm 1 (a real climb): SFT on distilled answers to the OTHER tasks (the teacher is the
   family's reference generator, registered with terms "allow"; the records pass the
@@ -23,41 +24,63 @@ is meant to teach and 30 memorised answers cannot.
 Every pass@1 is printed with its paired 95% interval. Exit 0 only when arm 2 alone is
 flagged AND arm 1's gains on both splits exclude 0.
 
-Measured (2026-12-02 01:00-01:13 UTC, the shared 2-core machine at load ~8-9; SFT's
-loss now on the answer only, ended by end-of-sequence; defaults: 30 public, 30 private,
-240 other tasks of which curation kept 204 and dropped 36 near-duplicates; all 30
-public answers flagged contaminated and trained on only through the override; 2 layers,
-800 SFT steps, 4 GRPO steps, 300 arm-2 steps), 756 s in all (arm 1 SFT 475 s, arm 2
-SFT 179 s):
+Measured (2026-12-02 03:12-03:24 UTC on the shared 2-core machine, load average 5-15
+from ~8 other engineers' jobs, so up to 2-3x slower than a quiet machine; defaults: 30
+public, 30 private, 400 other tasks of which curation kept 291 and dropped 109
+near-duplicates; arm 2's 30 public answers: 28 kept, 2 near-duplicates; 2 layers,
+hidden size 128; SFT 1000 steps at lr 5e-3, GRPO 32 steps at lr 2e-4 with 8
+completions per prompt at temperature 1.0, arm 2 200 steps), 667 s in all (arm 1 SFT
+512 s, GRPO 33 s, arm 2 SFT 63 s, the three climb reports the rest); exit 0:
 
-    arm1-sft   public  0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-               private 0.000 -> 0.033  diff +0.033 [+0.000, +0.100]   not flagged
-               public gain minus private gain -0.033 [-0.100, +0.000]
-    arm1-grpo  public  0.000 -> 0.000  (trained on it), private 0.000 -> 0.033
-               diff +0.033 [+0.000, +0.100], gap -0.033 [-0.100, +0.000], not flagged
-    arm2-sft   public  0.000 -> 1.000  diff +1.000 [+1.000, +1.000]  (trained on it)
-               private 0.000 -> 0.000  diff +0.000 [+0.000, +0.000]
-               public gain minus private gain +1.000 [+1.000, +1.000]: FLAGGED
+    arm1-sft   public  0.000 -> 0.133  diff +0.133 [+0.033, +0.267]
+               private 0.000 -> 0.133  diff +0.133 [+0.033, +0.267]
+               public gain minus private gain +0.000 [-0.167, +0.167]   not flagged
+    arm1-grpo  public  0.000 -> 0.167  diff +0.167 [+0.033, +0.300]  (trained on it)
+               private 0.000 -> 0.133  diff +0.133 [+0.033, +0.267]
+               public gain minus private gain +0.033 [-0.133, +0.200]   not flagged
+    arm2-sft   public  0.000 -> 0.900  diff +0.900 [+0.767, +1.000]  (trained on it)
+               private 0.000 -> 0.067  diff +0.067 [+0.000, +0.167]
+               public gain minus private gain +0.833 [+0.700, +0.967]   FLAGGED
 
-Arm 2's illusory climb (30 of 30 public tasks memorised, nothing private) is flagged
-beyond noise. Arm 1 still does NOT climb (the script exits 1). The answer-only loss
-fixed the stopping (completions now end with end-of-sequence at 30 tokens instead of
-running to the 40-token cap; arm-1 SFT reaches training loss 0.019, token accuracy
-0.997) and brought the constant within one of the right one: greedy answers to public
-tasks read ``return x * 77`` for "x * 78", ``x + 16`` for "x + 15", ``x - 53`` for
-"x - 54" (perhaps K is read off the docstring's example outputs, e.g. solve(1) = 16
-for "x + 15", rather than copied from "Return x + K."), so GRPO's sampled answers
-still all score 0 and it teaches nothing. What was tried, in order: a byte-level BPE
-GPT-2 at 200 steps (nothing either arm); a word-level tokenizer (a constant is one
-token) at 150 and 250 steps (arm 2 memorised 2/30); the operation as a symbol,
-constants 0-99 each shown by the fair set, a Llama-shaped model (rotary positions) and
-800 steps (arm 1: wrong constant, no stop); SFT loss on the answer only (the figures
-above). Still to try: 3+ layers (--layers 3 --sft-steps 500 got SFT loss 0.159, token
-accuracy 0.956 in 537 s and GRPO reward 0 too; its reports were not run), fewer
-SFT steps (61 epochs may memorise rather than copy), docstrings without example
-outputs, or more GRPO steps at a higher temperature so that the right constant next
-to the greedy one gets sampled and rewarded. One torch thread matters on a loaded
-machine: a step took 8 s with two, 1.6-2 s with one.
+Arm 1 climbs on both splits beyond noise and is not flagged; arm 2 memorises 27 of its
+28 public answers, gets 2 private ones, and is flagged. Arm 1's SFT ends at training
+loss 0.100, token accuracy 0.952; GRPO's mean execution reward is 0.06-0.08 (of 160
+sampled answers per 10 steps ~12 pass, ~32 fail a check, 109 raise an error) and moves
+greedy pass@1 by one public task. Of arm1-grpo's 60 greedy answers 9 pass, 14 fail a
+check (a wrong constant or operation) and 37 raise an error (mostly NameError: a
+wrong argument name).
+
+The climb is real but not large, and it varies from run to run (the model escapes
+its guessing plateau late and not always as far). The same family and seed, all
+measured this session with exit codes: 700 SFT + 16 GRPO steps, the chat template
+before the fix below: arm1-grpo public 0.300 [+0.133, +0.467], private 0.333 [+0.167,
++0.500], exit 0, 1076 s at load 15-28; 600 other tasks (364 kept), 700 + 40 steps,
+before the fix: arm 1 0.000 on both, exit 1, 754 s at load 13-19; 1000 + 32 steps
+before the fix: public 0.500 [+0.333, +0.700], private 0.433 [+0.267, +0.633], exit 0,
+997 s at load 10-15.
+(The fix: fairclimb.train's plain chat template, for checkpoints without one, lost
+its newlines to Hugging Face's trim_blocks, so these models were trained and asked
+with "system: ...user: ...assistant:" run together; it now renders the hf backend's
+role: content lines.) Arm 2 was flagged in every run.
+
+What was tried, in order (earlier sessions first): a byte-level BPE GPT-2 at 200 steps
+(nothing learnt by either arm); a word-level tokenizer at 150 and 250 steps (arm 2
+memorised 2/30); ``solve(x)`` tasks with constants 0-99, three example outputs in the
+docstring, a Llama-shaped model and 800 steps at lr 2e-3, then the SFT loss on the
+answer only (arm 2 30/30 flagged; arm 1 wrote the right operation and a constant off
+by one, so every GRPO sample scored 0; 3 layers and 500 steps the same). What made arm
+1 climb: no example outputs (a second cue for the constant that disagreed with it);
+constants 1-20 so each is seen ~15 times, with the function and argument names varied
+instead, so 24,000 tasks keep the suite's tasks unseen and memorising useless; a
+space joined to the token after it (97-token prompts instead of 139); lr 5e-3. In a
+plain-torch copy of this setup at lr 2e-3 the loss sat on its plateau (the fields
+guessed, not copied) for ~300 steps; at 5e-3 names and arguments were copied by step
+200 and held-out exact answers rose 0.017 (step 300), 0.133 (400), 0.350 (500),
+0.417 (600). 8 attention heads instead of 4 learnt more slowly. With 8 function names
+and 5 argument names only 85 of 400 other tasks survived curation's near-duplicate
+clustering (MinHash over word tokens, which ignores + - *), hence 40 and 10. One
+torch thread matters on a loaded machine: a step took 8 s with two, 0.5-2.5 s with one.
+
 Run:
 
     PYTHONPATH=. python benchmarks/climb.py [--work DIR] [--sft-steps N] [--grpo-steps N]
@@ -86,45 +109,50 @@ from fairclimb.train import TrainerKind, TrainOptions, TrainSource, train
 
 SUITE = "climb-demo"
 TEACHER = "family-reference"
-CONSTANTS = 100  # K in range(100): every constant is one token, seen in training
-EXAMPLES = (1, 4, 10)  # inputs shown in each docstring
+# A task is (function name, argument name, operation, constant K); every field is one
+# token the answer must copy from the prompt, so 2,400 tasks share a small vocabulary
+# and each constant is seen many times in any few hundred of them.
+NAMES = ("solve", "compute", "apply", "shift", "scale", "step", "value", "result",
+         "change", "move", "adjust", "update", "convert", "transform", "evaluate", "measure",
+         "count", "total", "score", "price", "offset", "level", "amount", "weight", "height",
+         "width", "length", "size", "speed", "rate", "balance", "budget", "cost", "delta",
+         "limit", "margin", "point", "range", "scale_up", "tick")
+ARGUMENTS = ("x", "n", "a", "b", "y", "m", "v", "z", "t", "w")
 OPS = ("+", "-", "*")
+CONSTANTS = range(1, 21)
 APPLY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
-MAX_LENGTH = 256  # tokens: the longest prompt and answer are about 170
-Spec = tuple[str, int]  # (operation symbol, constant K)
-GREEDY = GenerationParams(temperature=0.0, max_tokens=40, seed=0)
+MAX_LENGTH = 160  # tokens: a prompt and its answer are about 125
+Spec = tuple[str, str, str, int]  # (function name, argument, operation symbol, K)
+GREEDY = GenerationParams(temperature=0.0, max_tokens=32, seed=0)
 
 
-def family(rng: random.Random, per_split: int) -> tuple[list[Spec], list[Spec]]:
-    """The suite's 2 * *per_split* (operation, K) tasks, and the other tasks.
-
-    One operation per constant, drawn at random, goes to the other tasks first, so every
-    constant is an answer the fair training set shows; the suite is then a random draw
-    from the rest, and whatever is left joins the other tasks too.
-    """
-    every = {k: [(symbol, k) for symbol in OPS] for k in range(CONSTANTS)}
-    others = [rng.choice(specs) for specs in every.values()]
-    rest = [spec for specs in every.values() for spec in specs if spec not in others]
-    if 2 * per_split > len(rest):
-        raise SystemExit(f"the family leaves {len(rest)} tasks for the suite; "
-                         f"asked for {2 * per_split}")
-    rng.shuffle(rest)
-    return rest[: 2 * per_split], sorted(others + rest[2 * per_split:])
+def family(rng: random.Random, per_split: int, others: int) -> tuple[list[Spec], list[Spec]]:
+    """The suite's 2 * *per_split* tasks and *others* other tasks, disjoint, all drawn
+    at random from the same family (so public, private and fair training tasks are
+    made the same way)."""
+    every = [(name, arg, op, k) for name in NAMES for arg in ARGUMENTS for op in OPS
+             for k in CONSTANTS]
+    if 2 * per_split + others > len(every):
+        raise SystemExit(f"the family has {len(every)} tasks; asked for "
+                         f"{2 * per_split + others}")
+    rng.shuffle(every)
+    return every[: 2 * per_split], sorted(every[2 * per_split: 2 * per_split + others])
 
 
-def to_task(spec: tuple[str, int], index: int, split: Split) -> Task:
-    op, k = spec
-    examples = "".join(f"    >>> solve({x})\n    {APPLY[op](x, k)}\n" for x in EXAMPLES)
+def to_task(spec: Spec, index: int, split: Split) -> Task:
+    name, arg, op, k = spec
     tests = "def check(candidate):\n" + "".join(
         f"    assert candidate({x}) == {APPLY[op](x, k)}\n" for x in (2, 7, -3))
+    # One fixed phrasing and no example outputs: an example such as solve(1) = 16 for
+    # "x + 15" is a second cue for the constant that disagrees with it.
     return Task(task_id=f"{SUITE}/{index}", suite=SUITE,
-                prompt=f'def solve(x):\n    """Return x {op} {k}.\n\n{examples}    """\n',
-                entry_point="solve", reference=f"    return x {op} {k}\n", tests=tests,
+                prompt=f'def {name}({arg}):\n    """Return {arg} {op} {k}."""\n',
+                entry_point=name, reference=f"    return {arg} {op} {k}\n", tests=tests,
                 split=split, origin="generated by benchmarks/climb.py", licence="MIT")
 
 
 def answer(task: Task) -> str:
-    return f"```python\ndef solve(x):\n{task.reference}```"
+    return f"```python\n{task.prompt.splitlines()[0]}\n{task.reference}```"
 
 
 def sft_record(task: Task, *, public_task: bool) -> TrainingRecord:
@@ -139,10 +167,10 @@ def sft_record(task: Task, *, public_task: bool) -> TrainingRecord:
                           provenance, licence="MIT")
 
 
-def build_suite(store: Store, seed: int,
-                per_split: int) -> tuple[list[Task], list[Task], list[Task]]:
+def build_suite(store: Store, seed: int, per_split: int,
+                others: int) -> tuple[list[Task], list[Task], list[Task]]:
     rng = random.Random(seed)
-    tested, other_specs = family(rng, per_split)  # the suite: half public, half private
+    tested, other_specs = family(rng, per_split, others)  # the suite: half public, half private
     splits = [Split.PUBLIC] * per_split + [Split.PRIVATE] * per_split
     rng.shuffle(splits)
     tasks = [to_task(spec, i, split)
@@ -179,7 +207,11 @@ def base_checkpoint(path: Path, texts: list[str], layers: int) -> Path:
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
     raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    raw.pre_tokenizer = pre_tokenizers.Split(Regex(r"\s|\w+|[^\w\s]"), behavior="isolated")
+    # A word or mark takes the space before it (as GPT-2's tokenizer does): prompts half
+    # as long as with a token per space, so a step is faster and a head has fewer
+    # places to look for the field it copies.
+    raw.pre_tokenizer = pre_tokenizers.Split(Regex(r" ?\w+| ?[^\w\s]|\s"),
+                                             behavior="isolated")
     raw.decoder = decoders.Fuse()
     raw.train_from_iterator(texts, trainers.WordLevelTrainer(
         special_tokens=["<pad>", "<eos>", "<unk>"]))
@@ -240,11 +272,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=None, help="Working directory (kept).")
     parser.add_argument("--per-split", type=int, default=30)
-    parser.add_argument("--sft-steps", type=int, default=800, help="Arm 1's SFT steps.")
-    parser.add_argument("--grpo-steps", type=int, default=4)
+    parser.add_argument("--others", type=int, default=400,
+                        help="Other tasks of the family, for the fair training set.")
+    parser.add_argument("--sft-steps", type=int, default=1000, help="Arm 1's SFT steps.")
+    parser.add_argument("--grpo-steps", type=int, default=32)
+    parser.add_argument("--grpo-lr", type=float, default=2e-4)
+    parser.add_argument("--generations", type=int, default=8,
+                        help="GRPO completions sampled per prompt (temperature 1.0).")
     parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--lr", type=float, default=2e-3, help="SFT learning rate.")
-    parser.add_argument("--arm2-steps", type=int, default=300, help="Arm 2's SFT steps.")
+    parser.add_argument("--lr", type=float, default=5e-3, help="SFT learning rate.")
+    parser.add_argument("--arm2-steps", type=int, default=200, help="Arm 2's SFT steps.")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads.")
     args = parser.parse_args()
     import torch
@@ -258,7 +295,7 @@ def main() -> int:
     work.mkdir(parents=True)
     started = time.perf_counter()
     with Store.open(str(work / "climb.db")) as store:
-        public, private, others = build_suite(store, 7, args.per_split)
+        public, private, others = build_suite(store, 7, args.per_split, args.others)
         store.add_model(ModelSpec(name=TEACHER, base_url="https://example.invalid/v1",
                                   model_id=TEACHER, terms=Terms.ALLOW,
                                   terms_url="https://example.invalid/terms"))
@@ -280,8 +317,9 @@ def main() -> int:
         fit(store, TrainerKind.SFT, TrainSource(dataset="demo-other"), "demo-base",
             work / "arm1-sft", args.sft_steps, args.lr)
         fit(store, TrainerKind.GRPO, TrainSource(suites=(SUITE,)), "arm1-sft",
-            work / "arm1-grpo", args.grpo_steps, 1e-4, num_generations=4,
-            max_completion_length=40, temperature=0.7)
+            work / "arm1-grpo", args.grpo_steps, args.grpo_lr,
+            num_generations=args.generations, max_completion_length=GREEDY.max_tokens,
+            temperature=1.0)
         print("arm 2: SFT on the public tasks' own answers (contamination gate overridden)",
               flush=True)
         fit(store, TrainerKind.SFT, TrainSource(dataset="demo-public"), "demo-base",

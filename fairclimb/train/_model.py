@@ -22,10 +22,13 @@ __all__ = ["PLAIN_CHAT_TEMPLATE", "BaseModel", "checkpoint_hash", "load_causal_l
            "load_scorer", "lora_config", "resolve_base"]
 
 # Renders exactly what fairclimb.models' hf backend sends a model without a template.
+# The newlines are expressions: Hugging Face renders templates with trim_blocks, which
+# drops a literal newline written right after a block tag. No newline ends the last
+# message, so an SFT answer ends where its text does (then end-of-sequence).
 PLAIN_CHAT_TEMPLATE = (
     "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}"
-    "{% if not loop.last or not add_generation_prompt %}\n{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}\nassistant:{% endif %}"
+    "{% if not loop.last %}{{ '\\n' }}{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '\\nassistant:' }}{% endif %}"
 )
 
 
