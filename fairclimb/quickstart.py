@@ -11,17 +11,16 @@ from pathlib import Path
 from fairclimb.arena import DemoArena, build_demo_arena
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
-    DebugBuildOptions,
     EvalOptions,
     EvalOutcome,
+    ProgramJudge,
     ReferenceCheck,
-    build_debug_suite,
     check_references,
     evaluate,
     plan_evaluation,
 )
 from fairclimb.store import Store
-from fairclimb.suites import get_suite
+from fairclimb.suites import DebugBuildOptions, build_debug_suite, get_suite
 
 __all__ = ["MARKER", "OptimizeExample", "QuickstartResult", "claim_out_dir", "example_samples",
            "run_quickstart"]
@@ -136,7 +135,7 @@ def _debug_example(out_dir: Path, options: EvalOptions, store: Store,
     """Build a two-task debug suite, then judge two answers to each task: the buggy
     program handed back unchanged (fails) and the reference fix (passes, and its
     ``fix_distance`` in results.jsonl says how many characters the fix changed)."""
-    build_debug_suite("humaneval", store, options,
+    build_debug_suite("humaneval", store, ProgramJudge(options),
                       DebugBuildOptions(only=_DEBUG_SOURCES, name=DEBUG_SUITE), on_progress)
     suite = get_suite(DEBUG_SUITE, store)
     out_dir.mkdir(parents=True, exist_ok=True)

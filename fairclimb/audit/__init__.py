@@ -14,7 +14,6 @@ from fairclimb.audit._arena import (
     ModelAudit,
     ProviderAudit,
     audit_arena,
-    best_of_n_inflation,
 )
 from fairclimb.audit._boards import BoardComparison, SideBySide, compare_boards
 from fairclimb.audit._climb import (
@@ -42,7 +41,7 @@ from fairclimb.audit._memorisation import (
     TaskPair,
     audit_memorisation,
 )
-from fairclimb.audit._min_k import MinKPair, MinKReport, min_k_score
+from fairclimb.audit._min_k import MinKPair, MinKReport
 from fairclimb.audit._paired import paired_bootstrap
 
 __all__ = [
@@ -67,7 +66,6 @@ __all__ = [
     "audit_arena",
     "audit_contamination",
     "audit_memorisation",
-    "best_of_n_inflation",
     "climb_cells",
     "climb_markdown",
     "climb_method",
@@ -75,7 +73,6 @@ __all__ = [
     "climb_report",
     "climb_svg",
     "compare_boards",
-    "min_k_score",
     "paired_bootstrap",
     "write_climb_report",
 ]

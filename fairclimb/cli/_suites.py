@@ -23,23 +23,21 @@ from fairclimb.cli._common import (
     suite_store,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate import (
+from fairclimb.evaluate import ProgramJudge, require_references_pass
+from fairclimb.settings import load_settings
+from fairclimb.store import Store
+from fairclimb.suites import (
     AdequacyOptions,
     AdequacyReport,
     DebugBuildOptions,
     PerturbBuild,
-    build_debug_suite,
-    build_perturbed_suite,
-    check_adequacy,
-    require_references_pass,
-)
-from fairclimb.settings import load_settings
-from fairclimb.store import Store
-from fairclimb.suites import (
     Split,
     Suite,
     Task,
     add_suite,
+    build_debug_suite,
+    build_perturbed_suite,
+    check_adequacy,
     describe_suites,
     find_task,
     get_suite,
@@ -94,13 +92,14 @@ def build_command(
     if kind == "perturbed":
         with Store.open(settings.db) as store, progress_bar(
                 Console(stderr=True), f"building {source}-perturbed", lazy=True) as update:
-            perturbed = build_perturbed_suite(source, store, eval_options(settings), seed,
+            perturbed = build_perturbed_suite(source, store, ProgramJudge(eval_options(settings)),
+                                              seed,
                                               on_progress=update)
         _render_perturbed(perturbed, settings.db, as_json)
         return
     with Store.open(settings.db) as store, \
             progress_bar(Console(stderr=True), f"building {source}-debug", lazy=True) as update:
-        built = build_debug_suite(source, store, eval_options(settings),
+        built = build_debug_suite(source, store, ProgramJudge(eval_options(settings)),
                                   DebugBuildOptions(seed=seed, per_task=per_task), update)
     classes = ", ".join(f"{name} {count}" for name, count in built.classes.items())
     Console().print(Text(f"{built.name}: {built.size} debug tasks from {built.source} "
@@ -149,7 +148,7 @@ def check_command(
     gate = AdequacyOptions(threshold=threshold, mutants_per_task=mutants, seed=seed)
     with suite_store(settings.db) as store, \
             progress_bar(Console(stderr=True), f"checking {name}", lazy=True) as update:
-        report = check_adequacy(name, eval_options(settings), gate, store=store,
+        report = check_adequacy(name, ProgramJudge(eval_options(settings)), gate, store=store,
                                 on_progress=update)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))

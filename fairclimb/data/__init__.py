@@ -7,7 +7,7 @@ dataset is a named set of records; its curation (execution, duplicates,
 contamination) decides which are kept and exported.
 """
 
-from fairclimb.data._card import CardOutcome, card_facts, write_card
+from fairclimb.data._card import CardOutcome, write_card
 from fairclimb.data._curate import CurationOutcome, curate, curation_params, record_texts
 from fairclimb.data._datasets import (
     RecordView,
@@ -21,8 +21,6 @@ from fairclimb.data._decontam import DecontamOptions, RecordText, decontaminate,
 from fairclimb.data._dedup import (
     DedupParams,
     DedupResult,
-    exact_duplicates,
-    minhash_signatures,
     near_duplicates,
 )
 from fairclimb.data._distill import (
@@ -89,21 +87,18 @@ __all__ = [
     "Winner",
     "admit",
     "admit_generations",
-    "card_facts",
     "curate",
     "curation_params",
     "dataset_records",
     "dataset_stats",
     "decontaminate",
     "distill",
-    "exact_duplicates",
     "exclusion_text",
     "export_dataset",
     "import_feedback",
     "known_tasks",
     "list_datasets",
     "merge_datasets",
-    "minhash_signatures",
     "near_duplicates",
     "plan_distill",
     "read_prompts",

@@ -15,13 +15,6 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from fairclimb.evaluate._adequacy import (
-        AdequacyOptions,
-        AdequacyReport,
-        TaskAdequacy,
-        check_adequacy,
-        written_for_fairclimb,
-    )
     from fairclimb.evaluate._checking import (
         Check,
         CheckerPool,
@@ -34,11 +27,6 @@ if _typing.TYPE_CHECKING:
         compare_paired,
         gain_gap,
         task_pass_rates,
-    )
-    from fairclimb.evaluate._debug_build import (
-        DebugBuild,
-        DebugBuildOptions,
-        build_debug_suite,
     )
     from fairclimb.evaluate._engine import (
         Engine,
@@ -67,11 +55,7 @@ if _typing.TYPE_CHECKING:
         estimate_pass_at_k,
         pass_at_k,
     )
-    from fairclimb.evaluate._perturb_build import (
-        PerturbBuild,
-        build_perturbed_suite,
-    )
-    from fairclimb.evaluate._private import WEBDEV_NOTE
+    from fairclimb.evaluate._program_judge import ProgramJudge
     from fairclimb.evaluate._records import (
         RESULT_SCHEMA_VERSION,
         Result,
@@ -99,7 +83,6 @@ if _typing.TYPE_CHECKING:
         SplitScore,
         Summary,
         render_summary,
-        summarize,
     )
     from fairclimb.evaluate._warm import WarmCheckers
     from fairclimb.evaluate.generation._generation import (
@@ -112,13 +95,11 @@ if _typing.TYPE_CHECKING:
         run_generation,
     )
     from fairclimb.evaluate.generation._prompts import (
-        COMPLETION_STOPS,
         PromptControl,
         build_request,
         extract_code,
         sample_line,
         solution_program,
-        truncate_completion,
     )
     from fairclimb.evaluate.judge._checker import (
         CompiledTask,
@@ -132,18 +113,12 @@ if _typing.TYPE_CHECKING:
     )
     from fairclimb.evaluate.judge._fix_distance import fix_distance
     from fairclimb.evaluate.judge._mutation import (
-        MutantRun,
         mutant_limits,
         run_programs,
     )
 
 # Each public name and the module, below this package, that defines it.
 _EXPORTS: dict[str, str] = {
-    "AdequacyOptions": "_adequacy",
-    "AdequacyReport": "_adequacy",
-    "TaskAdequacy": "_adequacy",
-    "check_adequacy": "_adequacy",
-    "written_for_fairclimb": "_adequacy",
     "Check": "_checking",
     "CheckerPool": "_checking",
     "answer_program": "_checking",
@@ -153,9 +128,6 @@ _EXPORTS: dict[str, str] = {
     "compare_paired": "_compare",
     "gain_gap": "_compare",
     "task_pass_rates": "_compare",
-    "DebugBuild": "_debug_build",
-    "DebugBuildOptions": "_debug_build",
-    "build_debug_suite": "_debug_build",
     "Engine": "_engine",
     "EngineRun": "_engine",
     "EvalOptions": "_engine",
@@ -173,11 +145,9 @@ _EXPORTS: dict[str, str] = {
     "ModelEvalOutcome": "_model_eval",
     "evaluate_model": "_model_eval",
     "PassAtK": "_passk",
+    "ProgramJudge": "_program_judge",
     "estimate_pass_at_k": "_passk",
     "pass_at_k": "_passk",
-    "PerturbBuild": "_perturb_build",
-    "build_perturbed_suite": "_perturb_build",
-    "WEBDEV_NOTE": "_private",
     "RESULT_SCHEMA_VERSION": "_records",
     "Result": "_records",
     "Sample": "_records",
@@ -198,7 +168,6 @@ _EXPORTS: dict[str, str] = {
     "SplitScore": "_summary",
     "Summary": "_summary",
     "render_summary": "_summary",
-    "summarize": "_summary",
     "CompletionBackend": "generation._generation",
     "GenerationCache": "generation._generation",
     "GenerationOutcome": "generation._generation",
@@ -206,13 +175,11 @@ _EXPORTS: dict[str, str] = {
     "generate": "generation._generation",
     "plan_generation": "generation._generation",
     "run_generation": "generation._generation",
-    "COMPLETION_STOPS": "generation._prompts",
     "PromptControl": "generation._prompts",
     "build_request": "generation._prompts",
     "extract_code": "generation._prompts",
     "sample_line": "generation._prompts",
     "solution_program": "generation._prompts",
-    "truncate_completion": "generation._prompts",
     "CompiledTask": "judge._checker",
     "check_program": "judge._checker",
     "compile_task": "judge._checker",
@@ -220,23 +187,17 @@ _EXPORTS: dict[str, str] = {
     "SpeedSummary": "judge._efficiency",
     "speed_score": "judge._efficiency",
     "fix_distance": "judge._fix_distance",
-    "MutantRun": "judge._mutation",
     "mutant_limits": "judge._mutation",
     "run_programs": "judge._mutation",
     "WarmCheckers": "_warm",
 }
 
 __all__ = [
-    "AdequacyOptions",
-    "AdequacyReport",
-    "COMPLETION_STOPS",
     "Check",
     "CheckerPool",
     "CompiledTask",
     "CompletionBackend",
     "CostMeasure",
-    "DebugBuild",
-    "DebugBuildOptions",
     "Engine",
     "EngineRun",
     "Estimate",
@@ -248,10 +209,9 @@ __all__ = [
     "GenerationOutcome",
     "GenerationPlan",
     "ModelEvalOutcome",
-    "MutantRun",
     "PairedComparison",
     "PassAtK",
-    "PerturbBuild",
+    "ProgramJudge",
     "PromptControl",
     "RESULT_SCHEMA_VERSION",
     "ReferenceCheck",
@@ -268,18 +228,13 @@ __all__ = [
     "SplitScore",
     "Status",
     "Summary",
-    "TaskAdequacy",
     "TaskPair",
     "TaskResult",
     "Verdict",
-    "WEBDEV_NOTE",
     "WarmCheckers",
     "answer_program",
     "bootstrap_mean",
-    "build_debug_suite",
-    "build_perturbed_suite",
     "build_request",
-    "check_adequacy",
     "check_program",
     "check_references",
     "compare_paired",
@@ -308,10 +263,7 @@ __all__ = [
     "sample_line",
     "solution_program",
     "speed_score",
-    "summarize",
     "task_pass_rates",
-    "truncate_completion",
-    "written_for_fairclimb",
 ]
 
 

@@ -17,7 +17,7 @@ from fairclimb.models._backend import (
 from fairclimb.models._backends.openai import OpenAIBackend
 from fairclimb.models._device import resolve_device
 from fairclimb.models._many import ManyAnswerBackend
-from fairclimb.models._retry import RetryPolicy, parse_retry_after
+from fairclimb.models._retry import RetryPolicy
 from fairclimb.models._stream import StreamingBackend, TextSink
 from fairclimb.models._types import (
     ApiStyle,
@@ -51,7 +51,6 @@ __all__ = [
     "UnknownModelError",
     "known_backends",
     "open_backend",
-    "parse_retry_after",
     "resolve_device",
     "validate_spec",
 ]

@@ -7,10 +7,8 @@ from fairclimb.suites._mutant import BugClass, Mutant, Mutator, balanced_draw
 from fairclimb.suites._mutants import mutants_for, python_mutants
 from fairclimb.suites._perturb import (
     SkipReason,
-    VariantPlan,
     perturbed_origin,
     perturbed_suite_name,
-    plan_variant,
     source_task_id,
 )
 from fairclimb.suites._registry import (
@@ -26,11 +24,32 @@ from fairclimb.suites._registry import (
 from fairclimb.suites._stored import task_from_fields, task_to_fields
 from fairclimb.suites._task import Language, Split, Task, TaskKind
 
+# Last: the builders import the names above from this facade.
+from fairclimb.suites.build._adequacy import (
+    AdequacyOptions,
+    AdequacyReport,
+    MutantRun,
+    TaskAdequacy,
+    check_adequacy,
+    written_for_fairclimb,
+)
+from fairclimb.suites.build._debug_build import DebugBuild, DebugBuildOptions, build_debug_suite
+from fairclimb.suites.build._judge import Judge, Judged
+from fairclimb.suites.build._perturb_build import PerturbBuild, build_perturbed_suite
+
 __all__ = [
+    "AdequacyOptions",
+    "AdequacyReport",
     "BugClass",
+    "DebugBuild",
+    "DebugBuildOptions",
+    "Judge",
+    "Judged",
     "Language",
     "Mutant",
+    "MutantRun",
     "Mutator",
+    "PerturbBuild",
     "Selection",
     "SkipReason",
     "Split",
@@ -38,10 +57,13 @@ __all__ = [
     "SuiteInfo",
     "SuiteSummary",
     "Task",
+    "TaskAdequacy",
     "TaskKind",
-    "VariantPlan",
     "add_suite",
     "balanced_draw",
+    "build_debug_suite",
+    "build_perturbed_suite",
+    "check_adequacy",
     "choose_suite",
     "debug_origin",
     "debug_suite_name",
@@ -53,7 +75,6 @@ __all__ = [
     "mutants_for",
     "perturbed_origin",
     "perturbed_suite_name",
-    "plan_variant",
     "python_mutants",
     "read_tasks",
     "select_tasks",
@@ -61,4 +82,5 @@ __all__ = [
     "suite_of_task",
     "task_from_fields",
     "task_to_fields",
+    "written_for_fairclimb",
 ]

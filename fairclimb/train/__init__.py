@@ -15,15 +15,11 @@ from fairclimb.train._card import write_model_card
 from fairclimb.train._data import TrainingData, load_training_rows
 from fairclimb.train._extra import TRAIN_EXTRA_HINT, require_train_extra
 from fairclimb.train._lineage import (
-    LINEAGE_FILE,
     Lineage,
     LineageGraph,
     lineage_graph,
-    register_trained,
     trained_on,
-    write_lineage,
 )
-from fairclimb.train._metrics import read_metrics, write_plot
 from fairclimb.train._options import (
     RunStatus,
     TrainerKind,
@@ -35,7 +31,6 @@ from fairclimb.train._reward import ExecutionReward, execution_reward
 
 __all__ = [
     "ExecutionReward",
-    "LINEAGE_FILE",
     "Lineage",
     "LineageGraph",
     "RunStatus",
@@ -48,14 +43,10 @@ __all__ = [
     "execution_reward",
     "lineage_graph",
     "load_training_rows",
-    "read_metrics",
-    "register_trained",
     "require_train_extra",
     "train",
     "trained_on",
-    "write_lineage",
     "write_model_card",
-    "write_plot",
 ]
 
 

@@ -14,7 +14,8 @@ from cli.test_cli import run
 from pg import fresh_database
 
 from fairclimb.arena import Arena, Visibility
-from fairclimb.audit import audit_arena, best_of_n_inflation
+from fairclimb.audit import audit_arena
+from fairclimb.audit._arena import best_of_n_inflation
 from fairclimb.errors import UserInputError
 from fairclimb.models import ModelSpec
 from fairclimb.store import NewBattle, NewVote, SampleIn, Store, VoteTiming

@@ -17,11 +17,12 @@ from fake_openai import code_responder, prompt_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fairclimb.audit import min_k_score, paired_bootstrap
-from fairclimb.evaluate import EvalOptions, build_perturbed_suite
+from fairclimb.audit import paired_bootstrap
+from fairclimb.audit._min_k import min_k_score
+from fairclimb.evaluate import EvalOptions, ProgramJudge
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
-from fairclimb.suites import Task, get_suite
+from fairclimb.suites import Task, build_perturbed_suite, get_suite
 
 FAIRCLIMB = [sys.executable, "-m", "fairclimb"]
 ONLY = ("HumanEval/0", "HumanEval/2", "HumanEval/4", "HumanEval/7", "HumanEval/12",
@@ -38,8 +39,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list
     """A store holding humaneval-perturbed for a few tasks; the tasks in both wordings."""
     folder = tmp_path_factory.mktemp("memorisation")
     with Store.open(str(folder / "s.db")) as store:
-        build_perturbed_suite("humaneval", store, EvalOptions(workers=2,
-                                                              limits=Limits(wall_s=3.0)),
+        build_perturbed_suite("humaneval", store,
+                              ProgramJudge(EvalOptions(workers=2, limits=Limits(wall_s=3.0))),
                               only=ONLY)
         variants = list(get_suite("humaneval-perturbed", store).tasks)
     yield folder, variants

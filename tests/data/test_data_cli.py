@@ -82,8 +82,7 @@ def test_suite_or_prompts(tmp_path: Path, args: list[str]) -> None:
 @pytest.mark.slow
 def test_distill_finds_a_suite_built_into_the_store(tmp_path: Path, fake_openai: Any) -> None:
     from fairclimb.store import Store, StoredSuite, SuiteRepository
-    from fairclimb.suites import get_suite
-    from fairclimb.suites._stored import task_to_fields
+    from fairclimb.suites import get_suite, task_to_fields
 
     task = get_suite("humaneval").tasks[0]
     with Store.open(str(tmp_path / "s.db")) as store:

@@ -12,12 +12,10 @@ from fairclimb.data import (
     DedupParams,
     RecordText,
     decontaminate,
-    exact_duplicates,
     known_tasks,
-    minhash_signatures,
     near_duplicates,
 )
-from fairclimb.data._dedup import lsh_params, tokens
+from fairclimb.data._dedup import exact_duplicates, lsh_params, minhash_signatures, tokens
 from fairclimb.suites import get_suite
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",

@@ -17,13 +17,13 @@ import pytest
 from fairclimb.data import (
     DropReason,
     Vote,
-    card_facts,
     dataset_stats,
     export_dataset,
     import_feedback,
     read_votes,
     write_card,
 )
+from fairclimb.data._card import card_facts
 from fairclimb.models import ModelSpec, Terms
 from fairclimb.store import DataRepository, Store
 from fairclimb.suites import get_suite

@@ -22,13 +22,13 @@ from fairclimb.data import (
     TrainingRecord,
     admit,
     admit_generations,
-    card_facts,
     distill,
     plan_distill,
     read_prompts,
     record_alias,
     write_card,
 )
+from fairclimb.data._card import card_facts
 from fairclimb.evaluate import build_request
 from fairclimb.models import (
     ApiStyle,

@@ -17,12 +17,12 @@ from fairclimb.data import (
     RecordKind,
     TrainingRecord,
     admit,
-    card_facts,
     curation_params,
     export_dataset,
     merge_datasets,
     split_dataset,
 )
+from fairclimb.data._card import card_facts
 from fairclimb.errors import UserInputError
 from fairclimb.models import ModelSpec, Terms
 from fairclimb.store import DataRepository, Store

@@ -11,11 +11,8 @@ import pytest
 
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import (
-    AdequacyOptions,
-    DebugBuildOptions,
     EvalOptions,
-    build_debug_suite,
-    check_adequacy,
+    ProgramJudge,
     check_references,
     evaluate,
     fix_distance,
@@ -24,9 +21,13 @@ from fairclimb.evaluate import (
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store, StoredSuite, SuiteRepository
 from fairclimb.suites import (
+    AdequacyOptions,
     BugClass,
+    DebugBuildOptions,
     Split,
     TaskKind,
+    build_debug_suite,
+    check_adequacy,
     debug_task,
     get_suite,
     python_mutants,
@@ -35,12 +36,13 @@ from fairclimb.suites import (
 
 Built = tuple[Store, list[dict[str, object]]]
 OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=1.0))  # one pool: see mutant_limits
+JUDGE = ProgramJudge(OPTIONS)
 SOURCES = ("HumanEval/0", "HumanEval/12", "HumanEval/13")
 
 
 def _build(store: Store, seed: int = 0, per_task: int = 1,
            on_progress: Callable[[int, int], None] | None = None) -> list[dict[str, object]]:
-    build_debug_suite("humaneval", store, OPTIONS,
+    build_debug_suite("humaneval", store, JUDGE,
                       DebugBuildOptions(seed=seed, per_task=per_task, only=SOURCES,
                                         adequacy=AdequacyOptions(mutants_per_task=10)),
                       on_progress)
@@ -124,7 +126,7 @@ def test_a_source_without_references_gets_one_sentence_and_nothing_stored(
     SuiteRepository(store).put(StoredSuite("noref", "no references", "somewhere", {},
                                            [fields]))
     with pytest.raises(UserInputError, match="the suite noref has no reference solutions"):
-        build_debug_suite("noref", store, OPTIONS, DebugBuildOptions())
+        build_debug_suite("noref", store, JUDGE, DebugBuildOptions())
     assert [s.name for s in SuiteRepository(store).list()] == ["noref"]
 
 
@@ -135,7 +137,7 @@ def test_private_source_tasks_give_private_debug_tasks(store: Store) -> None:
     fields = task_to_fields(task) | {"task_id": "priv/13", "suite": "priv",
                                      "split": Split.PRIVATE.value, "origin": "fairclimb"}
     SuiteRepository(store).put(StoredSuite("priv", "private", "fairclimb", {}, [fields]))
-    build_debug_suite("priv", store, OPTIONS, DebugBuildOptions())
+    build_debug_suite("priv", store, JUDGE, DebugBuildOptions())
     (built,) = get_suite("priv-debug", store).tasks
     assert built.split is Split.PRIVATE and built.task_id.startswith("priv-debug/priv/13/")
 
@@ -163,7 +165,7 @@ def test_source_tasks_with_weak_tests_are_left_out_so_the_suite_passes_the_gate(
     SuiteRepository(store).put(StoredSuite("mixed", "strong and weak", "fairclimb", {},
                                            [strong, weak]))
     gate = AdequacyOptions(mutants_per_task=10)
-    built = build_debug_suite("mixed", store, OPTIONS, DebugBuildOptions(adequacy=gate))
+    built = build_debug_suite("mixed", store, JUDGE, DebugBuildOptions(adequacy=gate))
     assert list(built.weak) == ["mixed/weak"] and built.weak["mixed/weak"] < 0.9
     assert built.size == 1 and not built.skipped
     stored = SuiteRepository(store).get("mixed-debug")
@@ -173,7 +175,7 @@ def test_source_tasks_with_weak_tests_are_left_out_so_the_suite_passes_the_gate(
                                         "left_out": built.weak}
     (debug,) = get_suite("mixed-debug", store).tasks
     assert debug.task_id.startswith("mixed-debug/mixed/strong/")
-    report = check_adequacy("mixed-debug", OPTIONS, gate, store=store)
+    report = check_adequacy("mixed-debug", JUDGE, gate, store=store)
     assert report.exit_code == 0 and report.mutation_score >= 0.9
 
 

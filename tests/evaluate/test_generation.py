@@ -19,7 +19,7 @@ from fairclimb.evaluate import (
     plan_generation,
     run_generation,
 )
-from fairclimb.models._types import (
+from fairclimb.models import (
     ApiStyle,
     Completion,
     CompletionRequest,

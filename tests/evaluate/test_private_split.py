@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate import (
-    WEBDEV_NOTE,
-    EvalOptions,
-    Summary,
-    check_references,
-    evaluate,
-    plan_evaluation,
-)
-from fairclimb.evaluate._private import withheld
+from fairclimb.evaluate import EvalOptions, Summary, check_references, evaluate, plan_evaluation
+from fairclimb.evaluate._private import WEBDEV_NOTE, withheld
 from fairclimb.evaluate._records import Status, Verdict
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
@@ -122,7 +115,8 @@ def test_the_summary_table_shows_split_aggregates_without_task_ids() -> None:
     import numpy as np
     from rich.console import Console
 
-    from fairclimb.evaluate import Status, render_summary, summarize
+    from fairclimb.evaluate import Status, render_summary
+    from fairclimb.evaluate._summary import summarize
 
     rows = [(PRIVATE, Status.PASSED), (PRIVATE, Status.FAILED), (PUBLIC, Status.PASSED)]
     summary = summarize("fairclimb-implement", rows, seconds=1.0, sandbox="bwrap", ks=(1,),

@@ -6,15 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from fairclimb.evaluate import (
-    COMPLETION_STOPS,
-    build_request,
-    extract_code,
-    sample_line,
-    solution_program,
-    truncate_completion,
-)
-from fairclimb.models._types import ApiStyle, GenerationParams
+from fairclimb.evaluate import build_request, extract_code, sample_line, solution_program
+from fairclimb.evaluate.generation._prompts import COMPLETION_STOPS, truncate_completion
+from fairclimb.models import ApiStyle, GenerationParams
 from fairclimb.suites import Suite, TaskKind, get_suite
 
 ADD = "def add(x, y):\n    return x + y\n"
@@ -95,7 +89,7 @@ def test_each_kind_has_its_own_chat_template(humaneval: Suite, kind: TaskKind) -
 
 
 def test_cache_keys_differ_per_sample_and_style(humaneval: Suite) -> None:
-    from fairclimb.models._types import ModelSpec
+    from fairclimb.models import ModelSpec
 
     spec = ModelSpec(name="m", base_url="http://x/v1", model_id="m")
     task = humaneval.tasks[0]

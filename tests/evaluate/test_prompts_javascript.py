@@ -6,7 +6,7 @@ import pytest
 
 from fairclimb.evaluate import build_request, extract_code, sample_line
 from fairclimb.evaluate.generation._prompts import JS_COMPLETION_STOPS
-from fairclimb.models._types import ApiStyle, GenerationParams
+from fairclimb.models import ApiStyle, GenerationParams
 from fairclimb.suites import Language, Task, get_suite
 
 FN = "function add(x, y) {\n  return x + y;\n}\n"

@@ -23,8 +23,8 @@ from fairclimb.models import (
     OpenAIBackend,
     RetryPolicy,
     open_backend,
-    parse_retry_after,
 )
+from fairclimb.models._retry import parse_retry_after
 from fairclimb.store import Store
 
 SECRET = "sk-test-9f8e7d6c5b4a-DO-NOT-LEAK"

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate import Status, Verdict
 from fairclimb.sandbox import Sandbox
 
 Judge = Callable[[str, str], Verdict]

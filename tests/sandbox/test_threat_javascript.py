@@ -19,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from fairclimb.evaluate._records import Status, Verdict
-from fairclimb.evaluate.judge._checker import CompiledTask, check_program, compile_task
+from fairclimb.evaluate import CompiledTask, Status, Verdict, check_program, compile_task
 from fairclimb.sandbox import (
     CallKind,
     CallResult,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate import Status, Verdict
 from fairclimb.sandbox import Isolation, Sandbox
 
 Judge = Callable[[str, str], Verdict]

@@ -27,7 +27,7 @@ import pytest
 
 import fairclimb
 from fairclimb.errors import SandboxError
-from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate import Status, Verdict
 from fairclimb.sandbox import CallKind, Limits, Sandbox, select_backend
 from fairclimb.sandbox._confine import remove_tree
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fairclimb.evaluate._records import Status, Verdict
+from fairclimb.evaluate import Status, Verdict
 
 Judge = Callable[[str, str], Verdict]
 RunRaw = Callable[..., Any]

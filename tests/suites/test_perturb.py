@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from fairclimb.suites import SkipReason, VariantPlan, get_suite, plan_variant
+from fairclimb.suites import SkipReason, get_suite
+from fairclimb.suites._perturb import VariantPlan, plan_variant
 
 
 def _plan(task_id: str, seed: int = 0) -> VariantPlan:

@@ -136,7 +136,8 @@ def test_scores_on_what_the_trained_model_was_trained_on_are_marked(tmp_path: Pa
     from fairclimb.evaluate import EvalOptions
     from fairclimb.models import Device, GenerationParams, LocalOptions, ModelSpec
     from fairclimb.store import Store
-    from fairclimb.train import Lineage, register_trained
+    from fairclimb.train import Lineage
+    from fairclimb.train._lineage import register_trained
 
     base_dir = tiny_checkpoint(tmp_path / "base")
     trained_dir = tiny_checkpoint(tmp_path / "trained")

@@ -17,16 +17,8 @@ from fairclimb.data import Candidate, ModelOutput, Origin, RecordKind, TrainingR
 from fairclimb.errors import UnknownModelError, UserInputError
 from fairclimb.models import ModelSpec, Terms
 from fairclimb.store import Store
-from fairclimb.train import (
-    LINEAGE_FILE,
-    Lineage,
-    lineage_graph,
-    load_training_rows,
-    register_trained,
-    trained_on,
-    write_lineage,
-    write_model_card,
-)
+from fairclimb.train import Lineage, lineage_graph, load_training_rows, trained_on, write_model_card
+from fairclimb.train._lineage import LINEAGE_FILE, register_trained, write_lineage
 
 DB = "fairclimb.db"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fairclimb.train import TrainOptions, read_metrics, write_plot
+from fairclimb.train import TrainOptions
+from fairclimb.train._metrics import read_metrics, write_plot
 
 
 def test_a_line_cut_by_a_kill_is_skipped(tmp_path: Path) -> None:

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from fairclimb.evaluate._records import Verdict
 from fairclimb.evaluate.judge._checkers import Checkers, checkers
 from fairclimb.evaluate.judge._pool import Job
 from fairclimb.executor import ExecutorChoice
 from fairclimb.sandbox import Limits
-from fairclimb.suites import Mutant, Task
+from fairclimb.suites import Task
 
-__all__ = ["MutantRun", "ProgressCallback", "mutant_limits", "run_programs",
-           "run_references_then_mutants"]
+__all__ = ["ProgressCallback", "mutant_limits", "run_programs", "run_references_then_mutants"]
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -32,19 +30,6 @@ _MUTANT_MIN_WALL_S = 1.0
 # A mutant is judged by the tests alone: an optimize task's cost on its heavy input
 # would only slow the gate down.
 _TESTS_ONLY = 0
-
-
-@dataclass(frozen=True, slots=True)
-class MutantRun:
-    """A mutant of a task's reference and the verdict of the task's tests on it."""
-
-    task_id: str
-    mutant: Mutant
-    verdict: Verdict
-
-    @property
-    def killed(self) -> bool:
-        return not self.verdict.passed
 
 
 def mutant_limits(limits: Limits, reference_walls: Sequence[float]) -> Limits:

@@ -10,12 +10,20 @@ from pathlib import Path
 import pytest
 
 from fairclimb.errors import UnknownSuiteError
-from fairclimb.evaluate import EvalOptions, PerturbBuild, build_perturbed_suite, check_references
+from fairclimb.evaluate import EvalOptions, ProgramJudge, check_references
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store
-from fairclimb.suites import SkipReason, Task, get_suite, source_task_id
+from fairclimb.suites import (
+    PerturbBuild,
+    SkipReason,
+    Task,
+    build_perturbed_suite,
+    get_suite,
+    source_task_id,
+)
 
 OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=3.0))
+JUDGE = ProgramJudge(OPTIONS)
 Built = tuple[Store, PerturbBuild]
 
 
@@ -23,7 +31,7 @@ Built = tuple[Store, PerturbBuild]
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """The whole of HumanEval, perturbed once, shared by the tests that only read it."""
     with Store.open(str(tmp_path_factory.mktemp("perturbed") / "store.db")) as store:
-        yield store, build_perturbed_suite("humaneval", store, OPTIONS, seed=5)
+        yield store, build_perturbed_suite("humaneval", store, JUDGE, seed=5)
 
 
 def _names(code: str) -> set[str]:
@@ -109,7 +117,7 @@ def test_the_original_is_unaltered_and_the_build_reproducible(built: Built,
     assert build.skipped.get("HumanEval/32") is SkipReason.NO_LITERAL_CALLS
     only = ("HumanEval/0", "HumanEval/38")
     with Store.open(str(tmp_path / "again.db")) as again:
-        build_perturbed_suite("humaneval", again, OPTIONS, seed=5, only=only)
+        build_perturbed_suite("humaneval", again, JUDGE, seed=5, only=only)
         rebuilt = get_suite(build.name, again).tasks
     first = get_suite(build.name, store)
     assert [first.get(t.task_id) for t in rebuilt] == list(rebuilt)
@@ -117,4 +125,4 @@ def test_the_original_is_unaltered_and_the_build_reproducible(built: Built,
 
 def test_an_unknown_source_suite_is_refused(tmp_path: Path) -> None:
     with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(UnknownSuiteError):
-        build_perturbed_suite("nope", store, OPTIONS)
+        build_perturbed_suite("nope", store, JUDGE)

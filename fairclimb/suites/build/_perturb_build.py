@@ -1,9 +1,9 @@
 """Building a perturbed suite: rename, compute new examples in the sandbox, keep what passes.
 
-The text work is :mod:`fairclimb.suites`'s; here the renamed references run in the
-sandbox to compute the outputs of the new docstring examples (never in this process:
-a reference is trusted, but a suite built from a third-party file need not be), and
-the finished variants go through the run engine's checkers with their renamed tests.
+The text work is :mod:`fairclimb.suites._perturb`'s; here the judge runs the renamed
+references (in the sandbox, never in this process: a reference is trusted, but a suite
+built from a third-party file need not be) to compute the outputs of the new docstring
+examples, and judges the finished variants with their renamed tests.
 A variant is kept only if its renamed reference passes them. The suite is stored in one
 transaction at the end; the source suite is never altered.
 """
@@ -17,20 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._engine import EvalOptions
-from fairclimb.evaluate.judge._mutation import ProgressCallback, run_programs
-from fairclimb.sandbox import CallKind, Sandbox, select_backend
 from fairclimb.suites import (
     SkipReason,
     Task,
-    VariantPlan,
     get_suite,
     list_suites,
     perturbed_origin,
     perturbed_suite_name,
-    plan_variant,
     task_to_fields,
 )
+from fairclimb.suites._perturb import VariantPlan, plan_variant
+from fairclimb.suites.build._judge import Judge, ProgressCallback
 
 if TYPE_CHECKING:
     from fairclimb.store import Store
@@ -58,7 +55,7 @@ class PerturbBuild:
                 "skipped": {task: reason.name.lower() for task, reason in self.skipped.items()}}
 
 
-def build_perturbed_suite(source_name: str, store: Store, options: EvalOptions, seed: int = 0,
+def build_perturbed_suite(source_name: str, store: Store, judge: Judge, seed: int = 0,
                           only: Sequence[str] = (),
                           on_progress: ProgressCallback | None = None) -> PerturbBuild:
     """Build ``<source>-perturbed`` from *source_name* and store it."""
@@ -78,13 +75,13 @@ def build_perturbed_suite(source_name: str, store: Store, options: EvalOptions, 
         else:
             plans.append((task, planned))
     variants: list[tuple[Task, Task]] = []
-    for (task, plan), outputs in zip(plans, _example_outputs([p for _, p in plans], options),
-                                     strict=True):
+    asked = [(plan.task, plan.calls) for _, plan in plans]
+    for (task, plan), outputs in zip(plans, judge.reference_answers(asked), strict=True):
         if outputs is None:
             skipped[task.task_id] = SkipReason.EXAMPLES_FAILED
         else:
             variants.append((task, plan.finish(outputs)))
-    kept = _passing(variants, options, skipped, on_progress)
+    kept = _passing(variants, judge, skipped, on_progress)
     if not kept:
         raise UserInputError(f"no task of {source.name} gave a variant whose reference passes "
                              "its renamed tests; nothing was stored")
@@ -101,31 +98,7 @@ def build_perturbed_suite(source_name: str, store: Store, options: EvalOptions, 
     return PerturbBuild(name, source.name, len(kept), len(tasks), skipped)
 
 
-def _example_outputs(plans: list[VariantPlan],
-                     options: EvalOptions) -> list[list[Any] | None]:
-    """Each plan's example outputs from its renamed reference, run in the sandbox; None
-    where the reference did not answer every example with plain data."""
-    if not any(plan.calls for plan in plans):
-        return [[] for _ in plans]
-    outputs: list[list[Any] | None] = []
-    with Sandbox(select_backend(options.sandbox), options.limits) as sandbox:
-        for plan in plans:
-            if not plan.calls:
-                outputs.append([])
-                continue
-            execution = sandbox.execute(plan.task.reference_program, plan.task.entry_point)
-            try:
-                answers = ([execution.call(args, {}) for args in plan.calls]
-                           if execution.load().ok else [])
-            finally:
-                execution.finish()
-            ok = len(answers) == len(plan.calls) and all(
-                a.kind is CallKind.RETURNED for a in answers)
-            outputs.append([a.value for a in answers] if ok else None)
-    return outputs
-
-
-def _passing(variants: list[tuple[Task, Task]], options: EvalOptions,
+def _passing(variants: list[tuple[Task, Task]], judge: Judge,
              skipped: dict[str, SkipReason],
              on_progress: ProgressCallback | None) -> list[Task]:
     """The variants whose renamed reference passes their renamed tests (originals run
@@ -141,8 +114,7 @@ def _passing(variants: list[tuple[Task, Task]], options: EvalOptions,
         if on_progress is not None:
             on_progress(done, len(programs))
 
-    verdicts = run_programs(programs, workers=options.workers, sandbox=options.sandbox,
-                            limits=options.limits, on_verdict=tick)
+    verdicts = judge.run(programs, on_verdict=tick)
     kept: list[Task] = []
     for i, (source, variant) in enumerate(variants):
         original, renamed = verdicts[2 * i], verdicts[2 * i + 1]

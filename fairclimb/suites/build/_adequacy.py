@@ -8,25 +8,18 @@ reported on, never altered, so that their scores stay comparable with published 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._engine import reach_executor
-from fairclimb.evaluate._evaluation import EvalOptions
-from fairclimb.evaluate._records import Verdict
-from fairclimb.evaluate.judge._mutation import MutantRun, run_references_then_mutants
-from fairclimb.evaluate.judge._pool import node_for
 from fairclimb.suites import Mutant, Suite, Task, TaskKind, get_suite, mutants_for
+from fairclimb.suites.build._judge import Judge, Judged, ProgressCallback
 
 if TYPE_CHECKING:
     from fairclimb.store import Store
 
-__all__ = ["AdequacyOptions", "AdequacyReport", "TaskAdequacy", "check_adequacy",
+__all__ = ["AdequacyOptions", "AdequacyReport", "MutantRun", "TaskAdequacy", "check_adequacy",
            "written_for_fairclimb"]
-
-ProgressCallback = Callable[[int, int], None]
 
 #: exit code of ``fairclimb suites check`` when a fairclimb suite fails the gate
 GATE_FAILED_EXIT = 6
@@ -46,13 +39,26 @@ class AdequacyOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class MutantRun:
+    """A mutant of a task's reference and the verdict of the task's tests on it."""
+
+    task_id: str
+    mutant: Mutant
+    verdict: Judged
+
+    @property
+    def killed(self) -> bool:
+        return not self.verdict.passed
+
+
+@dataclass(frozen=True, slots=True)
 class TaskAdequacy:
     """One task's result. ``gated`` is False for tasks judged by people (webdev)."""
 
     task_id: str
     kind: str
     gated: bool
-    reference: Verdict | None = None
+    reference: Judged | None = None
     runs: list[MutantRun] = field(default_factory=list)
 
     @property
@@ -143,12 +149,12 @@ def written_for_fairclimb(task: Task) -> bool:
     return task.origin == "fairclimb" or task.origin.startswith("fairclimb:")
 
 
-def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions, *,
+def check_adequacy(suite_name: str, judge: Judge, gate: AdequacyOptions, *,
                    store: Store | None = None,
                    on_progress: ProgressCallback | None = None) -> AdequacyReport:
     """Run every reference, then its mutants, and score the tests of *suite_name*."""
     suite = get_suite(suite_name, store)
-    reach_executor(options)  # a cluster that does not answer: before the mutants are drawn
+    judge.prepare()  # a cluster that does not answer: said before the mutants are drawn
     gated = [task for task in suite.tasks if _executable(task)]
     mutants = {task.task_id: mutants_for(task, seed=gate.seed, limit=gate.mutants_per_task)
                for task in gated}
@@ -162,12 +168,10 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
             on_progress(done, total)
 
     pairs = [(task, mutant) for task in gated for mutant in mutants[task.task_id]]
-    references, verdicts, limits = run_references_then_mutants(
+    references, verdicts, mutant_wall_s = judge.run_references_then_mutants(
         [(task, task.reference_program) for task in gated],
         lambda _: [(task, mutant.program) for task, mutant in pairs],
-        workers=options.workers, sandbox=options.sandbox, limits=options.limits,
-        node=node_for(gated, options.node),
-        on_verdict=tick, executor=options.executor)
+        on_verdict=tick)
     runs: dict[str, list[MutantRun]] = {}
     for (task, mutant), verdict in zip(pairs, verdicts, strict=True):
         runs.setdefault(task.task_id, []).append(MutantRun(task.task_id, mutant, verdict))
@@ -175,7 +179,7 @@ def check_adequacy(suite_name: str, options: EvalOptions, gate: AdequacyOptions,
     results = [TaskAdequacy(task.task_id, task.kind.value, task.task_id in by_id,
                             by_id.get(task.task_id), runs.get(task.task_id, []))
                for task in suite.tasks]
-    return AdequacyReport(suite.name, _third_party(suite), gate, results, limits.wall_s)
+    return AdequacyReport(suite.name, _third_party(suite), gate, results, mutant_wall_s)
 
 
 def _executable(task: Task) -> bool:

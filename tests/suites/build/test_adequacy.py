@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from fairclimb.evaluate import AdequacyOptions, EvalOptions, check_adequacy
-from fairclimb.evaluate._adequacy import GATE_FAILED_EXIT
+from fairclimb.evaluate import EvalOptions, ProgramJudge
 from fairclimb.sandbox import Limits
 from fairclimb.store import Store, StoredSuite, SuiteRepository
-from fairclimb.suites import Task, TaskKind, get_suite, task_to_fields
+from fairclimb.suites import (
+    AdequacyOptions,
+    Task,
+    TaskKind,
+    check_adequacy,
+    get_suite,
+    task_to_fields,
+)
+from fairclimb.suites.build._adequacy import GATE_FAILED_EXIT
 
-OPTIONS = EvalOptions(workers=2, limits=Limits(wall_s=1.0))  # one pool: see mutant_limits
+# one pool: see mutant_limits
+OPTIONS = ProgramJudge(EvalOptions(workers=2, limits=Limits(wall_s=1.0)))
 
 CLAMP = '''def clamp(x, lo, hi):
     """x, moved into [lo, hi]."""

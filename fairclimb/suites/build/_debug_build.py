@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate._adequacy import AdequacyOptions
-from fairclimb.evaluate._evaluation import EvalOptions
-from fairclimb.evaluate._records import Verdict
-from fairclimb.evaluate.judge._mutation import ProgressCallback, run_references_then_mutants
-from fairclimb.evaluate.judge._pool import node_for
 from fairclimb.suites import (
     Mutant,
     Task,
@@ -32,6 +28,8 @@ from fairclimb.suites import (
     mutants_for,
     task_to_fields,
 )
+from fairclimb.suites.build._adequacy import AdequacyOptions
+from fairclimb.suites.build._judge import Judge, Judged, ProgressCallback
 
 if TYPE_CHECKING:
     from fairclimb.store import Store
@@ -74,7 +72,7 @@ class DebugBuild:
     weak: dict[str, float] = field(default_factory=dict)
 
 
-def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
+def build_debug_suite(source_name: str, store: Store, judge: Judge,
                       build: DebugBuildOptions,
                       on_progress: ProgressCallback | None = None) -> DebugBuild:
     """Build ``<source>-debug`` from *source_name*'s references and store it."""
@@ -99,7 +97,7 @@ def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
     # a debug task's reference and tests are its source task's, hence so are its mutants.
     gated = {t.task_id: mutants_for(t, seed=gate.seed, limit=gate.mutants_per_task)
              for t in usable}
-    killed = _killed_programs(usable, tried, gated, options, on_progress)
+    killed = _killed_programs(usable, tried, gated, judge, on_progress)
     weak: dict[str, float] = {}
     tasks: list[Task] = []
     skipped: list[str] = []
@@ -147,7 +145,7 @@ def build_debug_suite(source_name: str, store: Store, options: EvalOptions,
 
 
 def _killed_programs(usable: list[Task], tried: dict[str, list[Mutant]],
-                     gated: dict[str, list[Mutant]], options: EvalOptions,
+                     gated: dict[str, list[Mutant]], judge: Judge,
                      on_progress: ProgressCallback | None) -> dict[str, set[str]]:
     """For each task whose reference passes, the mutant programs (of both draws, each
     run once) its tests kill."""
@@ -164,15 +162,13 @@ def _killed_programs(usable: list[Task], tried: dict[str, list[Mutant]],
 
     pairs: list[tuple[Task, str]] = []
 
-    def of_sound(references: list[Verdict]) -> list[tuple[Task, str]]:
+    def of_sound(references: Sequence[Judged]) -> list[tuple[Task, str]]:
         sound = [t for t, verdict in zip(usable, references, strict=True) if verdict.passed]
         pairs.extend((t, program) for t in sound for program in programs[t.task_id])
         return pairs
 
-    references, verdicts, _ = run_references_then_mutants(
-        [(t, t.reference_program) for t in usable], of_sound, workers=options.workers,
-        sandbox=options.sandbox, limits=options.limits, node=node_for(usable, options.node),
-        on_verdict=tick)
+    references, verdicts, _ = judge.run_references_then_mutants(
+        [(t, t.reference_program) for t in usable], of_sound, on_verdict=tick)
     killed: dict[str, set[str]] = {t.task_id: set() for t, verdict
                                    in zip(usable, references, strict=True) if verdict.passed}
     for (task, program), verdict in zip(pairs, verdicts, strict=True):
