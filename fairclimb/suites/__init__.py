@@ -24,7 +24,7 @@ from fairclimb.suites._registry import (
 from fairclimb.suites._stored import task_from_fields, task_to_fields
 from fairclimb.suites._task import Language, Split, Task, TaskKind
 
-# Last: the builders import the names above from this facade.
+# The builders import from the modules above (never this facade), so order is free.
 from fairclimb.suites.build._adequacy import (
     AdequacyOptions,
     AdequacyReport,

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fairclimb.errors import UserInputError
-from fairclimb.suites import Mutant, Suite, Task, TaskKind, get_suite, mutants_for
+from fairclimb.suites._mutant import Mutant
+from fairclimb.suites._mutants import mutants_for
+from fairclimb.suites._registry import Suite, get_suite
+from fairclimb.suites._task import Task, TaskKind
 from fairclimb.suites.build._judge import Judge, Judged, ProgressCallback
 
 if TYPE_CHECKING:

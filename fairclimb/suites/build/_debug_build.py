@@ -15,19 +15,12 @@ from typing import TYPE_CHECKING
 
 from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
-from fairclimb.suites import (
-    Mutant,
-    Task,
-    TaskKind,
-    balanced_draw,
-    debug_origin,
-    debug_suite_name,
-    debug_task,
-    get_suite,
-    list_suites,
-    mutants_for,
-    task_to_fields,
-)
+from fairclimb.suites._debug import debug_origin, debug_suite_name, debug_task
+from fairclimb.suites._mutant import Mutant, balanced_draw
+from fairclimb.suites._mutants import mutants_for
+from fairclimb.suites._registry import get_suite, list_suites
+from fairclimb.suites._stored import task_to_fields
+from fairclimb.suites._task import Task, TaskKind
 from fairclimb.suites.build._adequacy import AdequacyOptions
 from fairclimb.suites.build._judge import Judge, Judged, ProgressCallback
 

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from fairclimb._version import __version__
 from fairclimb.errors import UserInputError
-from fairclimb.suites import (
+from fairclimb.suites._perturb import (
     SkipReason,
-    Task,
-    get_suite,
-    list_suites,
+    VariantPlan,
     perturbed_origin,
     perturbed_suite_name,
-    task_to_fields,
+    plan_variant,
 )
-from fairclimb.suites._perturb import VariantPlan, plan_variant
+from fairclimb.suites._registry import get_suite, list_suites
+from fairclimb.suites._stored import task_to_fields
+from fairclimb.suites._task import Task
 from fairclimb.suites.build._judge import Judge, ProgressCallback
 
 if TYPE_CHECKING:
