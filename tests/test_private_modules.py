@@ -52,7 +52,6 @@ def _tested_part(path: Path) -> str | None:
 # vote path, issue 15 item 1), to read three parts' plugin registries at once, or to
 # compare with the hf backend's prompt. This list may only shrink.
 _NOT_YET = {
-    "arena/test_arena_integrity.py": ["fairclimb.store._arena_tables"],
     "test_plugins.py": ["fairclimb.models._backend", "fairclimb.sandbox._backend",
                         "fairclimb.suites._registry"],
     # compares train's plain template with the hf backend's prompt (climb3, new)
