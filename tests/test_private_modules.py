@@ -56,7 +56,6 @@ _NOT_YET = {
                         "fairclimb.suites._registry"],
     # compares train's plain template with the hf backend's prompt (climb3, new)
     "train/test_plain_template.py": ["fairclimb.models._backends.hf"],
-    "web/test_web_raters.py": ["fairclimb.arena._board"],
 }
 
 
