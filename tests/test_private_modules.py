@@ -54,8 +54,6 @@ def _tested_part(path: Path) -> str | None:
 _NOT_YET = {
     "test_plugins.py": ["fairclimb.models._backend", "fairclimb.sandbox._backend",
                         "fairclimb.suites._registry"],
-    # compares train's plain template with the hf backend's prompt (climb3, new)
-    "train/test_plain_template.py": ["fairclimb.models._backends.hf"],
 }
 
 
