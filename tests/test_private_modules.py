@@ -47,18 +47,8 @@ def _tested_part(path: Path) -> str | None:
     return parts[0] if len(parts) > 1 else None
 
 
-# Tests that still reach into another part's private modules: to tamper with the arena's
-# tables or read the leaderboard page's rating options (being reworked with the typed
-# vote path, issue 15 item 1), to read three parts' plugin registries at once, or to
-# compare with the hf backend's prompt. This list may only shrink.
-_NOT_YET = {
-    "test_plugins.py": ["fairclimb.models._backend", "fairclimb.sandbox._backend",
-                        "fairclimb.suites._registry"],
-}
-
-
 def test_no_test_imports_the_private_modules_of_a_part_it_does_not_test() -> None:
     offenders = {str(path.relative_to(TESTS)): sorted(set(found))
                  for path in TESTS.rglob("*.py")
                  if (found := _private_imports(path, _tested_part(path)))}
-    assert offenders == _NOT_YET
+    assert offenders == {}
