@@ -8,17 +8,13 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 
 import fairclimb
 from fairclimb.errors import PluginError
-from fairclimb.models._backend import REGISTRY as MODEL_REGISTRY
 from fairclimb.plugins import MODEL_BACKENDS, SANDBOX_BACKENDS, SUITES, Registry
-from fairclimb.sandbox._backend import REGISTRY as SANDBOX_REGISTRY
-from fairclimb.suites._registry import REGISTRY as SUITE_REGISTRY
 
 ROOT = Path(fairclimb.__file__).resolve().parent.parent
 
@@ -169,24 +165,6 @@ def test_eval_runs_samples_in_a_plugin_sandbox(tmp_path: Path, plugin_path: Path
     summary = json.loads(result.stdout)
     assert (summary["statuses"]["passed"], summary["statuses"]["failed"]) == (1, 1)
     assert summary["sandbox"] == "acme_box"
-
-
-@pytest.mark.parametrize(("group", "registry"), [
-    (SUITES, SUITE_REGISTRY), (MODEL_BACKENDS, MODEL_REGISTRY),
-    (SANDBOX_BACKENDS, SANDBOX_REGISTRY),
-])
-def test_builtins_are_registered_in_pyproject_too(group: str, registry: Registry[object]
-                                                  ) -> None:
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
-    assert declared[group] == registry.builtins
-    assert registry.group == group
-
-
-def test_builtins_load_without_installed_metadata() -> None:
-    # the editable install's metadata may predate the entry points: the code's list is enough
-    assert SUITE_REGISTRY.get("humaneval") is not None
-    assert {"hf", "mock", "openai"} <= set(MODEL_REGISTRY.names())
-    assert SANDBOX_REGISTRY.get("rlimits") is not None
 
 
 def test_a_plugin_is_imported_only_when_used_and_only_once(

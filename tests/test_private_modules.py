@@ -47,24 +47,8 @@ def _tested_part(path: Path) -> str | None:
     return parts[0] if len(parts) > 1 else None
 
 
-# Tests that still reach into another part's private modules: to tamper with the arena's
-# tables or read the leaderboard page's rating options (being reworked with the typed
-# vote path, issue 15 item 1), to read three parts' plugin registries at once, or to
-# compare with the hf backend's prompt. This list may only shrink.
-_NOT_YET = {
-    "arena/test_arena_integrity.py": ["fairclimb.store._arena_tables"],
-    "test_plugins.py": ["fairclimb.models._backend", "fairclimb.sandbox._backend",
-                        "fairclimb.suites._registry"],
-    # compares train's plain template with the hf backend's prompt (climb3, new)
-    "train/test_plain_template.py": ["fairclimb.models._backends.hf"],
-    "web/test_web_browser.py": ["fairclimb.store._arena_tables"],
-    "web/test_web_http.py": ["fairclimb.store._arena_tables"],
-    "web/test_web_raters.py": ["fairclimb.arena._board"],
-}
-
-
 def test_no_test_imports_the_private_modules_of_a_part_it_does_not_test() -> None:
     offenders = {str(path.relative_to(TESTS)): sorted(set(found))
                  for path in TESTS.rglob("*.py")
                  if (found := _private_imports(path, _tested_part(path)))}
-    assert offenders == _NOT_YET
+    assert offenders == {}

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pg import fresh_database
-from sqlalchemy import func, select, update
+from sqlalchemy import BindParameter, DateTime, bindparam, text
 
 from fairclimb.arena import (
     Arena,
@@ -29,7 +29,6 @@ from fairclimb.arena import (
 from fairclimb.data import Exclusion
 from fairclimb.errors import UserInputError
 from fairclimb.store import RaterActivity, SampleIn, Store, VoteRow
-from fairclimb.store._arena_tables import ArenaBattle, ArenaVote
 
 _FAST = ArenaOptions(votes_per_minute=10_000, battles_per_minute=10_000,
                      fast_vote_seconds=0.0, gold_rate=0.0)
@@ -50,10 +49,17 @@ def _rater(arena: Arena, name: str) -> SignedIn:
     return arena.accounts.session(arena.accounts.start_session(refreshed)[0])
 
 
+def _utc(name: str, value: datetime) -> BindParameter[datetime]:
+    """*value* bound as the store binds its UTC timestamps (aware UTC: kept as is by
+    PostgreSQL, as naive UTC text by SQLite), so the arena reads it back unchanged."""
+    return bindparam(name, value.astimezone(UTC), type_=DateTime(timezone=True))
+
+
 def _open_battles(store: Store, rater_id: int) -> int:
     with store.transaction("counting") as session:
-        return int(session.scalar(select(func.count()).select_from(ArenaBattle).where(
-            ArenaBattle.rater_id == rater_id, ArenaBattle.voted.is_(False))) or 0)
+        return int(session.scalar(text(
+            "SELECT count(*) FROM arena_battles WHERE rater_id = :rater AND NOT voted"),
+            {"rater": rater_id}) or 0)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
@@ -96,8 +102,9 @@ def test_pay_is_the_union_of_intervals_at_the_terms_in_force(tmp_path: Path) -> 
         rater = _rater(arena, "paid")
         first = _vote_after(arena, store, rater, minutes=10)
         with store.transaction("moving the first task earlier", write=True) as session:
-            session.execute(update(ArenaVote).where(ArenaVote.battle_id == first).values(
-                created_at=datetime.now(UTC) - timedelta(minutes=10)))
+            session.execute(text("UPDATE arena_votes SET created_at = :at"
+                                 " WHERE battle_id = :battle").bindparams(
+                _utc("at", datetime.now(UTC) - timedelta(minutes=10))), {"battle": first})
         arena.briefing.publish(120.0, "EUR")
         rater = _rater_again(arena, rater)
         _vote_after(arena, store, rater, minutes=5)
@@ -125,8 +132,9 @@ def _rater_again(arena: Arena, rater: SignedIn) -> SignedIn:
 def _vote_after(arena: Arena, store: Store, rater: SignedIn, minutes: float) -> int:
     battle_id = arena.next_battle(rater)
     with store.transaction("back-dating", write=True) as session:
-        session.execute(update(ArenaBattle).where(ArenaBattle.id == battle_id).values(
-            served_at=datetime.now(UTC) - timedelta(minutes=minutes)))
+        session.execute(text("UPDATE arena_battles SET served_at = :at WHERE id = :battle")
+                        .bindparams(_utc("at", datetime.now(UTC) - timedelta(minutes=minutes))),
+                        {"battle": battle_id})
     arena.vote(rater, battle_id, "tie")
     return battle_id
 
@@ -166,8 +174,9 @@ def test_a_rater_is_never_served_an_answer_twice(tmp_path: Path) -> None:
                 view = arena.data.battle(battle_id)
                 assert view is not None
                 with store.transaction("reading samples") as session:
-                    shown += session.execute(select(ArenaBattle.sample_a, ArenaBattle.sample_b)
-                                             .where(ArenaBattle.id == battle_id)).one()
+                    shown += session.execute(text(
+                        "SELECT sample_a, sample_b FROM arena_battles WHERE id = :battle"),
+                        {"battle": battle_id}).one()
                 arena.vote(rater, battle_id, "model_a")
         assert len(shown) == len(set(shown)) and shown
         assert arena.sampling().warnings  # 4 prompts x 3 models: fewer than 50 wanted

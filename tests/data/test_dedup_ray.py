@@ -14,9 +14,9 @@ from fairclimb.data import (
     DedupParams,
     RecordText,
     decontaminate,
-    minhash_signatures,
     near_duplicates,
 )
+from fairclimb.data._dedup import minhash_signatures
 from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.suites import get_suite
 

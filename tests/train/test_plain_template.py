@@ -1,5 +1,6 @@
 """A checkpoint without a chat template is trained on exactly the text the hf backend
-prompts such a checkpoint with: ``role: content`` lines, then ``assistant:``."""
+prompts such a checkpoint with: ``role: content`` lines, then ``assistant:`` (the format
+the backend documents; tests/models/test_hf_backend.py pins the backend's side of it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 from trainer_fixtures import make_checkpoint
 
 from fairclimb.models import Message
-from fairclimb.models._backends.hf import chat_prompt
 from fairclimb.train._model import load_tokenizer
 from fairclimb.train._sft import prompt_completion
 
@@ -29,7 +29,7 @@ def test_the_plain_template_renders_the_backends_lines(tmp_path: Path) -> None:
     rendered = templated.apply_chat_template(said, tokenize=False, add_generation_prompt=True)
     # Hugging Face renders templates with trim_blocks, which drops a newline written
     # right after a block tag: the lines must survive it.
-    assert rendered == chat_prompt(bare, MESSAGES) == "system: be brief\nuser: hi there\nassistant:"
+    assert rendered == "system: be brief\nuser: hi there\nassistant:"
     row = prompt_completion([*said, {"role": "assistant", "content": "olive"}], templated)
     assert row == {"prompt": "system: be brief\nuser: hi there\nassistant:",
                    "completion": " olive"}

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from arena_seed import PASSWORD, XSS_IMG, XSS_SCRIPT, Running
-from sqlalchemy import update
+from sqlalchemy import DateTime, bindparam, text
 
 from fairclimb.arena import Role
 from fairclimb.store import NewBattle, SampleIn
-from fairclimb.store._arena_tables import ArenaSession
 
 pytestmark = pytest.mark.slow
 
@@ -142,8 +141,11 @@ def test_refusals_csrf_double_vote_expiry_and_rate(page: Any, server: Running) -
     assert 429 in statuses
 
     with server.arena.data.store.transaction("expiring", write=True) as session:
-        session.execute(update(ArenaSession).values(
-            expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        # The session runs out: plain SQL, bound as the store's UTC timestamps are
+        # (aware UTC: kept as is by PostgreSQL, as naive UTC text by SQLite).
+        session.execute(text("UPDATE arena_sessions SET expires_at = :at").bindparams(
+            bindparam("at", datetime.now(UTC) - timedelta(minutes=1),
+                      type_=DateTime(timezone=True))))
     page.goto("/battle")
     page.wait_for_url("**/login?m=*")
     assert "session expired" in page.inner_text("#message")

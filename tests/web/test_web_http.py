@@ -8,10 +8,9 @@ import httpx
 import pytest
 from arena_seed import ADMIN, Running
 from helpers import csrf_of, invited_client, login_client, new_battle
-from sqlalchemy import update
+from sqlalchemy import DateTime, bindparam, text
 
 from fairclimb.arena import Battle
-from fairclimb.store._arena_tables import ArenaSession
 
 
 def test_invite_briefing_vote_reveal(server: Running) -> None:
@@ -75,8 +74,11 @@ def test_someone_elses_battle_is_refused(server: Running) -> None:
 def test_expired_session_sends_to_login(server: Running) -> None:
     client = invited_client(server, "http-erin")
     with server.arena.data.store.transaction("expiring", write=True) as session:
-        session.execute(update(ArenaSession).values(
-            expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+        # The session runs out: plain SQL, bound as the store's UTC timestamps are
+        # (aware UTC: kept as is by PostgreSQL, as naive UTC text by SQLite).
+        session.execute(text("UPDATE arena_sessions SET expires_at = :at").bindparams(
+            bindparam("at", datetime.now(UTC) - timedelta(minutes=1),
+                      type_=DateTime(timezone=True))))
     page = client.get("/battle")
     assert page.status_code == 303 and page.headers["location"].startswith("/login?m=")
     assert "session expired" in client.get(page.headers["location"]).text

@@ -15,7 +15,6 @@ from arena_seed import ADMIN, PASSWORD, running
 from helpers import csrf_of, login_client, new_battle
 
 from fairclimb.arena import Arena, ArenaOptions, Role, compute_ratings, read_battles
-from fairclimb.arena._board import PAGE_RATING_OPTIONS
 from fairclimb.store import Store
 
 _STRENGTH = {"alpha": 1.5, "beta": 0.8, "gamma": 0.0, "delta": -0.6}
@@ -87,9 +86,15 @@ def test_five_raters_hundred_battles_leaderboard_matches_engine(tmp_path: Path) 
             assert len({r["judge"] for r in exported}) == 5
             battles_file = tmp_path / "battles.jsonl"
             battles_file.write_text("".join(json.dumps(r) + "\n" for r in exported))
-            expected = compute_ratings(read_battles(battles_file), PAGE_RATING_OPTIONS)
-
             board = api.get("/api/leaderboard").json()
+            # The options the page rates with, as its board reports them (and the API's
+            # method line names them, so a script can rate its export the same way).
+            page_ratings = arena.leaderboard().ratings
+            assert page_ratings is not None
+            options = page_ratings.options
+            assert (f"{options.bootstrap}-round bootstrap (seed {options.seed})"
+                    in board["method"])
+            expected = compute_ratings(read_battles(battles_file), options)
             assert board["counted"] == 100 and board["excluded"] == 0
             assert board["models"] == [asdict(m) for m in expected.models]
             assert board["robustness"] == (expected.robustness.sentence
