@@ -160,7 +160,7 @@ def train(kind: TrainerKind, source: TrainSource, options: TrainOptions, *,
           on_progress: Progress | None = None) -> TrainOutcome:
     """Fine-tune (SFT, DPO, reward model, GRPO) and register the result with its
     lineage (``fairclimb train ...``); needs the ``train`` extra."""
-    from fairclimb.train._verb import train_verb
+    from fairclimb.train._verb import train as train_verb
 
     return train_verb(kind, source, options, db=db, settings=settings,
                       on_progress=on_progress)

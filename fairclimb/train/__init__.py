@@ -53,10 +53,10 @@ __all__ = [
 class _TrainPart(types.ModuleType):
     """``fairclimb.train`` is this part and also the public verb: once the part is
     imported, the import system binds it as ``fairclimb.train``, hiding the verb; so
-    calling the part runs the verb (:func:`fairclimb.train._verb.train_verb`)."""
+    calling the part runs the verb (:func:`fairclimb.train._verb.train`)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> TrainOutcome:
-        from fairclimb.train._verb import train_verb
+        from fairclimb.train._verb import train as train_verb
 
         return train_verb(*args, **kwargs)
 

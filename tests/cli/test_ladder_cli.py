@@ -61,7 +61,8 @@ def test_submit_shows_the_released_score_only_and_refuses_bad_input(tmp_path: Pa
 
     humaneval = tmp_path / "h.jsonl"
     humaneval.write_text('{"task_id": "HumanEval/0", "completion": "  return 1\\n"}\n')
-    refused(run([*submit, "h.jsonl"], tmp_path), "belongs to the suite humaneval")
+    refused(run([*submit, "h.jsonl"], tmp_path),  # the board's suite, not eval's --suite
+            "answers tasks of the suite humaneval; the board b scores fairclimb-implement")
     refused(run([*submit, "a.jsonl"], tmp_path), "made its 1 submissions to b allowed today")
     refused(run(["ladder", "submit", "nope", "--team", "red", "--samples", "a.jsonl", *db],
                 tmp_path), "no ladder board named 'nope'")
