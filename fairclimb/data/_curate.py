@@ -19,10 +19,11 @@ from fairclimb.errors import UserInputError
 from fairclimb.store import ContaminationRow, DataRepository, MemberRow
 from fairclimb.suites import Task
 
-__all__ = ["CurationOutcome", "curate", "curation_params", "prompt_of", "record_texts",
-           "recorded_params"]
+__all__ = ["FINAL_STATUSES", "CurationOutcome", "curate", "curation_params", "prompt_of",
+           "record_texts", "recorded_params"]
 
-_FINAL = {MemberStatus.FAILED_EXECUTION.value, MemberStatus.EXCLUDED.value}
+# Decided when the offer was made, never revisited by curation.
+FINAL_STATUSES = {MemberStatus.FAILED_EXECUTION.value, MemberStatus.EXCLUDED.value}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +54,12 @@ def record_texts(members: Sequence[MemberRow]) -> list[RecordText]:
 def judge(members: Sequence[MemberRow], tasks: Sequence[Task], dedup: DedupParams,
           decontam: DecontamOptions) -> CurationOutcome:
     """The status every offer should have, and the contamination report."""
-    live = [m for m in members if m.status not in _FINAL]
+    live = [m for m in members if m.status not in FINAL_STATUSES]
     report = decontaminate(record_texts(live), tasks, decontam)
     tainted: dict[str, list[str]] = {}
     for row in report:
         tainted.setdefault(row.record_id, []).append(f"{row.task_id} ({row.method})")
-    statuses = {m.source_key: (m.status, m.reason) for m in members if m.status in _FINAL}
+    statuses = {m.source_key: (m.status, m.reason) for m in members if m.status in FINAL_STATUSES}
     first_of: dict[str, MemberRow] = {}
     unique: list[MemberRow] = []
     for member in live:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from fairclimb.data._curate import CurationOutcome, curate, recorded_params
+from fairclimb.data._curate import FINAL_STATUSES, CurationOutcome, curate, recorded_params
 from fairclimb.data._decontam import DecontamOptions, known_tasks
 from fairclimb.data._dedup import DedupParams
 from fairclimb.data._records import (
@@ -262,9 +262,10 @@ def readmit(store: Store, dataset: str, members: Sequence[tuple[str, MemberRow]]
     carried in *notes*; final statuses (failed execution, excluded) stay, and the new
     dataset is curated over the union, so a record in two sources is kept once."""
     repo = DataRepository(store)
-    offers = [Offer(key, member.record, member.status if member.status in _FINAL_STATUSES
-                    else MemberStatus.KEPT.value, member.reason if member.status in
-                    _FINAL_STATUSES else "") for key, member in members]
+    offers = [Offer(key, member.record, member.status, member.reason)
+              if member.status in FINAL_STATUSES
+              else Offer(key, member.record, MemberStatus.KEPT.value)  # curated afresh below
+              for key, member in members]
     added = repo.add_offers(dataset, offers, notes)
     info = repo.get_dataset(dataset)
     recorded = recorded_params(info.notes if info is not None else {})
@@ -273,5 +274,3 @@ def readmit(store: Store, dataset: str, members: Sequence[tuple[str, MemberRow]]
     kept = sum(1 for status, _ in curated.statuses.values() if status == MemberStatus.KEPT)
     return GateOutcome(dataset, len(offers), added, kept, {}, [], curated)
 
-
-_FINAL_STATUSES = {MemberStatus.FAILED_EXECUTION.value, MemberStatus.EXCLUDED.value}

@@ -14,18 +14,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fairclimb._version import __version__
 from fairclimb.errors import ProviderError, UserInputError
 from fairclimb.evaluate._output import prepare_dir, write_json_atomic
 from fairclimb.evaluate.generation._prompts import PromptControl, build_request, sample_line
+from fairclimb.evaluate.generation._samples_file import SamplesWriter, read_previous
 from fairclimb.models import (
     Completion,
     CompletionRequest,
@@ -230,7 +230,7 @@ async def generate(plan: GenerationPlan, store: GenerationCache, backend: Comple
     known, pending = _split_known(plan, jobs, store)
     tally = _Tally()
     tally.cache_hits = len(known)
-    writer = _SamplesWriter(plan.samples_path, known)
+    writer = SamplesWriter(plan.samples_path, known)
     if on_sample is not None:
         for position in sorted(known):
             on_sample(position, known[position])
@@ -347,7 +347,7 @@ def _jobs(plan: GenerationPlan) -> list[_Job]:
 def _split_known(plan: GenerationPlan, jobs: list[_Job], store: GenerationCache
                  ) -> tuple[dict[int, dict[str, Any]], list[_Job]]:
     """The samples paid for already (by position), and the jobs still to ask."""
-    previous = _read_previous(plan.samples_path)
+    previous = read_previous(plan.samples_path)
     known: dict[int, dict[str, Any]] = {}
     pending: list[_Job] = []
     for job in jobs:
@@ -429,56 +429,3 @@ def _cost(spec: ModelSpec, tally: _Tally) -> float | None:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _read_previous(path: Path) -> dict[str, dict[str, Any]]:
-    """Complete lines of an earlier samples file, by cache key (torn lines skipped)."""
-    rows: dict[str, dict[str, Any]] = {}
-    if not path.exists():
-        return rows
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                row = json.loads(line)
-                key = row["provenance"]["cache_key"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            if isinstance(key, str) and isinstance(row, dict):
-                rows[key] = row
-    return rows
-
-
-class _SamplesWriter:
-    """Keeps ``samples.jsonl`` holding every known sample: appended, then put in order."""
-
-    def __init__(self, path: Path, known: dict[int, dict[str, Any]]) -> None:
-        self._path = path
-        self._rows = dict(known)
-        self._rewrite()
-        self._handle: TextIO | None = path.open("a", encoding="utf-8")
-
-    @property
-    def count(self) -> int:
-        return len(self._rows)
-
-    def add(self, position: int, row: dict[str, Any]) -> None:
-        self._rows[position] = row
-        if self._handle is not None:
-            self._handle.write(_line(row))
-            self._handle.flush()
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        self._rewrite()
-
-    def _rewrite(self) -> None:
-        temporary = self._path.with_name(self._path.name + ".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.writelines(_line(self._rows[p]) for p in sorted(self._rows))
-        os.replace(temporary, self._path)
-
-
-def _line(row: dict[str, Any]) -> str:
-    return json.dumps(row, ensure_ascii=False) + "\n"
