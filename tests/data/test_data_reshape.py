@@ -148,3 +148,26 @@ def test_import_feedback_takes_the_thresholds_from_the_command_line(tmp_path: Pa
     bad = CliRunner().invoke(app, ["data", "import-feedback", str(votes), "--dataset", "p",
                                    "--minhash-threshold", "2", "--db", db])
     assert bad.exit_code != 0 and "--minhash-threshold" in bad.output
+
+
+def test_merge_and_split_keep_the_gates_decisions(store: Store, tmp_path: Path) -> None:
+    """The new path re-offers stored records: a contaminated one stays out of the merged
+    set and of every split, and a private one is never exported from them."""
+    from fairclimb.suites import get_suite
+
+    task = get_suite("humaneval").tasks[3]
+    leak = TrainingRecord(RecordKind.SFT, Origin.SYNTHETIC, {"messages": [
+        {"role": "user", "content": task.prompt},
+        {"role": "assistant", "content": task.prompt + task.reference}]}, {}, "MIT")
+    admit(store, "a", [_sft(0, 0), _sft(1, 0, private=True),
+                       Candidate("leak", leak, (ModelOutput("teacher", "answer"),))],
+          source="test")
+    admit(store, "b", [_sft(2, 0), _sft(3, 0)], source="test")
+    merged = merge_datasets(store, ["a", "b"], "ab")
+    statuses = {m.source_key: m.status for m in DataRepository(store).members("ab")}
+    assert statuses["a/leak"] == "contaminated" and merged.kept == 4
+    out = tmp_path / "ab.jsonl"
+    assert export_dataset(store, "ab", "jsonl", out).private_left_out == 1
+    assert task.prompt[:40] not in out.read_text()
+    train, validation = split_dataset(store, "ab", 0.3, seed=0)
+    assert train.kept + validation.kept == 4  # the leak never reaches either side
