@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
-        description="Sandbox workers for execution (default: the number of cores).",
+        description="Sandbox workers for execution (default: the number of cores); with "
+        "executor ray, the checkers of each node (default: one per CPU Ray sees on it).",
     )
     timeout: float = Field(
         default=5.0, gt=0, description="Wall-clock seconds allowed for one sample."
@@ -133,8 +134,16 @@ class Settings(BaseSettings):
 
         limits = Limits(wall_s=self.timeout, memory_bytes=self.memory_mb << 20)
         return EvalOptions(workers=self.workers, limits=limits, sandbox=self.sandbox,
-                           node=self.node,
-                           executor=ExecutorChoice(self.executor, self.ray_address))
+                           node=self.node, executor=self.executor_choice())
+
+    def executor_choice(self) -> ExecutorChoice:
+        """Where the heavy work runs. With Ray, ``workers`` given anywhere (flag,
+        environment, config file) is the checkers of each node; left at its default
+        (this machine's cores, which say nothing of the nodes'), each node runs one per
+        CPU Ray sees on it."""
+        per_node = (self.workers if self.executor is Executor.RAY
+                    and "workers" in self.model_fields_set else None)
+        return ExecutorChoice(self.executor, self.ray_address, per_node)
 
     def arena_options(self) -> ArenaOptions:
         """The arena's options these settings say (the rest keep their defaults)."""

@@ -139,3 +139,22 @@ def test_eval_options_follow_the_settings(clean_env: pytest.MonkeyPatch) -> None
                             sandbox="rlimits", node="/opt/node").eval_options()
     assert (options.workers, options.sandbox, options.node) == (3, "rlimits", "/opt/node")
     assert (options.limits.wall_s, options.limits.memory_bytes) == (2.5, 256 << 20)
+
+
+@pytest.mark.parametrize(("executor", "flag", "env", "file", "per_node"), [
+    ("ray", 3, None, None, 3),
+    ("ray", None, "4", None, 4),
+    ("ray", None, None, "workers = 5", 5),
+    ("ray", None, None, None, None),  # this machine's cores say nothing of the nodes'
+    ("local", 3, None, None, None),
+], ids=["ray-flag", "ray-env", "ray-file", "ray-default", "local"])
+def test_workers_with_ray_are_the_checkers_of_each_node(
+        clean_env: pytest.MonkeyPatch, tmp_path: Path, executor: str, flag: int | None,
+        env: str | None, file: str | None, per_node: int | None) -> None:
+    if file is not None:
+        (tmp_path / "fairclimb.toml").write_text(file + "\n")
+    if env is not None:
+        clean_env.setenv("FAIRCLIMB_WORKERS", env)
+    settings = load_settings(db="sqlite://", executor=executor, workers=flag)
+    assert settings.executor_choice().workers == per_node
+    assert settings.eval_options().executor.workers == per_node

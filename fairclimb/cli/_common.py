@@ -33,7 +33,8 @@ from fairclimb.suites import Selection, Split, Suite, choose_suite
 
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Sandbox workers (default: the number of cores)."),
+    typer.Option("--workers", "-w", min=1, help="Sandbox workers (default: the number of "
+                 "cores); with --executor ray, checkers per node (default: its CPUs)."),
 ]
 TimeoutOption = Annotated[
     float | None,
@@ -111,7 +112,7 @@ def eval_options(settings: Settings) -> EvalOptions:
 
 
 def executor_choice(settings: Settings) -> ExecutorChoice:
-    return ExecutorChoice(settings.executor, settings.ray_address)
+    return settings.executor_choice()
 
 
 class _Rate(TextColumn):

@@ -19,12 +19,16 @@ class Executor(StrEnum):
 class ExecutorChoice:
     """The executor and, for Ray, the cluster's address (``HOST:PORT``, as ``ray start
     --head`` prints it; None: the cluster ``RAY_ADDRESS`` names, else a Ray started on
-    this machine)."""
+    this machine) and the checkers each node runs (``--workers`` with Ray; None: one
+    per CPU Ray sees on the node)."""
 
     kind: Executor = Executor.LOCAL
     ray_address: str | None = None
+    workers: int | None = None
 
     def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise UserInputError("--workers must be at least 1")
         if self.ray_address is not None and self.kind is not Executor.RAY:
             raise UserInputError("--ray-address is for --executor ray; add --executor ray "
                                  "or leave the address out")

@@ -11,7 +11,16 @@ import threading
 import pytest
 from ray_cluster import RayCluster
 
-from fairclimb.evaluate import Engine, EvalOptions, Result, Sample, SampleFeed, SampleForm
+from fairclimb.evaluate import (
+    Check,
+    CheckerPool,
+    Engine,
+    EvalOptions,
+    Result,
+    Sample,
+    SampleFeed,
+    SampleForm,
+)
 from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite
@@ -151,3 +160,21 @@ def test_a_worker_node_killed_mid_run_loses_nothing(
     assert sink.reported == {sample.index: 1 for sample in samples}  # none twice, none lost
     local = Engine.for_tasks(humaneval, dataclasses.replace(LOCAL, workers=2)).run(samples)
     assert _seen(run.results) == _seen(local.results)
+
+
+@pytest.mark.parametrize(("per_node", "started"), [(2, "2, 2"), (None, "1, 1")],
+                         ids=["workers-2", "one-per-cpu"])
+def test_workers_with_ray_are_the_checkers_of_every_node(
+        humaneval: Suite, ray_cluster: RayCluster, caplog: pytest.LogCaptureFixture,
+        per_node: int | None, started: str) -> None:
+    """``--workers 2`` with Ray: each node (one CPU each here) starts two checkers, not
+    one per CPU; left out, one per CPU."""
+    ray_cluster.ensure_worker()
+    choice = ExecutorChoice(Executor.RAY, ray_cluster.address, per_node)
+    checks = [Check(task, task.reference_program) for task in humaneval.tasks[:4]]
+    with caplog.at_level(logging.INFO, logger="fairclimb.evaluate"), \
+            CheckerPool(dataclasses.replace(LOCAL, executor=choice)) as pool:
+        verdicts = pool.check(checks)
+    assert [verdict.passed for verdict in verdicts] == [True] * 4
+    assert any(record.getMessage() == f"checking on 2 Ray node(s), with {started} checkers"
+               for record in caplog.records), caplog.text

@@ -43,3 +43,9 @@ def test_an_address_nothing_answers_at_fails_fast() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(ClusterError, match=f"no Ray cluster answers at 127.0.0.1:{port}"):
         connect(f"127.0.0.1:{port}")
+
+
+def test_checkers_per_node_must_be_at_least_one() -> None:
+    with pytest.raises(UserInputError, match="--workers must be at least 1"):
+        ExecutorChoice(Executor.RAY, None, 0)
+    assert ExecutorChoice(Executor.RAY, None, 2).workers == 2

@@ -44,12 +44,13 @@ def checkers(tasks: Mapping[str, Task], jobs: int, *, workers: int, sandbox: str
     """The judge's checker processes, no more than *jobs* of them (*perf_runs* 0: the
     tests' verdict only, for references and mutants of the adequacy gate; *perf_seed*
     the run's performance-input seed, None to draw one). With a Ray *executor*, every
-    node of the cluster runs a pool of its own (one checker per CPU)."""
+    node of the cluster runs a pool of its own: ``executor.workers`` checkers, else one
+    per CPU Ray sees on the node (*workers* sizes this machine's pool only)."""
     seed = secrets.randbits(63) if perf_seed is None else perf_seed
     if executor is not None and executor.remote:
         from fairclimb.evaluate.judge._ray_pool import NodeSpec, RayPool  # Ray when asked
 
         return RayPool(tasks, NodeSpec(sandbox, limits, node, perf_runs, seed, checkers),
-                       executor.ray_address)
+                       executor.ray_address, executor.workers)
     return Pool(max(1, min(workers, jobs)), sandbox, limits, tasks, node=node,
                 perf_runs=perf_runs, perf_seed=seed)

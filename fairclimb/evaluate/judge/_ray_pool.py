@@ -71,15 +71,16 @@ class NodeChecker:
         self._pool: Any = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> str:
-        """Start the node's checkers; the node's fairclimb version."""
+    def start(self) -> tuple[str, int]:
+        """Start the node's checkers; the node's fairclimb version and how many
+        checkers it started."""
         spec = self._spec
         self._pool = spec.make({}, self._workers, workers=self._workers, sandbox=spec.sandbox,
                               limits=spec.limits, node=spec.node, perf_runs=spec.perf_runs,
                               perf_seed=spec.perf_seed).__enter__()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
-        return __version__
+        return __version__, int(self._pool.workers)
 
     def check(self, tasks: list[Task], jobs: list[Job]) -> list[tuple[int, Verdict]]:
         """The verdict of every job, keyed as the driver keyed them."""
@@ -159,11 +160,12 @@ class RayPool:
     """The engine's judge on a Ray cluster: the same interface as the local pool."""
 
     def __init__(self, tasks: Mapping[str, Task], spec: NodeSpec,
-                 address: str | None) -> None:
+                 address: str | None, per_node: int | None = None) -> None:
         self.tasks = dict(tasks)
         self.node = spec.node
         self.spec = spec
         self.address = address
+        self.per_node = per_node  # checkers per node; None: one per CPU Ray sees on it
         self.lost_batches = 0  # batches re-run because their node died
         self._ray: Any = None
         self._nodes: list[_Node] = []
@@ -176,6 +178,8 @@ class RayPool:
         if not self._nodes:
             raise ClusterError(f"the Ray cluster at {self.address or 'this machine'} has no "
                                "node with a CPU to check samples on")
+        log.info("checking on %d Ray node(s), with %s checkers", len(self._nodes),
+                 ", ".join(str(node.checkers) for node in self._nodes))
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
@@ -287,21 +291,25 @@ class RayPool:
             if not info.get("Alive") or cpus < 1 or info["NodeID"] in self._tried:
                 continue
             self._tried.add(info["NodeID"])
+            workers = self.per_node or cpus
             actor = actor_class.options(
                 num_cpus=0, max_concurrency=_BATCHES_IN_FLIGHT + 2, max_restarts=0,
                 scheduling_strategy=NodeAffinitySchedulingStrategy(info["NodeID"], soft=False),
-            ).remote(self.spec, cpus)
-            started.append((_Node(info["NodeID"], actor, cpus), actor.start.remote()))
+            ).remote(self.spec, workers)
+            started.append((_Node(info["NodeID"], actor, workers), actor.start.remote()))
         nodes = []
         for node, ready in started:
             try:
-                version = ray.get(ready)
+                started_as = ray.get(ready)
             except ray.exceptions.RayTaskError as exc:  # its sandbox cannot start
                 raise _cause(exc) from None
             except ray.exceptions.RayError:
                 log.warning("a Ray node (%s) died before it could check samples",
                             node.node_id[:12])
                 continue
+            # an older fairclimb's actor says only its version
+            version, node.checkers = (started_as if isinstance(started_as, tuple)
+                                      else (started_as, node.checkers))
             if version != __version__:
                 raise ClusterError(f"a Ray node runs fairclimb {version}, this machine "
                                    f"{__version__}: install the same version on every node")
