@@ -171,11 +171,13 @@ def serve_arena(*, host: str | None = None, port: int | None = None,
                 db: str | None = None, settings: Settings | None = None,
                 workers: int = 1) -> None:
     """Serve the arena web app until interrupted (``fairclimb arena serve``); host, port
-    and options default to the settings' ``arena_*`` values; ``workers`` processes
-    share the port (their limits and counts are kept in the database)."""
+    and options default to the settings' ``arena_*`` values, and live battles' answers
+    to suite tasks run as the settings say (workers, limits, sandbox, executor);
+    ``workers`` processes share the port (their limits and counts are kept in the
+    database)."""
     from fairclimb.web import serve
 
     chosen = _settings(db, settings)
     serve(chosen.db, host or chosen.arena_host, port or chosen.arena_port,
           options or chosen.arena_options(), environ=os.environ if environ is None else environ,
-          workers=workers)
+          workers=workers, eval_options=chosen.eval_options())

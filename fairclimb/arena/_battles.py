@@ -48,6 +48,7 @@ from fairclimb.arena._sampling import Pool, draw_battle, pair_stats
 from fairclimb.arena._task_input import KINDS, check_kind, checked_vote, now
 from fairclimb.data import Winner
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate import EvalOptions
 from fairclimb.store import (
     ArenaStore,
     ArenaVerdicts,
@@ -80,7 +81,8 @@ class VoteResult:
 class Arena(ArenaReports):
     def __init__(self, store: Store, options: ArenaOptions | None = None,
                  rng: np.random.Generator | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None,
+                 eval_options: EvalOptions | None = None) -> None:
         self.options = options or ArenaOptions()
         self.data = ArenaStore(store)
         self.accounts = Accounts(self.data, self.options)
@@ -95,11 +97,19 @@ class Arena(ArenaReports):
         self.reviews = Reviews(self.data)
         self.boards = BoardCache()  # leaderboards by the state they were computed from
         self.controls = Controls(self.data)
+        # eval_options: how live battles' answers to suite tasks are run (workers,
+        # limits, sandbox, executor: ``arena serve`` takes them from the settings)
         self._live = LiveBattles(store, self.data, environ, self._rng, self._draw_lock,
-                                 self._battles, self.require_briefed, self.require_open)
+                                 self._battles, self.require_briefed, self.require_open,
+                                 eval_options or EvalOptions())
         self.live: LiveModels = self._live.models  # environ: the models' API keys
         self.live_jobs: SharedLiveJobs = self._live.jobs
         self.live_suites: LiveSuites = self._live.suites  # suites raters draw tasks from
+
+    @property
+    def eval_options(self) -> EvalOptions:
+        """How answers to suite tasks are run for live battles (as given)."""
+        return self._live.eval_options
 
     # -- raters ------------------------------------------------------------------------
 

@@ -90,7 +90,8 @@ class TestAgreement:
 def execute_answers(store: Store, answers: Sequence[UnjudgedAnswer],
                     options: EvalOptions) -> tuple[dict[int, AnswerVerdict], ExecutionReport]:
     """Each runnable answer's verdict (by sample id: passed, status, detail) and a
-    report of the run."""
+    report of the run; *options* say where they run (this machine, or a Ray
+    cluster's nodes: the same verdicts)."""
     skipped: list[str] = []
     tasks: dict[tuple[str, str], Task | None] = {}
     jobs: list[tuple[int, Task, str]] = []
@@ -108,7 +109,8 @@ def execute_answers(store: Store, answers: Sequence[UnjudgedAnswer],
     verdicts = run_programs([(task, program) for _, task, program in jobs],
                             workers=options.workers, sandbox=options.sandbox,
                             limits=options.limits,
-                            node=find_node(options.node) if needs_node else None)
+                            node=find_node(options.node) if needs_node else None,
+                            executor=options.executor)
     stored = {sample_id: AnswerVerdict(verdict.status is Status.PASSED,
                                        verdict.status.value, verdict.detail)
               for (sample_id, _, _), verdict in zip(jobs, verdicts, strict=True)}

@@ -45,12 +45,12 @@ class LiveBattles:
 
     def __init__(self, store: Store, data: ArenaStore, environ: Mapping[str, str] | None,
                  rng: np.random.Generator, draw_lock: threading.Lock,
-                 battles: RateLimiter, require_briefed: Gate, require_open: Callable[[], None]
-                 ) -> None:
+                 battles: RateLimiter, require_briefed: Gate, require_open: Callable[[], None],
+                 eval_options: EvalOptions) -> None:
         self.models = LiveModels(store, data, environ)  # environ: the models' API keys
         self.suites = LiveSuites(store, data)
         self.verdicts = ArenaVerdicts(store)
-        self.eval_options = EvalOptions()
+        self.eval_options = eval_options
         self.jobs = SharedLiveJobs(store, data)  # found by every worker process
         self.data = data
         self._rng = rng

@@ -21,11 +21,14 @@ from fairclimb.arena import (
 from fairclimb.cli._arena_policy import POLICY_COMMANDS
 from fairclimb.cli._common import (
     DbOption,
+    ExecutorOption,
+    RayAddressOption,
     SandboxOption,
     TimeoutOption,
     WorkersOption,
     eval_options,
 )
+from fairclimb.executor import reach
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -178,12 +181,16 @@ def run_tests_command(
     timeout: TimeoutOption = None,
     sandbox: SandboxOption = None,
     db: DbOption = None,
+    executor: ExecutorOption = None, ray_address: RayAddressOption = None,
 ) -> None:
     """Run answers to suite tasks (Python, JavaScript) against the tasks' tests in the
     sandbox and store the verdicts: raters see them after the vote, gold checks use them."""
-    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db)
+    settings = load_settings(workers=workers, timeout=timeout, sandbox=sandbox, db=db,
+                             executor=executor, ray_address=ray_address)
+    options = eval_options(settings)
+    reach(options.executor)  # a cluster that does not answer: before the store is opened
     with Store.open(settings.db) as store:
-        _print_tests(Arena(store).execute_answers(eval_options(settings)))
+        _print_tests(Arena(store).execute_answers(options))
 
 
 def _print_tests(report: ExecutionReport) -> None:

@@ -13,8 +13,10 @@ from fairclimb.arena import import_arena_feedback
 from fairclimb.cli._common import (
     DbOption,
     DedupThresholdOption,
+    ExecutorOption,
     MinhashThresholdOption,
     NgramThresholdOption,
+    RayAddressOption,
     text_or_file,
     whole_table,
 )
@@ -34,6 +36,7 @@ from fairclimb.data import (
     write_card,
 )
 from fairclimb.errors import UserInputError
+from fairclimb.executor import reach
 from fairclimb.settings import load_settings
 from fairclimb.store import Store
 
@@ -168,6 +171,7 @@ def import_feedback_command(
     minhash_threshold: MinhashThresholdOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    executor: ExecutorOption = None, ray_address: RayAddressOption = None,
 ) -> None:
     """Turn votes, labels and corrections into records through the record gate (flagged
     votes, identical pairs and outputs of models whose terms forbid training are left
@@ -176,9 +180,12 @@ def import_feedback_command(
         raise UserInputError("give either a votes file or --from-arena (one of the two)")
     overrides = _overrides(override_terms or [], reason)
     dedup, decontam = curation_params(dedup_threshold, ngram_threshold, minhash_threshold)
+    settings = load_settings(db=db, executor=executor, ray_address=ray_address)
     options = FeedbackOptions(keep_ties=keep_ties, keep_both_bad=keep_both_bad,
-                              licence=licence, dedup=dedup, decontam=decontam)
-    with _store(db) as store:
+                              licence=licence, dedup=dedup, decontam=decontam,
+                              executor=settings.executor_choice())
+    reach(options.executor)  # a cluster that does not answer: before the store is opened
+    with Store.open(settings.db) as store:
         if path is None:
             counts = import_arena_feedback(store, dataset, options, overrides)
         else:

@@ -34,6 +34,7 @@ from fairclimb.data._records import (
 )
 from fairclimb.data._votes import Excluded, Exclusion, Winner
 from fairclimb.errors import UserInputError
+from fairclimb.executor import ExecutorChoice, reach
 from fairclimb.store import Store
 from fairclimb.suites import Task
 
@@ -91,6 +92,9 @@ class FeedbackOptions:
     licence: str = ""
     dedup: DedupParams | None = None  # None: the dataset's recorded settings (or defaults)
     decontam: DecontamOptions | None = None
+    #: where curation signs the texts for dedup and decontamination (a Ray cluster's
+    #: nodes, say); None: this machine. It changes no record's fate.
+    executor: ExecutorChoice | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +273,10 @@ def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: s
     """Turn *votes* into records of *dataset* through the record gate (resumable: a vote
     is added once), then curate the dataset. *overrides*: model -> the reason training
     on its outputs is allowed despite terms that forbid it. Returns the counts a person
-    wants to see, ``refused`` by :class:`~fairclimb.data.DropReason`."""
+    wants to see, ``refused`` by :class:`~fairclimb.data.DropReason`. A Ray cluster
+    in *options* that does not answer is refused before anything is stored."""
+    executor = options.executor if options else None
+    reach(executor)
     outcome = records_from_votes(votes, options)
     notes = {"sources": [source],
              "feedback_imports": [{"source": source, "votes": outcome.votes,
@@ -278,7 +285,7 @@ def import_feedback(store: Store, votes: Sequence[Vote], dataset: str, source: s
     gated = admit(store, dataset, outcome.candidates, source=source, notes=notes,
                   overrides=overrides, aliases=aliases, extra_tasks=extra_tasks,
                   dedup=options.dedup if options else None,
-                  decontam=options.decontam if options else None)
+                  decontam=options.decontam if options else None, executor=executor)
     return {"votes": outcome.votes, "flagged_left_out": outcome.flagged,
             "ties_left_out": outcome.ties_left_out, "records": len(outcome.candidates),
             "refused": gated.refused, "added": gated.added, "kept": gated.kept,

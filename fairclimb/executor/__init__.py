@@ -10,6 +10,6 @@ come back to the one process that writes them. Ray is an optional extra
 """
 
 from fairclimb.executor._kind import Executor, ExecutorChoice
-from fairclimb.executor._ray import connect, map_chunks
+from fairclimb.executor._ray import connect, map_chunks, reach
 
-__all__ = ["Executor", "ExecutorChoice", "connect", "map_chunks"]
+__all__ = ["Executor", "ExecutorChoice", "connect", "map_chunks", "reach"]

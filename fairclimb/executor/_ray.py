@@ -13,8 +13,9 @@ from types import ModuleType
 from typing import TypeVar
 
 from fairclimb.errors import ClusterError, UserInputError
+from fairclimb.executor._kind import ExecutorChoice
 
-__all__ = ["connect", "map_chunks"]
+__all__ = ["connect", "map_chunks", "reach"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,13 @@ def connect(address: str | None) -> ModuleType:
     return ray
 
 
+def reach(choice: ExecutorChoice | None) -> None:
+    """Join the cluster *choice* names, if it names one: a command calls this before
+    it writes anything, so a cluster that does not answer leaves nothing behind."""
+    if choice is not None and choice.remote:
+        connect(choice.ray_address)
+
+
 def _answers(address: str) -> None:
     """Fail fast when nothing listens at *address*: Ray itself retries for minutes."""
     host, _, port = address.rpartition(":")
@@ -78,6 +86,7 @@ def map_chunks(function: Callable[[_T], _R], chunks: Sequence[_T],
     function): a task whose node dies is run again elsewhere (Ray's retries)."""
     ray = connect(address)
     remote = ray.remote(num_cpus=1, max_retries=3)(function)
+    log.debug("%d chunks of %s go to the Ray cluster", len(chunks), function.__name__)
     try:
         return list(ray.get([remote.remote(chunk) for chunk in chunks]))
     except ray.exceptions.RayError as exc:

@@ -174,18 +174,22 @@ def _text_and_style(completion: Any, forced: ApiStyle | None) -> tuple[str, ApiS
 
 
 @functools.cache
-def _shared() -> ExecutionReward:
-    """The process's one reward for :func:`execution_reward`, stopped at exit."""
-    reward = ExecutionReward()
+def _shared(executor: ExecutorChoice) -> ExecutionReward:
+    """The process's one reward per executor for :func:`execution_reward`, stopped at
+    exit."""
+    reward = ExecutionReward(executor=executor)
     atexit.register(reward.close)
     return reward
 
 
 def execution_reward(prompts: Sequence[Any] | None = None,
-                     completions: Sequence[Any] | None = None, **kwargs: Any) -> list[float]:
+                     completions: Sequence[Any] | None = None, *,
+                     executor: ExecutorChoice | None = None, **kwargs: Any) -> list[float]:
     """TRL's reward-function signature over the eval harness: 1.0 for an answer that
     passes its task's tests, 0.0 for anything else. The task id comes as the dataset
     column ``task_id``. One checker pool, started at the first call, serves every
-    later call of the process (stopped at exit); use :class:`ExecutionReward` to
-    choose options, count statuses per step or stop it sooner."""
-    return _shared()(prompts, completions, **kwargs)
+    later call of the process (stopped at exit); *executor* puts it on a Ray cluster's
+    nodes instead (``functools.partial(execution_reward, executor=...)``; one pool per
+    executor). Use :class:`ExecutionReward` to choose options, count statuses per step
+    or stop it sooner."""
+    return _shared(executor or ExecutorChoice())(prompts, completions, **kwargs)

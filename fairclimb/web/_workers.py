@@ -28,34 +28,49 @@ from uvicorn.supervisors import Multiprocess
 
 from fairclimb.arena import Arena, ArenaOptions
 from fairclimb.errors import UserInputError
+from fairclimb.evaluate import EvalOptions
+from fairclimb.executor import Executor, ExecutorChoice
+from fairclimb.sandbox import Limits
 from fairclimb.store import Store
 from fairclimb.web._app import create_app
 from fairclimb.web._server import server_config
 
-__all__ = ["WORKER_ENV", "serve_workers", "worker_app"]
+__all__ = ["WORKER_ENV", "serve_workers", "worker_app", "worker_environment"]
 
-WORKER_ENV = "FAIRCLIMB_ARENA_WORKER"  # {"db": URL, "options": ArenaOptions fields}
+# {"db": URL, "options": ArenaOptions fields, "eval": how live answers are run}
+WORKER_ENV = "FAIRCLIMB_ARENA_WORKER"
 _FACTORY = "fairclimb.web._workers:worker_app"
 
 
-def serve_workers(db: str, host: str, port: int, options: ArenaOptions, workers: int) -> None:
-    """Run ``workers`` arena processes on ``host:port`` until interrupted."""
+def serve_workers(db: str, host: str, port: int, options: ArenaOptions, workers: int,
+                  eval_options: EvalOptions | None = None) -> None:
+    """Run ``workers`` arena processes on ``host:port`` until interrupted; each runs
+    live battles' answers to suite tasks with *eval_options*."""
     if db.strip() in ("sqlite://", "sqlite:///:memory:", ":memory:"):
         raise UserInputError("an in-memory database cannot be shared by several workers "
                              "(each would get an empty one); give a file or a PostgreSQL "
                              "URL, or serve with --workers 1")
     with Store.open(db):  # migrate once, and fail here with the store's own sentence
         pass
-    os.environ[WORKER_ENV] = json.dumps({"db": db, "options": asdict(options)})
+    os.environ[WORKER_ENV] = worker_environment(db, options, eval_options)
     config = server_config(_FACTORY, host, port, options, workers=workers)
     Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def worker_environment(db: str, options: ArenaOptions,
+                       eval_options: EvalOptions | None = None) -> str:
+    """What the workers find in ``WORKER_ENV``: the store, the arena's options and how
+    live battles' answers to suite tasks are run."""
+    return json.dumps({"db": db, "options": asdict(options),
+                       "eval": _eval_fields(eval_options or EvalOptions())})
 
 
 def worker_app() -> FastAPI:
     """The arena app of one worker process (uvicorn calls this in each worker)."""
     settings: dict[str, Any] = json.loads(os.environ[WORKER_ENV])
     store = Store.open(settings["db"])
-    app = create_app(Arena(store, ArenaOptions(**settings["options"]), environ=os.environ))
+    app = create_app(Arena(store, ArenaOptions(**settings["options"]), environ=os.environ,
+                           eval_options=_eval_options(settings.get("eval", {}))))
 
     @asynccontextmanager
     async def closing(_: FastAPI) -> AsyncIterator[None]:
@@ -66,3 +81,20 @@ def worker_app() -> FastAPI:
 
     app.router.lifespan_context = closing
     return app
+
+
+def _eval_fields(options: EvalOptions) -> dict[str, Any]:
+    """What live battles use of *options*, as JSON for the workers."""
+    executor = options.executor
+    return {"workers": options.workers, "limits": options.limits.as_dict(),
+            "sandbox": options.sandbox, "node": options.node,
+            "executor": [executor.kind.value, executor.ray_address, executor.workers]}
+
+
+def _eval_options(fields: dict[str, Any]) -> EvalOptions:
+    if not fields:
+        return EvalOptions()
+    kind, address, per_node = fields["executor"]
+    return EvalOptions(workers=fields["workers"], limits=Limits(**fields["limits"]),
+                       sandbox=fields["sandbox"], node=fields["node"],
+                       executor=ExecutorChoice(Executor(kind), address, per_node))

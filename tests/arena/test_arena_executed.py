@@ -4,14 +4,18 @@ the votes, used for gold checks and shown next to the ratings."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ray_cluster import RayCluster
 
 from fairclimb.arena import Arena, ArenaOptions, Role, SignedIn
 from fairclimb.evaluate import EvalOptions, Status
+from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.sandbox import Limits
 from fairclimb.store import NewBattle, SampleIn, Store
 from fairclimb.suites import get_suite
@@ -66,6 +70,26 @@ def test_answers_to_suite_tasks_are_executed_and_their_verdicts_stored(arena: Ar
                                   "m-completion": (3, 3)}
     # Run again: nothing left to execute (verdicts are kept, never paid for twice).
     assert arena.execute_answers(_OPTIONS).executed == 0
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_answers_run_on_a_ray_cluster_get_the_local_verdicts(
+        tmp_path: Path, ray_cluster: RayCluster, caplog: pytest.LogCaptureFixture) -> None:
+    """The arena's executed answers (``arena run-tests``, live battles' suite tasks) run
+    where the options say; on a Ray cluster's nodes their verdicts are the local ones."""
+    ray_cluster.ensure_worker()
+    seen = {}
+    for name, executor in (("local", ExecutorChoice()),
+                           ("ray", ExecutorChoice(Executor.RAY, ray_cluster.address))):
+        arena = Arena(Store.open(str(tmp_path / f"{name}.db")))
+        arena.import_samples(_samples())
+        with caplog.at_level(logging.INFO, logger="fairclimb.evaluate"):
+            report = arena.execute_answers(dataclasses.replace(_OPTIONS, executor=executor))
+        seen[name] = ((report.executed, report.passed), arena.data.sample_pool())
+    assert seen["ray"] == seen["local"]
+    assert any("Ray node(s)" in record.getMessage() for record in caplog.records)
+    assert seen["ray"][0] == (9, 6)
 
 
 def test_javascript_answers_are_executed_too(tmp_path: Path) -> None:

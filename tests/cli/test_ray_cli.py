@@ -30,6 +30,8 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120, env={**os.environ, "COLUMNS": "200"}, check=False)
 
 
+VOTE = {"prompt": "p", "answer_a": "def f():\n    return 1\n", "answer_b": "x", "model_a": "a",
+        "model_b": "b", "winner": "a", "rater": "otter"}
 CASES = [
     ("silent", ["--executor", "ray", "--ray-address", "127.0.0.1:{port}"],
      "no Ray cluster answers at 127.0.0.1:{port}"),
@@ -42,21 +44,42 @@ CASES = [
 
 @pytest.mark.parametrize(("flags", "message"), [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
-@pytest.mark.parametrize("command", ["eval", "suites-check"])
+@pytest.mark.parametrize("command", ["eval", "suites-check", "import-feedback",
+                                     "arena-run-tests"])
 def test_a_cluster_that_does_not_answer_is_one_sentence_and_nothing_written(
         tmp_path: Path, command: str, flags: list[str], message: str) -> None:
     port = _silent_port()
     flags = [flag.format(port=port) for flag in flags]
     (tmp_path / "samples.jsonl").write_text(
         json.dumps({"task_id": "HumanEval/0", "completion": "    return True\n"}) + "\n")
-    args = (["eval", "--samples", "samples.jsonl", "--out", "out"] if command == "eval"
-            else ["suites", "check", "humaneval"])
+    (tmp_path / "votes.jsonl").write_text(json.dumps(VOTE) + "\n")
+    args = {"eval": ["eval", "--samples", "samples.jsonl", "--out", "out"],
+            "suites-check": ["suites", "check", "humaneval"],
+            "import-feedback": ["data", "import-feedback", "votes.jsonl", "--dataset", "d"],
+            "arena-run-tests": ["arena", "run-tests"]}[command]
     result = _run([*args, "--db", "store.db", *flags], tmp_path)
     assert result.returncode != 0
     assert message.format(port=port) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "store.db").exists()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_arena_serve_takes_the_executor_from_the_settings(tmp_path: Path, workers: str
+                                                          ) -> None:
+    """Live battles' answers run where the settings say: a cluster named there that does
+    not answer stops ``arena serve`` at once, in one sentence, before the store opens."""
+    port = _silent_port()
+    result = subprocess.run(
+        [*FAIRCLIMB, "arena", "serve", "--db", "store.db", "--port", str(_silent_port()),
+         "--workers", workers], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "FAIRCLIMB_EXECUTOR": "ray",
+             "FAIRCLIMB_RAY_ADDRESS": f"127.0.0.1:{port}"}, check=False)
+    assert result.returncode != 0
+    assert f"no Ray cluster answers at 127.0.0.1:{port}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "store.db").exists()
 
 

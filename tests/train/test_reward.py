@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fairclimb.errors import UserInputError
+from fairclimb.errors import ClusterError, UserInputError
 from fairclimb.evaluate import EvalOptions, Status
+from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.sandbox import Limits
 from fairclimb.suites import Suite, get_suite
 from fairclimb.train import ExecutionReward, execution_reward
@@ -111,6 +113,20 @@ def test_the_function_form_has_trls_signature() -> None:
     right = next(line for line in LINES if line["note"] == "right")
     assert execution_reward(prompts=["p"], completions=[right["completion"]],
                             task_id=[right["task_id"]], completion_ids=[[1, 2]]) == [1.0]
+
+
+def test_the_function_form_takes_an_executor() -> None:
+    """``partial(execution_reward, executor=...)`` checks on that cluster: one that does
+    not answer says so, rather than the answers being checked here."""
+    pytest.importorskip("ray")
+    right = next(line for line in LINES if line["note"] == "right")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    on_ray = ExecutorChoice(Executor.RAY, f"127.0.0.1:{port}")
+    with pytest.raises(ClusterError, match=f"no Ray cluster answers at 127.0.0.1:{port}"):
+        execution_reward(completions=[right["completion"]], task_id=[right["task_id"]],
+                         executor=on_ray)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -13,7 +13,7 @@ from fairclimb.evaluate import EvalOptions
 from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.sandbox import Limits
 from fairclimb.suites import get_suite
-from fairclimb.train import ExecutionReward
+from fairclimb.train import ExecutionReward, execution_reward
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -37,3 +37,6 @@ def test_ray_rewards_are_the_local_ones_across_steps(ray_cluster: RayCluster) ->
         assert remote.pool_starts == 1  # one start for the whole run, not one per step
     assert steps[0] + steps[1] == expected
     assert 0.0 < sum(expected) < len(expected)
+    # the function form TRL is given, on the cluster: the same rewards
+    assert execution_reward(completions=completions, task_id=task_ids,
+                            executor=on_ray) == expected

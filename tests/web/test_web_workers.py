@@ -21,7 +21,11 @@ from arena_seed import free_port, seed
 from pg import fresh_database
 
 from fairclimb.arena import Arena, ArenaOptions, Role
+from fairclimb.evaluate import EvalOptions
+from fairclimb.executor import Executor, ExecutorChoice
+from fairclimb.sandbox import Limits
 from fairclimb.store import Store
+from fairclimb.web._workers import WORKER_ENV, worker_app, worker_environment
 
 _ROOT = Path(__file__).resolve().parents[2]
 VOTES_PER_MINUTE = 3
@@ -149,6 +153,23 @@ def test_an_in_memory_store_is_refused_for_several_workers() -> None:
     assert done.returncode != 0
     assert "in-memory database cannot be shared by several workers" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_each_worker_runs_live_answers_as_the_server_was_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings' workers, limits, sandbox and executor reach every worker process (a
+    worker is a fresh interpreter: it knows only what the environment carries)."""
+    told = EvalOptions(workers=3, limits=Limits(wall_s=2.5, memory_bytes=256 << 20),
+                       sandbox="rlimits", node="/opt/node",
+                       executor=ExecutorChoice(Executor.RAY, "10.0.0.7:6379", 4))
+    db = str(tmp_path / "arena.db")
+    Store.open(db).close()
+    monkeypatch.setenv(WORKER_ENV, worker_environment(db, ArenaOptions(), told))
+    app = worker_app()
+    try:
+        assert app.state.arena.eval_options == told
+    finally:
+        app.state.arena.data.store.close()
 
 
 @pytest.fixture

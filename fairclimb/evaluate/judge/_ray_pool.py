@@ -184,6 +184,11 @@ class RayPool:
 
     def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
         ray = self._ray
+        if ray is None or not ray.is_initialized():
+            # This process already left the cluster (ray.shutdown(), or a pool closed at
+            # exit): its actors went with it, and a Ray call now would start a new Ray.
+            self._nodes = []
+            return
         try:
             if kind is None:  # done: the nodes stop their checkers in order
                 closing = [node.actor.close.remote() for node in self._nodes]
