@@ -1,20 +1,28 @@
-"""Live battles being answered, as every server process sees them: the process that
-runs the models keeps the streamed text in memory, and records here who the job is
-for and how it ended, so that a page or event stream served by another worker of
-``arena serve --workers N`` finds the job and its outcome."""
+"""Live battles being answered, as every server process sees them: who the job is for,
+the text so far (written by the process that runs the models, a few times a second at
+most) and how it ended, so that a page or event stream served by another worker of
+``arena serve --workers N`` finds the job, streams its text and shows its outcome.
+
+Rows are removed an hour or so after their start (finished or abandoned alike), a
+bounded number at a time, each time a job is created.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, insert, select, update
+from sqlalchemy import Boolean, Integer, String, Text, delete, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairclimb.store._models import Base, UTCDateTime
 from fairclimb.store._store import Store
 
-__all__ = ["ArenaLiveJob", "ArenaLiveJobs", "LiveJobRecord"]
+__all__ = ["MAX_PARTIAL_CHARS", "ArenaLiveJob", "ArenaLiveJobs", "LiveJobRecord"]
+
+MAX_PARTIAL_CHARS = 32_000  # a side's text so far, at most (a live answer is ~1k tokens)
+_SWEEP = 50  # expired rows removed per job created, at most: bounded work on that path
 
 
 class ArenaLiveJob(Base):
@@ -27,7 +35,9 @@ class ArenaLiveJob(Base):
     done: Mapped[bool] = mapped_column(Boolean)
     battle_id: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    partial_a: Mapped[str | None] = mapped_column(Text)  # side A's text so far
+    partial_b: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +50,7 @@ class LiveJobRecord:
     battle_id: int | None
     error: str | None
     started_at: datetime
+    partial: dict[int, str] = field(default_factory=dict)  # side (0 = A) -> text so far
 
 
 class ArenaLiveJobs:
@@ -47,11 +58,30 @@ class ArenaLiveJobs:
         self.store = store
 
     def add(self, job_id: str, rater_id: int, language: str, kind: str,
-            now: datetime) -> None:
+            now: datetime, expired_before: datetime | None = None) -> int:
+        """Record a new job; and remove up to a few dozen jobs started before
+        *expired_before* (done or abandoned). Returns how many were removed."""
         with self.store.transaction("starting a live battle", write=True) as session:
             session.execute(insert(ArenaLiveJob).values(
                 id=job_id, rater_id=rater_id, language=language, kind=kind, done=False,
                 started_at=now))
+            if expired_before is None:
+                return 0
+            oldest = (select(ArenaLiveJob.id).where(ArenaLiveJob.started_at < expired_before)
+                      .order_by(ArenaLiveJob.started_at).limit(_SWEEP))
+            removed = session.execute(delete(ArenaLiveJob).where(
+                ArenaLiveJob.id.in_(oldest.scalar_subquery())))
+            return int(getattr(removed, "rowcount", 0) or 0)
+
+    def set_partial(self, job_id: str, texts: Mapping[int, str]) -> None:
+        """The text so far of each side in *texts* (each cut to MAX_PARTIAL_CHARS)."""
+        values = {name: texts[side][:MAX_PARTIAL_CHARS]
+                  for side, name in ((0, "partial_a"), (1, "partial_b")) if side in texts}
+        if not values:
+            return
+        with self.store.transaction("streaming a live battle", write=True) as session:
+            session.execute(update(ArenaLiveJob).where(ArenaLiveJob.id == job_id)
+                            .values(**values))
 
     def finish(self, job_id: str, battle_id: int | None, error: str | None) -> None:
         with self.store.transaction("ending a live battle", write=True) as session:
@@ -64,5 +94,13 @@ class ArenaLiveJobs:
                                   ).scalar_one_or_none()
             if row is None:
                 return None
+            partial = {side: text for side, text in ((0, row.partial_a), (1, row.partial_b))
+                       if text is not None}
             return LiveJobRecord(row.id, row.rater_id, row.language, row.kind, row.done,
-                                 row.battle_id, row.error, row.started_at)
+                                 row.battle_id, row.error, row.started_at, partial)
+
+    def count(self) -> int:
+        """Jobs recorded."""
+        with self.store.transaction("counting live battles") as session:
+            return int(session.execute(select(func.count()).select_from(ArenaLiveJob))
+                       .scalar_one())
