@@ -132,11 +132,14 @@ def import_generations_command(
         help="Then run the answers against their tasks' tests (verdicts for raters "
         "after the vote, and for gold checks).")] = True,
     db: DbOption = None,
+    executor: ExecutorOption = None, ray_address: RayAddressOption = None,
 ) -> None:
     """Make the store's generations (fairclimb generate) answers the arena can show:
     raters see the task's prompt and the extracted code, not our instruction and the
     raw reply."""
-    settings = load_settings(db=db)
+    settings = load_settings(db=db, executor=executor, ray_address=ray_address)
+    if run_tests:  # a cluster that does not answer: before the store is opened
+        reach(settings.executor_choice())
     with Store.open(settings.db) as store:
         arena = Arena(store)
         done = arena.import_generations(GenerationFilter(model, suite, run))

@@ -45,7 +45,7 @@ CASES = [
 @pytest.mark.parametrize(("flags", "message"), [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("command", ["eval", "suites-check", "import-feedback",
-                                     "arena-run-tests"])
+                                     "arena-run-tests", "arena-import-generations"])
 def test_a_cluster_that_does_not_answer_is_one_sentence_and_nothing_written(
         tmp_path: Path, command: str, flags: list[str], message: str) -> None:
     port = _silent_port()
@@ -56,7 +56,8 @@ def test_a_cluster_that_does_not_answer_is_one_sentence_and_nothing_written(
     args = {"eval": ["eval", "--samples", "samples.jsonl", "--out", "out"],
             "suites-check": ["suites", "check", "humaneval"],
             "import-feedback": ["data", "import-feedback", "votes.jsonl", "--dataset", "d"],
-            "arena-run-tests": ["arena", "run-tests"]}[command]
+            "arena-run-tests": ["arena", "run-tests"],
+            "arena-import-generations": ["arena", "import-generations"]}[command]
     result = _run([*args, "--db", "store.db", *flags], tmp_path)
     assert result.returncode != 0
     assert message.format(port=port) in result.stderr, result.stderr
