@@ -184,10 +184,13 @@ class ArenaQuality:
         or (*informed*) the informed ones, gold or not."""
         v, b = _VOTES.c, _BATTLES.c
         which = v.informed.is_(True) if informed else b.gold_winner.is_(None)
+        # the model that won, compared with each side's: a battle of a model with
+        # itself counts a win on both sides, as the rules count it vote by vote
+        winning = case((v.winner == "model_a", b.model_a), else_=b.model_b)
         wins: dict[tuple[int, str], list[int]] = {}
         with self.store.transaction("counting raters' wins") as session:
-            for side, model in (("model_a", b.model_a), ("model_b", b.model_b)):
-                query = (select(v.rater_id, model, _sum(v.winner == side), func.count())
+            for model in (b.model_a, b.model_b):
+                query = (select(v.rater_id, model, _sum(winning == model), func.count())
                          .select_from(_VOTES.join(_BATTLES, b.id == v.battle_id))
                          .where(v.winner.in_(_DECISIVE), which)
                          .group_by(v.rater_id, model))

@@ -29,8 +29,8 @@ from fairclimb.arena import (
     read_battles,
 )
 from fairclimb.arena._board import build_leaderboard
-from fairclimb.arena._stored_board import StoredVotes
 from fairclimb.arena._quality import vote_timing
+from fairclimb.arena._stored_board import StoredVotes
 from fairclimb.data import Excluded, Exclusion, Vote, Winner, records_from_votes
 from fairclimb.store import SampleIn, Store, VoteRow
 
