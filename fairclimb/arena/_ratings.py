@@ -110,6 +110,10 @@ def ratings_from_store(source: BattleSource, options: RatingOptions) -> Ratings:
         raise _no_votes()
     if table is None:
         raise _nothing_kept()
+    # Grouped rows (one per model pair, winner and weight, with a count) make the same
+    # pair cells as the battles one by one; the bootstrap redraws each cell's count
+    # as Poisson(count), which reads the cells only, so resampling grouped rows is
+    # resampling battles: the same intervals, seed for seed.
     return _rated(table, given, options)
 
 

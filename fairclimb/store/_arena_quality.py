@@ -26,7 +26,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    bindparam,
     case,
     delete,
     func,
@@ -153,14 +152,20 @@ class ArenaQuality:
                                    int(r[5]), r[6], r[7]) for r in session.execute(query)]
 
     def set_vote_verdicts(self, verdicts: Sequence[tuple[int, bool, bool]]) -> None:
-        """(battle id, informed, overlaps) per vote, in one transaction."""
-        if not verdicts:
+        """(battle id, informed, overlaps) per vote, in one transaction: one UPDATE per
+        verdict and chunk of ids (a first pass over an old database writes every vote)."""
+        groups: dict[tuple[bool, bool], list[int]] = {}
+        for battle, informed, overlaps in verdicts:
+            groups.setdefault((informed, overlaps), []).append(battle)
+        if not groups:
             return
-        statement = (update(_VOTES).where(_VOTES.c.battle_id == bindparam("battle"))
-                     .values(informed=bindparam("i"), overlaps=bindparam("o")))
         with self.store.transaction("storing vote verdicts", write=True) as session:
-            session.connection().execute(statement, [
-                {"battle": b, "i": i, "o": o} for b, i, o in verdicts])
+            connection = session.connection()
+            for (informed, overlaps), ids in groups.items():
+                for start in range(0, len(ids), _CHUNK):
+                    connection.execute(
+                        update(_VOTES).where(_VOTES.c.battle_id.in_(ids[start:start + _CHUNK]))
+                        .values(informed=informed, overlaps=overlaps))
 
     # -- the pass: rater-level counts and flags ----------------------------------------
 
