@@ -29,12 +29,12 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     not_,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairclimb.store._arena_tables import ArenaAccount, ArenaBattle, ArenaPrompt, ArenaVote
@@ -216,7 +216,8 @@ class ArenaQuality:
 
     def set_rater_flags(self, flags: Mapping[int, Sequence[StoredFlag]]) -> int:
         """Make the stored flags *flags* (raters absent have none), rewriting only the
-        raters whose flags changed; returns how many raters changed."""
+        raters whose flags changed; returns how many raters changed. Upserts, so two
+        workers writing the same raters at once both succeed (the last one's stand)."""
         stored = self.rater_flags()
         wanted = {r: tuple(f) for r, f in flags.items() if f}
         changed = sorted(r for r in stored.keys() | wanted.keys()
@@ -225,13 +226,21 @@ class ArenaQuality:
             return 0
         with self.store.transaction("storing rater flags", write=True) as session:
             connection = session.connection()
-            for start in range(0, len(changed), _CHUNK):
-                connection.execute(delete(_FLAGS).where(
-                    _FLAGS.c.rater_id.in_(changed[start:start + _CHUNK])))
             rows = [{"rater_id": r, "position": n, "kind": kind, "detail": detail}
                     for r in changed for n, (kind, detail) in enumerate(wanted.get(r, ()))]
-            if rows:
-                connection.execute(insert(_FLAGS), rows)
+            maker = (postgresql.insert if connection.dialect.name == "postgresql"
+                     else sqlite.insert)
+            for start in range(0, len(rows), _CHUNK):
+                statement = maker(_FLAGS).values(rows[start:start + _CHUNK])
+                connection.execute(statement.on_conflict_do_update(
+                    index_elements=[_FLAGS.c.rater_id, _FLAGS.c.position],
+                    set_={"kind": statement.excluded.kind,
+                          "detail": statement.excluded.detail}))
+            for rater in changed:  # the positions past the rater's new flags
+                if len(stored.get(rater, ())) > len(wanted.get(rater, ())):
+                    connection.execute(delete(_FLAGS).where(
+                        _FLAGS.c.rater_id == rater,
+                        _FLAGS.c.position >= len(wanted.get(rater, ()))))
         return len(changed)
 
     # -- reading what counts -----------------------------------------------------------

@@ -276,3 +276,17 @@ def test_rating_an_empty_or_filtered_out_store_says_so(store: Store) -> None:
     voting.vote(voting.rater("solo"))
     with pytest.raises(UserInputError, match="no battles left"):
         ratings_from_store(arena, dataclasses.replace(RatingOptions(), language="cobol"))
+
+
+def test_rater_flags_are_rewritten_only_where_they_changed(store: Store) -> None:
+    arena = Arena(store, OPTIONS)
+    voting = Voting(arena)
+    one, two = voting.rater("one"), voting.rater("two")
+    quality = ArenaQuality(store)
+    bias, gold = ("position_bias", "left in 99%"), ("low_gold_accuracy", "40% on 5")
+    assert quality.set_rater_flags({one: (bias, gold), two: (gold,)}) == 2
+    assert quality.set_rater_flags({one: (bias, gold), two: (gold,)}) == 0
+    assert quality.set_rater_flags({one: (gold,), two: (gold, bias)}) == 2
+    assert quality.rater_flags() == {one: (gold,), two: (gold, bias)}
+    assert quality.set_rater_flags({two: (gold, bias)}) == 1
+    assert quality.rater_flags() == {two: (gold, bias)}
