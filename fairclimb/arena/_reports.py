@@ -158,16 +158,17 @@ class ArenaReports:
         """The votes and ranking pairs that count, of one task kind and language if
         given, grouped in the database (a ``BattleSource``), and how many in all."""
         rankings = self.rankings.records()
-        votes = self.stored_votes(language, category, rankings)
+        votes = stored_votes(ArenaQuality(self.data.store), self.options,
+                             self.reviews.overrules().keys(), rankings, language, category,
+                             left_out=False)
         return votes.table, self.data.count_votes() + len(rankings)
 
-    def stored_votes(self, language: str | None = None, kind: str | None = None,
-                     rankings: list[Battle] | None = None) -> StoredVotes:
+    def stored_votes(self, language: str | None = None, kind: str | None = None
+                     ) -> StoredVotes:
         """Quality control brought up to date in the store, then the votes that count
         read as grouped rows and those left out as counts (see ``_stored_board``)."""
         return stored_votes(ArenaQuality(self.data.store), self.options,
-                            self.reviews.overrules().keys(),
-                            self.rankings.records() if rankings is None else rankings,
+                            self.reviews.overrules().keys(), self.rankings.records(),
                             language, kind)
 
     def leaderboard(self, language: str | None = None, kind: str | None = None,

@@ -49,15 +49,16 @@ class StoredVotes:
 
 def stored_votes(quality: ArenaQuality, options: ArenaOptions, overruled: Collection[int],
                  rankings: Sequence[Battle], language: str | None = None,
-                 kind: str | None = None) -> StoredVotes:
-    """Check quality, then read the votes that count as grouped rows and the excluded
-    ones as counts per rater; *rankings* (the pairs submitted rankings imply: few, and
-    not in the vote table) are added one by one."""
+                 kind: str | None = None, *, left_out: bool = True) -> StoredVotes:
+    """Check quality, then read the votes that count as grouped rows and (unless not
+    *left_out*: ratings need only the counted) the excluded ones as counts per rater;
+    *rankings* (the pairs submitted rankings imply: few, and not in the vote table) are
+    added one by one."""
     flags = check_quality(quality, options)
     cells = quality.counted_cells(overruled, language, kind)
     reasons: Counter[Exclusion] = Counter()
     excluded = 0
-    for row in quality.excluded_counts(overruled, language, kind):
+    for row in quality.excluded_counts(overruled, language, kind) if left_out else ():
         excluded += row.votes
         reasons.update({Exclusion.GOLD_CHECK: row.gold, Exclusion.FAST_VOTE: row.fast,
                         Exclusion.INFORMED: row.informed})

@@ -104,7 +104,7 @@ __all__ = [
     "VoteHistory",
     "VoteRefused",
     "VoteRow",
-    "VoteTiming",
     "VoteTally",
+    "VoteTiming",
     "store_exists",
 ]
