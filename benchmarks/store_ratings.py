@@ -2,7 +2,8 @@
 quality control's stored verdicts and one GROUP BY (the path ratings and the leaderboard
 take now).
 
-A store (SQLite file, or ``--db postgresql://…``) is filled by bulk insert (not through
+A store (a new SQLite file, or with ``--postgres SERVER`` a new PostgreSQL database) is
+filled by bulk insert (not through
 HTTP, not through the vote path) with ``--votes`` votes by ``--raters`` raters among
 ``--models`` models: 5% gold checks, 3% fast votes, a few raters who always click left;
 each rater sees every answer at most once (as the arena serves them). Then each
@@ -37,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -125,7 +128,7 @@ def _measure(url: str, mode: str) -> dict[str, Any]:
     out: dict[str, Any] = {"mode": mode}
     with Store.open(url) as store:
         arena = Arena(store)
-        read = time.perf_counter()
+        read, read_cpu = time.perf_counter(), time.process_time()
         table = None
         if mode == "old":
             battles = arena.rating_battles()
@@ -140,6 +143,7 @@ def _measure(url: str, mode: str) -> dict[str, Any]:
         elif mode == "new":
             table, out["votes"] = arena.rating_table(None, None)
         out["read_s"] = time.perf_counter() - read
+        out["read_cpu_s"] = time.process_time() - read_cpu
         if table is not None:
             out["rows"] = int(table.a.size)
             out["counted"] = table.n_battles
@@ -157,6 +161,26 @@ def _run(url: str, mode: str) -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(done.stdout.splitlines()[-1]))
 
 
+@contextmanager
+def _database(server: str | None, folder: str) -> Iterator[str]:
+    if server is None:
+        yield str(Path(folder) / "arena.db")
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    admin_url = make_url(server)
+    name = f"store_ratings_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _walls(runs: list[dict[str, Any]]) -> str:
     return ", ".join(f"{r['wall_s']:.2f}" for r in runs)
 
@@ -171,15 +195,16 @@ def main() -> None:
     parser.add_argument("--raters", type=int, default=1_000)
     parser.add_argument("--models", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--db", help="a store URL (default: a new SQLite file)")
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL: the store is a new "
+                        "database there, dropped afterwards (default: a new SQLite file)")
     parser.add_argument("--measure", choices=("old", "new", "backfill", "idle"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(_measure(args.db, args.measure)))
         return
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.db or str(Path(folder) / "arena.db")
+    with tempfile.TemporaryDirectory() as folder, _database(args.postgres, folder) as url:
         began = time.perf_counter()
         _fill(url, args.votes, args.raters, args.models, 0)
         print(f"filled {args.votes:,} votes in {time.perf_counter() - began:.1f} s; "
@@ -191,7 +216,8 @@ def main() -> None:
         gap = max(abs(old[0]["ratings"][m] - new[0]["ratings"][m]) for m in old[0]["ratings"])
         for name, runs in (("idle", idle), ("old", old), ("backfill", [backfill]),
                            ("new", new)):
-            print(f"{name:9s} read {_median(runs, 'read_s'):7.2f} s  whole "
+            print(f"{name:9s} read {_median(runs, 'read_s'):7.2f} s wall "
+                  f"{_median(runs, 'read_cpu_s'):6.2f} s CPU  whole "
                   f"{_median(runs, 'wall_s'):7.2f} s wall {_median(runs, 'cpu_s'):7.2f} s CPU"
                   f"  peak {_median(runs, 'peak_mb'):7.0f} MB  (walls "
                   f"{_walls(runs)})")

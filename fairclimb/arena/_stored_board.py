@@ -122,8 +122,8 @@ def check_quality(quality: ArenaQuality, options: ArenaOptions
         t.rater_id, t.judge, votes=t.votes, gold_votes=t.gold_votes,
         gold_correct=t.gold_correct, left_votes=t.left_votes, decisive=t.decisive,
         fast_votes=t.fast_votes, overlaps=t.overlaps) for t in quality.tallies()}
-    flag_raters(tallied, quality.model_wins(informed=False),
-                quality.model_wins(informed=True), options)
+    follows, informed_wins = quality.model_wins()
+    flag_raters(tallied, follows, informed_wins, options)
     flags = {r: tuple((f.kind.value, f.detail) for f in q.flags)
              for r, q in tallied.items() if q.flags}
     quality.set_rater_flags(flags)

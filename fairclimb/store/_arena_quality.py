@@ -68,6 +68,8 @@ _FLAGS = cast(Table, ArenaRaterFlag.__table__)
 
 #: (Exclusion value, detail) in the rules' order.
 StoredFlag = tuple[str, str]
+#: (rater, model) -> [decisive votes the model won, decisive votes it appeared in].
+ModelWins = dict[tuple[int, str], list[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,26 +186,31 @@ class ArenaQuality:
             return [VoteTally(int(r[0]), r[1], *(int(n) for n in r[2:]))
                     for r in session.execute(query)]
 
-    def model_wins(self, *, informed: bool) -> dict[tuple[int, str], list[int]]:
+    def model_wins(self) -> tuple[ModelWins, ModelWins]:
         """(rater, model) -> [wins, appearances] over decisive votes: the non-gold ones,
-        or (*informed*) the informed ones, gold or not."""
+        and the informed ones (gold or not); two GROUP BY scans, one per side."""
         v, b = _VOTES.c, _BATTLES.c
-        which = v.informed.is_(True) if informed else b.gold_winner.is_(None)
         # the model that won, compared with each side's: a battle of a model with
         # itself counts a win on both sides, as the rules count it vote by vote
         winning = case((v.winner == "model_a", b.model_a), else_=b.model_b)
-        wins: dict[tuple[int, str], list[int]] = {}
+        plain = b.gold_winner.is_(None)
+        informed = func.coalesce(v.informed, False)
+        follows: ModelWins = {}
+        revealed: ModelWins = {}
         with self.store.transaction("counting raters' wins") as session:
             for model in (b.model_a, b.model_b):
-                query = (select(v.rater_id, model, _sum(winning == model), func.count())
+                query = (select(v.rater_id, model, plain, informed, _sum(winning == model),
+                                func.count())
                          .select_from(_VOTES.join(_BATTLES, b.id == v.battle_id))
-                         .where(v.winner.in_(_DECISIVE), which)
-                         .group_by(v.rater_id, model))
-                for rater, name, won, seen in session.execute(query):
-                    entry = wins.setdefault((int(rater), name), [0, 0])
-                    entry[0] += int(won)
-                    entry[1] += int(seen)
-        return wins
+                         .where(v.winner.in_(_DECISIVE))
+                         .group_by(v.rater_id, model, plain, informed))
+                for rater, name, is_plain, is_informed, won, seen in session.execute(query):
+                    for wins, wanted in ((follows, is_plain), (revealed, is_informed)):
+                        if wanted:
+                            entry = wins.setdefault((int(rater), name), [0, 0])
+                            entry[0] += int(won)
+                            entry[1] += int(seen)
+        return follows, revealed
 
     def rater_flags(self) -> dict[int, tuple[StoredFlag, ...]]:
         query = select(_FLAGS.c.rater_id, _FLAGS.c.kind, _FLAGS.c.detail).order_by(
