@@ -290,3 +290,19 @@ def test_rater_flags_are_rewritten_only_where_they_changed(store: Store) -> None
     assert quality.rater_flags() == {one: (gold,), two: (gold, bias)}
     assert quality.set_rater_flags({two: (gold, bias)}) == 1
     assert quality.rater_flags() == {two: (gold, bias)}
+
+
+def test_passes_running_at_once_agree(store: Store) -> None:
+    """Several workers may compute the board at the same moment: their passes write the
+    same verdicts and flags without tripping over each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fairclimb.arena._stored_board import check_quality
+
+    arena, _, _ = _mixed(store)
+    quality = ArenaQuality(store)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: check_quality(quality, OPTIONS), range(4)))
+    assert all(r == results[0] for r in results) and results[0]
+    assert quality.rater_flags() == results[0]
+    assert arena.leaderboard() == build_leaderboard(arena.rated_records())
