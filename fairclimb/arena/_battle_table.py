@@ -45,6 +45,27 @@ class BattleTable:
     weight: Floats
     features: Floats | None = None  # (battles, F) standardised differences A minus B
     feature_names: tuple[str, ...] = ()
+    # Rows grouped upstream (the store's GROUP BY): how many identical battles each row
+    # stands for; None when every row is one battle. Never with features (style control
+    # needs battles one by one).
+    count: NDArray[np.int64] | None = None
+
+    @property
+    def n_battles(self) -> int:
+        return int(self.a.size if self.count is None else self.count.sum())
+
+    def played(self) -> NDArray[np.int64]:
+        """Battles per model (either side)."""
+        k, n = len(self.models), self.count
+        played: NDArray[np.int64] = (np.bincount(self.a, weights=n, minlength=k)
+                                     + np.bincount(self.b, weights=n, minlength=k)
+                                     ).astype(np.int64)
+        return played
+
+    def mean_weight(self) -> float:
+        if self.count is None:
+            return float(self.weight.mean())
+        return float((self.weight * self.count).sum() / self.count.sum())
 
     @classmethod
     def from_battles(cls, battles: Sequence[Battle]) -> BattleTable:

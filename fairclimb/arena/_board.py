@@ -21,10 +21,13 @@ from fairclimb.arena._ratings import (
     RatingOptions,
     Ratings,
     compute_ratings,
+    rate_grouped,
 )
+from fairclimb.arena._stored_board import StoredVotes, ordered_reasons
 from fairclimb.data import Exclusion
 
-__all__ = ["PAGE_RATING_OPTIONS", "BoardCache", "Leaderboard", "build_leaderboard"]
+__all__ = ["PAGE_RATING_OPTIONS", "BoardCache", "Leaderboard", "build_leaderboard",
+           "stored_leaderboard"]
 
 # The page recomputes on every view: 200 seeded bootstrap rounds keep it well under a
 # second for a few thousand votes while the intervals stay stable to a point or two.
@@ -66,12 +69,28 @@ def build_leaderboard(records: Sequence[Battle], language: str | None = None,
     reasons = Counter(kind for r in matching if r.excluded
                       for kind in dict.fromkeys(e.kind for e in r.exclusions))
     ratings = compute_ratings(counted, options) if counted else None
+    return _board(ratings, StoredVotes(None, len(counted), len(matching) - len(counted),
+                                       ordered_reasons(reasons)), language, kind, hidden)
+
+
+def stored_leaderboard(votes: StoredVotes, language: str | None = None,
+                       kind: str | None = None,
+                       options: RatingOptions = PAGE_RATING_OPTIONS,
+                       hidden: frozenset[str] = frozenset()) -> Leaderboard:
+    """The same board from the store's grouped rows (see ``_stored_board``); *options*
+    must filter nothing themselves (the board's language and kind are the filter)."""
+    ratings = rate_grouped(votes.table, options) if votes.table is not None else None
+    return _board(ratings, votes, language, kind, hidden)
+
+
+def _board(ratings: Ratings | None, votes: StoredVotes, language: str | None,
+           kind: str | None, hidden: frozenset[str]) -> Leaderboard:
     shown = tuple(sorted(hidden & {m.model for m in ratings.models})) if ratings else ()
     if ratings is not None and shown:
         ratings = replace(ratings, models=_reranked(
             [m for m in ratings.models if m.model not in hidden]))
-    return Leaderboard(ratings, len(counted), len(matching) - len(counted),
-                       tuple(reasons.most_common()), language, kind, shown)
+    return Leaderboard(ratings, votes.counted, votes.excluded, votes.reasons, language,
+                       kind, shown)
 
 
 class BoardCache:

@@ -65,17 +65,26 @@ class Cells:
         return self.wins_i + self.wins_j + self.ties
 
 
-def aggregate(n_models: int, a: Ints, b: Ints, score_a: Floats, weight: Floats) -> Cells:
-    """Collapse battles (model indices, A's score 1/0.5/0, weight) into pair cells."""
+def aggregate(n_models: int, a: Ints, b: Ints, score_a: Floats, weight: Floats,
+              count: Ints | None = None) -> Cells:
+    """Collapse battles (model indices, A's score 1/0.5/0, weight) into pair cells; with
+    *count*, each row stands for that many identical battles (rows already grouped, e.g.
+    by the database), and the cells are those of the battles one by one."""
     swap = a > b
     lo, hi = np.where(swap, b, a), np.where(swap, a, b)
     score_lo = np.where(swap, 1.0 - score_a, score_a)
     outcome = np.where(score_lo == 1.0, 0, np.where(score_lo == 0.0, 1, 2))
     key = (lo * n_models + hi) * 3 + outcome
     size = n_models * n_models * 3
-    raw = np.bincount(key, minlength=size).reshape(-1, 3)
-    wsum = np.bincount(key, weights=weight, minlength=size).reshape(-1, 3)
-    wsq = np.bincount(key, weights=weight * weight, minlength=size).reshape(-1, 3)
+    if count is None:
+        raw = np.bincount(key, minlength=size).reshape(-1, 3)
+        wsum = np.bincount(key, weights=weight, minlength=size).reshape(-1, 3)
+        wsq = np.bincount(key, weights=weight * weight, minlength=size).reshape(-1, 3)
+    else:
+        n = count.astype(np.float64)  # integers below 2**53: the sums stay exact
+        raw = np.bincount(key, weights=n, minlength=size).astype(np.int64).reshape(-1, 3)
+        wsum = np.bincount(key, weights=weight * n, minlength=size).reshape(-1, 3)
+        wsq = np.bincount(key, weights=weight * weight * n, minlength=size).reshape(-1, 3)
     pairs = np.flatnonzero(raw.sum(axis=1))
     return Cells(n_models=n_models, i=pairs // n_models, j=pairs % n_models,
                  wins_i=wsum[pairs, 0], wins_j=wsum[pairs, 1], ties=wsum[pairs, 2],

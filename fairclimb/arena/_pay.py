@@ -12,10 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from fairclimb.store import RaterActivity, VoteRow
 
-__all__ = ["PayRow", "overlapping_votes", "pay_rows"]
+__all__ = ["PayRow", "Timed", "overlapping", "overlapping_votes", "pay_rows"]
+
+
+class Timed(Protocol):
+    """What the interval rule reads of a vote (a :class:`VoteRow`, or the narrower row
+    quality control reads from the store)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def seconds(self) -> float: ...
+
+
+_T = TypeVar("_T", bound=Timed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +67,14 @@ def pay_rows(activity: Sequence[RaterActivity], votes: Sequence[VoteRow]) -> lis
     return rows
 
 
-def overlapping_votes(votes: Sequence[VoteRow]) -> int:
+def overlapping_votes(votes: Sequence[Timed]) -> int:
     """How many of one rater's votes began before an earlier task had ended."""
-    return sum(1 for _, start, covered in _walk(votes) if start < covered)
+    return len(overlapping(votes))
+
+
+def overlapping(votes: Sequence[_T]) -> list[_T]:
+    """One rater's votes that began before an earlier task had ended."""
+    return [vote for vote, start, covered in _walk(votes) if start < covered]
 
 
 def _paid(votes: Sequence[VoteRow]) -> tuple[float, dict[str, float]]:
@@ -68,7 +88,7 @@ def _paid(votes: Sequence[VoteRow]) -> tuple[float, dict[str, float]]:
     return seconds, owed
 
 
-def _walk(votes: Sequence[VoteRow]) -> Iterator[tuple[VoteRow, datetime, datetime]]:
+def _walk(votes: Sequence[_T]) -> Iterator[tuple[_T, datetime, datetime]]:
     """(vote, its interval's start, the end of what earlier intervals covered)."""
     ordered = sorted(votes, key=lambda v: v.created_at - timedelta(seconds=v.seconds))
     covered: datetime | None = None

@@ -25,17 +25,19 @@ so a reviewer can audit (and overrule) each decision.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from fairclimb.arena._battle_io import Battle
-from fairclimb.arena._pay import overlapping_votes
+from fairclimb.arena._pay import overlapping
 from fairclimb.arena._records import ArenaOptions
 from fairclimb.data import Excluded, Exclusion, Winner
 from fairclimb.store import VoteRow, VoteTiming
 
-__all__ = ["RaterQuality", "battle_records", "rater_quality", "vote_timing"]
+__all__ = ["ModelWins", "RaterQuality", "Revealing", "battle_records", "flag_raters",
+           "informed_votes", "overlapping", "rater_quality", "vote_timing"]
 
 _Z_POSITION = 3.29
 _FOLLOW_SHARE = 0.95
@@ -48,6 +50,28 @@ _INFORMED_SHARE = 0.9
 _GOLD = Excluded(Exclusion.GOLD_CHECK, "gold check battle")
 _INFORMED = Excluded(Exclusion.INFORMED,
                      "the rater had seen one of these answers with its model named")
+
+#: (rater, model) -> [decisive votes the model won, decisive votes it appeared in]: what
+#: the follows-one-model and favours-when-informed rules read, counted here vote by vote
+#: or by the store's GROUP BY (see ``_stored_board``).
+ModelWins = dict[tuple[int, str], list[int]]
+
+
+class Revealing(Protocol):
+    """What the informed rule reads of a vote (a :class:`VoteRow`, or the narrower row
+    quality control reads from the store)."""
+
+    @property
+    def battle_id(self) -> int: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def sample_a(self) -> int: ...
+
+    @property
+    def sample_b(self) -> int: ...
 
 
 @dataclass
@@ -62,6 +86,7 @@ class RaterQuality:
     fast_votes: int = 0
     flags: list[Excluded] = field(default_factory=list)  # on the rater: all their votes
     informed: set[int] = field(default_factory=set)  # battle ids of informed votes
+    overlaps: int = 0  # votes begun before an earlier task of theirs ended
 
     @property
     def gold_accuracy(self) -> float | None:
@@ -71,6 +96,7 @@ class RaterQuality:
 def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, RaterQuality]:
     """Each rater's counts and flags, from all votes."""
     raters: dict[int, RaterQuality] = {}
+    follows: ModelWins = {}
     for vote in votes:
         quality = raters.setdefault(vote.rater_id, RaterQuality(vote.rater_id, vote.judge))
         quality.votes += 1
@@ -81,6 +107,27 @@ def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, 
         if vote.winner in _DECISIVE:
             quality.decisive += 1
             quality.left_votes += vote.winner == Winner.MODEL_A
+            if vote.gold_winner is None:
+                _add_wins(follows, vote)
+    by_rater: dict[int, list[VoteRow]] = {}
+    for vote in votes:
+        by_rater.setdefault(vote.rater_id, []).append(vote)
+    informed_wins: ModelWins = {}
+    for rater_id, own in by_rater.items():
+        quality = raters[rater_id]
+        quality.informed = informed_votes(own)
+        for vote in own:
+            if vote.battle_id in quality.informed and vote.winner in _DECISIVE:
+                _add_wins(informed_wins, vote)
+        quality.overlaps = len(overlapping(own))
+    flag_raters(raters, follows, informed_wins, options)
+    return raters
+
+
+def flag_raters(raters: Mapping[int, RaterQuality], follows: ModelWins,
+                informed_wins: ModelWins, options: ArenaOptions) -> None:
+    """The rater-level rules, on each rater's counts (however they were counted): fills
+    ``flags`` in one order (position, gold, informed favouring, overlaps, follows)."""
     for quality in raters.values():
         quality.flags.extend(_position_bias(quality, options))
         accuracy = quality.gold_accuracy
@@ -89,22 +136,24 @@ def rater_quality(votes: Sequence[VoteRow], options: ArenaOptions) -> dict[int, 
             quality.flags.append(Excluded(
                 Exclusion.LOW_GOLD_ACCURACY,
                 f"gold accuracy {accuracy:.0%} on {quality.gold_votes} checks"))
-    by_rater: dict[int, list[VoteRow]] = {}
-    for vote in votes:
-        by_rater.setdefault(vote.rater_id, []).append(vote)
-    for rater_id, own in by_rater.items():
-        _informed(raters[rater_id], own)
-        overlaps = overlapping_votes(own)
-        if overlaps:
+    for (rater_id, model), (won, seen) in sorted(informed_wins.items()):
+        if rater_id in raters and seen >= _INFORMED_MIN and won / seen >= _INFORMED_SHARE:
             raters[rater_id].flags.append(Excluded(
+                Exclusion.FAVOURS_WHEN_INFORMED,
+                f"favours {model} when it can tell who wrote an answer: it won {won} of "
+                f"{seen} such votes"))
+    for quality in raters.values():
+        if quality.overlaps:
+            quality.flags.append(Excluded(
                 Exclusion.OVERLAPPING_TASKS,
-                f"{overlaps} tasks overlapped an earlier one (their time is paid once)"))
-    for rater_id, model, share, others in _followers(votes, options):
-        raters[rater_id].flags.append(Excluded(
-            Exclusion.FOLLOWS_MODEL,
-            f"follows {model}: it won {share:.0%} of this rater's votes it appeared in, "
-            f"{others:.0%} of the other raters'"))
-    return raters
+                f"{quality.overlaps} tasks overlapped an earlier one (their time is paid "
+                "once)"))
+    for rater_id, model, share, others in _followers(follows, options):
+        if rater_id in raters:
+            raters[rater_id].flags.append(Excluded(
+                Exclusion.FOLLOWS_MODEL,
+                f"follows {model}: it won {share:.0%} of this rater's votes it appeared "
+                f"in, {others:.0%} of the other raters'"))
 
 
 def vote_timing(now: datetime, options: ArenaOptions) -> VoteTiming:
@@ -155,18 +204,18 @@ def _position_bias(quality: RaterQuality, options: ArenaOptions) -> list[Exclude
                      f"{max(share, 1 - share):.0%} of {n} decisive votes")]
 
 
-def _followers(votes: Sequence[VoteRow],
+def _add_wins(wins: ModelWins, vote: VoteRow) -> None:
+    winner = vote.model_a if vote.winner == Winner.MODEL_A else vote.model_b
+    for model in (vote.model_a, vote.model_b):
+        entry = wins.setdefault((vote.rater_id, model), [0, 0])
+        entry[0] += model == winner
+        entry[1] += 1
+
+
+def _followers(wins: ModelWins,
                options: ArenaOptions) -> list[tuple[int, str, float, float]]:
-    """(rater, model, rater's win share for it, the other raters' share) to flag."""
-    wins: dict[tuple[int, str], list[int]] = {}  # (rater, model) -> [wins, appearances]
-    for vote in votes:
-        if vote.winner not in _DECISIVE or vote.gold_winner is not None:
-            continue
-        winner = vote.model_a if vote.winner == Winner.MODEL_A else vote.model_b
-        for model in (vote.model_a, vote.model_b):
-            entry = wins.setdefault((vote.rater_id, model), [0, 0])
-            entry[0] += model == winner
-            entry[1] += 1
+    """(rater, model, rater's win share for it, the other raters' share) to flag, from
+    non-gold decisive votes' wins."""
     totals: dict[str, list[int]] = {}
     for (_, model), (won, seen) in wins.items():
         entry = totals.setdefault(model, [0, 0])
@@ -184,25 +233,14 @@ def _followers(votes: Sequence[VoteRow],
     return flagged
 
 
-def _informed(quality: RaterQuality, votes: Sequence[VoteRow]) -> None:
-    """Mark the rater's votes on answers already revealed to them, and flag a rater
-    whose such votes favour one model."""
+def informed_votes(votes: Sequence[Revealing]) -> set[int]:
+    """Battle ids of one rater's votes on an answer already revealed to them (shown in
+    one of their earlier votes, whose models were then named)."""
     revealed: set[int] = set()
-    wins: dict[str, list[int]] = {}  # model -> [wins, appearances] in informed votes
+    informed: set[int] = set()
     for vote in sorted(votes, key=lambda v: (v.created_at, v.battle_id)):
         shown = {vote.sample_a, vote.sample_b} - {0}
         if shown & revealed:
-            quality.informed.add(vote.battle_id)
-            if vote.winner in _DECISIVE:
-                winner = vote.model_a if vote.winner == Winner.MODEL_A else vote.model_b
-                for model in (vote.model_a, vote.model_b):
-                    entry = wins.setdefault(model, [0, 0])
-                    entry[0] += model == winner
-                    entry[1] += 1
+            informed.add(vote.battle_id)
         revealed |= shown
-    for model, (won, seen) in sorted(wins.items()):
-        if seen >= _INFORMED_MIN and won / seen >= _INFORMED_SHARE:
-            quality.flags.append(Excluded(
-                Exclusion.FAVOURS_WHEN_INFORMED,
-                f"favours {model} when it can tell who wrote an answer: it won {won} of "
-                f"{seen} such votes"))
+    return informed

@@ -72,6 +72,7 @@ __all__ = [
     "compute_ratings",
     "parse_anchor",
     "rate_battle_file",
+    "rate_grouped",
     "rate_table",
     "ratings_from_store",
 ]
@@ -89,14 +90,46 @@ class BattleSource(Protocol):
         """Every recorded vote as a battle; flagged votes carry ``excluded=True``."""
         ...
 
+    def rating_table(self, category: str | None, language: str | None
+                     ) -> tuple[BattleTable | None, int]:
+        """The battles that count, of one category and language if given, as a table
+        of grouped rows (None if none counts), and how many battles there are in all."""
+        ...
+
 
 def ratings_from_store(source: BattleSource, options: RatingOptions) -> Ratings:
-    """Rate the arena's stored votes (flagged ones are excluded, as in any battle list)."""
-    battles = source.rating_battles()
-    if not battles:
-        raise UserInputError("the arena has no votes yet; collect some with `fairclimb "
-                             "arena serve`, or rate a battle file with --battles FILE")
-    return compute_ratings(battles, options)
+    """Rate the arena's stored votes (flagged ones are excluded, as in any battle list):
+    read grouped, unless style control needs the battles one by one."""
+    if options.style:
+        battles = source.rating_battles()
+        if not battles:
+            raise _no_votes()
+        return compute_ratings(battles, options)
+    table, given = source.rating_table(options.category, options.language)
+    if not given:
+        raise _no_votes()
+    if table is None:
+        raise _nothing_kept()
+    # Grouped rows (one per model pair, winner and weight, with a count) make the same
+    # pair cells as the battles one by one; the bootstrap redraws each cell's count
+    # as Poisson(count), which reads the cells only, so resampling grouped rows is
+    # resampling battles: the same intervals, seed for seed.
+    return _rated(table, given, options)
+
+
+def rate_grouped(table: BattleTable, options: RatingOptions) -> Ratings:
+    """Rate a table of battles that all count (grouped rows or one by one)."""
+    return _rated(table, table.n_battles, options)
+
+
+def _no_votes() -> UserInputError:
+    return UserInputError("the arena has no votes yet; collect some with `fairclimb "
+                          "arena serve`, or rate a battle file with --battles FILE")
+
+
+def _nothing_kept() -> UserInputError:
+    return UserInputError("no battles left to rate; check --category/--language "
+                          "(they must match the battles' values exactly)")
 
 
 def compute_ratings(battles: Sequence[Battle], options: RatingOptions) -> Ratings:
@@ -136,15 +169,14 @@ def _kept(excluded: NDArray[np.bool_], category: Labels, language: Labels,
     if options.language is not None:
         keep &= language.equals(options.language)
     if not keep.any():
-        raise UserInputError("no battles left to rate; check --category/--language "
-                             "(they must match the battles' values exactly)")
+        raise _nothing_kept()
     return keep
 
 
 def _rated(table: BattleTable, given: int, options: RatingOptions) -> Ratings:
     notes = []
-    if table.a.size < given:
-        notes.append(f"{given - table.a.size} of {given} battles left out "
+    if table.n_battles < given:
+        notes.append(f"{given - table.n_battles} of {given} battles left out "
                      "(flagged votes, or outside the category/language filter)")
     ratings = rate_table(table, options, np.random.default_rng(options.seed))
     return Ratings(ratings.models, ratings.n_battles, (*notes, *ratings.warnings),
@@ -165,9 +197,9 @@ def _rate_table(table: BattleTable, options: RatingOptions, rng: np.random.Gener
     if k < 2:
         raise UserInputError("ratings need battles between at least two models")
     anchor = _anchor_index(table.models, options.anchor)
-    weight = table.weight / table.weight.mean() if options.weighted else np.ones_like(
+    weight = table.weight / table.mean_weight() if options.weighted else np.ones_like(
         table.weight)
-    cells = aggregate(k, table.a, table.b, table.score_a, weight)
+    cells = aggregate(k, table.a, table.b, table.score_a, weight, table.count)
     warnings, ridge = _degenerate(cells, table.models, options.ridge)
     beta, _ = fit(cells, cells.score[None], cells.total[None], ridge, np.zeros((1, k)))
     style: tuple[StyleCoefficient, ...] = ()
@@ -189,12 +221,12 @@ def _rate_table(table: BattleTable, options: RatingOptions, rng: np.random.Gener
         if failed:
             warnings.append(f"{failed} of {options.bootstrap} bootstrap rounds did not "
                             "converge (a resample where some model never lost)")
-    played = np.bincount(table.a, minlength=k) + np.bincount(table.b, minlength=k)
+    played = table.played()
     robustness = None
     if options.robustness and not styled:
         robustness = check_robustness(cells, table.models, ridge)
     models = _ranked(table.models, beta, lower, upper, played, options.min_votes)
-    return Ratings(models, int(table.a.size), tuple(warnings), style, robustness, options)
+    return Ratings(models, table.n_battles, tuple(warnings), style, robustness, options)
 
 
 def _anchor_index(models: Sequence[str], anchor: tuple[str, float] | None) -> int | None:

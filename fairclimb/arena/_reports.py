@@ -10,11 +10,13 @@ from typing import Any
 from fairclimb.arena._accounts import SignedIn
 from fairclimb.arena._agreement import Agreement, agreement
 from fairclimb.arena._battle_io import Battle
+from fairclimb.arena._battle_table import BattleTable
 from fairclimb.arena._board import (
     PAGE_RATING_OPTIONS,
     BoardCache,
     Leaderboard,
     build_leaderboard,
+    stored_leaderboard,
 )
 from fairclimb.arena._executed import (
     ExecutionReport,
@@ -39,10 +41,11 @@ from fairclimb.arena._sampling import (
     sampling_report,
     supply_warnings,
 )
+from fairclimb.arena._stored_board import StoredVotes, stored_votes
 from fairclimb.arena._visibility import Visibility
 from fairclimb.errors import UserInputError
 from fairclimb.evaluate import EvalOptions
-from fairclimb.store import ArenaStore, ArenaVerdicts, BattleView, VoteRow
+from fairclimb.store import ArenaQuality, ArenaStore, ArenaVerdicts, BattleView, VoteRow
 
 __all__ = ["ArenaReports"]
 
@@ -150,16 +153,42 @@ class ArenaReports:
         """What the ratings count: the votes, and the pairs the rankings imply."""
         return self.battle_records() + self.rankings.records()
 
+    def rating_table(self, category: str | None, language: str | None
+                     ) -> tuple[BattleTable | None, int]:
+        """The votes and ranking pairs that count, of one task kind and language if
+        given, grouped in the database (a ``BattleSource``), and how many in all."""
+        rankings = self.rankings.records()
+        votes = stored_votes(ArenaQuality(self.data.store), self.options,
+                             self.reviews.overrules().keys(), rankings, language, category,
+                             left_out=False)
+        return votes.table, self.data.count_votes() + len(rankings)
+
+    def stored_votes(self, language: str | None = None, kind: str | None = None
+                     ) -> StoredVotes:
+        """Quality control brought up to date in the store, then the votes that count
+        read as grouped rows and those left out as counts (see ``_stored_board``)."""
+        return stored_votes(ArenaQuality(self.data.store), self.options,
+                            self.reviews.overrules().keys(), self.rankings.records(),
+                            language, kind)
+
     def leaderboard(self, language: str | None = None, kind: str | None = None,
                     options: RatingOptions = PAGE_RATING_OPTIONS) -> Leaderboard:
         """Ratings with intervals and rank ranges over the votes that count (of one
         language or task kind, if given), and the excluded votes by reason; computed
         once per state of the votes, rankings and settings (the page and its plot share
         it)."""
-        return self.boards.get(
-            (self.data.board_version(), language, kind, options),
-            lambda: build_leaderboard(self.rated_records(), language, kind, options,
-                                      frozenset(Visibility(self.data).hidden_models())))
+        return self.boards.get((self.data.board_version(), language, kind, options),
+                               lambda: self._leaderboard(language, kind, options))
+
+    def _leaderboard(self, language: str | None, kind: str | None,
+                     options: RatingOptions) -> Leaderboard:
+        hidden = frozenset(Visibility(self.data).hidden_models())
+        if options.style or options.category is not None or options.language is not None:
+            # style control needs the answers one by one; option filters on top of the
+            # board's own are rare: both read the votes one by one, as before
+            return build_leaderboard(self.rated_records(), language, kind, options, hidden)
+        return stored_leaderboard(self.stored_votes(language, kind), language, kind,
+                                  options, hidden)
 
     def quality(self) -> list[RaterQuality]:
         return sorted(rater_quality(self.data.votes(), self.options).values(),

@@ -10,6 +10,14 @@ from fairclimb.store._arena import ArenaStore, Refusal, UsernameTaken, VoteRefus
 from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
 from fairclimb.store._arena_limits import ArenaRateLimits
 from fairclimb.store._arena_live_jobs import ArenaLiveJobs, LiveJobRecord
+from fairclimb.store._arena_quality import (
+    ArenaQuality,
+    CountedCell,
+    ExcludedCount,
+    StoredFlag,
+    VoteHistory,
+    VoteTally,
+)
 from fairclimb.store._arena_rankings import ArenaRankings, RankingView
 from fairclimb.store._arena_records import (
     AccountRecord,
@@ -50,6 +58,7 @@ __all__ = [
     "AccountRecord",
     "AnswerVerdict",
     "ArenaLiveJobs",
+    "ArenaQuality",
     "ArenaRankings",
     "ArenaRateLimits",
     "ArenaStore",
@@ -59,10 +68,12 @@ __all__ = [
     "ChainHead",
     "ChainReport",
     "ContaminationRow",
+    "CountedCell",
     "CredentialRow",
     "DataRepository",
     "DatabaseUnreachable",
     "DatasetInfo",
+    "ExcludedCount",
     "GATE_SCHEMA_VERSION",
     "LadderBoardRecord",
     "LadderRepository",
@@ -84,13 +95,16 @@ __all__ = [
     "SampleIn",
     "SessionRecord",
     "Store",
+    "StoredFlag",
     "StoredRecord",
     "StoredSuite",
     "SuiteRepository",
     "UnjudgedAnswer",
     "UsernameTaken",
+    "VoteHistory",
     "VoteRefused",
     "VoteRow",
+    "VoteTally",
     "VoteTiming",
     "store_exists",
 ]

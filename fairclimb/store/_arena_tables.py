@@ -168,6 +168,11 @@ class ArenaBattle(Base):
 
 class ArenaVote(Base):
     __tablename__ = "arena_votes"
+    # The raters whose votes quality control has still to check: a small index, empty
+    # between passes.
+    __table_args__ = (Index("ix_arena_votes_unchecked", "rater_id",
+                            sqlite_where=text("informed IS NULL"),
+                            postgresql_where=text("informed IS NULL")),)
 
     battle_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("arena_battles.id", ondelete="CASCADE"), primary_key=True,
@@ -191,6 +196,10 @@ class ArenaVote(Base):
     chain_seq: Mapped[int | None] = mapped_column(Integer, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(SHA256_LEN))
     vote_hash: Mapped[str | None] = mapped_column(String(SHA256_LEN))
+    # Quality control's vote-level verdicts beyond gold (the battle's) and fast (``flag``),
+    # written by its pass (see ``_arena_quality``); NULL until the pass has checked it.
+    informed: Mapped[bool | None] = mapped_column(Boolean)
+    overlaps: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class ArenaVoteChain(Base):

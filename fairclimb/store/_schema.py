@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 from fairclimb.store import (  # noqa: F401
     _arena_limits,
     _arena_live_jobs,
+    _arena_quality,
     _arena_rank_tables,
     _arena_tables,
     _data_tables,

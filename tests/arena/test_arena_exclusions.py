@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -29,6 +30,7 @@ from fairclimb.arena import (
 )
 from fairclimb.arena._board import build_leaderboard
 from fairclimb.arena._quality import vote_timing
+from fairclimb.arena._stored_board import StoredVotes
 from fairclimb.data import Excluded, Exclusion, Vote, Winner, records_from_votes
 from fairclimb.store import SampleIn, Store, VoteRow
 
@@ -149,13 +151,13 @@ def test_the_leaderboard_is_computed_once_per_state(
     """Cached by what it is computed from: votes, rankings and settings (a hidden model,
     an overrule); the options and the filter are part of the key."""
     calls: list[int] = []
-    read = arena.rated_records
+    read = arena.stored_votes
 
-    def counted() -> list[Battle]:
+    def counted(*args: Any, **kwargs: Any) -> StoredVotes:
         calls.append(1)
-        return read()
+        return read(*args, **kwargs)
 
-    monkeypatch.setattr(arena, "rated_records", counted)
+    monkeypatch.setattr(arena, "stored_votes", counted)
     first = arena.leaderboard()
     assert arena.leaderboard() is first and len(calls) == 1
     arena.leaderboard(options=FAST)

@@ -12,6 +12,7 @@ from scipy.optimize import minimize
 
 from fairclimb.arena import (
     Battle,
+    BattleTable,
     CiMethod,
     RatingOptions,
     Regularize,
@@ -290,6 +291,12 @@ class FakeStore:
 
     def rating_battles(self) -> list[Battle]:
         return self.battles
+
+    def rating_table(self, category: str | None, language: str | None
+                     ) -> tuple[BattleTable | None, int]:
+        kept = [b for b in self.battles if not b.excluded
+                and category in (None, b.category) and language in (None, b.language)]
+        return (BattleTable.from_battles(kept) if kept else None), len(self.battles)
 
 
 def test_ratings_from_a_store_leave_flagged_votes_out() -> None:

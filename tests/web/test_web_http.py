@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from arena_seed import ADMIN, Running
 from helpers import csrf_of, invited_client, login_client, new_battle
 from sqlalchemy import DateTime, bindparam, text
-
-from fairclimb.arena import Battle
 
 
 def test_invite_briefing_vote_reveal(server: Running) -> None:
@@ -166,13 +165,13 @@ def test_the_leaderboard_page_and_its_plot_rate_the_votes_once(
     """The page and its SVG are two requests on one computation, cached by the state of
     the votes: a new vote computes it again."""
     calls: list[int] = []
-    read = server.arena.rated_records  # what each computation starts from
+    read = server.arena.stored_votes  # what each computation starts from
 
-    def counted() -> list[Battle]:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return read()
+        return read(*args, **kwargs)
 
-    monkeypatch.setattr(server.arena, "rated_records", counted)
+    monkeypatch.setattr(server.arena, "stored_votes", counted)
     rater = invited_client(server, "http-board")
     admin = login_client(server, *ADMIN)
 
