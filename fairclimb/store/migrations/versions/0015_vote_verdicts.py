@@ -4,8 +4,8 @@ Existing votes get NULL verdicts (not checked yet): quality control's pass, whic
 before the ratings or the leaderboard are read from the store, checks them then, with
 today's rules, once; the raters' flags are written by the same pass.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 05:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ A live battle's partial answers are written to its row (at most a few times a
 second), so a page served by another worker of ``arena serve --workers N`` streams
 them too; rows are removed an hour after their start, so an index on ``started_at``.
 
-Revision ID: 0014_gaps17
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-02 05:05:00.000000
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_gaps17"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
