@@ -16,9 +16,10 @@ from fairclimb.errors import FairclimbError, StoreError
 from fairclimb.store import DatabaseUnreachable
 from fairclimb.web._render import highlighted
 from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE, SIGNED_IN
+from fairclimb.web._threads import HotPath
 
-__all__ = ["arena_of", "check_pre_csrf", "checked_session", "public_base", "render", "render_page",
-           "set_session_cookie", "signed_in", "store_trouble"]
+__all__ = ["arena_of", "check_pre_csrf", "checked_session", "hot_path", "public_base",
+           "render", "render_page", "set_session_cookie", "signed_in", "store_trouble"]
 
 _BUSY = ("the arena is busy saving other work and your request was not recorded; nothing "
          "is lost: wait a few seconds, then go back and submit again")
@@ -42,6 +43,12 @@ _ENV.globals.update(labels=LABELS, highlighted=highlighted)
 def arena_of(request: Request) -> Arena:
     arena: Arena = request.app.state.arena
     return arena
+
+
+def hot_path(request: Request) -> HotPath:
+    """The threads of the vote path's blocking calls (see ``_threads``)."""
+    hot: HotPath = request.app.state.hot_path
+    return hot
 
 
 def checked_session(request: Request) -> SignedIn | None:
