@@ -10,7 +10,7 @@ import asyncio
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from fairclimb.web._server import MAX_HEADER_BYTES
+from fairclimb.web._limits import MAX_HEADER_BYTES
 
 __all__ = ["HeaderTimeoutHttpTools"]
 

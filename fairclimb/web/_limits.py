@@ -26,11 +26,13 @@ from fairclimb.web._common import store_trouble
 from fairclimb.web._security import SESSION_COOKIE, SIGNED_IN
 from fairclimb.web._threads import HotPath
 
-__all__ = ["API_CAP", "BodyLimits", "FORM_CAP", "UnsupportedBody", "VOTE_CAP"]
+__all__ = ["API_CAP", "FORM_CAP", "MAX_HEADER_BYTES", "VOTE_CAP", "BodyLimits",
+           "UnsupportedBody"]
 
 logger = logging.getLogger(__name__)
 
 KIB = 1024
+MAX_HEADER_BYTES = 16 * KIB  # a request's head: h11 refuses more with 400, so does _httptools
 FORM_CAP = 64 * KIB  # sign-in, invites, small admin forms
 VOTE_CAP = 1024 * KIB  # a vote carries a comment (5,000 chars) and a correction (100,000)
 ADMIN_CAP = 512 * KIB  # a briefing's text, a prompt

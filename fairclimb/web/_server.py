@@ -21,10 +21,10 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from fairclimb.arena import ArenaOptions
+from fairclimb.web._limits import MAX_HEADER_BYTES
 
-__all__ = ["MAX_HEADER_BYTES", "HeaderTimeoutH11", "server_config"]
+__all__ = ["HeaderTimeoutH11", "server_config"]
 
-MAX_HEADER_BYTES = 16 * 1024  # h11's limit on a request's head (it refuses more with 400)
 WORKER_HEALTHCHECK_S = 60
 
 
