@@ -214,12 +214,14 @@ class Arena(ArenaReports):
         vote = checked_vote(rater.account.id, battle_id, winner, labels_a, labels_b,
                              comment, correction, rater.account.briefing_version)
         self.require_briefed(rater)
-        if not self._votes.allow(rater.account.id):
-            raise RateLimited("too many votes in a minute; slow down and read the answers")
         at = now()
         try:
-            stored = self.data.add_vote(vote, at, vote_timing(at, self.options))
+            stored = self.data.add_vote(vote, at, vote_timing(at, self.options),
+                                        self._votes.window_for(rater.account.id))
         except VoteRefused as refused:
+            if refused.reason is Refusal.RATE_LIMITED:
+                raise RateLimited("too many votes in a minute; slow down and read the "
+                                  "answers") from None
             if refused.reason is Refusal.VOTED:
                 raise AlreadyVoted("you have already voted on this battle; your first "
                                    "vote stands") from None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from fairclimb.arena._task_input import now as utc_now
 from fairclimb.store import MAX_RATE_WINDOW as MAX_WINDOW
-from fairclimb.store import ArenaRateLimits, Store
+from fairclimb.store import ArenaRateLimits, RateWindow, Store
 
 __all__ = ["RateLimiter"]
 
@@ -38,3 +38,11 @@ class RateLimiter:
         """Count an event for ``key`` if it is within the limit; False if it is not."""
         now = self._clock()
         return self._counts.take(f"{self._name}:{key}", self.limit, now, now - self.window)
+
+    def window_for(self, key: int | str) -> RateWindow:
+        """The event to count for ``key`` inside a caller's own transaction (the vote
+        counts its event in the vote's transaction: one round trip, not a transaction
+        of its own, and a vote that is refused counts nothing)."""
+        now = self._clock()
+        return RateWindow(f"{self._name}:{key}", self.limit, now, now - self.window,
+                          self._counts.sweep_due())

@@ -8,7 +8,7 @@ logic: what a status means or when a run may resume is decided by its callers.
 
 from fairclimb.store._arena import ArenaStore, Refusal, UsernameTaken, VoteRefused
 from fairclimb.store._arena_limits import MAX_WINDOW as MAX_RATE_WINDOW
-from fairclimb.store._arena_limits import ArenaRateLimits
+from fairclimb.store._arena_limits import ArenaRateLimits, RateWindow
 from fairclimb.store._arena_live_jobs import ArenaLiveJobs, LiveJobRecord
 from fairclimb.store._arena_quality import (
     ArenaQuality,
@@ -88,6 +88,7 @@ __all__ = [
     "Offer",
     "PromptRecord",
     "RankingView",
+    "RateWindow",
     "RaterActivity",
     "Refusal",
     "ResultRow",

@@ -162,9 +162,9 @@ class ArenaStore(CredentialStore, VoteStore):
 
     def session(self, token_hash: str) -> SessionRecord | None:
         """The session with its account, and the version of the briefing in force."""
-        with self.store.transaction("reading a session") as session:
-            row = session.connection().execute(
-                _SESSION_QUERY, {"token_hash": token_hash}).first()
+        # Every request reads it: one statement, without BEGIN and COMMIT round trips.
+        with self.store.connection("reading a session", single=True) as connection:
+            row = connection.execute(_SESSION_QUERY, {"token_hash": token_hash}).first()
         if row is None:
             return None
         return SessionRecord(_account(row), row.csrf_token, utc(row.expires_at),

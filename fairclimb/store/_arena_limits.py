@@ -13,17 +13,30 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String, Table, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairclimb.store._models import Base, UTCDateTime
 from fairclimb.store._store import Store
 
-__all__ = ["MAX_WINDOW", "ArenaRateEvent", "ArenaRateLimits"]
+__all__ = ["MAX_WINDOW", "TAKE", "ArenaRateEvent", "ArenaRateLimits", "RateWindow",
+           "sweep_expired"]
 
 _SWEEP_EVERY = 500  # takes per process between sweeps of expired events
 MAX_WINDOW = timedelta(minutes=10)  # the longest window; a sweep keeps that much
@@ -49,7 +62,7 @@ _RECENT = (select(func.count()).select_from(_EVENTS)
 # One statement counts and takes: it sees every event committed before it started,
 # which (after the key's lock) is every event taken before this one.
 _NEW = select(bindparam("key", type_=String()), bindparam("at", type_=UTCDateTime()))
-_TAKE = (insert(_EVENTS)
+TAKE = (insert(_EVENTS)
          .from_select(["key", "at"], _NEW.where(bindparam("limit", type_=Integer()) > _RECENT))
          .returning(_EVENTS.c.id))
 _SWEEP = delete(_EVENTS).where(_EVENTS.c.at <= bindparam("before"))
@@ -58,6 +71,33 @@ _SWEEP = delete(_EVENTS).where(_EVENTS.c.at <= bindparam("before"))
 # its commit does not wait for the disk. One round trip for both.
 _LOCK = sql("SELECT pg_advisory_xact_lock(:lock), "
             "set_config('synchronous_commit', 'off', true)")
+
+
+@dataclass(frozen=True, slots=True)
+class RateWindow:
+    """One event to count for ``key`` at ``at``, if fewer than ``limit`` were counted
+    after ``since``: what a caller that counts inside its own transaction (the vote)
+    hands the store. ``sweep``: also delete expired events of every key."""
+
+    key: str
+    limit: int
+    at: datetime
+    since: datetime
+    sweep: bool = False
+
+    def params(self) -> dict[str, Any]:
+        """The bind parameters of :data:`TAKE`."""
+        return {"key": self.key, "at": self.at, "since": self.since, "limit": self.limit}
+
+    @property
+    def lock(self) -> int:
+        """The key's advisory lock id on PostgreSQL (hold it before :data:`TAKE`)."""
+        return _lock_id(self.key)
+
+
+def sweep_expired(connection: Connection, now: datetime) -> None:
+    """Delete the events older than the longest window, of every key."""
+    connection.execute(_SWEEP, {"before": now - MAX_WINDOW})
 
 
 class ArenaRateLimits:
@@ -77,12 +117,13 @@ class ArenaRateLimits:
             if connection.dialect.name == "postgresql":
                 connection.execute(_LOCK, {"lock": _lock_id(key)})
             taken = connection.execute(
-                _TAKE, {"key": key, "at": now, "since": since, "limit": limit}).first()
-            if self._sweep_due():  # expired events of every key, now and then
-                connection.execute(_SWEEP, {"before": now - MAX_WINDOW})
+                TAKE, {"key": key, "at": now, "since": since, "limit": limit}).first()
+            if self.sweep_due():  # expired events of every key, now and then
+                sweep_expired(connection, now)
         return taken is not None
 
-    def _sweep_due(self) -> bool:
+    def sweep_due(self) -> bool:
+        """True once every so many takes of this process: time to sweep."""
         with self._lock:
             self._takes += 1
             return self._takes % _SWEEP_EVERY == 0

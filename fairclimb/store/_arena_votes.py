@@ -1,20 +1,20 @@
 """The arena's battles and votes in the store: opening, skipping and claiming battles,
-storing a vote (closing its battle and linking it into the tamper-evident chain in one
-transaction) and reading the votes back. Plain records only: the timing rule and every
+storing a vote (closing its battle, counting it against the rate limit and linking it
+into the tamper-evident chain in one transaction: ``_vote_path``) and reading the votes
+back. Plain records only: the timing rule and every
 sentence a person reads are the arena's."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
+from fairclimb.store._arena_limits import RateWindow
 from fairclimb.store._arena_rank_tables import ArenaRanking
 from fairclimb.store._arena_records import (
     BattleView,
@@ -28,7 +28,6 @@ from fairclimb.store._arena_records import (
 from fairclimb.store._arena_tables import (
     ArenaAccount,
     ArenaBattle,
-    ArenaBriefing,
     ArenaConfig,
     ArenaPrompt,
     ArenaSample,
@@ -41,52 +40,11 @@ from fairclimb.store._vote_chain import (
     ChainReport,
     chain_head,
     chain_rows,
-    link_vote,
     verify_chain,
 )
+from fairclimb.store._vote_path import Refusal, VoteRefused, VoteStored, store_vote, utc
 
 __all__ = ["Refusal", "VoteRefused", "VoteStore", "VoteStored", "prompt_record", "utc"]
-
-# The vote path (every vote claims a battle) uses statements built once, on the tables'
-# columns, run on the connection: no ORM work.
-_BATTLES = cast(Table, ArenaBattle.__table__)
-_VOTES = cast(Table, ArenaVote.__table__)
-_BRIEFINGS = cast(Table, ArenaBriefing.__table__)
-_CLAIM_BATTLE = (
-    update(_BATTLES)
-    .where(_BATTLES.c.id == bindparam("battle"), _BATTLES.c.rater_id == bindparam("rater"),
-           _BATTLES.c.voted.is_(False))
-    .values(voted=True)
-    .returning(_BATTLES.c.served_at, _BATTLES.c.model_a, _BATTLES.c.model_b))
-_INSERT_VOTE = insert(_VOTES)
-
-
-class Refusal(StrEnum):
-    UNKNOWN = "unknown"  # no such battle
-    NOT_YOURS = "not_yours"
-    VOTED = "voted"  # already closed
-
-
-class VoteRefused(Exception):
-    """A vote was not stored; ``reason`` says why (the arena words it for people)."""
-
-    def __init__(self, reason: Refusal) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class VoteStored:
-    model_a: str
-    model_b: str
-    seconds: float
-    flag: str | None
-
-
-def utc(value: datetime) -> datetime:
-    # Core statements on the table's columns still go through UTCDateTime; this only
-    # guards drivers that hand back a naive value.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class VoteStore:
@@ -180,35 +138,15 @@ class VoteStore:
                               battle.model_a, battle.model_b, battle.probability,
                               battle.gold_winner, battle.served_at, winner)
 
-    def add_vote(self, vote: NewVote, now: datetime, timing: VoteTiming) -> VoteStored:
-        """Close the battle and store its vote in one transaction; returns the models,
-        and the seconds and fast-vote flag that *timing* (the arena's rule) gave for when
-        the battle was served. Raises :class:`VoteRefused` if the battle is unknown,
-        someone else's or already voted.
-        """
-        with self.store.transaction("storing a vote", write=True) as session:
-            connection = session.connection()
-            claimed = connection.execute(
-                _CLAIM_BATTLE, {"battle": vote.battle_id, "rater": vote.rater_id}).first()
-            if claimed is None:
-                raise VoteRefused(_refusal(session, vote))
-            served_at, model_a, model_b = claimed
-            seconds, flag = timing(utc(served_at))
-            terms = connection.execute(
-                select(_BRIEFINGS.c.pay_per_hour, _BRIEFINGS.c.currency)
-                .where(_BRIEFINGS.c.version == vote.briefing_version)).first()
-            row = {
-                "briefing_version": vote.briefing_version,
-                "pay_per_hour": terms[0] if terms else None,
-                "currency": terms[1] if terms else None,
-                "battle_id": vote.battle_id, "rater_id": vote.rater_id, "winner": vote.winner,
-                "labels_a": vote.labels_a, "labels_b": vote.labels_b, "comment": vote.comment,
-                "correction": vote.correction, "seconds": seconds, "flag": flag,
-                "created_at": now}
-            # Linked last, just before the insert: the chain-head lock is held briefly.
-            row |= link_vote(connection, row | {"model_a": model_a, "model_b": model_b})
-            connection.execute(_INSERT_VOTE, row)
-        return VoteStored(model_a, model_b, seconds, flag)
+    def add_vote(self, vote: NewVote, now: datetime, timing: VoteTiming,
+                 window: RateWindow | None = None) -> VoteStored:
+        """Close the battle, count the vote against the rater's rate limit (*window*;
+        none: nothing counted, for bulk loads and tests) and store it with its link in
+        the vote chain, in one transaction (see ``_vote_path``). Raises
+        :class:`VoteRefused` if the battle is unknown, someone else's or already voted,
+        or the limit is reached: then nothing is stored or counted."""
+        with self.store.connection("storing a vote", write=True) as connection:
+            return store_vote(connection, vote, now, timing, window)
 
     def votes(self) -> list[VoteRow]:
         query = (select(ArenaVote, ArenaBattle.model_a, ArenaBattle.model_b,
@@ -323,13 +261,6 @@ class VoteStore:
         with self.store.transaction("reading rater activity") as session:
             return [RaterActivity(r[0], r[1], r[2], r[3], r[4], int(r[5]), float(r[6]))
                     for r in session.execute(query)]
-
-
-def _refusal(session: Session, vote: NewVote) -> Refusal:
-    owner = session.scalar(select(ArenaBattle.rater_id).where(ArenaBattle.id == vote.battle_id))
-    if owner is None:
-        return Refusal.UNKNOWN
-    return Refusal.NOT_YOURS if owner != vote.rater_id else Refusal.VOTED
 
 
 def prompt_record(row: ArenaPrompt) -> PromptRecord:

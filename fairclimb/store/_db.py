@@ -9,6 +9,7 @@ leave a half-changed schema behind.
 from __future__ import annotations
 
 import re
+import select
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from fairclimb.errors import StoreError
@@ -96,7 +97,30 @@ def make_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite" and url.get_driver_name() == "pysqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
+        event.listen(engine, "checkout", _drop_if_closed_by_server)
     return engine
+
+
+def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled connection that the server closed while it sat idle (PostgreSQL
+    restarted, or its session terminated): the pool then replaces it and every other
+    connection as old, and the request goes on with a fresh one instead of failing.
+
+    An idle connection has nothing to read; a closed one reads as the server's goodbye
+    or end of file. One poll(2) with no wait: no round trip, unlike a pre-ping's
+    ``SELECT 1`` on every checkout."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+    except Exception:  # psycopg raises its own OperationalError for a closed one
+        fd = None
+    if fd is not None and not dbapi_connection.broken:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+        if not poller.poll(0):
+            return
+    # InvalidatePoolError: the other pooled connections are as old, so replace them too
+    raise InvalidatePoolError("the server closed this connection while it was idle")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,9 +2,10 @@
 vote's hash, so editing, deleting or inserting a vote row with plain SQL breaks the
 chain at that row.
 
-The link is assigned inside the vote's write transaction, after taking the chain-head
-row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time), so
-concurrent votes still form one chain. The chain proves the votes were not changed
+The link is assigned inside the vote's write transaction, which moves the chain-head
+row on by one (an ``UPDATE ... RETURNING``: the row stays locked until the vote commits
+on PostgreSQL; SQLite has one writer at a time), so concurrent votes still form one
+chain; the hash is computed here, on the values in hand. The chain proves the votes were not changed
 *after* they were stored, relative to a published head: someone who can rewrite every
 row can also recompute every hash, which only a head published earlier (leaderboard,
 exports) exposes.
@@ -19,12 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from fairclimb.store._arena_tables import ArenaBattle, ArenaVote, ArenaVoteChain
 
-__all__ = ["GENESIS", "ChainHead", "ChainReport", "chain_head", "chain_rows", "link_vote",
-           "verify_chain", "vote_hash"]
+__all__ = ["GENESIS", "HEAD_NEXT", "HEAD_SET", "ChainHead", "ChainReport", "chain_head",
+           "chain_rows", "link_columns", "next_link", "verify_chain", "vote_hash"]
 
 GENESIS = "0" * 64  # the "previous hash" of the first vote
 _HEAD_ID = 1
@@ -85,20 +86,29 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def link_vote(connection: Connection, content: Mapping[str, Any]) -> dict[str, Any]:
-    """Take the chain head (locked until the vote's transaction ends), move it past this
-    vote and return the vote's chain columns."""
-    row = connection.execute(select(_HEAD.c.seq, _HEAD.c.head_hash)
-                             .where(_HEAD.c.id == _HEAD_ID).with_for_update()).first()
+# The head moved one place on: the row stays locked until the vote's transaction ends
+# (concurrent votes take consecutive places), and RETURNING gives the new place with the
+# previous vote's hash, which the row still holds until HEAD_SET replaces it. One
+# statement where SELECT ... FOR UPDATE and an UPDATE were two.
+HEAD_NEXT = (update(_HEAD).where(_HEAD.c.id == _HEAD_ID).values(seq=_HEAD.c.seq + 1)
+             .returning(_HEAD.c.seq, _HEAD.c.head_hash))
+HEAD_SET = update(_HEAD).where(_HEAD.c.id == _HEAD_ID).values(head_hash=bindparam("vote_hash"))
+
+
+def next_link(connection: Connection) -> tuple[int, str]:
+    """Move the locked head one place on; (this vote's place, the previous hash)."""
+    row = connection.execute(HEAD_NEXT).first()
     if row is None:  # a store made before the head row existed: start the chain
         connection.execute(insert(_HEAD).values(id=_HEAD_ID, seq=0, head_hash=GENESIS))
-        seq, previous = 0, GENESIS
-    else:
-        seq, previous = int(row[0]), str(row[1])
-    digest = vote_hash(content, seq + 1, previous)
-    connection.execute(update(_HEAD).where(_HEAD.c.id == _HEAD_ID)
-                       .values(seq=seq + 1, head_hash=digest))
-    return {"chain_seq": seq + 1, "prev_hash": previous, "vote_hash": digest}
+        row = connection.execute(HEAD_NEXT).one()
+    return int(row[0]), str(row[1])
+
+
+def link_columns(content: Mapping[str, Any], seq: int, previous: str) -> dict[str, Any]:
+    """The vote's chain columns at place *seq* after *previous*; the head must be set
+    to its ``vote_hash`` (HEAD_SET) in the same transaction."""
+    return {"chain_seq": seq, "prev_hash": previous,
+            "vote_hash": vote_hash(content, seq, previous)}
 
 
 def chain_head(connection: Connection) -> ChainHead:

@@ -21,6 +21,7 @@ from fairclimb.web._common import render, store_trouble
 from fairclimb.web._head import HeadAsGet
 from fairclimb.web._limits import BodyLimits
 from fairclimb.web._security import SecurityHeaders
+from fairclimb.web._threads import HotPath
 
 __all__ = ["create_app"]
 
@@ -35,6 +36,7 @@ def create_app(arena: Arena) -> FastAPI:
     """The web app over ``arena``; the caller owns (and closes) its store."""
     app = FastAPI(title="fairclimb arena", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.arena = arena
+    app.state.hot_path = HotPath()
     app.add_middleware(HeadAsGet)  # innermost: the limits and headers see a HEAD as sent
     app.add_middleware(BodyLimits)
     app.add_middleware(SecurityHeaders)  # outermost: on refusals too

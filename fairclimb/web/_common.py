@@ -16,9 +16,10 @@ from fairclimb.errors import FairclimbError, StoreError
 from fairclimb.store import DatabaseUnreachable
 from fairclimb.web._render import highlighted
 from fairclimb.web._security import PRE_CSRF_COOKIE, SESSION_COOKIE, SIGNED_IN
+from fairclimb.web._threads import HotPath
 
-__all__ = ["arena_of", "check_pre_csrf", "public_base", "render", "render_page",
-           "set_session_cookie", "signed_in", "store_trouble"]
+__all__ = ["arena_of", "check_pre_csrf", "checked_session", "hot_path", "public_base",
+           "render", "render_page", "set_session_cookie", "signed_in", "store_trouble"]
 
 _BUSY = ("the arena is busy saving other work and your request was not recorded; nothing "
          "is lost: wait a few seconds, then go back and submit again")
@@ -44,13 +45,23 @@ def arena_of(request: Request) -> Arena:
     return arena
 
 
+def hot_path(request: Request) -> HotPath:
+    """The threads of the vote path's blocking calls (see ``_threads``)."""
+    hot: HotPath = request.app.state.hot_path
+    return hot
+
+
+def checked_session(request: Request) -> SignedIn | None:
+    """The session BodyLimits already checked for this request, if it did."""
+    checked = request.scope.get("state", {}).get(SIGNED_IN)
+    return checked if isinstance(checked, SignedIn) else None
+
+
 def signed_in(request: Request) -> SignedIn:
     """The session of the request's cookie, or NotSignedIn (a redirect to sign in);
     read once per request (BodyLimits may have read it before the body)."""
-    checked = request.scope.get("state", {}).get(SIGNED_IN)
-    if isinstance(checked, SignedIn):
-        return checked
-    return arena_of(request).accounts.session(request.cookies.get(SESSION_COOKIE))
+    return checked_session(request) or arena_of(request).accounts.session(
+        request.cookies.get(SESSION_COOKIE))
 
 
 def render(request: Request, template: str, context: dict[str, Any],

@@ -5,8 +5,8 @@ A pure ASGI middleware, so that nothing has read a byte of the body when it deci
 1. a ``multipart`` body is refused (415): no route takes a file;
 2. a ``Content-Length`` over the route's cap is refused (413) before reading;
 3. a request that needs a session (every POST but sign-in and invites) or an API token
-   (``/api``) is checked first, in a worker thread; without one it is refused (401, or
-   a redirect to sign in) and its body is never read;
+   (``/api``) is checked first, in a thread of the hot path (``_threads``); without
+   one it is refused (401, or a redirect to sign in) and its body is never read;
 4. while the body streams (chunked bodies too), the bytes are counted and the request
    is answered 413 as soon as they pass the cap.
 """
@@ -19,18 +19,20 @@ import logging
 from dataclasses import dataclass
 from html import escape
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairclimb.errors import FairclimbError, StoreError, UserInputError
 from fairclimb.web._common import store_trouble
 from fairclimb.web._security import SESSION_COOKIE, SIGNED_IN
+from fairclimb.web._threads import HotPath
 
-__all__ = ["API_CAP", "BodyLimits", "FORM_CAP", "UnsupportedBody", "VOTE_CAP"]
+__all__ = ["API_CAP", "FORM_CAP", "MAX_HEADER_BYTES", "VOTE_CAP", "BodyLimits",
+           "UnsupportedBody"]
 
 logger = logging.getLogger(__name__)
 
 KIB = 1024
+MAX_HEADER_BYTES = 16 * KIB  # a request's head: h11 refuses more with 400, so does _httptools
 FORM_CAP = 64 * KIB  # sign-in, invites, small admin forms
 VOTE_CAP = 1024 * KIB  # a vote carries a comment (5,000 chars) and a correction (100,000)
 ADMIN_CAP = 512 * KIB  # a briefing's text, a prompt
@@ -119,7 +121,8 @@ class BodyLimits:
             return _too_large(cap)
         if scope["method"] in _READS or scope["path"].startswith(_PUBLIC):
             return None
-        return await run_in_threadpool(_unauthenticated, scope, headers)
+        hot: HotPath = scope["app"].state.hot_path
+        return await hot.run(_unauthenticated, scope, headers)
 
 
 def _unauthenticated(scope: Scope, headers: dict[str, str]) -> _Refusal | None:

@@ -20,6 +20,8 @@ from fairclimb.errors import UserInputError
 from fairclimb.web._common import (
     arena_of,
     check_pre_csrf,
+    checked_session,
+    hot_path,
     keep_pre_csrf,
     pre_csrf,
     render,
@@ -33,27 +35,34 @@ router = APIRouter()
 _LOGIN_MESSAGES = {"expired": "your session expired; please sign in again",
                    "signin": "please sign in", "out": "you are signed out"}
 FormText = Annotated[str, Form()]
+_PARSE_ON_LOOP = 8 * 1024  # bytes of form parsed on the event loop (microseconds)
 # An id the database can hold: anything else is "no such page", not an overflow error.
 BattleId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.post("/battles/{battle_id}/vote")
 async def vote(request: Request, battle_id: BattleId) -> Response:
-    """The hot path. The session is checked before the body is read (here and in
-    BodyLimits, which also caps it); parsing and the write run in worker threads, so a
-    vote waiting for the database never stops the event loop."""
-    user = await run_in_threadpool(signed_in, request)
+    """The hot path. The session is checked before the body is read (in BodyLimits,
+    which also caps it, and here if it did not); the write, and the parsing of a large
+    body, run in worker threads, so a vote waiting for the database never stops the
+    event loop (in the hot path's own few threads: see ``_threads``). A thread hop
+    costs more than parsing a small form, so that is done here."""
+    hot = hot_path(request)
+    user = checked_session(request)
+    if user is None:
+        user = await hot.run(signed_in, request)
     if not request.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"):
         raise UnsupportedBody("send the vote as the page's form does (urlencoded)")
-    form = await run_in_threadpool(_parse, await request.body())
+    body = await request.body()
+    form = _parse(body) if len(body) <= _PARSE_ON_LOOP else await hot.run(_parse, body)
     user.check_csrf(_one(form, "csrf"))
     winner, comment, correction = (_one(form, "winner"), _one(form, "comment"),
                                    _one(form, "correction"))
     labels_a, labels_b = form.get("labels_a", []), form.get("labels_b", [])
     try:
-        await run_in_threadpool(arena_of(request).vote, user, battle_id, winner, labels_a,
-                                labels_b, comment, correction)
+        await hot.run(arena_of(request).vote, user, battle_id, winner, labels_a, labels_b,
+                      comment, correction)
     except AlreadyVoted:
         raise  # the first vote stands: nothing entered to keep
     except (UserInputError, RateLimited) as refused:

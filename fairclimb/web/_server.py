@@ -3,10 +3,12 @@ slow or idle clients cannot hold the server's file descriptors.
 
 uvicorn drops an idle keep-alive connection (``timeout_keep_alive``) but has no timeout
 for a request's headers: a client that opens a connection and sends its headers a byte
-at a time keeps it forever (a thousand such clients exhaust the server). The protocol
-below closes a connection whose headers are not complete within ``header_timeout_s``
-of its opening or of the previous response. Behind a reverse proxy (nginx, Caddy) the
-proxy's own limits apply first; see docs/arena.md.
+at a time keeps it forever (a thousand such clients exhaust the server). The protocols
+below (h11's here, httptools' in ``_httptools``, used where httptools is installed)
+close a connection whose headers are not complete within ``header_timeout_s`` of its
+opening or of the previous response, and refuse a head over ``MAX_HEADER_BYTES``.
+Behind a reverse proxy (nginx, Caddy) the proxy's own limits apply first; see
+docs/arena.md.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from fairclimb.arena import ArenaOptions
+from fairclimb.web._limits import MAX_HEADER_BYTES
 
 __all__ = ["HeaderTimeoutH11", "server_config"]
 
-MAX_HEADER_BYTES = 16 * 1024  # h11's limit on a request's head (it refuses more with 400)
 WORKER_HEALTHCHECK_S = 60
 
 
@@ -45,7 +47,7 @@ def server_config(app: Any, host: str, port: int, options: ArenaOptions | None =
     options = options or app.state.arena.options
     return _Config(app, header_timeout_s=options.header_timeout_seconds, host=host,
                    port=port, workers=workers, factory=workers > 1, log_level="warning",
-                   access_log=False, http=HeaderTimeoutH11,
+                   access_log=False, http=_protocol(), loop=_loop(),
                    timeout_keep_alive=options.keep_alive_seconds,
                    limit_concurrency=options.max_connections,
                    h11_max_incomplete_event_size=MAX_HEADER_BYTES,
@@ -55,6 +57,27 @@ def server_config(app: Any, host: str, port: int, options: ArenaOptions | None =
                    # supervisor's pings within this, or it is killed and started again:
                    # uvicorn's 5 s restarted workers in a loop on a loaded machine
                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
+
+
+def _protocol() -> type[asyncio.Protocol]:
+    """The HTTP parser in C (httptools) where it is installed, else h11 (pure Python):
+    at hundreds of votes a second h11's parsing is a large share of a worker's CPU."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return HeaderTimeoutH11
+    from fairclimb.web._httptools import HeaderTimeoutHttpTools
+
+    return HeaderTimeoutHttpTools
+
+
+def _loop() -> str:
+    """uvloop (libuv) where it is installed: less CPU per request than asyncio's loop."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
 
 
 class HeaderTimeoutH11(H11Protocol):

@@ -3,6 +3,7 @@ server caps its connections (uvicorn configured as `arena serve` runs it)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -74,3 +75,45 @@ def test_connections_are_capped(quick_server: Running) -> None:
     finally:
         for sock in socks:
             sock.close()
+
+
+def test_an_endless_head_is_refused(quick_server: Running) -> None:
+    """Headers streamed fast but never ending: refused once the head passes the cap
+    (h11 has one of its own; the httptools protocol counts), the connection closed."""
+    sock = _connect(quick_server)
+    try:
+        sock.sendall(b"GET /login HTTP/1.1\r\nHost: x\r\n")
+        answer = b""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for _ in range(64):  # 64 KiB: four times the cap
+                sock.sendall(b"X-Filler: " + b"a" * 1000 + b"\r\n")
+        sock.settimeout(5)
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(4096):
+                answer += chunk
+    finally:
+        sock.close()
+    assert answer.split(b" ")[1] in (b"400", b"431"), answer[:200]
+
+
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_the_parser_in_c_is_used_where_installed(parser: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``arena serve`` takes httptools (and uvloop) when they are installed, and runs
+    on h11 and asyncio's loop when they are not."""
+    import builtins
+
+    from fairclimb.web import server_config
+
+    real_import = builtins.__import__
+
+    def without(name: str, *args: object, **kwargs: object) -> object:
+        if parser == "h11" and name in ("httptools", "uvloop"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", without)
+    config = server_config(object(), "127.0.0.1", 8000, ArenaOptions())
+    chosen = config.http if isinstance(config.http, type) else type(None)
+    assert ("HttpTools" in chosen.__name__) == (parser == "httptools")
+    assert config.loop == ("uvloop" if parser == "httptools" else "asyncio")
