@@ -33,7 +33,11 @@ __all__ = ["Refusal", "VoteRefused", "VoteStored", "store_vote", "utc"]
 _BATTLES = cast(Table, ArenaBattle.__table__)
 _VOTES = cast(Table, ArenaVote.__table__)
 _BRIEFINGS = cast(Table, ArenaBriefing.__table__)
-_VOTE_COLUMNS = [c.name for c in _VOTES.columns]
+# A new vote's quality verdicts stay NULL ("not checked yet"): quality control's pass
+# (_arena_quality.py) fills them, so the vote itself writes every other column.
+_VERDICT_COLUMNS = frozenset({"informed", "overlaps"})
+_VOTE_INSERTED = [c for c in _VOTES.columns if c.name not in _VERDICT_COLUMNS]
+_VOTE_COLUMNS = [c.name for c in _VOTE_INSERTED]
 
 
 def _terms(column: str) -> Any:
@@ -65,7 +69,7 @@ _PG_CLAIM_LOCKING = _PG_CLAIM.add_columns(func.pg_advisory_xact_lock(bindparam("
 # was within the limit; RETURNING nothing means rate-limited.
 _TAKE_CTE = TAKE.cte("take")
 _TAKEN = exists(select(1).select_from(_TAKE_CTE))
-_VOTE_VALUES = select(*(bindparam(c.name, type_=c.type) for c in _VOTES.columns))
+_VOTE_VALUES = select(*(bindparam(c.name, type_=c.type) for c in _VOTE_INSERTED))
 _PG_INSERT = (
     insert(_VOTES).from_select(_VOTE_COLUMNS, _VOTE_VALUES.where(_TAKEN))
     .add_cte(_TAKE_CTE)
