@@ -83,3 +83,12 @@ def test_eval_on_an_up_to_date_store_imports_no_migrations_nor_http(tmp_path: Pa
                            f"Store.open({url!r}).close()")
     assert sorted(name for name in loaded
                   if name.split(".")[0] in ("alembic", "mako", "aiohttp", "jinja2")) == []
+
+
+def test_the_eval_command_loads_no_store_before_its_checkers_start() -> None:
+    """The command's module is light: the store (SQLAlchemy) and the engine's NumPy are
+    imported inside it after the checker processes started, so their start overlaps."""
+    loaded = _loaded_after("import fairclimb.cli._eval")
+    assert sorted(name for name in loaded
+                  if name.split(".")[0] in ("sqlalchemy", "numpy", "alembic", "aiohttp")
+                  or name == "fairclimb.store") == []
