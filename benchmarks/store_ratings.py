@@ -13,7 +13,7 @@ measurement runs in its own process (wall, CPU and peak RSS are that process's):
   ``Battle`` per vote) and the counted ones into a ``BattleTable``: what
   ``fairclimb ratings`` and the leaderboard did before.
 - ``backfill``: the first quality-control pass on votes never checked (an old database
-  after migration 0014, or a bulk import): once.
+  after migration 0015, or a bulk import): once.
 - ``new``: ``Arena.rating_table()``: the pass with nothing left to check (rater counts
   by GROUP BY, flags rewritten where changed) and the counted votes as grouped rows.
 - ``idle``: start-up and opening the store only (what the other three include).

@@ -186,3 +186,29 @@ def test_a_plugin_is_imported_only_when_used_and_only_once(
     assert checked == ["loaded"]  # imported and checked once
     assert registry.get("nope") is None
     monkeypatch.delitem(sys.modules, "lazy_probe_plugin")
+
+
+def test_a_built_in_is_found_without_reading_entry_points(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every eval process (the command and each checker) asks for a built-in suite or
+    sandbox backend; reading every distribution's entry points cost each tens of ms."""
+    import importlib.metadata
+
+    (tmp_path / "builtin_probe_plugin.py").write_text("VALUE = 'built in'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reads: list[str] = []
+    real = importlib.metadata.entry_points
+
+    def counting(**selection: str) -> object:
+        reads.append(selection.get("group", ""))
+        return real(**selection)
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", counting)
+    registry: Registry[str] = Registry("fairclimb.test_builtin_probe",
+                                       {"probe": "builtin_probe_plugin:VALUE"}, "a str",
+                                       lambda name, value: value if isinstance(value, str)
+                                       else None)
+    assert registry.get("probe") == "built in" and reads == []
+    assert registry.get("nope") is None and reads == ["fairclimb.test_builtin_probe"]
+    assert registry.get("probe") == "built in"
+    monkeypatch.delitem(sys.modules, "builtin_probe_plugin")

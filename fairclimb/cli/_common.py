@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,12 +24,16 @@ from rich.table import Table
 from fairclimb.cli import _options
 from fairclimb.cli._options import DbOption as DbOption  # noqa: PLC0414 (re-exported)
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate import EvalOptions, PromptControl, require_references_pass
+from fairclimb.evaluate import EvalOptions, PromptControl
 from fairclimb.executor import Executor, ExecutorChoice
 from fairclimb.models import Device
 from fairclimb.settings import Settings
-from fairclimb.store import Store, store_exists
 from fairclimb.suites import Selection, Split, Suite, choose_suite
+
+if TYPE_CHECKING:
+    # The store (SQLAlchemy) loads when a command opens it, not with the options: eval
+    # starts its checker processes first, so that their start overlaps this import.
+    from fairclimb.store import Store
 
 WorkersOption = Annotated[
     int | None,
@@ -158,6 +162,8 @@ def progress_bar(console: Console, description: str,
 def suite_store(db: str) -> Iterator[Store | None]:
     """The store, where built suites are looked up; None when the database does not
     exist yet (it then holds no suites, and looking must not create it)."""
+    from fairclimb.store import Store, store_exists
+
     if not store_exists(db):
         yield None
         return
@@ -197,6 +203,8 @@ def load_suite(name: str, tasks: Path | None, chosen: Selection, settings: Setti
     with suite_store(settings.db) as store:
         suite = choose_suite(name, tasks, chosen, store)
     if tasks is not None:
+        from fairclimb.evaluate import require_references_pass
+
         require_references_pass(suite, eval_options(settings))
     return suite
 

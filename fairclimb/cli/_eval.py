@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -41,23 +41,16 @@ from fairclimb.cli._common import (
     suite_store,
 )
 from fairclimb.errors import UserInputError
-from fairclimb.evaluate import (
-    EvalOptions,
-    PromptControl,
-    ReferenceCheck,
-    Summary,
-    WarmCheckers,
-    check_references,
-    evaluate,
-    evaluate_model,
-    plan_evaluation,
-    plan_generation,
-    render_summary,
-)
+from fairclimb.evaluate import EvalOptions, PromptControl, WarmCheckers, render_summary
 from fairclimb.models import Device, GenerationParams, LocalOptions, RetryPolicy, open_backend
 from fairclimb.settings import load_settings
-from fairclimb.store import Store
 from fairclimb.suites import Suite
+
+if TYPE_CHECKING:
+    from fairclimb.evaluate import ReferenceCheck, Summary
+
+# The run engine and the store (SQLAlchemy, NumPy) are imported inside the command, once
+# the checker processes have started: their start-up then overlaps these imports.
 
 
 def eval_command(
@@ -117,6 +110,8 @@ def eval_command(
     console = Console(stderr=as_json)
     chosen = selection(limit, task_ids, split)
     if check_refs:
+        from fairclimb.evaluate import check_references
+
         chosen_suite = load_suite(suite, tasks, chosen, settings)
         with progress_bar(Console(stderr=True), f"{chosen_suite.name} references") as update:
             report = check_references(chosen_suite, options, update)
@@ -141,9 +136,13 @@ def eval_command(
         _print_summary(summary, None, out, console, as_json)
         return
     assert samples is not None
-    whole = load_suite(suite, tasks, selection(None, None, None), settings)
-    # The checkers start while the samples are read and the store is opened.
-    with WarmCheckers(whole, options) as warm:
+    # The checkers start first, while the store and the engine are imported, the suite
+    # and the samples read and the store opened; the engine uses them if they fit.
+    with WarmCheckers(None, options) as warm:
+        from fairclimb.evaluate import evaluate, plan_evaluation
+        from fairclimb.store import Store
+
+        whole = load_suite(suite, tasks, selection(None, None, None), settings)
         with suite_store(settings.db) as lookup:  # built suites live in the store
             plan = plan_evaluation(whole, samples, out, options, lookup, chosen)
         with Store.open(settings.db) as store, \
@@ -155,6 +154,9 @@ def eval_command(
 def _eval_model(model: str, suite: Suite, n: int, params: GenerationParams, concurrency: int,
                 out: Path, options: EvalOptions, db: str, local: LocalOptions,
                 control: PromptControl, n_per_request: int) -> Summary:
+    from fairclimb.evaluate import evaluate_model, plan_generation
+    from fairclimb.store import Store
+
     with Store.open(db) as store:
         spec = store.require_model(model)
         plan = plan_generation(spec, suite, n, params, concurrency, out, store, control,

@@ -5,6 +5,11 @@ A checker process needs a moment to start (its imports, then its sandbox's zygot
 before it has a job to give, so it starts the checkers first and hands them to the
 engine once it knows what to run. The engine checks that they fit the run (same suite
 tasks, sandbox, limits, Node.js); if not, it starts its own, as it always did.
+
+Started before the suite is known (``suite=None``: ``fairclimb eval`` starts them before
+it imports the store and the engine), they are Python-only checkers with no tasks yet:
+the run's suite becomes theirs when the engine asks whether they fit, unless it has
+optimize tasks or JavaScript ones, which they cannot judge as the run's own would.
 """
 
 from __future__ import annotations
@@ -29,14 +34,14 @@ class WarmCheckers:
     do in its own words, if the samples need it at all).
     """
 
-    def __init__(self, suite: Suite, options: EvalOptions) -> None:
+    def __init__(self, suite: Suite | None, options: EvalOptions) -> None:
         self._suite = suite
         self._options = options
         self._pool: Pool | None = None
 
     def __enter__(self) -> WarmCheckers:
-        tasks = self._suite.tasks
-        if not tasks or any(is_measured(task) for task in tasks):
+        tasks = self._suite.tasks if self._suite is not None else ()
+        if self._suite is not None and (not tasks or any(is_measured(t) for t in tasks)):
             return self
         try:
             node = node_for(tasks, self._options.node)
@@ -67,6 +72,8 @@ class WarmCheckers:
         pool = self._pool
         if pool is None or any(is_measured(task) for task in suite.tasks):
             return None
+        if self._suite is None and not pool.tasks:  # started before the suite was known
+            pool.tasks = {task.task_id: task for task in suite.tasks}
         same = (pool.backend_name == options.sandbox and pool.limits == options.limits
                 and pool.perf_runs == options.perf_runs
                 and (node is None or pool.node == node)

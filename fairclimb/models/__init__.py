@@ -6,6 +6,8 @@ the environment mapping the caller passes in, never stored). The registry itself
 in the store (``Store.add_model`` and friends); this part never imports the store.
 """
 
+import typing as _typing
+
 from fairclimb.errors import UnknownModelError
 from fairclimb.models._backend import (
     ModelBackend,
@@ -14,7 +16,6 @@ from fairclimb.models._backend import (
     open_backend,
     validate_spec,
 )
-from fairclimb.models._backends.openai import OpenAIBackend
 from fairclimb.models._device import resolve_device
 from fairclimb.models._many import ManyAnswerBackend
 from fairclimb.models._retry import RetryPolicy
@@ -30,6 +31,9 @@ from fairclimb.models._types import (
     ModelSpec,
     Terms,
 )
+
+if _typing.TYPE_CHECKING:
+    from fairclimb.models._backends.openai import OpenAIBackend
 
 __all__ = [
     "ApiStyle",
@@ -54,3 +58,17 @@ __all__ = [
     "resolve_device",
     "validate_spec",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # The HTTP backend (aiohttp) loads on first use: the store and `fairclimb eval
+    # --samples` need the model records only, and aiohttp's import is most of this part's.
+    if name == "OpenAIBackend":
+        from fairclimb.models._backends.openai import OpenAIBackend
+
+        return OpenAIBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,4 +1,4 @@
-"""Engines and migrations: turn a URL into a migrated database, or into one clear error.
+"""Engines: turn a URL into a migrated database (see _migrate), or into one clear error.
 
 SQLite is tuned on every new connection (WAL, ``synchronous=NORMAL``, foreign keys, a
 busy timeout), and SQLAlchemy emits ``BEGIN`` itself so that SQLite transactions are
@@ -12,16 +12,9 @@ import re
 import select
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError, NoSuchModuleError
@@ -32,14 +25,11 @@ from fairclimb.errors import StoreError
 __all__ = [
     "MIGRATIONS_DIR",
     "WRITE",
-    "alembic_config",
-    "current_revisions",
     "display_url",
     "make_engine",
     "open_engine",
     "parse_url",
     "reason",
-    "upgrade_to_head",
 ]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -160,68 +150,11 @@ def _sqlite_on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def alembic_config() -> Config:
-    """An Alembic config for the migrations shipped in the package (no ini file)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
-
-
-def upgrade_to_head(engine: Engine) -> None:
-    """Migrate the database to the newest revision, all in one transaction.
-
-    An up-to-date database is only read, so opening one takes no write lock. Alembic
-    reads the revision again inside the write transaction, so two processes migrating
-    a new database at once do it only once.
-    """
-    config = alembic_config()
-    if current_revisions(engine) == set(ScriptDirectory.from_config(config).get_heads()):
-        return
-    with engine.connect() as connection:
-        connection.execution_options(**{WRITE: True})
-        with _sqlite_foreign_keys_off(connection), connection.begin():
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            _check_foreign_keys(connection)
-
-
-def current_revisions(engine: Engine) -> set[str]:
-    """The Alembic revisions the database is at (empty for a new database)."""
-    with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
-
-
-@contextmanager
-def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
-    # SQLite rebuilds a table to alter it (Alembic's batch mode); with foreign keys on,
-    # dropping the old table would cascade-delete rows that point at it. SQLite's own
-    # recipe: keys off outside the transaction, check them before committing.
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    raw = connection.connection.driver_connection
-    assert raw is not None  # a checked-out connection always has one
-    raw.execute("PRAGMA foreign_keys = OFF")
-    try:
-        yield
-    finally:
-        raw.execute("PRAGMA foreign_keys = ON")
-
-
-def _check_foreign_keys(connection: Connection) -> None:
-    if connection.dialect.name != "sqlite":
-        return
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-    if broken:
-        tables = sorted({row[0] for row in broken})
-        raise StoreError(
-            f"A migration left rows whose foreign keys point nowhere in {', '.join(tables)}; "
-            "nothing was changed, please report this as a fairclimb bug."
-        )
-
-
 def open_engine(url: str) -> Engine:
     """A migrated engine for ``url``, or :class:`StoreError` saying what to fix."""
+    # Here, not at the top: _migrate builds on this module's engine helpers.
+    from fairclimb.store._migrate import UnknownRevision, upgrade_to_head
+
     parsed = parse_url(url)
     shown = display_url(parsed)
     try:
@@ -249,7 +182,7 @@ def open_engine(url: str) -> Engine:
         raise StoreError(
             f"Cannot open the database at {shown} ({reason(exc, parsed)}); {_fix(exc, parsed)}."
         ) from exc
-    except CommandError as exc:
+    except UnknownRevision as exc:
         engine.dispose()
         raise StoreError(
             f"Cannot migrate the database at {shown}: its schema is not one this fairclimb "

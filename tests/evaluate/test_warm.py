@@ -97,3 +97,29 @@ def test_nothing_starts_for_a_suite_with_optimize_tasks(spawned: list[Any]) -> N
     with WarmCheckers(suite, OPTIONS) as warm:
         assert not warm.started
     assert spawned == []
+
+
+def test_checkers_started_before_the_suite_is_known_judge_its_run(
+    tmp_path: Path, store: Store, humaneval: Suite, spawned: list[Any],
+    write_samples: Callable[..., Path],
+) -> None:
+    """``fairclimb eval`` starts them before it imports the store: the run's suite
+    becomes theirs, and the verdicts are the run's own checkers'."""
+    with WarmCheckers(None, OPTIONS) as warm:
+        assert warm.started and len(spawned) == OPTIONS.workers
+        plan = plan_evaluation(humaneval, write_samples(ROWS), tmp_path / "out", OPTIONS)
+        outcome = evaluate(plan, store, warm=warm)
+    assert _statuses(tmp_path / "out") == STATUSES
+    assert outcome.summary.statuses["passed"] == 1
+    assert len(spawned) == OPTIONS.workers  # the engine started none of its own
+    assert not any(process.is_alive() for process in spawned)
+
+
+def test_checkers_started_before_an_optimize_suite_is_known_are_not_used(
+    spawned: list[Any],
+) -> None:
+    suite = get_suite("fairclimb-optimize")
+    with WarmCheckers(None, OPTIONS) as warm:
+        assert warm.started
+        assert warm.fitting(suite, OPTIONS, None) is None  # the run seeds its own
+    assert not any(process.is_alive() for process in spawned)

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from fairclimb.store import Store
-from fairclimb.store._db import alembic_config, current_revisions
+from fairclimb.store._migrate import alembic_config, current_revisions
 from fairclimb.store._schema import metadata
 
 

@@ -12,7 +12,8 @@ from alembic.script import ScriptDirectory
 
 from fairclimb.errors import StoreError
 from fairclimb.store import NewRun, Store
-from fairclimb.store._db import alembic_config, current_revisions, parse_url
+from fairclimb.store._db import parse_url
+from fairclimb.store._migrate import alembic_config, current_revisions
 
 HEAD = set(ScriptDirectory.from_config(alembic_config()).get_heads())
 

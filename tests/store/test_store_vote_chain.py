@@ -125,7 +125,7 @@ def test_sixteen_concurrent_voters_form_one_chain(store: Store) -> None:
 def test_votes_stored_before_the_log_are_linked_by_the_migration(store: Store) -> None:
     from alembic import command
 
-    from fairclimb.store._db import alembic_config
+    from fairclimb.store._migrate import alembic_config
 
     data = ArenaStore(store)
     _vote(data, 3)

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import text
 
 from fairclimb.store import NewRun, ResultRow, Store
-from fairclimb.store._db import alembic_config
+from fairclimb.store._migrate import alembic_config
 
 
 @pytest.mark.parametrize("changes", [

@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-import jinja2
-
 from fairclimb.errors import UserInputError
 from fairclimb.models import ApiStyle, CompletionRequest, GenerationParams, Message
 from fairclimb.suites import Language, Task, TaskKind, task_to_fields
@@ -128,6 +126,8 @@ class PromptControl:
         """The template filled with the task's fields (``prompt``, ``entry_point``,
         ``language``, ``kind``, ``task_id``…); an undefined name is an error."""
         assert self.template is not None
+        import jinja2  # only a run with --template pays for its import
+
         environment = jinja2.Environment(undefined=jinja2.StrictUndefined,
                                          keep_trailing_newline=True, autoescape=False)
         try:

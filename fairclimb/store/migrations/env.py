@@ -1,6 +1,6 @@
 """Alembic environment of the store.
 
-fairclimb runs it through :func:`fairclimb.store._db.upgrade_to_head`, which passes
+fairclimb runs it through :func:`fairclimb.store._migrate.upgrade_to_head`, which passes
 an open connection, already inside a transaction, as ``config.attributes["connection"]``.
 Without one (a developer's ``alembic`` command), it opens ``sqlalchemy.url`` itself.
 """
