@@ -51,11 +51,17 @@ def run(args: list[str], cwd: Path, columns: int = 200) -> subprocess.CompletedP
 
 @pytest.fixture
 def served(fake_openai: FakeOpenAI, tmp_path: Path) -> FakeOpenAI:
+    """The three models registered in ``s.db`` (in this process: what ``fairclimb models
+    add NAME --base-url URL --model NAME`` stores, without three interpreter starts;
+    the climb report under test is still run as a command)."""
+    from fairclimb.models import ModelSpec, validate_spec
+    from fairclimb.store import Store
+
     fake_openai.set_responder(responder)
-    for name in SOLVED:
-        added = run(["models", "add", name, "--base-url", fake_openai.base_url, "--model",
-                     name, "--db", "s.db"], tmp_path)
-        assert added.returncode == 0, added.stderr
+    with Store.open(str(tmp_path / "s.db")) as store:
+        for name in SOLVED:
+            store.add_model(validate_spec(ModelSpec(name=name, base_url=fake_openai.base_url,
+                                                    model_id=name)))
     return fake_openai
 
 
