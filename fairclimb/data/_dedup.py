@@ -254,10 +254,10 @@ def _band_buckets(signatures: Signatures, params: DedupParams) -> npt.NDArray[np
 
 def _verified_duplicates(buckets: npt.NDArray[np.int64], involved: list[int],
                          similar: Callable[[int, int], bool]) -> dict[int, int]:
-    """Index of each duplicate -> the first kept text it shares a band with and is
-    verified similar to. Only kept texts are compared with, so a bucket holding many
-    copies of one text costs one comparison per copy."""
-    kept_in: dict[tuple[int, int], list[int]] = {}
+    """Index of each duplicate -> the first kept text it shares a band with (or shares
+    a band with one of its duplicates) and is verified similar to. A bucket remembers
+    kept texts only, so one holding many copies of a text costs one comparison a copy."""
+    kept_in: dict[tuple[int, int], set[int]] = {}
     duplicate_of: dict[int, int] = {}
     for index in involved:
         keys = [(band, bucket) for band, bucket in enumerate(buckets[index].tolist())
@@ -266,7 +266,6 @@ def _verified_duplicates(buckets: npt.NDArray[np.int64], involved: list[int],
         match = next((other for other in candidates if similar(index, other)), None)
         if match is not None:
             duplicate_of[index] = match
-            continue
-        for key in keys:
-            kept_in.setdefault(key, []).append(index)
+        for key in keys:  # a duplicate leads later texts in its buckets to what it repeats
+            kept_in.setdefault(key, set()).add(index if match is None else match)
     return duplicate_of

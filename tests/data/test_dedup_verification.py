@@ -110,3 +110,19 @@ def test_a_near_copy_of_a_benchmark_task_is_still_caught_by_minhash() -> None:
     minhash = [row for row in rows if row.method == "minhash"]
     assert [(row.record_id, row.task_id) for row in minhash] == [("near", task.task_id)]
     assert all(row.score >= row.threshold for row in minhash)
+
+
+def _chain(c_like_a: bool) -> dict[int, int]:
+    """A (0) and B (1) share band 0, B and C (2) share band 1; A ~ B and B ~ C."""
+    from fairclimb.data._dedup import _verified_duplicates
+
+    buckets = np.array([[0, -1], [0, 1], [-1, 1]])
+    close = {(1, 0), (2, 1)} | ({(2, 0)} if c_like_a else set())
+    return _verified_duplicates(buckets, [0, 1, 2], lambda a, b: (a, b) in close)
+
+
+def test_a_text_reaching_a_kept_one_through_its_duplicate_is_checked_against_it() -> None:
+    # C shares no band with A, but with A's duplicate B: it is compared with A, and
+    # dropped only if it is itself similar to A (never for being like a dropped text).
+    assert _chain(c_like_a=True) == {1: 0, 2: 0}
+    assert _chain(c_like_a=False) == {1: 0}
