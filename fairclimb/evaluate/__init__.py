@@ -87,13 +87,11 @@ if _typing.TYPE_CHECKING:
     from fairclimb.evaluate._warm import WarmCheckers
     from fairclimb.evaluate.generation._generation import (
         CompletionBackend,
-        GenerationCache,
         GenerationOutcome,
-        GenerationPlan,
         generate,
-        plan_generation,
         run_generation,
     )
+    from fairclimb.evaluate.generation._plan import GenerationPlan, plan_generation
     from fairclimb.evaluate.generation._prompts import (
         PromptControl,
         build_request,
@@ -101,6 +99,7 @@ if _typing.TYPE_CHECKING:
         sample_line,
         solution_program,
     )
+    from fairclimb.evaluate.generation._rows import GenerationCache
     from fairclimb.evaluate.judge._checker import (
         CompiledTask,
         check_program,
@@ -169,11 +168,11 @@ _EXPORTS: dict[str, str] = {
     "Summary": "_summary",
     "render_summary": "_summary",
     "CompletionBackend": "generation._generation",
-    "GenerationCache": "generation._generation",
+    "GenerationCache": "generation._rows",
     "GenerationOutcome": "generation._generation",
-    "GenerationPlan": "generation._generation",
+    "GenerationPlan": "generation._plan",
     "generate": "generation._generation",
-    "plan_generation": "generation._generation",
+    "plan_generation": "generation._plan",
     "run_generation": "generation._generation",
     "PromptControl": "generation._prompts",
     "build_request": "generation._prompts",

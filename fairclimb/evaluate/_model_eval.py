@@ -32,9 +32,9 @@ from fairclimb.evaluate._text import path_text
 from fairclimb.evaluate.generation._generation import (
     CompletionBackend,
     GenerationOutcome,
-    GenerationPlan,
     run_generation,
 )
+from fairclimb.evaluate.generation._plan import GenerationPlan
 from fairclimb.sandbox import select_backend
 from fairclimb.store import NewRun, Store
 from fairclimb.suites import Split

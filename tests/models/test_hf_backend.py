@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny_hf import tiny_gpt2
 
 from fairclimb.errors import UserInputError
 from fairclimb.models import (
@@ -41,24 +42,7 @@ CORPUS = [
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1-layer GPT-2 with a word-level tokenizer, saved like any local checkpoint."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    raw = Tokenizer(models.WordLevel(unk_token="[UNK]"))
-    raw.pre_tokenizer = pre_tokenizers.Whitespace()
-    raw.train_from_iterator(CORPUS, trainers.WordLevelTrainer(
-        special_tokens=["[UNK]", "[PAD]", "[EOS]"]))
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        n_layer=1, n_head=2, n_embd=32, vocab_size=len(tokenizer), n_positions=2048,
-        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id)
-    model = transformers.GPT2LMHeadModel(config)
-    path = tmp_path_factory.mktemp("ckpt") / "tiny-gpt2"
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return tiny_gpt2(tmp_path_factory.mktemp("ckpt") / "tiny-gpt2", CORPUS, positions=2048)
 
 
 def spec_for(path: Path, style: ApiStyle = ApiStyle.COMPLETION) -> ModelSpec:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tiny_hf import tiny_gpt2
 
 from fairclimb.errors import UserInputError
 from fairclimb.models import (
@@ -44,24 +45,8 @@ PROMPTS = [  # lengths differ, so rows are padded differently
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer GPT-2 with a word-level tokenizer, saved like any local checkpoint."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    raw = Tokenizer(models.WordLevel(unk_token="[UNK]"))
-    raw.pre_tokenizer = pre_tokenizers.Whitespace()
-    raw.train_from_iterator(CORPUS, trainers.WordLevelTrainer(
-        special_tokens=["[UNK]", "[PAD]", "[EOS]"]))
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
-    torch.manual_seed(1)
-    config = transformers.GPT2Config(
-        n_layer=2, n_head=2, n_embd=64, vocab_size=len(tokenizer), n_positions=256,
-        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id)
-    model = transformers.GPT2LMHeadModel(config)
-    path = tmp_path_factory.mktemp("ckpt") / "tiny-gpt2"
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return tiny_gpt2(tmp_path_factory.mktemp("ckpt") / "tiny-gpt2", CORPUS, layers=2,
+                     width=64, seed=1)
 
 
 def spec_for(path: Path) -> ModelSpec:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, prompt_text
+from tiny_hf import tiny_gpt2
 
 from fairclimb.suites import Split, Task, get_suite
 
@@ -50,11 +51,17 @@ def run(args: list[str], cwd: Path, columns: int = 200) -> subprocess.CompletedP
 
 @pytest.fixture
 def served(fake_openai: FakeOpenAI, tmp_path: Path) -> FakeOpenAI:
+    """The three models registered in ``s.db`` (in this process: what ``fairclimb models
+    add NAME --base-url URL --model NAME`` stores, without three interpreter starts;
+    the climb report under test is still run as a command)."""
+    from fairclimb.models import ModelSpec, validate_spec
+    from fairclimb.store import Store
+
     fake_openai.set_responder(responder)
-    for name in SOLVED:
-        added = run(["models", "add", name, "--base-url", fake_openai.base_url, "--model",
-                     name, "--db", "s.db"], tmp_path)
-        assert added.returncode == 0, added.stderr
+    with Store.open(str(tmp_path / "s.db")) as store:
+        for name in SOLVED:
+            store.add_model(validate_spec(ModelSpec(name=name, base_url=fake_openai.base_url,
+                                                    model_id=name)))
     return fake_openai
 
 
@@ -164,24 +171,7 @@ def test_scores_on_what_the_trained_model_was_trained_on_are_marked(tmp_path: Pa
 
 def tiny_checkpoint(path: Path) -> Path:
     """A 1-layer random GPT-2 with a word-level tokenizer (nothing downloaded)."""
-    import torch
-    import transformers
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    raw = Tokenizer(models.WordLevel(unk_token="[UNK]"))
-    raw.pre_tokenizer = pre_tokenizers.Whitespace()
-    raw.train_from_iterator(["def f ( x ) : return x + 1"], trainers.WordLevelTrainer(
-        special_tokens=["[UNK]", "[PAD]", "[EOS]"]))
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        n_layer=1, n_head=2, n_embd=16, vocab_size=len(tokenizer), n_positions=4096,
-        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id)
-    transformers.GPT2LMHeadModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return tiny_gpt2(path, ["def f ( x ) : return x + 1"], width=16, positions=4096)
 
 
 def test_the_arena_rating_difference_is_reported_when_both_have_votes(

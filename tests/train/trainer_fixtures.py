@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from tiny_hf import tiny_gpt2
+
 from fairclimb.data import Vote, import_feedback
 from fairclimb.store import Store
 
@@ -20,28 +22,11 @@ WORDS = ("apple", "banana", "cherry", "delta", "echo", "foxtrot", "golf", "hotel
          "sage", "thyme", "umber", "violet", "walnut", "xenon", "yarrow", "zinnia")
 GOOD = ("good", "fine", "great", "solid", "clean", "right")
 BAD = ("bad", "poor", "wrong", "broken", "messy", "weak")
-SPECIAL = ["[UNK]", "[PAD]", "[EOS]"]
 
 
 def make_checkpoint(path: Path, texts: list[str], layers: int = 2, width: int = 32) -> Path:
-    import torch
-    import transformers
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    raw = Tokenizer(models.WordLevel(unk_token="[UNK]"))
-    raw.pre_tokenizer = pre_tokenizers.Whitespace()
     corpus = [*texts, "user : assistant : system :", " ".join(WORDS + GOOD + BAD)]
-    raw.train_from_iterator(corpus, trainers.WordLevelTrainer(special_tokens=SPECIAL))
-    tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
-    torch.manual_seed(0)
-    config = transformers.GPT2Config(
-        n_layer=layers, n_head=2, n_embd=width, vocab_size=len(tokenizer), n_positions=256,
-        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id)
-    transformers.GPT2LMHeadModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return tiny_gpt2(path, corpus, layers=layers, width=width)
 
 
 def planted_votes(count: int, seed: int = 0) -> list[Vote]:

@@ -4,40 +4,17 @@ hostile answers that must not run in the app's origin."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from arena_seed import PASSWORD, XSS_IMG, XSS_SCRIPT, Running
+from arena_seed import XSS_IMG, XSS_SCRIPT, Running
 from sqlalchemy import DateTime, bindparam, text
 
-from fairclimb.arena import Role
 from fairclimb.store import NewBattle, SampleIn
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def page(browser: Any, server: Running) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _join(page: Any, server: Running, username: str) -> None:
-    """Accept an invite in the browser and accept the briefing."""
-    token = server.arena.accounts.invite(Role.RATER)
-    page.goto(f"/invite/{token}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/briefing")
-    assert "18.50 EUR" in page.inner_text("#pay")
-    page.click("#accept")
-    page.wait_for_url(re.compile(r".*/(battle|battles/\d+)$"))
 
 
 def _hostile_battle(server: Running, username: str, first: str, second: str,
@@ -57,8 +34,13 @@ def _hostile_battle(server: Running, username: str, first: str, second: str,
         account.id, a[1], a[0], b[0], "evil-1", "evil-2", 1.0, None, datetime.now(UTC)))
 
 
-def test_rater_votes_sees_names_and_leaderboard(page: Any, server: Running) -> None:
-    _join(page, server, "browser-rita")
+def _paid(page: Any) -> None:
+    assert "18.50 EUR" in page.inner_text("#pay")
+
+
+def test_rater_votes_sees_names_and_leaderboard(page: Any, server: Running,
+                                                 join: Callable[..., int]) -> None:
+    join(page, "browser-rita", on_briefing=_paid)
     for round_ in range(3):
         if "/battles/" not in page.url:
             page.click("#new-task")
@@ -84,8 +66,9 @@ def test_rater_votes_sees_names_and_leaderboard(page: Any, server: Running) -> N
     assert "fast vote (" in page.inner_text("#counts")
 
 
-def test_script_and_img_payloads_do_not_run(page: Any, server: Running) -> None:
-    _join(page, server, "browser-sam")
+def test_script_and_img_payloads_do_not_run(page: Any, server: Running,
+                                            join: Callable[..., int]) -> None:
+    join(page, "browser-sam")
     battle_id = _hostile_battle(server, "browser-sam", XSS_SCRIPT, XSS_IMG)
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text))
@@ -96,10 +79,11 @@ def test_script_and_img_payloads_do_not_run(page: Any, server: Running) -> None:
     assert "window.__pwned = 1" in page.inner_text("#answer-a")  # shown, as text
 
 
-def test_webdev_frame_runs_but_cannot_reach_the_app(page: Any, server: Running) -> None:
+def test_webdev_frame_runs_but_cannot_reach_the_app(page: Any, server: Running,
+                                                    join: Callable[..., int]) -> None:
     from arena_seed import WEBDEV_ESCAPE
 
-    _join(page, server, "browser-tia")
+    join(page, "browser-tia")
     battle_id = _hostile_battle(server, "browser-tia", WEBDEV_ESCAPE, WEBDEV_ESCAPE + "<i>",
                                 kind="webdev")
     page.goto(f"/battles/{battle_id}")
@@ -112,8 +96,9 @@ def test_webdev_frame_runs_but_cannot_reach_the_app(page: Any, server: Running) 
     assert page.get_attribute("#answer-a iframe", "sandbox") == "allow-scripts"
 
 
-def test_refusals_csrf_double_vote_expiry_and_rate(page: Any, server: Running) -> None:
-    _join(page, server, "browser-uma")
+def test_refusals_csrf_double_vote_expiry_and_rate(page: Any, server: Running,
+                                                   join: Callable[..., int]) -> None:
+    join(page, "browser-uma")
     page.click("#new-task")
     page.wait_for_selector("#vote-form")
     battle_id = int(page.url.rsplit("/", 1)[1])

@@ -4,39 +4,17 @@ shows nothing kept."""
 
 from __future__ import annotations
 
-import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from arena_seed import ADMIN, PASSWORD, Running
+from arena_seed import ADMIN, Running
 
-from fairclimb.arena import Role
 from fairclimb.store import NewBattle, SampleIn
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def page(browser: Any, server: Running) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _join(page: Any, server: Running, username: str) -> None:
-    token = server.arena.accounts.invite(Role.RATER)
-    page.goto(f"/invite/{token}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/briefing")
-    page.click("#accept")
-    page.wait_for_url(re.compile(r".*/(battle|battles/\d+)$"))
 
 
 def _webdev_battle(server: Running, username: str, first: str, second: str) -> int:
@@ -72,12 +50,13 @@ document.getElementById("p").textContent = got.join(" ");
 </script>"""
 
 
-def test_webdev_answers_cannot_reach_out_by_webrtc(page: Any, server: Running) -> None:
+def test_webdev_answers_cannot_reach_out_by_webrtc(page: Any, server: Running,
+                                                   join: Callable[..., int]) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind(("127.0.0.1", 0))
     listener.settimeout(4.0)
     port = listener.getsockname()[1]
-    _join(page, server, "webrtc-wes")
+    join(page, "webrtc-wes")
     answer = _webrtc_answer(port)
     battle_id = _webdev_battle(server, "webrtc-wes", answer, answer + "<i>b</i>")
     page.goto(f"/battles/{battle_id}")
@@ -92,8 +71,9 @@ def test_webdev_answers_cannot_reach_out_by_webrtc(page: Any, server: Running) -
     assert text == "direct:blocked frame:blocked"
 
 
-def test_the_frame_opened_alone_is_not_served(page: Any, server: Running) -> None:
-    _join(page, server, "alone-al")
+def test_the_frame_opened_alone_is_not_served(page: Any, server: Running,
+                                              join: Callable[..., int]) -> None:
+    join(page, "alone-al")
     escape = "<script>top.location = 'https://example.invalid/phish';</script>"
     battle_id = _webdev_battle(server, "alone-al", escape, escape + "<i>b</i>")
     page.goto(f"/battles/{battle_id}/render/a")
@@ -101,12 +81,9 @@ def test_the_frame_opened_alone_is_not_served(page: Any, server: Running) -> Non
     assert page.url.endswith(f"/battles/{battle_id}/render/a")
 
 
-def test_back_after_sign_out_shows_nothing_kept(page: Any, server: Running) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", ADMIN[0])
-    page.fill("input[name=password]", ADMIN[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin")
+def test_back_after_sign_out_shows_nothing_kept(page: Any, server: Running,
+                                                sign_in: Callable[..., None]) -> None:
+    sign_in(page, *ADMIN)
     response = page.goto("/admin")
     assert response.headers["cache-control"] == "no-store"
     page.click("form[action='/logout'] button")

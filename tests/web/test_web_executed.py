@@ -4,41 +4,16 @@ and the leaderboard shows each model's pass rate next to its rating."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from arena_seed import ADMIN, PASSWORD, Running
+from arena_seed import ADMIN, Running
 
-from fairclimb.arena import Role
 from fairclimb.store import NewBattle
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def page(browser: Any, server: Running) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _join(page: Any, server: Running, username: str) -> int:
-    token = server.arena.accounts.invite(Role.RATER)
-    page.goto(f"/invite/{token}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/briefing")
-    page.click("#accept")
-    page.wait_for_url(re.compile(r".*/(battle|battles/\d+)$"))
-    account = server.arena.data.account(username=username)
-    assert account is not None
-    return account.id
 
 
 def _split_battle(server: Running, rater_id: int) -> int:
@@ -51,9 +26,10 @@ def _split_battle(server: Running, rater_id: int) -> int:
         datetime.now(UTC) - timedelta(seconds=60)))  # read for a minute: not a fast vote
 
 
-def test_verdicts_after_the_vote_disagreement_and_pass_rates(page: Any,
-                                                             server: Running) -> None:
-    battle_id = _split_battle(server, _join(page, server, "exec-rita"))
+def test_verdicts_after_the_vote_disagreement_and_pass_rates(
+        page: Any, server: Running, join: Callable[..., int],
+        sign_in: Callable[..., None]) -> None:
+    battle_id = _split_battle(server, join(page, "exec-rita"))
     page.goto(f"/battles/{battle_id}")
     page.wait_for_selector("#vote-form")
     assert page.locator("#verdicts").count() == 0  # the tests would decide the vote
@@ -72,11 +48,7 @@ def test_verdicts_after_the_vote_disagreement_and_pass_rates(page: Any,
     admin = page.context.browser.new_context(base_url=page.url.split("/leaderboard")[0])
     try:
         admin_page = admin.new_page()
-        admin_page.goto("/login")
-        admin_page.fill("input[name=username]", ADMIN[0])
-        admin_page.fill("input[name=password]", ADMIN[1])
-        admin_page.click("button[type=submit]")
-        admin_page.wait_for_url("**/admin")
+        sign_in(admin_page, *ADMIN)
         assert admin_page.inner_text("#test-disagree") == "1"
         assert "1 counted votes, 1 decided" in admin_page.inner_text("#test-agreement")
         assert admin_page.locator("#gold-impossible").count() == 0

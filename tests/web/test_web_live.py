@@ -5,7 +5,7 @@ it through the registry and the generation cache, the rater votes and sees who."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -39,23 +39,13 @@ def live(server: Running, fake_openai: FakeOpenAI) -> Iterator[FakeOpenAI]:
         server.arena.live.set_enabled(name, False)
 
 
-def _join(page: Any, server: Running, username: str) -> None:
-    token = server.arena.accounts.invite(Role.RATER)
-    page.goto(f"/invite/{token}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/briefing")
-    page.click("#accept")
-    page.wait_for_url(re.compile(r".*/battle$"))
-
-
-def test_a_live_battle_end_to_end(browser: Any, server: Running, live: FakeOpenAI) -> None:
+def test_a_live_battle_end_to_end(browser: Any, server: Running, live: FakeOpenAI,
+                                  join: Callable[..., int]) -> None:
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
     page.set_default_timeout(30_000)  # the machine is shared: generous, not tight
     try:
-        _join(page, server, "live-rita")
+        join(page, "live-rita", landing=r".*/battle$")
         live.set_delay(2.5)  # long enough to see the page before the answers
         page.fill("#live-form textarea[name=prompt]", "Write a function that says hello.")
         page.click("#start-live")
@@ -104,14 +94,15 @@ def test_only_enabled_registered_models_answer(server: Running, live: FakeOpenAI
 
 
 def test_a_live_webdev_answer_runs_in_the_sandboxed_frame(browser: Any, server: Running,
-                                                          live: FakeOpenAI) -> None:
+                                                          live: FakeOpenAI,
+                                                          join: Callable[..., int]) -> None:
     live.set_responder(lambda r: '<p id="p">static</p><script>document.getElementById('
                                  f'"p").textContent = "ran:" + {r["model"]!r};</script>')
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        _join(page, server, "live-webdev")
+        join(page, "live-webdev", landing=r".*/battle$")
         page.fill("#live-form textarea[name=prompt]", "A page that says which model made it.")
         page.select_option("#live-form select[name=language]", "html")
         page.select_option("#live-form select[name=kind]", "webdev")
@@ -127,7 +118,8 @@ def test_a_live_webdev_answer_runs_in_the_sandboxed_frame(browser: Any, server: 
 
 
 def test_a_live_answer_streams_token_by_token(browser: Any, server: Running,
-                                              live: FakeOpenAI) -> None:
+                                              live: FakeOpenAI,
+                                              join: Callable[..., int]) -> None:
     """The page shows part of an answer before the whole: the models stream (SSE from
     the local server, a word per chunk) and the page gets the text so far."""
     words = " ".join(f"word{i}" for i in range(24))
@@ -137,7 +129,7 @@ def test_a_live_answer_streams_token_by_token(browser: Any, server: Running,
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        _join(page, server, "live-stream")
+        join(page, "live-stream", landing=r".*/battle$")
         page.fill("#live-form textarea[name=prompt]", "Stream me twenty-four words.")
         page.click("#start-live")
         page.wait_for_url(re.compile(r".*/live/[\w-]+$"))
@@ -159,7 +151,7 @@ def test_a_live_answer_streams_token_by_token(browser: Any, server: Running,
 
 
 def test_a_drawn_suite_task_is_answered_live_then_its_verdicts_shown(
-        browser: Any, server: Running, live: FakeOpenAI) -> None:
+        browser: Any, server: Running, live: FakeOpenAI, join: Callable[..., int]) -> None:
     """"Draw a task": a task of a suite the admin enabled, answered live by the enabled
     models, run against its tests; the verdicts appear after the vote."""
     tasks = get_suite("humaneval").tasks
@@ -176,7 +168,7 @@ def test_a_drawn_suite_task_is_answered_live_then_its_verdicts_shown(
     page = context.new_page()
     page.set_default_timeout(60_000)  # the answers are executed in the sandbox first
     try:
-        _join(page, server, "live-drawer")
+        join(page, "live-drawer", landing=r".*/battle$")
         page.click("#draw-task")
         page.wait_for_url(re.compile(r".*/live/[\w-]+$"))
         page.click("#go-vote")

@@ -4,29 +4,22 @@ explanation 1-5, see the models afterwards; the ranking counts on the leaderboar
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from arena_seed import PASSWORD, Running
-
-from fairclimb.arena import Role
+from arena_seed import Running
 
 pytestmark = pytest.mark.slow
 
 
-def test_rank_three_answers_in_the_browser(browser: Any, server: Running) -> None:
+def test_rank_three_answers_in_the_browser(browser: Any, server: Running,
+                                           join: Callable[..., int]) -> None:
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        token = server.arena.accounts.invite(Role.RATER)
-        page.goto(f"/invite/{token}")
-        page.fill("input[name=username]", "rank-rita")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/briefing")
-        page.click("#accept")
-        page.wait_for_url(re.compile(r".*/battle$"))
+        join(page, "rank-rita", landing=r".*/battle$")
         page.click("#new-ranking")
         page.wait_for_url(re.compile(r".*/rankings/\d+$"))
         ranking_id = int(page.url.rsplit("/", 1)[1])
@@ -56,11 +49,7 @@ def test_rank_three_answers_in_the_browser(browser: Any, server: Running) -> Non
     admin_view = browser.new_context(base_url=server.url)
     try:
         board = admin_view.new_page()
-        token = server.arena.accounts.invite(Role.RATER)
-        board.goto(f"/invite/{token}")
-        board.fill("input[name=username]", "rank-viewer")
-        board.fill("input[name=password]", PASSWORD)
-        board.click("button[type=submit]")
+        join(board, "rank-viewer", accept=False)  # the leaderboard needs no briefing
         board.goto("/leaderboard")
         text = board.inner_text("#leaderboard")
         assert "Explanation (1-5)" in text

@@ -3,7 +3,7 @@ they cannot judge, tasks numbered per rater, their own progress and earnings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,26 +33,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             yield live
 
 
-def _signed_in_page(browser: Any, server: Running, name: str) -> Any:
+def _signed_in_page(browser: Any, server: Running, name: str,
+                    sign_in: Callable[..., None]) -> Any:
     account = server.arena.accounts.create(name, PASSWORD, Role.RATER)
     server.arena.briefing.accept(account, 1)
     page = browser.new_context(base_url=server.url).new_page()
     page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    sign_in(page, name, PASSWORD, landing=None)
     return page
 
 
-def test_a_refused_vote_keeps_what_the_rater_entered(browser: Any, server: Running) -> None:
+def test_a_refused_vote_keeps_what_the_rater_entered(browser: Any, server: Running,
+                                                      sign_in: Callable[..., None]) -> None:
     invited_client(server, "earlier").close()  # another rater's task takes an id first
     other = server.arena.data.account(username="earlier")
     assert other is not None
     server.arena.next_battle(server.arena.accounts.session(
         server.arena.accounts.start_session(other)[0]))
-    page = _signed_in_page(browser, server, "keeper")
+    page = _signed_in_page(browser, server, "keeper", sign_in)
     page.goto("/battle")
     if page.locator("#vote-form").count() == 0:
         with page.expect_navigation():

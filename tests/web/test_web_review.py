@@ -3,6 +3,7 @@ QC exclusion with a reason, asking more raters on a battle."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -28,17 +29,10 @@ def _hasty_vote(server: Running) -> int:
     return battle
 
 
-def test_the_admin_reviews_and_overrules_in_the_browser(browser: Any,
-                                                        server: Running) -> None:
+def test_the_admin_reviews_and_overrules_in_the_browser(
+        page: Any, server: Running, sign_in: Callable[..., None]) -> None:
     battle = _hasty_vote(server)
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.fill("input[name=username]", ADMIN[0])
-    page.fill("input[name=password]", ADMIN[1])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, *ADMIN)
     page.goto("/admin/review")
     vote = page.locator(f"#vote-{battle}")
     assert HOSTILE in vote.locator(".comment").inner_text()
@@ -55,7 +49,6 @@ def test_the_admin_reviews_and_overrules_in_the_browser(browser: Any,
     page.wait_for_url(f"**/admin/review#vote-{battle}")
     assert server.arena.reviews.wanted()[battle] == 2
     assert page.evaluate("window.__pwned") is None
-    context.close()
     counted = {r.vote.battle_id: r for r in server.arena.review()}[battle]
     assert not counted.record.excluded
 
@@ -68,15 +61,9 @@ def test_raters_cannot_see_the_review(server: Running) -> None:
     assert anonymous.status_code in (303, 401)
 
 
-def test_the_admin_pauses_and_reopens_in_the_browser(browser: Any, server: Running) -> None:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.fill("input[name=username]", ADMIN[0])
-    page.fill("input[name=password]", ADMIN[1])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+def test_the_admin_pauses_and_reopens_in_the_browser(page: Any, server: Running,
+                                                     sign_in: Callable[..., None]) -> None:
+    sign_in(page, *ADMIN)
     page.goto("/admin")
     _submit(page, "#pause")
     assert page.inner_text("#state").startswith("paused")
@@ -85,7 +72,6 @@ def test_the_admin_pauses_and_reopens_in_the_browser(browser: Any, server: Runni
     assert page.inner_text("#visibility").startswith("private")
     _submit(page, "#pause")
     _submit(page, "#private")
-    context.close()
     assert not server.arena.controls.paused() and not server.arena.controls.private()
 
 
