@@ -8,17 +8,28 @@ import json
 import socket
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from fairclimb.sandbox import _codec
+from fairclimb.sandbox._limits import Limits
 from fairclimb.sandbox._reports import CallKind, CallResult, ExitReport, LoadResult
-
-if TYPE_CHECKING:
-    from fairclimb.sandbox._sandbox import Sandbox
 
 __all__ = ["Call", "Execution"]
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]  # positional and keyword arguments
+
+
+class _Host(Protocol):
+    """What an execution needs of the sandbox that started it (the Sandbox, which
+    imports this module: named by its shape, so the two do not import each other)."""
+
+    limits: Limits
+
+    def _send_control(self, message: dict[str, Any]) -> None: ...
+
+    def _wait_exit(self) -> ExitReport: ...
+
+    def _wait_exit_or_kill(self, grace: float) -> ExitReport: ...
 
 
 def _encode_call(args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
@@ -29,7 +40,7 @@ def _encode_call(args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
 class Execution:
     """One sample's program running in the sandbox, answering calls until finished."""
 
-    def __init__(self, sandbox: Sandbox, channel: socket.socket, program: str,
+    def __init__(self, sandbox: _Host, channel: socket.socket, program: str,
                  entry_point: str, predicted: Sequence[Call] = ()) -> None:
         self._sandbox = sandbox
         self._channel = channel

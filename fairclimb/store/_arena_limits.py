@@ -19,7 +19,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
-    Index,
     Integer,
     String,
     Table,
@@ -30,9 +29,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import text as sql
-from sqlalchemy.orm import Mapped, mapped_column
 
-from fairclimb.store._models import Base, UTCDateTime
+from fairclimb.store._arena_state_tables import ArenaRateEvent
+from fairclimb.store._models import UTCDateTime
 from fairclimb.store._store import Store
 
 __all__ = ["MAX_WINDOW", "TAKE", "ArenaRateEvent", "ArenaRateLimits", "RateWindow",
@@ -40,19 +39,6 @@ __all__ = ["MAX_WINDOW", "TAKE", "ArenaRateEvent", "ArenaRateLimits", "RateWindo
 
 _SWEEP_EVERY = 500  # takes per process between sweeps of expired events
 MAX_WINDOW = timedelta(minutes=10)  # the longest window; a sweep keeps that much
-
-
-class ArenaRateEvent(Base):
-    """One event counted against a rate limit (a vote, a new task), keyed
-    ``KIND:RATER``; events older than their window are deleted as keys are used."""
-
-    __tablename__ = "arena_rate_events"
-    __table_args__ = (Index("ix_arena_rate_events_key", "key", "at"),
-                      Index("ix_arena_rate_events_at", "at"))
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 _EVENTS = cast(Table, ArenaRateEvent.__table__)

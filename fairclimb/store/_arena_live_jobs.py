@@ -13,31 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, delete, func, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, func, insert, select, update
 
-from fairclimb.store._models import Base, UTCDateTime
+from fairclimb.store._arena_state_tables import ArenaLiveJob
 from fairclimb.store._store import Store
 
 __all__ = ["MAX_PARTIAL_CHARS", "ArenaLiveJob", "ArenaLiveJobs", "LiveJobRecord"]
 
 MAX_PARTIAL_CHARS = 32_000  # a side's text so far, at most (a live answer is ~1k tokens)
 _SWEEP = 50  # expired rows removed per job created, at most: bounded work on that path
-
-
-class ArenaLiveJob(Base):
-    __tablename__ = "arena_live_jobs"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    rater_id: Mapped[int] = mapped_column(Integer, index=True)
-    language: Mapped[str] = mapped_column(String(50))
-    kind: Mapped[str] = mapped_column(String(50))
-    done: Mapped[bool] = mapped_column(Boolean)
-    battle_id: Mapped[int | None] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    partial_a: Mapped[str | None] = mapped_column(Text)  # side A's text so far
-    partial_b: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,8 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    ForeignKey,
-    Integer,
     Select,
-    String,
     Table,
-    Text,
     and_,
     case,
     delete,
@@ -35,13 +31,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
 
+from fairclimb.store._arena_state_tables import ArenaRaterFlag
 from fairclimb.store._arena_tables import ArenaAccount, ArenaBattle, ArenaPrompt, ArenaVote
-from fairclimb.store._models import Base
 from fairclimb.store._store import Store
 
-__all__ = ["ArenaQuality", "ArenaRaterFlag", "CountedCell", "ExcludedCount", "StoredFlag",
+__all__ = ["ArenaQuality", "CountedCell", "ExcludedCount", "StoredFlag",
            "VoteHistory", "VoteTally"]
 
 _VOTES = cast(Table, ArenaVote.__table__)
@@ -50,18 +45,6 @@ _PROMPTS = cast(Table, ArenaPrompt.__table__)
 _ACCOUNTS = cast(Table, ArenaAccount.__table__)
 _DECISIVE = ("model_a", "model_b")
 _CHUNK = 500  # raters or ids per statement: well under any driver's parameter limit
-
-
-class ArenaRaterFlag(Base):
-    """One flag on a rater (all their votes are excluded), in the rules' order."""
-
-    __tablename__ = "arena_rater_flags"
-
-    rater_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("arena_accounts.id", ondelete="CASCADE"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(40))  # an Exclusion value
-    detail: Mapped[str] = mapped_column(Text)
 
 
 _FLAGS = cast(Table, ArenaRaterFlag.__table__)

@@ -1,4 +1,4 @@
-"""Engines: turn a URL into a migrated database (see _migrate), or into one clear error.
+"""Engines: turn a URL into a tuned engine, or into one clear error (_open migrates it).
 
 SQLite is tuned on every new connection (WAL, ``synchronous=NORMAL``, foreign keys, a
 busy timeout), and SQLAlchemy emits ``BEGIN`` itself so that SQLite transactions are
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError
 from sqlalchemy.pool import StaticPool
 
 from fairclimb.errors import StoreError
@@ -27,7 +27,6 @@ __all__ = [
     "WRITE",
     "display_url",
     "make_engine",
-    "open_engine",
     "parse_url",
     "reason",
 ]
@@ -150,65 +149,9 @@ def _sqlite_on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def open_engine(url: str) -> Engine:
-    """A migrated engine for ``url``, or :class:`StoreError` saying what to fix."""
-    # Here, not at the top: _migrate builds on this module's engine helpers.
-    from fairclimb.store._migrate import UnknownRevision, upgrade_to_head
-
-    parsed = parse_url(url)
-    shown = display_url(parsed)
-    try:
-        engine = make_engine(parsed)
-    except NoSuchModuleError as exc:
-        raise StoreError(
-            f"Cannot use the database URL {shown}: SQLAlchemy knows no database "
-            f"{parsed.drivername!r}; use a file path, sqlite:///PATH or "
-            "postgresql+psycopg://user@host/database."
-        ) from exc
-    except ImportError as exc:
-        how = (
-            "pip install 'fairclimb[postgres]'"
-            if parsed.get_backend_name() == "postgresql"
-            else "install it into fairclimb's environment"
-        )
-        raise StoreError(
-            f"Cannot open the database at {shown}: its driver {exc.name or ''} is not "
-            f"installed; {how}."
-        ) from exc
-    try:
-        upgrade_to_head(engine)
-    except DBAPIError as exc:
-        engine.dispose()
-        raise StoreError(
-            f"Cannot open the database at {shown} ({reason(exc, parsed)}); {_fix(exc, parsed)}."
-        ) from exc
-    except UnknownRevision as exc:
-        engine.dispose()
-        raise StoreError(
-            f"Cannot migrate the database at {shown}: its schema is not one this fairclimb "
-            f"knows ({exc}); upgrade fairclimb, or use another database."
-        ) from exc
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
 def reason(exc: DBAPIError, url: URL) -> str:
     """The driver's own words for ``exc`` on one line, never with the password."""
     text = " ".join(str(exc.orig).split())
     if url.password:
         text = text.replace(str(url.password), "***")
     return text
-
-
-def _fix(exc: DBAPIError, url: URL) -> str:
-    if "locked" in str(exc.orig):
-        return "another program holds it locked; let that program finish, then try again"
-    if url.get_backend_name() == "sqlite":
-        where = Path(url.database or ".").expanduser().absolute().parent
-        return (
-            f"check that the folder {where} exists and is writable and that the file, if "
-            "it exists, is a SQLite database, or choose another path"
-        )
-    return "check that the server is up and that the host, database, user and password are right"

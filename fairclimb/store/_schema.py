@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 # Imported for their side effect: each module adds its tables to Base.metadata.
+# Only table modules: the schema must not import the Store (a new database is created
+# from it while the Store opens).
 from fairclimb.store import (  # noqa: F401
-    _arena_limits,
-    _arena_live_jobs,
-    _arena_quality,
     _arena_rank_tables,
+    _arena_state_tables,
     _arena_tables,
     _data_tables,
     _ladder_tables,

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairclimb.errors import StoreError, UnknownModelError, UserInputError
 from fairclimb.models import ApiStyle, ModelSpec, Terms
-from fairclimb.store._db import WRITE, open_engine, reason
+from fairclimb.store._db import WRITE, reason
 from fairclimb.store._models import Base, EvalResult, EvalRun, Generation, RegisteredModel
+from fairclimb.store._open import open_engine
 from fairclimb.store._records import NewRun, ResultRow, RunRecord
 
 __all__ = ["DatabaseUnreachable", "Store"]
