@@ -33,7 +33,7 @@ def _votes() -> list[Vote]:
         if i % 10 == 9:
             words[rng.randrange(len(words))] = "changed"
         else:
-            words = [rng.choice(WORDS) for _ in range(60)]
+            words = [rng.choice(WORDS) for _ in range(200)]
         answer = " ".join(words)
         votes.append(Vote(prompt=f"prompt {i}", answer_a=answer, answer_b=f"wrong {i}",
                           model_a="m-a", model_b="m-b", winner="a", rater=f"r{i % 7}"))
