@@ -11,15 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from interrupt import FAIRCLIMB_WITH_DEFAULT_SIGINT
 
 FAIRCLIMB = [sys.executable, "-m", "fairclimb"]
-# As in a terminal, SIGINT must not arrive ignored: a test runner started in the
-# background (nohup, "&") hands SIGINT on as ignored, and Python honours that.
-WITH_DEFAULT_SIGINT = [
-    sys.executable, "-c",
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-    "os.execv(sys.executable, [sys.executable, '-m', 'fairclimb', *sys.argv[1:]])",
-]
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -182,7 +176,7 @@ def test_ctrl_c_stops_cleanly_and_rerun_resumes(tmp_path: Path) -> None:
     slow = "import time\ntime.sleep(0.1)\ndef add(x, y):\n    return x + y\n"
     rows = [{"task_id": "HumanEval/53", "solution": f"{slow}# {i}\n"} for i in range(200)]
     write(tmp_path / "s.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
-    args = [*WITH_DEFAULT_SIGINT, "eval", "--samples", "s.jsonl", "--out", "out",
+    args = [*FAIRCLIMB_WITH_DEFAULT_SIGINT, "eval", "--samples", "s.jsonl", "--out", "out",
             "--db", "s.db"]
     process = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)

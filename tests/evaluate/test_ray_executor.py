@@ -136,8 +136,10 @@ def test_ray_checks_samples_as_they_arrive(humaneval: Suite, ray_cluster: RayClu
 def test_a_worker_node_killed_mid_run_loses_nothing(
         humaneval: Suite, ray_cluster: RayCluster, caplog: pytest.LogCaptureFixture) -> None:
     ray_cluster.ensure_worker()
-    tasks = humaneval.tasks[:16]
-    # Each sample takes half a second, so batches are still out when the node dies.
+    tasks = humaneval.tasks[:32]
+    # Each sample takes half a second and there are enough of them for several batches a
+    # node, so the worker still holds batches when the first result comes back (with 16,
+    # a loaded machine sometimes let it finish its share first, and nothing was lost).
     samples = [Sample(i, task.task_id, SampleForm.SOLUTION,
                       "import time\ntime.sleep(0.5)\n" + task.reference_program,
                       {"task_id": task.task_id}) for i, task in enumerate(tasks)]

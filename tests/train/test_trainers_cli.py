@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from interrupt import FAIRCLIMB_WITH_DEFAULT_SIGINT
 from trainer_fixtures import make_checkpoint, make_dataset, make_suite, planted_votes, vote_texts
 
 from fairclimb.data import Vote
@@ -95,7 +96,8 @@ def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint(home: Path) -> No
 
 def test_ctrl_c_stops_with_a_sentence_and_keeps_the_checkpoint(home: Path) -> None:
     out = home / "interrupted"
-    command = [*FAIRCLIMB, *SFT, "--out", str(out), "--max-steps", "400", "--save-steps", "2",
+    command = [*FAIRCLIMB_WITH_DEFAULT_SIGINT, *SFT, "--out", str(out), "--max-steps", "400",
+               "--save-steps", "2",
                "--db", str(home / "fairclimb.db")]
     process = subprocess.Popen(command, cwd=home, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
