@@ -137,7 +137,12 @@ def fresh_database(url: str | None) -> Iterator[str]:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # client connections only: autovacuum's worker is the superuser's, and
+            # DROP DATABASE cancels it by itself (WITH (FORCE) is refused to a plain user)
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                              "datname = :name AND backend_type = 'client backend'"),
+                         {"name": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 

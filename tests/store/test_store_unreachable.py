@@ -20,7 +20,8 @@ def _terminate_others(url: str) -> None:
         with admin.connect() as conn:
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                "datname = current_database() AND pid <> pg_backend_pid()"))
+                "datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"))
     finally:
         admin.dispose()
 

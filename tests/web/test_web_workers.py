@@ -210,7 +210,8 @@ def test_the_database_going_away_mid_vote_loses_nothing(
             _wait_for_a_vote_waiting_on(holder)
             holder.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
-                "current_database() AND pid <> pg_backend_pid()"))
+                "current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"))
             held.rollback()
             refused = pending.result(timeout=60)
     finally:
