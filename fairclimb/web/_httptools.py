@@ -10,13 +10,13 @@ import asyncio
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from fairclimb.web._head_deadline import HeadDeadline
 from fairclimb.web._limits import MAX_HEADER_BYTES
 
 __all__ = ["HeaderTimeoutHttpTools"]
 
 
-class HeaderTimeoutHttpTools(HttpToolsProtocol):
-    _deadline: asyncio.TimerHandle | None = None
+class HeaderTimeoutHttpTools(HeadDeadline, HttpToolsProtocol):
     _head_bytes = 0
     _in_head = True
 
@@ -47,16 +47,5 @@ class HeaderTimeoutHttpTools(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
-        self._disarm()
-        timeout = getattr(self.config, "header_timeout_s", 10.0)
-        self._deadline = self.loop.call_later(timeout, self._drop_if_idle)
-
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _drop_if_idle(self) -> None:
-        if self._in_head and not self.transport.is_closing():
-            self.transport.close()
+    def _waiting_for_head(self) -> bool:
+        return self._in_head

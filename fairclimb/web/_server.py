@@ -21,6 +21,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from fairclimb.arena import ArenaOptions
+from fairclimb.web._head_deadline import HeadDeadline
 from fairclimb.web._limits import MAX_HEADER_BYTES
 
 __all__ = ["HeaderTimeoutH11", "server_config"]
@@ -80,8 +81,7 @@ def _loop() -> str:
     return "uvloop"
 
 
-class HeaderTimeoutH11(H11Protocol):
-    _deadline: asyncio.TimerHandle | None = None
+class HeaderTimeoutH11(HeadDeadline, H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -100,16 +100,5 @@ class HeaderTimeoutH11(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
-        self._disarm()
-        timeout = getattr(self.config, "header_timeout_s", 10.0)
-        self._deadline = self.loop.call_later(timeout, self._drop_if_idle)
-
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _drop_if_idle(self) -> None:
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()
+    def _waiting_for_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE
