@@ -59,7 +59,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -67,7 +66,8 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import MetaData, Table, create_engine, insert, make_url, select, text
+from _pg import postgres_database  # beside this script
+from sqlalchemy import MetaData, Table, create_engine, insert, select, text
 
 from fairclimb.arena import Arena
 from fairclimb.store import SampleIn, Store
@@ -128,22 +128,8 @@ def fresh_database(url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield str(Path(tmp) / "arena.db")
         return
-    server = make_url(url)
-    name = f"fc_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            # client connections only: autovacuum's worker is the superuser's, and
-            # DROP DATABASE cancels it by itself (WITH (FORCE) is refused to a plain user)
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                              "datname = :name AND backend_type = 'client backend'"),
-                         {"name": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with postgres_database(url, "fc_bench") as database:
+        yield database
 
 
 def free_port() -> int:

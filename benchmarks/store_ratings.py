@@ -179,24 +179,10 @@ def _database(server: str | None, folder: str) -> Iterator[str]:
     if server is None:
         yield str(Path(folder) / "arena.db")
         return
-    from sqlalchemy import create_engine, make_url, text
+    from _pg import postgres_database  # beside this script
 
-    admin_url = make_url(server)
-    name = f"store_ratings_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            # client connections only: autovacuum's worker is the superuser's, and
-            # DROP DATABASE cancels it by itself (WITH (FORCE) is refused to a plain user)
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                              "datname = :name AND backend_type = 'client backend'"),
-                         {"name": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with postgres_database(server, "store_ratings") as database:
+        yield database
 
 
 def _walls(runs: list[dict[str, Any]]) -> str:
